@@ -1,0 +1,107 @@
+//! `ghl ask`: asks one question and turns the outcome into an exit code.
+
+use std::sync::Arc;
+
+use clap::{Args, ValueEnum};
+use gohumanloop::{LoopRequest, LoopType, Manager, TerminalProvider};
+
+use crate::outcome::{exit_code, ERROR};
+
+/// What kind of question.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Kind {
+    /// May I do this? (approve/reject)
+    Approval,
+    /// What is X? (free text)
+    #[value(alias = "information")]
+    Info,
+    /// One conversation turn ('exit' ends the conversation).
+    Conversation,
+}
+
+impl From<Kind> for LoopType {
+    fn from(kind: Kind) -> Self {
+        match kind {
+            Kind::Approval => LoopType::Approval,
+            Kind::Info => LoopType::Information,
+            Kind::Conversation => LoopType::Conversation,
+        }
+    }
+}
+
+/// Arguments of `ghl ask`.
+#[derive(Args)]
+pub struct AskArgs {
+    /// What kind of question.
+    kind: Kind,
+    /// The text the human sees.
+    text: String,
+    /// Ask in this terminal (prompts on stderr, the answer on stdout).
+    #[arg(long)]
+    terminal: bool,
+    /// Give up after this many seconds (exit code 2).
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
+    timeout: Option<u64>,
+    /// Print the whole result as JSON instead of the answer's text.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `ghl ask`; returns the exit code.
+pub fn run(args: AskArgs) -> i32 {
+    if !args.terminal {
+        eprintln!("ghl ask: only --terminal is available in this version");
+        return ERROR;
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ghl ask: cannot start the runtime: {e}");
+            return ERROR;
+        }
+    };
+    runtime.block_on(ask(args))
+}
+
+async fn ask(args: AskArgs) -> i32 {
+    let provider = Arc::new(TerminalProvider::on_stderr("terminal"));
+    let manager = match Manager::with_provider(provider) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("ghl ask: {e}");
+            return ERROR;
+        }
+    };
+    let mut request = LoopRequest::new(args.kind.into(), LoopRequest::message_context(&args.text));
+    if let Some(secs) = args.timeout {
+        request = request.timeout(secs);
+    }
+    let result = match manager.request_and_wait(request).await {
+        Ok(result) => result,
+        Err(e) => {
+            eprintln!("ghl ask: {e}");
+            return ERROR;
+        }
+    };
+    if args.json {
+        match serde_json::to_string(&result) {
+            Ok(json) => println!("{json}"),
+            Err(e) => {
+                eprintln!("ghl ask: {e}");
+                return ERROR;
+            }
+        }
+    } else {
+        let text = result.response_text();
+        if !text.is_empty() {
+            println!("{text}");
+        }
+        if let Some(error) = &result.error {
+            eprintln!("ghl ask: {}: {error}", result.status);
+        }
+    }
+    exit_code(result.status)
+}
