@@ -12,10 +12,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let manager = Manager::with_provider(Arc::new(TerminalProvider::new("terminal")))?;
     let guard = Guard::new(manager).timeout(600);
     let transcript = guard
-        .converse("I drafted the release notes. What should I change?", |reply| {
-            let next = format!("Noted: \"{}\". Anything else?", reply.response_text());
-            async move { Some(next) }
-        })
+        .converse(
+            "I drafted the release notes. What should I change?",
+            |reply| {
+                let next = format!("Noted: \"{}\". Anything else?", reply.response_text());
+                async move { Some(next) }
+            },
+        )
         .await?;
     println!("Agent: the conversation had {} turns.", transcript.len());
     Ok(())

@@ -16,10 +16,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .question("Which customer account should the refund go to?");
 
     let booked = guard
-        .require_info("book_refund", json!({"amount": 120, "currency": "EUR"}), |info| async move {
-            let account = info.response_text();
-            format!("refund of 120 EUR booked to account '{account}' (simulated)")
-        })
+        .require_info(
+            "book_refund",
+            json!({"amount": 120, "currency": "EUR"}),
+            |info| async move {
+                let account = info.response_text();
+                format!("refund of 120 EUR booked to account '{account}' (simulated)")
+            },
+        )
         .await;
     match booked {
         Ok(report) => println!("Agent: {report}"),

@@ -17,7 +17,12 @@ fn run(name: &str, input: &str) -> String {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{name} should be built by cargo test: {e}"));
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{name} failed");
     String::from_utf8(out.stdout).unwrap()
@@ -26,10 +31,19 @@ fn run(name: &str, input: &str) -> String {
 #[test]
 fn approval_example_runs_the_tool_only_when_approved() {
     let approved = run("terminal_approval", "yes\n");
-    assert!(approved.contains("\"path\": \"/var/cache/builds\""), "the arguments are shown:\n{approved}");
-    assert!(approved.contains("Agent: deleted files under /var/cache/builds"), "{approved}");
+    assert!(
+        approved.contains("\"path\": \"/var/cache/builds\""),
+        "the arguments are shown:\n{approved}"
+    );
+    assert!(
+        approved.contains("Agent: deleted files under /var/cache/builds"),
+        "{approved}"
+    );
     let rejected = run("terminal_approval", "拒绝\ndisk is fine\n");
-    assert!(rejected.contains("Agent: not deleting anything. The human said: disk is fine"), "{rejected}");
+    assert!(
+        rejected.contains("Agent: not deleting anything. The human said: disk is fine"),
+        "{rejected}"
+    );
     assert!(!rejected.contains("Agent: deleted"));
 }
 
@@ -43,6 +57,9 @@ fn info_example_uses_the_answer() {
 #[test]
 fn conversation_example_ends_on_exit() {
     let out = run("terminal_conversation", "shorter intro\n退出\n");
-    assert!(out.contains("Noted: \"shorter intro\". Anything else?"), "{out}");
+    assert!(
+        out.contains("Noted: \"shorter intro\". Anything else?"),
+        "{out}"
+    );
     assert!(out.contains("the conversation had 2 turns"), "{out}");
 }

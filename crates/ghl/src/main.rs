@@ -3,6 +3,8 @@
 //! Exit codes of `ghl ask` (scripts rely on them): 0 approved or answered, 1 rejected,
 //! 2 expired or cancelled, 3 error (a usage error included).
 
+#![warn(missing_docs)]
+
 mod ask;
 mod outcome;
 

@@ -11,18 +11,37 @@ const GHL: &str = env!("CARGO_BIN_EXE_ghl");
 /// Runs `ghl ask --terminal --json KIND TEXT [extra]` with `input` on stdin.
 fn ask(kind: &str, input: &str, extra: &[&str]) -> (i32, Value, String) {
     let mut child = Command::new(GHL)
-        .args(["ask", "--terminal", "--json", kind, "Delete the staging database?"])
+        .args([
+            "ask",
+            "--terminal",
+            "--json",
+            kind,
+            "Delete the staging database?",
+        ])
         .args(extra)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .expect("ghl starts");
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
-    let Output { status, stdout, stderr } = child.wait_with_output().unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = child.wait_with_output().unwrap();
     let stdout = String::from_utf8(stdout).unwrap();
     let json = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    (status.code().unwrap_or(-1), json, String::from_utf8_lossy(&stderr).into_owned())
+    (
+        status.code().unwrap_or(-1),
+        json,
+        String::from_utf8_lossy(&stderr).into_owned(),
+    )
 }
 
 #[test]
@@ -32,7 +51,10 @@ fn approval_keywords_in_both_languages() {
         assert_eq!(code, 0, "{word}: {stderr}");
         assert_eq!(json["status"], "approved", "{word}");
         assert_eq!(json["responded_by"], "terminal_user");
-        assert!(stderr.contains("Delete the staging database?"), "the question is shown: {stderr}");
+        assert!(
+            stderr.contains("Delete the staging database?"),
+            "the question is shown: {stderr}"
+        );
         assert!(stderr.contains("Please enter your decision (approve/reject):"));
     }
     for word in ["reject", "No", "n", "拒绝", "不同意"] {
@@ -48,14 +70,22 @@ fn approval_keywords_in_both_languages() {
 fn invalid_answers_are_asked_again() {
     let (code, json, stderr) = ask("approval", "perhaps\n\nnot approve\napprove\n", &[]);
     assert_eq!((code, json["status"].as_str()), (0, Some("approved")));
-    assert_eq!(stderr.matches("Invalid input, please enter 'approve' or 'reject'").count(), 3);
+    assert_eq!(
+        stderr
+            .matches("Invalid input, please enter 'approve' or 'reject'")
+            .count(),
+        3
+    );
 }
 
 #[test]
 fn information_and_conversation() {
     let (code, json, _) = ask("info", "the password is in the vault\n", &[]);
     assert_eq!(code, 0);
-    assert_eq!((json["status"].as_str(), json["loop_type"].as_str()), (Some("completed"), Some("information")));
+    assert_eq!(
+        (json["status"].as_str(), json["loop_type"].as_str()),
+        (Some("completed"), Some("information"))
+    );
     assert_eq!(json["response"], "the password is in the vault");
     let (code, json, _) = ask("information", "上海\n", &[]);
     assert_eq!((code, json["response"].as_str()), (0, Some("上海")));
@@ -65,13 +95,22 @@ fn information_and_conversation() {
     assert!(stderr.contains("(type 'exit' to end conversation)"));
     for word in ["exit", "QUIT", "结束", "退出"] {
         let (code, json, _) = ask("conversation", &format!("{word}\n"), &[]);
-        assert_eq!((code, json["status"].as_str()), (0, Some("completed")), "{word}");
+        assert_eq!(
+            (code, json["status"].as_str()),
+            (0, Some("completed")),
+            "{word}"
+        );
     }
 }
 
 #[test]
 fn end_of_input_is_an_error_not_a_hang() {
-    for (kind, input) in [("approval", ""), ("approval", "reject\n"), ("info", ""), ("conversation", "")] {
+    for (kind, input) in [
+        ("approval", ""),
+        ("approval", "reject\n"),
+        ("info", ""),
+        ("conversation", ""),
+    ] {
         let (code, json, _) = ask(kind, input, &[]);
         assert_eq!(code, 3, "{kind} {input:?}");
         assert_eq!(json["status"], "error");
@@ -83,7 +122,15 @@ fn end_of_input_is_an_error_not_a_hang() {
 fn a_deadline_with_no_answer_exits_2() {
     // stdin stays open and silent: only the deadline can end this.
     let mut child = Command::new(GHL)
-        .args(["ask", "--terminal", "--json", "approval", "quick!", "--timeout", "1"])
+        .args([
+            "ask",
+            "--terminal",
+            "--json",
+            "approval",
+            "quick!",
+            "--timeout",
+            "1",
+        ])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -93,10 +140,16 @@ fn a_deadline_with_no_answer_exits_2() {
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((json["status"].as_str(), json["error"].as_str()), (Some("expired"), Some("Request timed out")));
+    assert_eq!(
+        (json["status"].as_str(), json["error"].as_str()),
+        (Some("expired"), Some("Request timed out"))
+    );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("has timed out after 1 seconds"), "{stderr}");
-    assert!(stderr.contains("left] Please enter your decision"), "the time left is shown: {stderr}");
+    assert!(
+        stderr.contains("left] Please enter your decision"),
+        "the time left is shown: {stderr}"
+    );
 }
 
 #[test]
@@ -108,7 +161,12 @@ fn plain_output_is_the_answer_text() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(b"eu-west-1\n").unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"eu-west-1\n")
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(String::from_utf8(out.stdout).unwrap(), "eu-west-1\n");
@@ -116,32 +174,53 @@ fn plain_output_is_the_answer_text() {
 
 #[test]
 fn usage_errors_exit_3_and_version_exits_0() {
-    let run = |args: &[&str]| Command::new(GHL).args(args).stdin(Stdio::null()).output().unwrap();
-    for bad in [&["ask", "--terminal", "maybe", "x"][..], &["ask", "--terminal", "approval", "x", "--timeout", "0"], &["ask", "--terminal", "approval", "x", "--timeout", "soon"], &["bogus"]] {
+    let run = |args: &[&str]| {
+        Command::new(GHL)
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap()
+    };
+    for bad in [
+        &["ask", "--terminal", "maybe", "x"][..],
+        &["ask", "--terminal", "approval", "x", "--timeout", "0"],
+        &["ask", "--terminal", "approval", "x", "--timeout", "soon"],
+        &["bogus"],
+    ] {
         let out = run(bad);
         assert_eq!(out.status.code(), Some(3), "{bad:?}");
         assert!(!out.stderr.is_empty());
     }
     let out = run(&["--version"]);
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), format!("ghl {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap().trim(),
+        format!("ghl {}", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[test]
 fn a_real_pseudo_terminal() {
-    let mut p = rexpect::spawn(&format!("{GHL} ask --terminal approval 'Restart prod?' --json"), Some(10_000))
-        .expect("ghl starts on a pty");
+    let mut p = rexpect::spawn(
+        &format!("{GHL} ask --terminal approval 'Restart prod?' --json"),
+        Some(10_000),
+    )
+    .expect("ghl starts on a pty");
     p.exp_string("Restart prod?").unwrap();
     // On a real terminal the section titles are coloured.
     p.exp_string("\x1b[94m=== END ===\x1b[0m").unwrap();
-    p.exp_string("Please enter your decision (approve/reject):").unwrap();
+    p.exp_string("Please enter your decision (approve/reject):")
+        .unwrap();
     p.send_line("nope").unwrap();
     p.exp_string("Invalid input").unwrap();
     p.send_line("不同意").unwrap();
-    p.exp_string("Please enter the reason for rejection:").unwrap();
+    p.exp_string("Please enter the reason for rejection:")
+        .unwrap();
     p.send_line("wait for the freeze to end").unwrap();
-    p.exp_string("Your decision has been recorded: rejected").unwrap();
-    p.exp_string("\"response\":\"wait for the freeze to end\"").unwrap();
+    p.exp_string("Your decision has been recorded: rejected")
+        .unwrap();
+    p.exp_string("\"response\":\"wait for the freeze to end\"")
+        .unwrap();
     match p.process().wait().unwrap() {
         rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 1),
         other => panic!("unexpected end: {other:?}"),

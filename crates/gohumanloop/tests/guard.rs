@@ -29,9 +29,11 @@ async fn approved_runs_the_call_with_the_outcome_and_sends_the_function() {
     let (guard, seen) = guard_answering(|_| Answer::approved().by("alice"));
     let guard = guard.additional("prod cluster");
     let out = guard
-        .require_approval("delete_files", json!({"path": "/tmp/x", "recursive": true}), |approval| async move {
-            (approval.status, approval.responded_by)
-        })
+        .require_approval(
+            "delete_files",
+            json!({"path": "/tmp/x", "recursive": true}),
+            |approval| async move { (approval.status, approval.responded_by) },
+        )
         .await
         .unwrap();
     assert_eq!(out, (Status::Approved, Some("alice".into())));
@@ -43,7 +45,10 @@ async fn approved_runs_the_call_with_the_outcome_and_sends_the_function() {
         json!({"function_name": "delete_files", "arguments": {"path": "/tmp/x", "recursive": true}})
     );
     let message = asked.context["message"].as_str().unwrap();
-    assert!(message.contains("delete_files") && message.contains("\"/tmp/x\""), "{message}");
+    assert!(
+        message.contains("delete_files") && message.contains("\"/tmp/x\""),
+        "{message}"
+    );
 }
 
 #[tokio::test]
@@ -51,18 +56,30 @@ async fn rejected_does_not_run_and_carries_the_reason() {
     let (guard, _) = guard_answering(|_| Answer::rejected("not on a Friday"));
     let ran = AtomicUsize::new(0);
     let err = guard
-        .require_approval("deploy", json!({}), |_| async { ran.fetch_add(1, Ordering::SeqCst) })
+        .require_approval("deploy", json!({}), |_| async {
+            ran.fetch_add(1, Ordering::SeqCst)
+        })
         .await
         .unwrap_err();
     assert_eq!(ran.load(Ordering::SeqCst), 0);
     match &err {
-        GuardError::Rejected { function, reason, result } => {
-            assert_eq!((function.as_str(), reason.as_str()), ("deploy", "not on a Friday"));
+        GuardError::Rejected {
+            function,
+            reason,
+            result,
+        } => {
+            assert_eq!(
+                (function.as_str(), reason.as_str()),
+                ("deploy", "not on a Friday")
+            );
             assert_eq!(result.status, Status::Rejected);
         }
         other => panic!("expected Rejected, got {other:?}"),
     }
-    assert_eq!(err.to_string(), "Function deploy execution not approved: not on a Friday");
+    assert_eq!(
+        err.to_string(),
+        "Function deploy execution not approved: not on a Friday"
+    );
 }
 
 #[tokio::test]
@@ -70,7 +87,11 @@ async fn execute_on_reject_runs_anyway_with_the_rejection() {
     let (guard, _) = guard_answering(|_| Answer::rejected("fine, but log it"));
     let guard = guard.execute_on_reject(true);
     let seen = guard
-        .require_approval("deploy", json!({}), |r| async move { (r.status, r.response) })
+        .require_approval(
+            "deploy",
+            json!({}),
+            |r| async move { (r.status, r.response) },
+        )
         .await
         .unwrap();
     assert_eq!(seen, (Status::Rejected, json!("fine, but log it")));
@@ -86,9 +107,19 @@ async fn other_statuses_are_errors_naming_the_status() {
     ] {
         let (guard, _) = guard_answering(move |_| answer.clone());
         let guard = guard.execute_on_reject(true);
-        let err = guard.require_approval("f", json!([]), |_| async {}).await.unwrap_err();
-        assert!(matches!(&err, GuardError::NotApproved { result, .. } if result.status == status), "{err:?}");
-        assert!(err.to_string().starts_with(&format!("Approval error for f: approval status: {status}")), "{err}");
+        let err = guard
+            .require_approval("f", json!([]), |_| async {})
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, GuardError::NotApproved { result, .. } if result.status == status),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .starts_with(&format!("Approval error for f: approval status: {status}")),
+            "{err}"
+        );
     }
 }
 
@@ -96,38 +127,66 @@ async fn other_statuses_are_errors_naming_the_status() {
 async fn an_unanswered_approval_expires_into_an_error() {
     let provider = Arc::new(InProcessProvider::new("nobody"));
     let guard = Guard::new(Manager::with_provider(provider).unwrap()).timeout(60);
-    let err = guard.require_approval("f", json!({}), |_| async {}).await.unwrap_err();
+    let err = guard
+        .require_approval("f", json!({}), |_| async {})
+        .await
+        .unwrap_err();
     assert_eq!(err.result().map(|r| r.status), Some(Status::Expired));
-    assert_eq!(err.to_string(), "Approval error for f: approval status: expired and Request timed out");
+    assert_eq!(
+        err.to_string(),
+        "Approval error for f: approval status: expired and Request timed out"
+    );
 }
 
 #[tokio::test]
 async fn require_info_hands_the_answer_to_the_call() {
     let (guard, seen) = guard_answering(|_| Answer::completed("42"));
     let answer = guard
-        .require_info("compute", json!({"x": 1}), |info| async move { info.response })
+        .require_info(
+            "compute",
+            json!({"x": 1}),
+            |info| async move { info.response },
+        )
         .await
         .unwrap();
     assert_eq!(answer, json!("42"));
-    assert_eq!(seen.lock().unwrap()[0].context["question"], json!(INFO_QUESTION));
+    assert_eq!(
+        seen.lock().unwrap()[0].context["question"],
+        json!(INFO_QUESTION)
+    );
 
     let (guard, _) = guard_answering(|_| Answer::new(Status::Cancelled));
-    let err = guard.require_info("compute", json!({}), |_| async {}).await.unwrap_err();
-    assert_eq!(err.to_string(), "Function compute information request error: cancelled");
+    let err = guard
+        .require_info("compute", json!({}), |_| async {})
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Function compute information request error: cancelled"
+    );
 }
 
 #[tokio::test]
 async fn every_call_gets_fresh_ids_unless_they_are_set() {
     let (guard, seen) = guard_answering(|_| Answer::approved());
     for _ in 0..2 {
-        guard.require_approval("f", json!({}), |_| async {}).await.unwrap();
+        guard
+            .require_approval("f", json!({}), |_| async {})
+            .await
+            .unwrap();
     }
     let guard = guard.task_id("fixed-task").conversation_id("fixed-conv");
-    guard.require_info("g", json!({}), |_| async {}).await.unwrap_err();
+    guard
+        .require_info("g", json!({}), |_| async {})
+        .await
+        .unwrap_err();
     let seen = seen.lock().unwrap();
     assert_ne!(seen[0].task_id, seen[1].task_id);
     assert_ne!(seen[0].conversation_id, seen[1].conversation_id);
-    assert_eq!((seen[2].task_id.as_str(), seen[2].conversation_id.as_str()), ("fixed-task", "fixed-conv"));
+    assert_eq!(
+        (seen[2].task_id.as_str(), seen[2].conversation_id.as_str()),
+        ("fixed-task", "fixed-conv")
+    );
 }
 
 #[tokio::test]
@@ -159,10 +218,25 @@ async fn converse_loops_until_the_human_ends_it() {
         .await
         .unwrap();
     let said = human.await.unwrap();
-    assert_eq!(said, [json!("hello"), json!("you said one (1)"), json!("you said two (2)")]);
+    assert_eq!(
+        said,
+        [
+            json!("hello"),
+            json!("you said one (1)"),
+            json!("you said two (2)")
+        ]
+    );
     let statuses: Vec<Status> = transcript.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [Status::InProgress, Status::InProgress, Status::Completed]);
-    assert!(transcript.iter().all(|r| r.conversation_id == transcript[0].conversation_id), "one conversation");
+    assert_eq!(
+        statuses,
+        [Status::InProgress, Status::InProgress, Status::Completed]
+    );
+    assert!(
+        transcript
+            .iter()
+            .all(|r| r.conversation_id == transcript[0].conversation_id),
+        "one conversation"
+    );
 }
 
 #[tokio::test]
@@ -172,7 +246,10 @@ async fn converse_stops_when_the_agent_has_nothing_more_and_reports_broken_turns
     assert_eq!(transcript.len(), 1);
 
     let (guard, _) = guard_answering(|_| Answer::new(Status::Cancelled));
-    let err = guard.converse("hi", |_| async { Some("more".to_string()) }).await.unwrap_err();
+    let err = guard
+        .converse("hi", |_| async { Some("more".to_string()) })
+        .await
+        .unwrap_err();
     match err {
         GuardError::ConversationBroken { transcript, result } => {
             assert_eq!(result.status, Status::Cancelled);

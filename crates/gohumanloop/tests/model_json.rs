@@ -1,8 +1,8 @@
 //! The model's JSON matches the original's shapes (protocol reference §1 and §8), both ways.
 
 use gohumanloop::model::wire::{
-    ApiResponse, CancelConversationBody, CancelRequestBody, ContinueRequestBody,
-    CreateRequestBody, StatusQuery, StatusResponse, TaskSync,
+    ApiResponse, CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
+    StatusQuery, StatusResponse, TaskSync,
 };
 use gohumanloop::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
 use serde_json::{json, Value};
@@ -11,25 +11,51 @@ fn round_trip<T: serde::Serialize + serde::de::DeserializeOwned + PartialEq + st
     value: Value,
 ) -> T {
     let parsed: T = serde_json::from_value(value.clone()).expect("parses");
-    assert_eq!(serde_json::to_value(&parsed).unwrap(), value, "serialises back to the same JSON");
+    assert_eq!(
+        serde_json::to_value(&parsed).unwrap(),
+        value,
+        "serialises back to the same JSON"
+    );
     parsed
 }
 
 #[test]
 fn status_and_loop_type_wire_strings_are_exact_and_strict() {
-    let statuses = ["pending", "approved", "rejected", "expired", "error", "completed", "inprogress", "cancelled"];
+    let statuses = [
+        "pending",
+        "approved",
+        "rejected",
+        "expired",
+        "error",
+        "completed",
+        "inprogress",
+        "cancelled",
+    ];
     for (status, wire) in Status::ALL.iter().zip(statuses) {
         assert_eq!(serde_json::to_value(status).unwrap(), json!(wire));
         assert_eq!(wire.parse::<Status>().unwrap(), *status);
         assert_eq!(status.to_string(), wire);
     }
-    for (lt, wire) in LoopType::ALL.iter().zip(["approval", "information", "conversation"]) {
+    for (lt, wire) in LoopType::ALL
+        .iter()
+        .zip(["approval", "information", "conversation"])
+    {
         assert_eq!(serde_json::to_value(lt).unwrap(), json!(wire));
         assert_eq!(wire.parse::<LoopType>().unwrap(), *lt);
     }
-    for bad in ["APPROVED", "Approved", "in_progress", "in-progress", "canceled", ""] {
+    for bad in [
+        "APPROVED",
+        "Approved",
+        "in_progress",
+        "in-progress",
+        "canceled",
+        "",
+    ] {
         assert!(bad.parse::<Status>().is_err(), "{bad} must not parse");
-        assert!(serde_json::from_value::<Status>(json!(bad)).is_err(), "{bad} must not deserialise");
+        assert!(
+            serde_json::from_value::<Status>(json!(bad)).is_err(),
+            "{bad} must not deserialise"
+        );
     }
     let err = "APPROVED".parse::<Status>().unwrap_err();
     assert_eq!(err.to_string(), "unknown status 'APPROVED'");
@@ -48,7 +74,10 @@ fn terminal_statuses_never_move() {
     assert!(Status::Pending.can_become(Status::Expired));
     assert!(Status::InProgress.can_become(Status::Completed));
     assert!(Status::InProgress.can_become(Status::Cancelled));
-    assert!(!Status::InProgress.can_become(Status::Expired), "an answered turn does not expire");
+    assert!(
+        !Status::InProgress.can_become(Status::Expired),
+        "an answered turn does not expire"
+    );
 }
 
 #[test]
@@ -59,12 +88,20 @@ fn result_defaults_match_the_original() {
     .unwrap();
     assert_eq!(r.response, json!({}));
     assert_eq!(r.feedback, json!({}));
-    assert_eq!((r.responded_by, r.responded_at, r.error), (None, None, None));
+    assert_eq!(
+        (r.responded_by, r.responded_at, r.error),
+        (None, None, None)
+    );
 }
 
 #[test]
 fn result_carries_any_json_response() {
-    for response in [json!("a plain string"), json!({"decision": "approved", "reason": "ok"}), json!([1, 2]), json!(null)] {
+    for response in [
+        json!("a plain string"),
+        json!({"decision": "approved", "reason": "ok"}),
+        json!([1, 2]),
+        json!(null),
+    ] {
         let r: HumanLoopResult = round_trip(json!({
             "conversation_id": "c", "request_id": "r", "loop_type": "conversation",
             "status": "inprogress", "response": response, "feedback": "a string feedback",
@@ -82,16 +119,29 @@ fn request_defaults_and_shape() {
     }))
     .unwrap();
     assert!(r.metadata.is_empty());
-    assert_eq!((r.request_id.as_deref(), r.timeout, r.created_at), (None, None, None));
+    assert_eq!(
+        (r.request_id.as_deref(), r.timeout, r.created_at),
+        (None, None, None)
+    );
     let full: HumanLoopRequest = round_trip(json!({
         "task_id": "t", "conversation_id": "c", "loop_type": "approval",
         "context": {"message": "m", "function": {"function_name": "f", "arguments": {"a": 1}}},
         "metadata": {"platform": "wechat"}, "request_id": "r", "timeout": 30,
         "created_at": "2026-11-25T08:00:00Z"
     }));
-    assert_eq!(full.effective_timeout(), Some(std::time::Duration::from_secs(30)));
-    let zero = HumanLoopRequest { timeout: Some(0), ..full };
-    assert_eq!(zero.effective_timeout(), None, "0 means no timeout, as in the original");
+    assert_eq!(
+        full.effective_timeout(),
+        Some(std::time::Duration::from_secs(30))
+    );
+    let zero = HumanLoopRequest {
+        timeout: Some(0),
+        ..full
+    };
+    assert_eq!(
+        zero.effective_timeout(),
+        None,
+        "0 means no timeout, as in the original"
+    );
 }
 
 #[test]
@@ -105,12 +155,17 @@ fn wire_bodies_have_the_original_keys() {
         "conversation_id": "c", "request_id": "r2", "task_id": "t", "context": {}, "platform": "mock", "metadata": {}
     }));
     assert_eq!(cont.request_id, "r2");
-    round_trip::<CancelRequestBody>(json!({"conversation_id": "c", "request_id": "r", "platform": "p"}));
+    round_trip::<CancelRequestBody>(
+        json!({"conversation_id": "c", "request_id": "r", "platform": "p"}),
+    );
     round_trip::<CancelConversationBody>(json!({"conversation_id": "c", "platform": "p"}));
     round_trip::<StatusQuery>(json!({"conversation_id": "c", "request_id": "r", "platform": "p"}));
     round_trip::<ApiResponse>(json!({"success": true, "error": null}));
     let missing: ApiResponse = serde_json::from_value(json!({})).unwrap();
-    assert!(!missing.success, "an absent success counts as failure, as in the client");
+    assert!(
+        !missing.success,
+        "an absent success counts as failure, as in the client"
+    );
 }
 
 #[test]
@@ -138,8 +193,15 @@ fn status_replies_of_every_original_server_parse() {
     .unwrap();
     assert_eq!(hub.status, Status::Completed);
     let absent: StatusResponse = serde_json::from_value(json!({"success": true})).unwrap();
-    assert_eq!(absent.status, Status::Pending, "an absent status is pending, as the protocol says");
-    assert!(serde_json::from_value::<StatusResponse>(json!({"success": true, "status": "APPROVED"})).is_err());
+    assert_eq!(
+        absent.status,
+        Status::Pending,
+        "an absent status is pending, as the protocol says"
+    );
+    assert!(serde_json::from_value::<StatusResponse>(
+        json!({"success": true, "status": "APPROVED"})
+    )
+    .is_err());
 }
 
 #[test]
@@ -159,5 +221,8 @@ fn task_sync_snapshot_round_trips() {
     assert_eq!(sync.conversations[0].requests[0].status, Status::Approved);
     let null_provider = json!({"task_id": "t", "conversations": [{"conversation_id": "c", "provider_id": null, "requests": []}],
         "timestamp": "x", "metadata": {"source": "s", "client_ip": "i", "user_agent": "u"}});
-    assert!(serde_json::from_value::<TaskSync>(null_provider).is_err(), "provider_id is required, as at the hub");
+    assert!(
+        serde_json::from_value::<TaskSync>(null_provider).is_err(),
+        "provider_id is required, as at the hub"
+    );
 }

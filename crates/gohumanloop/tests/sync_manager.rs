@@ -9,16 +9,22 @@ use gohumanloop::{Error, InProcessProvider, LoopRequest, Manager, Status, SyncMa
 fn blocks_until_another_thread_answers() {
     let provider = Arc::new(InProcessProvider::new("human"));
     let sync = SyncManager::new(Manager::with_provider(provider.clone()).unwrap()).unwrap();
-    let ticket = sync.request(LoopRequest::approval(LoopRequest::message_context("ok?"))).unwrap();
+    let ticket = sync
+        .request(LoopRequest::approval(LoopRequest::message_context("ok?")))
+        .unwrap();
     let (cid, rid) = (ticket.conversation_id.clone(), ticket.request_id.clone());
     let human = std::thread::spawn(move || {
         let asked = provider.ledger().request(&cid, &rid).unwrap();
         provider.approve(&asked).unwrap();
     });
-    let result = sync.wait(&ticket.conversation_id, &ticket.request_id).unwrap();
+    let result = sync
+        .wait(&ticket.conversation_id, &ticket.request_id)
+        .unwrap();
     human.join().unwrap();
     assert_eq!(result.status, Status::Approved);
-    assert!(sync.cancel_request(&ticket.conversation_id, &ticket.request_id).is_ok());
+    assert!(sync
+        .cancel_request(&ticket.conversation_id, &ticket.request_id)
+        .is_ok());
 }
 
 #[test]

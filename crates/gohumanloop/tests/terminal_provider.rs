@@ -59,7 +59,12 @@ impl Read for Keyboard {
 
 fn scripted(input: &str) -> (Manager, Screen) {
     let screen = Screen::default();
-    let provider = TerminalProvider::with_io("terminal", Cursor::new(input.as_bytes().to_vec()), screen.clone(), false);
+    let provider = TerminalProvider::with_io(
+        "terminal",
+        Cursor::new(input.as_bytes().to_vec()),
+        screen.clone(),
+        false,
+    );
     (Manager::with_provider(Arc::new(provider)).unwrap(), screen)
 }
 
@@ -72,27 +77,57 @@ async fn concurrent_requests_are_asked_one_at_a_time_in_order() {
     let (manager, screen) = scripted("approve\nmaybe\nreject\nbad idea\n同意\n");
     let mut tickets = Vec::new();
     for n in 0..3 {
-        tickets.push(manager.request(ask(LoopType::Approval, &format!("step {n}"))).await.unwrap());
+        tickets.push(
+            manager
+                .request(ask(LoopType::Approval, &format!("step {n}")))
+                .await
+                .unwrap(),
+        );
     }
     let mut results = Vec::new();
     for t in &tickets {
-        results.push(manager.wait(&t.conversation_id, &t.request_id).await.unwrap());
+        results.push(
+            manager
+                .wait(&t.conversation_id, &t.request_id)
+                .await
+                .unwrap(),
+        );
     }
     let statuses: Vec<Status> = results.iter().map(|r| r.status).collect();
-    assert_eq!(statuses, [Status::Approved, Status::Rejected, Status::Approved]);
+    assert_eq!(
+        statuses,
+        [Status::Approved, Status::Rejected, Status::Approved]
+    );
     assert_eq!(results[1].response, json!("bad idea"));
-    assert!(results.iter().all(|r| r.responded_by.as_deref() == Some("terminal_user")));
+    assert!(results
+        .iter()
+        .all(|r| r.responded_by.as_deref() == Some("terminal_user")));
     let text = screen.text();
-    assert_eq!(text.matches("Invalid input, please enter 'approve' or 'reject'").count(), 1);
+    assert_eq!(
+        text.matches("Invalid input, please enter 'approve' or 'reject'")
+            .count(),
+        1
+    );
     // Each block is whole: its header, its prompt and its outcome, before the next header.
     let mut from = 0;
     for (n, t) in tickets.iter().enumerate() {
-        let header = text[from..].find(&format!("Request ID: {}", t.request_id)).map(|i| i + from).unwrap();
+        let header = text[from..]
+            .find(&format!("Request ID: {}", t.request_id))
+            .map(|i| i + from)
+            .unwrap();
         let message = text[header..].find(&format!("step {n}")).unwrap() + header;
-        let recorded = text[message..].find("Your decision has been recorded:").unwrap() + message;
+        let recorded = text[message..]
+            .find("Your decision has been recorded:")
+            .unwrap()
+            + message;
         if let Some(next) = tickets.get(n + 1) {
-            let next_header = text.find(&format!("Request ID: {}", next.request_id)).unwrap();
-            assert!(recorded < next_header, "request {n} interleaved with the next:\n{text}");
+            let next_header = text
+                .find(&format!("Request ID: {}", next.request_id))
+                .unwrap();
+            assert!(
+                recorded < next_header,
+                "request {n} interleaved with the next:\n{text}"
+            );
         }
         from = recorded;
     }
@@ -101,14 +136,38 @@ async fn concurrent_requests_are_asked_one_at_a_time_in_order() {
 #[tokio::test]
 async fn chinese_keywords_information_and_conversation() {
     let (manager, screen) = scripted("拒绝\n太危险\n北京\n你好\n结束\n");
-    let rejected = manager.request_and_wait(ask(LoopType::Approval, "删除文件")).await.unwrap();
-    assert_eq!((rejected.status, rejected.response.clone()), (Status::Rejected, json!("太危险")));
-    let info = manager.request_and_wait(ask(LoopType::Information, "哪个城市？")).await.unwrap();
-    assert_eq!((info.status, info.response.clone()), (Status::Completed, json!("北京")));
-    let turn = manager.request_and_wait(ask(LoopType::Conversation, "聊聊").conversation_id("c")).await.unwrap();
-    assert_eq!((turn.status, turn.response.clone()), (Status::InProgress, json!("你好")));
-    let end = manager.continue_and_wait(ask(LoopType::Conversation, "还有吗").conversation_id("c")).await.unwrap();
-    assert_eq!((end.status, end.response.clone()), (Status::Completed, json!("结束")));
+    let rejected = manager
+        .request_and_wait(ask(LoopType::Approval, "删除文件"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (rejected.status, rejected.response.clone()),
+        (Status::Rejected, json!("太危险"))
+    );
+    let info = manager
+        .request_and_wait(ask(LoopType::Information, "哪个城市？"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (info.status, info.response.clone()),
+        (Status::Completed, json!("北京"))
+    );
+    let turn = manager
+        .request_and_wait(ask(LoopType::Conversation, "聊聊").conversation_id("c"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (turn.status, turn.response.clone()),
+        (Status::InProgress, json!("你好"))
+    );
+    let end = manager
+        .continue_and_wait(ask(LoopType::Conversation, "还有吗").conversation_id("c"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (end.status, end.response.clone()),
+        (Status::Completed, json!("结束"))
+    );
     let text = screen.text();
     for prompt in [
         "Please enter your decision (approve/reject):",
@@ -123,14 +182,26 @@ async fn chinese_keywords_information_and_conversation() {
 #[tokio::test]
 async fn end_of_input_is_a_clean_error_for_this_and_later_requests() {
     let (manager, screen) = scripted("");
-    let first = manager.request_and_wait(ask(LoopType::Approval, "x")).await.unwrap();
-    assert_eq!((first.status, first.error.as_deref()), (Status::Error, Some("end of input on the terminal")));
-    let second = manager.request_and_wait(ask(LoopType::Information, "y")).await.unwrap();
+    let first = manager
+        .request_and_wait(ask(LoopType::Approval, "x"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.status, first.error.as_deref()),
+        (Status::Error, Some("end of input on the terminal"))
+    );
+    let second = manager
+        .request_and_wait(ask(LoopType::Information, "y"))
+        .await
+        .unwrap();
     assert_eq!(second.status, Status::Error);
     assert!(screen.text().contains("(end of input)"));
     // End of input right after a rejection, while the reason is asked.
     let (manager, _) = scripted("no\n");
-    let cut = manager.request_and_wait(ask(LoopType::Approval, "x")).await.unwrap();
+    let cut = manager
+        .request_and_wait(ask(LoopType::Approval, "x"))
+        .await
+        .unwrap();
     assert_eq!(cut.status, Status::Error);
 }
 
@@ -145,18 +216,47 @@ async fn a_question_closed_elsewhere_stops_being_asked() {
         false,
     );
     let manager = Manager::with_provider(Arc::new(provider)).unwrap();
-    let first = manager.request(ask(LoopType::Approval, "first").conversation_id("c1")).await.unwrap();
-    let second = manager.request(ask(LoopType::Information, "second").timeout(1)).await.unwrap();
-    let third = manager.request(ask(LoopType::Information, "third")).await.unwrap();
+    let first = manager
+        .request(ask(LoopType::Approval, "first").conversation_id("c1"))
+        .await
+        .unwrap();
+    let second = manager
+        .request(ask(LoopType::Information, "second").timeout(1))
+        .await
+        .unwrap();
+    let third = manager
+        .request(ask(LoopType::Information, "third"))
+        .await
+        .unwrap();
     screen.wait_for("first").await;
-    assert!(!screen.text().contains("second"), "only one question at a time");
-    manager.cancel_request("c1", &first.request_id).await.unwrap();
-    screen.wait_for(&format!("Request {} is no longer waiting: cancelled", first.request_id)).await;
+    assert!(
+        !screen.text().contains("second"),
+        "only one question at a time"
+    );
+    manager
+        .cancel_request("c1", &first.request_id)
+        .await
+        .unwrap();
+    screen
+        .wait_for(&format!(
+            "Request {} is no longer waiting: cancelled",
+            first.request_id
+        ))
+        .await;
     // The second one expires while it is asked (or while it waits its turn) and is skipped.
-    let expired = manager.wait(&second.conversation_id, &second.request_id).await.unwrap();
+    let expired = manager
+        .wait(&second.conversation_id, &second.request_id)
+        .await
+        .unwrap();
     assert_eq!(expired.status, Status::Expired);
     screen.wait_for("third").await;
     keys.send(b"an answer\n".to_vec()).unwrap();
-    let answered = manager.wait(&third.conversation_id, &third.request_id).await.unwrap();
-    assert_eq!((answered.status, answered.response), (Status::Completed, json!("an answer")));
+    let answered = manager
+        .wait(&third.conversation_id, &third.request_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (answered.status, answered.response),
+        (Status::Completed, json!("an answer"))
+    );
 }

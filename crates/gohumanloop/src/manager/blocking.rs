@@ -79,7 +79,10 @@ impl SyncManager {
         conversation_id: &str,
         request_id: &str,
     ) -> Result<HumanLoopResult> {
-        self.block(self.manager.check_request_status(conversation_id, request_id))
+        self.block(
+            self.manager
+                .check_request_status(conversation_id, request_id),
+        )
     }
 
     /// See [`Manager::check_conversation_status`].

@@ -77,7 +77,11 @@ impl Manager {
     }
 
     /// Registers a provider under `id`; the first one registered becomes the default.
-    pub fn register_as(&self, provider: Arc<dyn Provider>, id: impl Into<String>) -> Result<String> {
+    pub fn register_as(
+        &self,
+        provider: Arc<dyn Provider>,
+        id: impl Into<String>,
+    ) -> Result<String> {
         let id = id.into();
         let mut registry = self.registry_mut();
         if registry.providers.iter().any(|(i, _)| *i == id) {
@@ -89,7 +93,10 @@ impl Manager {
     }
 
     fn registry(&self) -> std::sync::RwLockReadGuard<'_, Registry> {
-        self.inner.registry.read().unwrap_or_else(|e| e.into_inner())
+        self.inner
+            .registry
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
     }
 
     fn registry_mut(&self) -> std::sync::RwLockWriteGuard<'_, Registry> {
@@ -192,7 +199,8 @@ impl Manager {
 
     async fn submit(&self, request: LoopRequest, is_continue: bool) -> Result<Ticket> {
         let conversation_id = request.conversation_id.clone().unwrap_or_else(new_id);
-        let (provider_id, provider) = self.pick(&conversation_id, request.provider_id.as_deref())?;
+        let (provider_id, provider) =
+            self.pick(&conversation_id, request.provider_id.as_deref())?;
         let known_task = lock(&self.inner.book).task_of(&conversation_id).cloned();
         let task_id = match (is_continue, known_task, request.task_id) {
             (true, Some(known), _) => known,
@@ -299,7 +307,9 @@ impl Manager {
     pub async fn wait(&self, conversation_id: &str, request_id: &str) -> Result<HumanLoopResult> {
         let provider = self.provider_for(conversation_id)?;
         let key = (conversation_id.to_owned(), request_id.to_owned());
-        let tracked = lock(&self.inner.tracked).get(&key).map(|t| t.delivered.clone());
+        let tracked = lock(&self.inner.tracked)
+            .get(&key)
+            .map(|t| t.delivered.clone());
         let mut states = match tracked {
             Some(delivered) => delivered,
             None => provider.subscribe(conversation_id, request_id)?,
@@ -317,9 +327,15 @@ impl Manager {
         }
     }
 
-    fn callback_of(&self, conversation_id: &str, request_id: &str) -> Option<Arc<dyn HumanLoopCallback>> {
+    fn callback_of(
+        &self,
+        conversation_id: &str,
+        request_id: &str,
+    ) -> Option<Arc<dyn HumanLoopCallback>> {
         let key = (conversation_id.to_owned(), request_id.to_owned());
-        lock(&self.inner.tracked).get(&key).map(|t| t.callback.clone())
+        lock(&self.inner.tracked)
+            .get(&key)
+            .map(|t| t.callback.clone())
     }
 
     /// The current state of a request, as its provider reports it.
@@ -329,7 +345,10 @@ impl Manager {
         request_id: &str,
     ) -> Result<HumanLoopResult> {
         let provider = self.provider_for(conversation_id)?;
-        match provider.check_request_status(conversation_id, request_id).await {
+        match provider
+            .check_request_status(conversation_id, request_id)
+            .await
+        {
             Ok(result) => Ok(result),
             Err(e) => {
                 if let Some(cb) = self.callback_of(conversation_id, request_id) {
@@ -341,7 +360,10 @@ impl Manager {
     }
 
     /// The state of a conversation's latest request.
-    pub async fn check_conversation_status(&self, conversation_id: &str) -> Result<HumanLoopResult> {
+    pub async fn check_conversation_status(
+        &self,
+        conversation_id: &str,
+    ) -> Result<HumanLoopResult> {
         let provider = self.provider_for(conversation_id)?;
         Ok(provider.check_conversation_status(conversation_id).await?)
     }
@@ -401,7 +423,9 @@ impl Manager {
     /// Whether the task holds the conversation and the conversation has at least one request.
     pub fn conversation_exists(&self, task_id: &str, conversation_id: &str) -> bool {
         let book = lock(&self.inner.book);
-        book.task_conversations(task_id).iter().any(|c| c == conversation_id)
+        book.task_conversations(task_id)
+            .iter()
+            .any(|c| c == conversation_id)
             && !book.conversation_requests(conversation_id).is_empty()
     }
 }

@@ -8,7 +8,9 @@ use serde_json::Value;
 use tokio::sync::watch;
 
 use super::ProviderError;
-use crate::model::{now_rfc3339, HistoryEntry, HumanLoopRequest, HumanLoopResult, LoopType, Status};
+use crate::model::{
+    now_rfc3339, HistoryEntry, HumanLoopRequest, HumanLoopResult, LoopType, Status,
+};
 
 /// The error text of a request whose deadline passed (the original's wording).
 pub const TIMED_OUT: &str = "Request timed out";

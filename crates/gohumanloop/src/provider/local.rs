@@ -55,7 +55,9 @@ impl<D: Delivery> LocalProvider<D> {
         mut request: HumanLoopRequest,
     ) -> Result<HumanLoopResult, ProviderError> {
         let request_id = request.request_id.get_or_insert_with(new_id).clone();
-        request.created_at.get_or_insert_with(OffsetDateTime::now_utc);
+        request
+            .created_at
+            .get_or_insert_with(OffsetDateTime::now_utc);
         let pending = self.ledger.open(&request)?;
         let conversation_id = request.conversation_id.clone();
         if let Err(e) = self.delivery.deliver(request, self.ledger.clone()).await {
@@ -65,7 +67,10 @@ impl<D: Delivery> LocalProvider<D> {
                 super::Answer::error(e.to_string()),
             );
         }
-        Ok(self.ledger.get(&conversation_id, &request_id).unwrap_or(pending))
+        Ok(self
+            .ledger
+            .get(&conversation_id, &request_id)
+            .unwrap_or(pending))
     }
 
     async fn after_cancel(&self, conversation_id: &str, request_ids: &[String]) {

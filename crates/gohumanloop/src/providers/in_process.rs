@@ -106,8 +106,7 @@ impl LocalProvider<InProcess> {
         answer: Answer,
     ) -> Result<HumanLoopResult, ProviderError> {
         let rid = request.request_id.as_deref().unwrap_or_default();
-        self.ledger()
-            .resolve(&request.conversation_id, rid, answer)
+        self.ledger().resolve(&request.conversation_id, rid, answer)
     }
 
     /// Approves.

@@ -151,7 +151,12 @@ enum Typed {
 
 fn forgotten(request: &HumanLoopRequest, _: watch::error::RecvError) -> HumanLoopResult {
     let rid = request.request_id.clone().unwrap_or_default();
-    HumanLoopResult::error(&request.conversation_id, rid, request.loop_type, "request forgotten")
+    HumanLoopResult::error(
+        &request.conversation_id,
+        rid,
+        request.loop_type,
+        "request forgotten",
+    )
 }
 
 struct Worker {

@@ -45,12 +45,18 @@ pub fn render(request: &HumanLoopRequest, color: bool) -> String {
             out.push('\n');
         }
     };
-    section("Main Context", context.get("message").map(text).unwrap_or_default());
+    section(
+        "Main Context",
+        context.get("message").map(text).unwrap_or_default(),
+    );
     section(
         "Additional Context",
         context.get("additional").map(text).unwrap_or_default(),
     );
-    section("Function", context.get("function").map(function).unwrap_or_default());
+    section(
+        "Function",
+        context.get("function").map(function).unwrap_or_default(),
+    );
     let others: serde_json::Map<String, Value> = context
         .iter()
         .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
@@ -62,7 +68,10 @@ pub fn render(request: &HumanLoopRequest, color: bool) -> String {
     if !request.metadata.is_empty() {
         section("Metadata", text(&Value::Object(request.metadata.clone())));
     }
-    section("Question", context.get("question").map(text).unwrap_or_default());
+    section(
+        "Question",
+        context.get("question").map(text).unwrap_or_default(),
+    );
     out + &title("END")
 }
 
@@ -134,12 +143,26 @@ mod tests {
     #[test]
     fn sections_appear_only_when_filled() {
         let ctx = json!({"message": "Delete files", "question": "OK?", "function": {"function_name": "rm", "arguments": {"path": "/tmp"}}, "extra": 1});
-        let mut r = HumanLoopRequest::new("t", "c", LoopType::Approval, ctx.as_object().unwrap().clone());
+        let mut r = HumanLoopRequest::new(
+            "t",
+            "c",
+            LoopType::Approval,
+            ctx.as_object().unwrap().clone(),
+        );
         r.request_id = Some("r".into());
         let text = render(&r, false);
-        for needle in ["=== Task Information ===", "Task ID: t", "Request ID: r", "HumanLoop Type: approval",
-            "=== Main Context ===\nDelete files", "=== Function ===\nName: rm", "\"path\": \"/tmp\"",
-            "=== Other Context ===", "=== Question ===\nOK?", "=== END ==="] {
+        for needle in [
+            "=== Task Information ===",
+            "Task ID: t",
+            "Request ID: r",
+            "HumanLoop Type: approval",
+            "=== Main Context ===\nDelete files",
+            "=== Function ===\nName: rm",
+            "\"path\": \"/tmp\"",
+            "=== Other Context ===",
+            "=== Question ===\nOK?",
+            "=== END ===",
+        ] {
             assert!(text.contains(needle), "{needle} missing in\n{text}");
         }
         assert!(!text.contains("Additional Context"));
