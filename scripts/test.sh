@@ -16,4 +16,8 @@ echo "== cargo clippy (warnings are errors)"
 cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
 
 echo "== cargo test"
-cargo test -j "$jobs" --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test -j "$jobs" --workspace 2>&1 | tee "$log"
+# One closing line for the whole run (cargo prints one per test binary, the last often empty).
+awk '/^test result:/ { p += $4; f += $6 } END { printf "\nall tests: %d passed, %d failed\n", p, f }' "$log"
