@@ -260,3 +260,37 @@ async fn a_question_closed_elsewhere_stops_being_asked() {
         (Status::Completed, json!("an answer"))
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_prompt_counts_down_to_the_deadline() {
+    let screen = Screen::default();
+    let (_keys, keyboard) = mpsc::channel::<Vec<u8>>();
+    let provider = TerminalProvider::with_io(
+        "terminal",
+        std::io::BufReader::new(Keyboard(keyboard, Vec::new())),
+        screen.clone(),
+        false,
+    );
+    let manager = Manager::with_provider(Arc::new(provider)).unwrap();
+    let result = manager
+        .request_and_wait(ask(LoopType::Information, "soon?").timeout(75))
+        .await
+        .unwrap();
+    assert_eq!(result.status, Status::Expired);
+    let text = screen.text();
+    let prompts: Vec<&str> = text
+        .lines()
+        .filter(|l| l.ends_with("Please provide the required information:"))
+        .collect();
+    assert_eq!(
+        prompts,
+        [
+            "[1m 15s left] Please provide the required information:",
+            "[1m 00s left] Please provide the required information:",
+            "[10s left] Please provide the required information:",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("Deadline: "), "the header shows the deadline");
+    assert!(text.contains("has timed out after 75 seconds"));
+}

@@ -273,13 +273,15 @@ impl Manager {
     ) -> Result<()> {
         let mut states = provider.subscribe(conversation_id, request_id)?;
         let (delivered_tx, delivered) = watch::channel(states.borrow().clone());
+        let key = (conversation_id.to_owned(), request_id.to_owned());
         lock(&self.inner.tracked).insert(
-            (conversation_id.to_owned(), request_id.to_owned()),
+            key.clone(),
             Tracked {
                 callback: callback.clone(),
                 delivered,
             },
         );
+        let inner = Arc::downgrade(&self.inner);
         tokio::spawn(async move {
             let mut last_status = Status::Pending;
             loop {
@@ -296,6 +298,10 @@ impl Manager {
                 if finished || states.changed().await.is_err() {
                     break;
                 }
+            }
+            // Every hook has run; later waits read the provider directly.
+            if let Some(inner) = inner.upgrade() {
+                lock(&inner.tracked).remove(&key);
             }
         });
         Ok(())

@@ -11,9 +11,11 @@ mod render;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
 
 use async_trait::async_trait;
 use tokio::sync::{mpsc, watch};
+use tokio::time::Instant;
 
 use crate::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
 use crate::provider::{Answer, Delivery, Ledger, LocalProvider, ProviderError};
@@ -108,6 +110,7 @@ impl Terminal {
                 .spawn(move || read_lines(input, lines_tx));
             if reader.is_ok() {
                 let worker = Worker {
+                    deadline: None,
                     lines: lines_rx,
                     out: output,
                     color: self.color,
@@ -159,7 +162,19 @@ fn forgotten(request: &HumanLoopRequest, _: watch::error::RecvError) -> HumanLoo
     )
 }
 
+/// Seconds before the deadline at which the prompt is shown again with the time left.
+const REMINDERS_AT: [u64; 3] = [300, 60, 10];
+
+async fn sleep_until_some(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
 struct Worker {
+    /// The deadline of the request being asked, on the runtime's clock.
+    deadline: Option<Instant>,
     lines: mpsc::UnboundedReceiver<Option<String>>,
     out: Output,
     color: bool,
@@ -177,6 +192,8 @@ impl Worker {
             if states.borrow().status != Status::Pending {
                 continue; // cancelled or expired while it waited its turn
             }
+            self.deadline =
+                render::deadline(&job.request).map(|d| Instant::now() + render::remaining(d));
             let answer = if self.input_ended {
                 Some(Answer::error(END_OF_INPUT))
             } else {
@@ -246,31 +263,57 @@ impl Worker {
         }
     }
 
-    /// Prints the prompt (with the time left, if there is a deadline) and waits for a line.
+    /// Prints the prompt (with the time left, if there is a deadline) and waits for a line,
+    /// repeating the prompt with the time left as the deadline nears.
     async fn read(
         &mut self,
         request: &HumanLoopRequest,
         prompt: &str,
         states: &mut watch::Receiver<HumanLoopResult>,
     ) -> Typed {
-        let left = render::deadline(request)
-            .map(|d| format!("[{} left] ", render::human_duration(render::remaining(d))))
-            .unwrap_or_default();
-        self.say(&format!("{left}{prompt}\n"));
-        tokio::select! {
-            line = self.lines.recv() => match line {
-                Some(Some(line)) => Typed::Line(line),
-                _ => {
-                    self.input_ended = true;
-                    self.say("\n(end of input)\n");
-                    Typed::EndOfInput
+        self.say(&format!("{}{prompt}\n", self.time_left()));
+        loop {
+            let reminder = self.next_reminder();
+            tokio::select! {
+                line = self.lines.recv() => return match line {
+                    Some(Some(line)) => Typed::Line(line),
+                    _ => {
+                        self.input_ended = true;
+                        self.say("\n(end of input)\n");
+                        Typed::EndOfInput
+                    }
+                },
+                closed = states.wait_for(|r| r.status != Status::Pending) => {
+                    // An error means the request was forgotten; its last state is all there is.
+                    let result = closed.map(|r| r.clone()).unwrap_or_else(|e| forgotten(request, e));
+                    return Typed::Closed(result);
+                },
+                _ = sleep_until_some(reminder) => {
+                    self.say(&format!("{}{prompt}\n", self.time_left()));
                 }
-            },
-            closed = states.wait_for(|r| r.status != Status::Pending) => {
-                // An error means the request was forgotten; its last state is all there is.
-                Typed::Closed(closed.map(|r| r.clone()).unwrap_or_else(|e| forgotten(request, e)))
-            },
+            }
         }
+    }
+
+    /// `[4m 05s left] `, or nothing without a deadline.
+    fn time_left(&self) -> String {
+        let Some(deadline) = self.deadline else {
+            return String::new();
+        };
+        let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(500);
+        let left = Duration::from_secs(left.as_secs());
+        format!("[{} left] ", render::human_duration(left))
+    }
+
+    /// When to remind the human next: as the time left crosses one of [`REMINDERS_AT`].
+    fn next_reminder(&self) -> Option<Instant> {
+        let deadline = self.deadline?;
+        let left = deadline.saturating_duration_since(Instant::now());
+        REMINDERS_AT
+            .iter()
+            .map(|&secs| Duration::from_secs(secs))
+            .find(|&at| at + Duration::from_millis(500) < left)
+            .map(|at| deadline - at)
     }
 
     fn closed(&mut self, request: &HumanLoopRequest, result: &HumanLoopResult) -> Option<Answer> {
