@@ -192,6 +192,20 @@ impl Guard {
         }
     }
 
+    /// Asks about a call of `function` and waits for the outcome.
+    async fn ask(
+        &self,
+        loop_type: LoopType,
+        function: &str,
+        arguments: &Value,
+        default_question: &str,
+    ) -> Result<HumanLoopResult, Error> {
+        let context = self.context(function, arguments, default_question);
+        self.manager
+            .request_and_wait(self.loop_request(loop_type, context))
+            .await
+    }
+
     /// Asks a human to approve calling `function` with `arguments`; runs `call` with the outcome
     /// when approved (or rejected, with [`Guard::execute_on_reject`]).
     pub async fn require_approval<T, F, Fut>(
@@ -204,10 +218,8 @@ impl Guard {
         F: FnOnce(HumanLoopResult) -> Fut,
         Fut: Future<Output = T>,
     {
-        let context = self.context(function, &arguments, APPROVAL_QUESTION);
         let result = self
-            .manager
-            .request_and_wait(self.loop_request(LoopType::Approval, context))
+            .ask(LoopType::Approval, function, &arguments, APPROVAL_QUESTION)
             .await?;
         match result.status {
             Status::Approved => Ok(call(result).await),
@@ -235,10 +247,8 @@ impl Guard {
         F: FnOnce(HumanLoopResult) -> Fut,
         Fut: Future<Output = T>,
     {
-        let context = self.context(function, &arguments, INFO_QUESTION);
         let result = self
-            .manager
-            .request_and_wait(self.loop_request(LoopType::Information, context))
+            .ask(LoopType::Information, function, &arguments, INFO_QUESTION)
             .await?;
         match result.status {
             Status::Completed => Ok(call(result).await),

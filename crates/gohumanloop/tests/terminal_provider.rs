@@ -68,6 +68,19 @@ fn scripted(input: &str) -> (Manager, Screen) {
     (Manager::with_provider(Arc::new(provider)).unwrap(), screen)
 }
 
+/// A terminal on a keyboard the test types on (nothing is typed until the test sends it).
+fn typed() -> (Manager, Screen, mpsc::Sender<Vec<u8>>) {
+    let screen = Screen::default();
+    let (keys, keyboard) = mpsc::channel();
+    let input = std::io::BufReader::new(Keyboard(keyboard, Vec::new()));
+    let provider = TerminalProvider::with_io("terminal", input, screen.clone(), false);
+    (
+        Manager::with_provider(Arc::new(provider)).unwrap(),
+        screen,
+        keys,
+    )
+}
+
 fn ask(loop_type: LoopType, text: &str) -> LoopRequest {
     LoopRequest::new(loop_type, LoopRequest::message_context(text))
 }
@@ -207,15 +220,7 @@ async fn end_of_input_is_a_clean_error_for_this_and_later_requests() {
 
 #[tokio::test]
 async fn a_question_closed_elsewhere_stops_being_asked() {
-    let screen = Screen::default();
-    let (keys, keyboard) = mpsc::channel();
-    let provider = TerminalProvider::with_io(
-        "terminal",
-        std::io::BufReader::new(Keyboard(keyboard, Vec::new())),
-        screen.clone(),
-        false,
-    );
-    let manager = Manager::with_provider(Arc::new(provider)).unwrap();
+    let (manager, screen, keys) = typed();
     let first = manager
         .request(ask(LoopType::Approval, "first").conversation_id("c1"))
         .await
@@ -263,15 +268,7 @@ async fn a_question_closed_elsewhere_stops_being_asked() {
 
 #[tokio::test(start_paused = true)]
 async fn the_prompt_counts_down_to_the_deadline() {
-    let screen = Screen::default();
-    let (_keys, keyboard) = mpsc::channel::<Vec<u8>>();
-    let provider = TerminalProvider::with_io(
-        "terminal",
-        std::io::BufReader::new(Keyboard(keyboard, Vec::new())),
-        screen.clone(),
-        false,
-    );
-    let manager = Manager::with_provider(Arc::new(provider)).unwrap();
+    let (manager, screen, _keys) = typed();
     let result = manager
         .request_and_wait(ask(LoopType::Information, "soon?").timeout(75))
         .await
