@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
+use gohumanloop::providers::terminal::Language;
 use gohumanloop::{LoopRequest, LoopType, Manager, TerminalProvider};
 
 use crate::outcome::{exit_code, ERROR};
@@ -45,6 +46,27 @@ pub struct AskArgs {
     /// Print the whole result as JSON instead of the answer's text.
     #[arg(long)]
     json: bool,
+    /// The language of the prompts (both languages' keywords are always understood).
+    #[arg(long, value_enum, env = "GHL_LANG", default_value = "en")]
+    lang: Lang,
+}
+
+/// The language of the terminal's prompts.
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Lang {
+    /// English (the original's prompts).
+    En,
+    /// Chinese.
+    Zh,
+}
+
+impl From<Lang> for Language {
+    fn from(lang: Lang) -> Self {
+        match lang {
+            Lang::En => Language::En,
+            Lang::Zh => Language::Zh,
+        }
+    }
 }
 
 /// Runs `ghl ask`; returns the exit code.
@@ -67,7 +89,7 @@ pub fn run(args: AskArgs) -> i32 {
 }
 
 async fn ask(args: AskArgs) -> i32 {
-    let provider = Arc::new(TerminalProvider::on_stderr("terminal"));
+    let provider = Arc::new(TerminalProvider::on_stderr("terminal").language(args.lang.into()));
     let manager = match Manager::with_provider(provider) {
         Ok(m) => m,
         Err(e) => {

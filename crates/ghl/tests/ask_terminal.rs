@@ -67,6 +67,23 @@ fn approval_keywords_in_both_languages() {
 }
 
 #[test]
+fn chinese_prompts_with_lang_zh() {
+    let (code, json, stderr) = ask("approval", "好吗\n拒绝\n风险太高\n", &["--lang", "zh"]);
+    assert_eq!((code, json["response"].as_str()), (1, Some("风险太高")));
+    for said in [
+        "请输入您的决定",
+        "输入无效",
+        "请输入拒绝的理由：",
+        "您的决定已记录：rejected",
+    ] {
+        assert!(stderr.contains(said), "{said} missing in {stderr}");
+    }
+    let (code, _, stderr) = ask("conversation", "exit\n", &["--lang", "zh"]);
+    assert_eq!(code, 0);
+    assert!(stderr.contains("请输入您的回复"), "{stderr}");
+}
+
+#[test]
 fn invalid_answers_are_asked_again() {
     let (code, json, stderr) = ask("approval", "perhaps\n\nnot approve\napprove\n", &[]);
     assert_eq!((code, json["status"].as_str()), (0, Some("approved")));

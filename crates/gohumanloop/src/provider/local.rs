@@ -50,6 +50,11 @@ impl<D: Delivery> LocalProvider<D> {
         &self.delivery
     }
 
+    /// The delivery, to configure it before the provider is shared.
+    pub fn delivery_mut(&mut self) -> &mut D {
+        &mut self.delivery
+    }
+
     async fn open_and_deliver(
         &self,
         mut request: HumanLoopRequest,

@@ -7,6 +7,7 @@
 //! after it, into a clean `error`.
 
 mod keywords;
+mod language;
 mod render;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -21,6 +22,7 @@ use crate::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
 use crate::provider::{Answer, Delivery, Ledger, LocalProvider, ProviderError};
 
 pub use keywords::{decision, ends_conversation, Decision, APPROVE_WORDS, END_WORDS, REJECT_WORDS};
+pub use language::Language;
 pub use render::render;
 
 /// `responded_by` of every terminal answer (the original's).
@@ -40,6 +42,7 @@ struct Job {
 pub struct Terminal {
     io: Mutex<Option<(Input, Output)>>,
     color: bool,
+    language: Language,
     jobs: OnceLock<mpsc::UnboundedSender<Job>>,
 }
 
@@ -59,6 +62,13 @@ impl LocalProvider<Terminal> {
         Self::with_io(name, stdin(), std::io::stderr(), color)
     }
 
+    /// Speaks `language` (prompts and notes; the keywords of both languages are always
+    /// understood). Set it before the first question.
+    pub fn language(mut self, language: Language) -> Self {
+        self.delivery_mut().language = language;
+        self
+    }
+
     /// Asks on any line input and output (a pipe, a socket, a buffer in a test).
     pub fn with_io(
         name: impl Into<String>,
@@ -69,6 +79,7 @@ impl LocalProvider<Terminal> {
         let terminal = Terminal {
             io: Mutex::new(Some((Box::new(input), Box::new(output)))),
             color,
+            language: Language::En,
             jobs: OnceLock::new(),
         };
         Self::with_delivery(name, terminal)
@@ -110,6 +121,7 @@ impl Terminal {
                 .spawn(move || read_lines(input, lines_tx));
             if reader.is_ok() {
                 let worker = Worker {
+                    language: self.language,
                     deadline: None,
                     lines: lines_rx,
                     out: output,
@@ -173,6 +185,7 @@ async fn sleep_until_some(at: Option<Instant>) {
 }
 
 struct Worker {
+    language: Language,
     /// The deadline of the request being asked, on the runtime's clock.
     deadline: Option<Instant>,
     lines: mpsc::UnboundedReceiver<Option<String>>,
@@ -204,7 +217,8 @@ impl Worker {
                 let status = answer.status;
                 if status != Status::Error {
                     // Said before recording: the waiting agent may end the program at once.
-                    self.say(&format!("Your decision has been recorded: {status}\n\n"));
+                    let recorded = self.language.recorded(status);
+                    self.say(&format!("{recorded}\n\n"));
                 }
                 if let Err(e) = job.ledger.resolve(&cid, &rid, answer) {
                     // Another answer won the race (the first answer wins).
@@ -226,13 +240,7 @@ impl Worker {
         request: &HumanLoopRequest,
         mut states: watch::Receiver<HumanLoopResult>,
     ) -> Option<Answer> {
-        let prompt = match request.loop_type {
-            LoopType::Approval => "Please enter your decision (approve/reject):",
-            LoopType::Information => "Please provide the required information:",
-            LoopType::Conversation => {
-                "Please enter your response (type 'exit' to end conversation):"
-            }
-        };
+        let prompt = self.language.prompt(request.loop_type);
         loop {
             let line = match self.read(request, prompt, &mut states).await {
                 Typed::Line(line) => line,
@@ -246,7 +254,7 @@ impl Worker {
                 LoopType::Approval => match decision(&line) {
                     Decision::Approve => Answer::approved().response(""),
                     Decision::Reject => {
-                        let reason_prompt = "Please enter the reason for rejection:";
+                        let reason_prompt = self.language.reason_prompt();
                         match self.read(request, reason_prompt, &mut states).await {
                             Typed::Line(reason) => Answer::rejected(reason),
                             Typed::EndOfInput => return Some(Answer::error(END_OF_INPUT)),
@@ -254,7 +262,8 @@ impl Worker {
                         }
                     }
                     Decision::Invalid => {
-                        self.say("Invalid input, please enter 'approve' or 'reject'\n");
+                        let invalid = self.language.invalid_decision();
+                        self.say(&format!("{invalid}\n"));
                         continue;
                     }
                 },
@@ -279,7 +288,8 @@ impl Worker {
                     Some(Some(line)) => Typed::Line(line),
                     _ => {
                         self.input_ended = true;
-                        self.say("\n(end of input)\n");
+                        let note = self.language.end_of_input();
+                        self.say(&format!("\n{note}\n"));
                         Typed::EndOfInput
                     }
                 },
@@ -302,7 +312,7 @@ impl Worker {
         };
         let left = deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(500);
         let left = Duration::from_secs(left.as_secs());
-        format!("[{} left] ", render::human_duration(left))
+        self.language.time_left(&render::human_duration(left))
     }
 
     /// When to remind the human next: as the time left crosses one of [`REMINDERS_AT`].
@@ -319,13 +329,12 @@ impl Worker {
     fn closed(&mut self, request: &HumanLoopRequest, result: &HumanLoopResult) -> Option<Answer> {
         let rid = &result.request_id;
         let note = match result.status {
-            Status::Expired => format!(
-                "Request {rid} has timed out after {} seconds\n\n",
-                request.timeout.unwrap_or_default()
-            ),
-            status => format!("Request {rid} is no longer waiting: {status}\n\n"),
+            Status::Expired => self
+                .language
+                .timed_out(rid, request.timeout.unwrap_or_default()),
+            status => self.language.closed(rid, status),
         };
-        self.say(&note);
+        self.say(&format!("{note}\n\n"));
         None
     }
 }
