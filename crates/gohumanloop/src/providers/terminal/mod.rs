@@ -51,6 +51,9 @@ pub type TerminalProvider = LocalProvider<Terminal>;
 
 impl LocalProvider<Terminal> {
     /// Asks on stdin/stdout (the original's streams), in colour when stdout is a terminal.
+    ///
+    /// From the first question on, the provider reads stdin line by line: lines typed ahead are
+    /// kept as answers to the next questions, so the program should not read stdin itself.
     pub fn new(name: impl Into<String>) -> Self {
         let color = std::io::stdout().is_terminal();
         Self::with_io(name, stdin(), std::io::stdout(), color)
