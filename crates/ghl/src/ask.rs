@@ -6,6 +6,7 @@ use clap::{Args, ValueEnum};
 use gohumanloop::providers::terminal::Language;
 use gohumanloop::{LoopRequest, LoopType, Manager, TerminalProvider};
 
+use crate::client::HubArgs;
 use crate::outcome::{exit_code, ERROR};
 
 /// What kind of question.
@@ -34,18 +35,20 @@ impl From<Kind> for LoopType {
 #[derive(Args)]
 pub struct AskArgs {
     /// What kind of question.
-    kind: Kind,
+    pub kind: Kind,
     /// The text the human sees.
-    text: String,
+    pub text: String,
     /// Ask in this terminal (prompts on stderr, the answer on stdout).
     #[arg(long)]
     terminal: bool,
-    /// Give up after this many seconds (exit code 2).
+    #[command(flatten)]
+    pub hub: HubArgs,
+    /// Give up after this many seconds (exit code 2); with --hub the hub holds the deadline.
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=31_536_000))]
-    timeout: Option<u64>,
+    pub timeout: Option<u64>,
     /// Print the whole result as JSON instead of the answer's text.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     /// The language of the prompts (both languages' keywords are always understood).
     #[arg(long, value_enum, env = "GHL_LANG", default_value = "en")]
     lang: Lang,
@@ -71,12 +74,12 @@ impl From<Lang> for Language {
 
 /// Runs `ghl ask`; returns the exit code.
 pub fn run(args: AskArgs) -> i32 {
-    if !args.terminal {
-        eprintln!("ghl ask: only --terminal is available in this version");
+    if !args.terminal && args.hub.hub.is_none() {
+        eprintln!("ghl ask: say where to ask: --terminal, or --hub URL (or set GHL_HUB)");
         return ERROR;
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
     {
         Ok(rt) => rt,
@@ -85,7 +88,11 @@ pub fn run(args: AskArgs) -> i32 {
             return ERROR;
         }
     };
-    runtime.block_on(ask(args))
+    if args.terminal {
+        runtime.block_on(ask(args))
+    } else {
+        runtime.block_on(crate::ask_hub::ask(args))
+    }
 }
 
 async fn ask(args: AskArgs) -> i32 {
@@ -108,8 +115,13 @@ async fn ask(args: AskArgs) -> i32 {
             return ERROR;
         }
     };
-    if args.json {
-        match serde_json::to_string(&result) {
+    report(&result, args.json, &result.response_text())
+}
+
+/// Prints a result (its answer's text, or the whole result as JSON) and returns the exit code.
+pub fn report(result: &gohumanloop::HumanLoopResult, json: bool, text: &str) -> i32 {
+    if json {
+        match serde_json::to_string(result) {
             Ok(json) => println!("{json}"),
             Err(e) => {
                 eprintln!("ghl ask: {e}");
@@ -117,7 +129,6 @@ async fn ask(args: AskArgs) -> i32 {
             }
         }
     } else {
-        let text = result.response_text();
         if !text.is_empty() {
             println!("{text}");
         }

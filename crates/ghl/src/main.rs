@@ -1,16 +1,27 @@
 //! `ghl`: the GoHumanLoop command line.
 //!
-//! Exit codes of `ghl ask` (scripts rely on them): 0 approved or answered, 1 rejected,
-//! 2 expired or cancelled, 3 error (a usage error included).
+//! - `ghl serve` runs the hub; `ghl keys create|list|revoke` manages its API keys;
+//!   `ghl audit verify` checks its audit log.
+//! - `ghl ask` asks a human (in this terminal or through a hub) and exits with the outcome:
+//!   0 approved or answered, 1 rejected, 2 expired or cancelled, 3 error (usage errors included).
+//! - `ghl inbox` lists what waits on a hub; `ghl respond` answers (0 recorded, 1 someone answered
+//!   first, 3 error).
 
 #![warn(missing_docs)]
 
 mod ask;
+mod ask_hub;
+mod audit;
+mod client;
+mod inbox;
+mod keys;
 mod outcome;
+mod respond;
+mod serve;
 
 use clap::{Parser, Subcommand};
 
-/// Ask a human from the command line: approvals, information, conversations.
+/// Ask a human from the command line, and run the hub that keeps the questions.
 #[derive(Parser)]
 #[command(name = "ghl", version, about, long_about = None)]
 struct Cli {
@@ -20,9 +31,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the hub: the original wire protocol, the answering API and event stream, on SQLite.
+    Serve(serve::ServeArgs),
+    /// Manage the hub's API keys (written straight into its database).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
     /// Ask a human and exit with the outcome: 0 approved/answered, 1 rejected,
     /// 2 expired/cancelled, 3 error.
     Ask(ask::AskArgs),
+    /// List the requests waiting for a human on a hub.
+    Inbox(inbox::InboxArgs),
+    /// Answer a request on a hub: 0 recorded, 1 someone answered first, 3 error.
+    Respond(respond::RespondArgs),
+    /// Check the hub's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(audit::AuditCommand),
 }
 
 fn main() {
@@ -36,7 +59,45 @@ fn main() {
     };
     let code = match cli.command {
         Command::Ask(args) => ask::run(args),
+        Command::Serve(args) => on_runtime(true, || serve::run(args), |()| 0),
+        Command::Keys(command) => on_runtime(false, || keys::run(command), |()| 0),
+        Command::Inbox(args) => on_runtime(false, || inbox::run(args), |()| 0),
+        Command::Respond(args) => {
+            on_runtime(false, || async { Ok(respond::run(args).await) }, |c| c)
+        }
+        Command::Audit(command) => {
+            on_runtime(false, || audit::run(command), |intact| i32::from(!intact))
+        }
     };
     // Exit at once: a terminal reader thread may still be blocked on stdin.
     std::process::exit(code);
+}
+
+/// Runs `task` on a Tokio runtime (all cores for the hub, one thread otherwise) and maps its
+/// result to an exit code; an error is printed and exits with 3.
+fn on_runtime<T, F, Fut>(multi_thread: bool, task: F, code: impl FnOnce(T) -> i32) -> i32
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let runtime = if multi_thread {
+        tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+    };
+    let result = match runtime {
+        Ok(rt) => rt.block_on(task()),
+        Err(e) => Err(anyhow::anyhow!("cannot start the runtime: {e}")),
+    };
+    match result {
+        Ok(value) => code(value),
+        Err(e) => {
+            eprintln!("ghl: {e:#}");
+            outcome::ERROR
+        }
+    }
 }

@@ -26,6 +26,10 @@ pub struct CreateRequestBody {
     /// The caller's metadata exactly as given.
     #[serde(default)]
     pub metadata: JsonObject,
+    /// Seconds until the hub moves the request to `expired` (our extension; the original never
+    /// sends it, and clients that cannot add fields may put it in `metadata.timeout`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
 }
 
 /// `POST /api/v1/humanloop/continue` (no `loop_type`: it is always `conversation`).
@@ -44,6 +48,9 @@ pub struct ContinueRequestBody {
     /// The caller's metadata.
     #[serde(default)]
     pub metadata: JsonObject,
+    /// Seconds until the hub expires this turn (our extension, as in [`CreateRequestBody`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<u64>,
 }
 
 /// `POST /api/v1/humanloop/cancel`.
@@ -136,8 +143,10 @@ pub struct TaskSync {
 pub struct SyncConversation {
     /// The dialogue.
     pub conversation_id: String,
-    /// The provider the conversation is pinned to.
-    pub provider_id: String,
+    /// The provider the conversation is pinned to (the original client sometimes sends `null`
+    /// for cancelled conversations; the original hub refused those uploads).
+    #[serde(default)]
+    pub provider_id: Option<String>,
     /// Its requests.
     pub requests: Vec<SyncRequest>,
 }

@@ -1,0 +1,106 @@
+//! `ghl serve`: runs the hub.
+
+use std::net::SocketAddr;
+
+use anyhow::Context;
+use clap::Args;
+use gohumanloop_hub::{api, store, Hub};
+use tokio::net::TcpListener;
+
+/// Where the database lives, shared by `serve`, `keys` and `audit`.
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// The database: `sqlite://PATH` (created if missing) or a plain file path.
+    #[arg(
+        long,
+        env = "GHL_DB",
+        default_value = "sqlite://ghl.db",
+        value_name = "URL"
+    )]
+    pub db: String,
+}
+
+impl DbArgs {
+    /// The URL with a scheme (`ghl.db` → `sqlite://ghl.db`).
+    pub fn url(&self) -> String {
+        if self.db.contains(':') {
+            self.db.clone()
+        } else {
+            format!("sqlite://{}", self.db)
+        }
+    }
+}
+
+/// Arguments of `ghl serve`.
+#[derive(Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free one; the line `listening on` tells it).
+    #[arg(long, env = "GHL_ADDR", default_value = "127.0.0.1:8000")]
+    addr: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Log filter (`error`, `warn`, `info`, `debug`, or a tracing directive).
+    #[arg(long, env = "GHL_LOG", default_value = "info")]
+    log_level: String,
+}
+
+/// Runs the hub until SIGINT or SIGTERM.
+pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&args.log_level)
+                .with_context(|| format!("bad --log-level '{}'", args.log_level))?,
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let url = args.db.url();
+    let store = store::open(&url)
+        .await
+        .with_context(|| format!("cannot open the database {url}"))?;
+    if store.keys().await?.is_empty() {
+        eprintln!(
+            "This database has no API key yet. Create one with:\n  ghl keys create --db {url} --name NAME\n\
+             and give it to agents as GOHUMANLOOP_API_KEY (Python client) or GHL_API_KEY (ghl)."
+        );
+    }
+    let hub = Hub::start(store).await?;
+    let app = api::router(hub.clone());
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    println!("ghl hub listening on http://{addr} (database {url})");
+    println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
+    let shutdown_hub = hub.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            stop_signal().await;
+            tracing::info!("shutting down");
+            shutdown_hub.begin_shutdown();
+        })
+        .await?;
+    Ok(())
+}
+
+async fn stop_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,53 @@
+//! `Authorization: Bearer <key>`: who is calling, and which tenant's data they may touch.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+
+use super::error::ApiError;
+use crate::hub::Hub;
+use crate::record::TenantId;
+
+/// An authenticated caller: the key's tenant and name.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The only tenant whose data this caller sees.
+    pub tenant: TenantId,
+    /// The key's name: recorded as `responded_by` and as the audit actor.
+    pub name: String,
+}
+
+impl FromRequestParts<Hub> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
+        let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, message);
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| unauthorized("Authorization header missing"))?;
+        let text = header
+            .to_str()
+            .map_err(|_| unauthorized("Invalid authorization format. Use 'Bearer TOKEN'"))?;
+        let mut words = text.split_whitespace();
+        let key = match (words.next(), words.next(), words.next()) {
+            (Some(scheme), Some(key), None) if scheme.eq_ignore_ascii_case("bearer") => key,
+            _ => {
+                return Err(unauthorized(
+                    "Invalid authorization format. Use 'Bearer TOKEN'",
+                ))
+            }
+        };
+        match hub.authenticate(key).await? {
+            Some(owner) => Ok(Caller {
+                tenant: owner.tenant,
+                name: owner.name,
+            }),
+            None => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "Invalid or revoked API key",
+            )),
+        }
+    }
+}

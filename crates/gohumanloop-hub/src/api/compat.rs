@@ -1,0 +1,293 @@
+//! `/api/v1/humanloop/*`: the original servers' API, key for key (protocol reference §8), with
+//! their bugs fixed: unknown requests on `/status` get HTTP 200 `success:false` (never 404),
+//! `continue` creates the next `conversation` request, cancelling is idempotent.
+
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::Response;
+use gohumanloop::model::wire::{
+    CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
+    StatusResponse,
+};
+use gohumanloop::model::{JsonObject, LoopType, Status};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::Caller;
+use super::error::{ok_empty, ApiError, JsonBody, QueryParams};
+use crate::hub::Hub;
+use crate::record::{now_ms, CreateOutcome, NewRequest, RequestKey, Transition, TransitionOutcome};
+
+/// The longest deadline a request may carry: one year.
+pub const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
+
+/// The longest `wait=` a status check may ask for.
+pub const MAX_WAIT_SECS: f64 = 300.0;
+
+/// The longest id or platform name accepted.
+const MAX_ID_LEN: usize = 255;
+
+/// The audit channel of everything that comes through this API.
+const CHANNEL: &str = "api";
+
+/// `POST /api/v1/humanloop/request`.
+pub async fn create(
+    State(hub): State<Hub>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CreateRequestBody>,
+) -> Result<Response, ApiError> {
+    let incoming = Incoming {
+        task_id: body.task_id,
+        conversation_id: body.conversation_id,
+        request_id: body.request_id,
+        platform: body.platform,
+        loop_type: body.loop_type,
+        context: body.context,
+        metadata: body.metadata,
+        timeout: body.timeout,
+        continues: false,
+    };
+    finish_create(hub.create(incoming.into_request(&caller)?).await?)
+}
+
+/// `POST /api/v1/humanloop/continue`: the next turn of a known conversation, always of type
+/// `conversation` (the original hub failed every continue, bug #3).
+pub async fn continue_conversation(
+    State(hub): State<Hub>,
+    caller: Caller,
+    JsonBody(body): JsonBody<ContinueRequestBody>,
+) -> Result<Response, ApiError> {
+    let conversation_id = body.conversation_id.clone();
+    let incoming = Incoming {
+        task_id: body.task_id,
+        conversation_id: body.conversation_id,
+        request_id: body.request_id,
+        platform: body.platform,
+        loop_type: LoopType::Conversation,
+        context: body.context,
+        metadata: body.metadata,
+        timeout: body.timeout,
+        continues: true,
+    };
+    match hub.create(incoming.into_request(&caller)?).await? {
+        CreateOutcome::UnknownConversation => Err(ApiError::soft(format!(
+            "Conversation not found: {conversation_id}"
+        ))),
+        outcome => finish_create(outcome),
+    }
+}
+
+/// A create or continue body, before it is checked.
+struct Incoming {
+    task_id: String,
+    conversation_id: String,
+    request_id: String,
+    platform: String,
+    loop_type: LoopType,
+    context: JsonObject,
+    metadata: JsonObject,
+    timeout: Option<u64>,
+    continues: bool,
+}
+
+impl Incoming {
+    fn into_request(self, caller: &Caller) -> Result<NewRequest, ApiError> {
+        for (name, value) in [
+            ("task_id", &self.task_id),
+            ("conversation_id", &self.conversation_id),
+            ("request_id", &self.request_id),
+            ("platform", &self.platform),
+        ] {
+            check_id(name, value)?;
+        }
+        let timeout = deadline_secs(self.timeout, &self.metadata)?;
+        let now = now_ms();
+        Ok(NewRequest {
+            id: uuid::Uuid::new_v4().to_string(),
+            key: RequestKey {
+                tenant: caller.tenant,
+                conversation_id: self.conversation_id,
+                request_id: self.request_id,
+                platform: self.platform,
+            },
+            task_id: self.task_id,
+            loop_type: self.loop_type,
+            context: self.context,
+            metadata: self.metadata,
+            created_at: now,
+            deadline_at: timeout.map(|secs| now + (secs * 1000.0).ceil() as i64),
+            actor: caller.name.clone(),
+            channel: CHANNEL.into(),
+            continues_conversation: self.continues,
+        })
+    }
+}
+
+fn finish_create(outcome: CreateOutcome) -> Result<Response, ApiError> {
+    match outcome {
+        CreateOutcome::Created(_) | CreateOutcome::AlreadyExists(_) => Ok(ok_empty()),
+        CreateOutcome::Conflict(existing) => Err(ApiError::soft(format!(
+            "Request {} already exists in conversation {} with different content",
+            existing.request_id, existing.conversation_id
+        ))),
+        CreateOutcome::UnknownConversation => Err(ApiError::soft("Conversation not found")),
+    }
+}
+
+fn check_id(name: &str, value: &str) -> Result<(), ApiError> {
+    if value.is_empty() {
+        return Err(ApiError::invalid(format!("{name} must not be empty")));
+    }
+    if value.len() > MAX_ID_LEN {
+        return Err(ApiError::invalid(format!(
+            "{name} is longer than {MAX_ID_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// The deadline in seconds: a top-level `timeout`, else `metadata.timeout`; 0 means none.
+fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f64>, ApiError> {
+    let secs = match (timeout, metadata.get("timeout")) {
+        (Some(secs), _) => secs as f64,
+        (None, None | Some(Value::Null)) => return Ok(None),
+        (None, Some(Value::Number(n))) => n.as_f64().unwrap_or(-1.0),
+        (None, Some(_)) => {
+            return Err(ApiError::invalid(
+                "metadata.timeout must be a number of seconds",
+            ))
+        }
+    };
+    if secs == 0.0 {
+        return Ok(None);
+    }
+    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS as f64) {
+        return Err(ApiError::invalid(format!(
+            "timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds (0 or absent: none)"
+        )));
+    }
+    Ok(Some(secs))
+}
+
+/// The query of `GET /api/v1/humanloop/status`, plus our optional long-poll `wait`.
+#[derive(Debug, Deserialize)]
+pub struct StatusParams {
+    conversation_id: String,
+    request_id: String,
+    platform: String,
+    /// Seconds to wait for the request to leave `pending` before answering.
+    #[serde(default)]
+    wait: Option<f64>,
+}
+
+/// `GET /api/v1/humanloop/status[?wait=SECONDS]`.
+pub async fn status(
+    State(hub): State<Hub>,
+    caller: Caller,
+    QueryParams(q): QueryParams<StatusParams>,
+) -> Result<axum::Json<StatusResponse>, ApiError> {
+    let wait = match q.wait {
+        None => 0.0,
+        Some(w) if (0.0..=MAX_WAIT_SECS).contains(&w) => w,
+        Some(_) => {
+            return Err(ApiError::invalid(format!(
+                "wait must be between 0 and {MAX_WAIT_SECS} seconds"
+            )))
+        }
+    };
+    let key = RequestKey {
+        tenant: caller.tenant,
+        conversation_id: q.conversation_id,
+        request_id: q.request_id,
+        platform: q.platform,
+    };
+    let outcome = if wait > 0.0 {
+        hub.wait(&key, Duration::from_secs_f64(wait)).await?
+    } else {
+        hub.outcome(&key).await?
+    };
+    let Some(o) = outcome else {
+        // HTTP 200 with `status: pending`, as the original mock: the client keeps polling and
+        // its own timeout still fires (a 404 would kill its poll thread, bug #1).
+        return Err(
+            ApiError::soft(format!("Request not found: {}", key.request_id))
+                .with("status", Status::Pending.as_str())
+                .with("response", Value::Null)
+                .with("feedback", Value::Null)
+                .with("responded_by", Value::Null)
+                .with("responded_at", Value::Null),
+        );
+    };
+    Ok(axum::Json(StatusResponse {
+        success: true,
+        status: o.status,
+        response: o.response.clone(),
+        feedback: o.feedback.clone(),
+        responded_by: o.responded_by.clone(),
+        responded_at: o.responded_at.clone(),
+        error: o.error.clone(),
+    }))
+}
+
+/// `POST /api/v1/humanloop/cancel`: idempotent; a request already answered stays answered.
+pub async fn cancel(
+    State(hub): State<Hub>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CancelRequestBody>,
+) -> Result<Response, ApiError> {
+    let key = RequestKey {
+        tenant: caller.tenant,
+        conversation_id: body.conversation_id,
+        request_id: body.request_id,
+        platform: body.platform,
+    };
+    let Some(current) = hub.outcome(&key).await? else {
+        return Err(ApiError::soft(format!(
+            "Request not found: {}",
+            key.request_id
+        )));
+    };
+    let change = Transition {
+        tenant: caller.tenant,
+        id: current.id.clone(),
+        to: Status::Cancelled,
+        response: None,
+        feedback: None,
+        actor: caller.name,
+        channel: CHANNEL.into(),
+        error: None,
+        is_answer: false,
+    };
+    match hub.transition(change).await? {
+        TransitionOutcome::Changed { .. } => Ok(ok_empty()),
+        TransitionOutcome::Conflict(r) if r.status == Status::Cancelled => Ok(ok_empty()),
+        TransitionOutcome::Conflict(r) => Err(ApiError::soft(format!(
+            "Request {} is already {}; it cannot be cancelled",
+            r.request_id, r.status
+        ))),
+        TransitionOutcome::NotFound => Err(ApiError::soft(format!(
+            "Request not found: {}",
+            key.request_id
+        ))),
+    }
+}
+
+/// `POST /api/v1/humanloop/cancel_conversation` (and the Go services' `cancel_converstation`):
+/// cancels every open request of the conversation; succeeds again when nothing is left open.
+pub async fn cancel_conversation(
+    State(hub): State<Hub>,
+    caller: Caller,
+    JsonBody(body): JsonBody<CancelConversationBody>,
+) -> Result<Response, ApiError> {
+    match hub
+        .cancel_conversation(caller.tenant, &body.conversation_id, &caller.name, CHANNEL)
+        .await?
+    {
+        Some(_) => Ok(ok_empty()),
+        None => Err(ApiError::soft(format!(
+            "Conversation not found: {}",
+            body.conversation_id
+        ))),
+    }
+}

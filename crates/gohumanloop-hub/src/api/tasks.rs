@@ -1,0 +1,62 @@
+//! `tasks/sync`, `tasks`, `tasks/{task_id}`: the snapshots GoHumanLoopManager uploads, merged
+//! per tenant (the original hub keyed them by `task_id` alone, across users: bug #13).
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use gohumanloop::model::wire::TaskSync;
+use serde_json::{json, Map, Value};
+
+use super::auth::Caller;
+use super::error::{ok, ApiError, JsonBody};
+use crate::hub::Hub;
+use crate::record::TaskRecord;
+
+/// `POST /api/v1/humanloop/tasks/sync`: an idempotent merge; 201 as the original hub.
+pub async fn sync(
+    State(hub): State<Hub>,
+    caller: Caller,
+    JsonBody(snapshot): JsonBody<TaskSync>,
+) -> Result<Response, ApiError> {
+    if snapshot.task_id.is_empty() {
+        return Err(ApiError::invalid("task_id must not be empty"));
+    }
+    let task_id = snapshot.task_id.clone();
+    let updated = hub.store().sync_task(caller.tenant, snapshot).await?;
+    let mut reply = ok(json!({"data": {"task_id": task_id, "updated": updated}}));
+    *reply.status_mut() = StatusCode::CREATED;
+    Ok(reply)
+}
+
+fn task_json(task: TaskRecord) -> Value {
+    json!({"data": task.data, "received_at": task.received_at, "updates": task.updates})
+}
+
+/// `GET /api/v1/humanloop/tasks`: `{"success":true,"tasks":{task_id: {data, received_at, updates}}}`.
+pub async fn list(State(hub): State<Hub>, caller: Caller) -> Result<Response, ApiError> {
+    let tasks: Map<String, Value> = hub
+        .store()
+        .tasks(caller.tenant)
+        .await?
+        .into_iter()
+        .map(|t| (t.task_id.clone(), task_json(t)))
+        .collect();
+    Ok(ok(json!({ "tasks": tasks })))
+}
+
+/// `GET /api/v1/humanloop/tasks/{task_id}`.
+pub async fn get(
+    State(hub): State<Hub>,
+    caller: Caller,
+    Path(task_id): Path<String>,
+) -> Result<Response, ApiError> {
+    match hub.store().task(caller.tenant, &task_id).await? {
+        Some(task) => Ok(ok(json!({ "task": task_json(task) }))),
+        None => Err(ApiError::soft(format!("Task not found: {task_id}"))),
+    }
+}
+
+/// `GET /health` (no key needed).
+pub async fn health() -> Response {
+    axum::Json(json!({"status": "ok"})).into_response()
+}

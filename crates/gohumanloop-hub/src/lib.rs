@@ -1,0 +1,26 @@
+//! The GoHumanLoop hub: a durable server that speaks the original `gohumanloop` wire protocol
+//! (so the original Python client works against it unchanged), stores every request in SQLite,
+//! pushes answers to waiting agents at once, holds deadlines and keeps a hash-chained audit log.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), gohumanloop_hub::store::StoreError> {
+//! let store = gohumanloop_hub::store::open("sqlite://ghl.db").await?;
+//! let hub = gohumanloop_hub::Hub::start(store).await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await.unwrap();
+//! axum::serve(listener, gohumanloop_hub::api::router(hub)).await.unwrap();
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod api;
+pub mod audit;
+mod deadline;
+mod hub;
+pub mod keys;
+mod live;
+pub mod record;
+pub mod store;
+mod tasks;
+
+pub use hub::{Hub, HubEvent, TIMED_OUT};

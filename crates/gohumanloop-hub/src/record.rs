@@ -1,0 +1,300 @@
+//! What the hub keeps about a request, and the changes it can undergo.
+
+use gohumanloop::model::{JsonObject, LoopType, Status};
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+
+/// A tenant's numeric id: every request, key and task belongs to exactly one.
+pub type TenantId = i64;
+
+/// How the original protocol names a request: unique within a tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RequestKey {
+    /// The owning tenant.
+    pub tenant: TenantId,
+    /// The dialogue.
+    pub conversation_id: String,
+    /// The client-minted request id.
+    pub request_id: String,
+    /// The platform the client named.
+    pub platform: String,
+}
+
+/// A request the hub is asked to store.
+#[derive(Debug, Clone)]
+pub struct NewRequest {
+    /// The hub's own id for it (a UUID), used by the answering API.
+    pub id: String,
+    /// The original protocol's identity.
+    pub key: RequestKey,
+    /// The business task.
+    pub task_id: String,
+    /// What kind of interaction.
+    pub loop_type: LoopType,
+    /// What the human sees.
+    pub context: JsonObject,
+    /// Routing and pass-through data.
+    pub metadata: JsonObject,
+    /// When it arrived (Unix ms).
+    pub created_at: i64,
+    /// When the hub expires it if nobody answered (Unix ms).
+    pub deadline_at: Option<i64>,
+    /// Who asked (the API key's name), for the audit log.
+    pub actor: String,
+    /// Where it came from, for the audit log.
+    pub channel: String,
+    /// `continue` only: the conversation must already exist in the tenant.
+    pub continues_conversation: bool,
+}
+
+/// A stored request, as the answering API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestRecord {
+    /// The hub's id.
+    pub id: String,
+    /// The owning tenant (not shown on the wire).
+    #[serde(skip)]
+    pub tenant: TenantId,
+    /// The business task.
+    pub task_id: String,
+    /// The dialogue.
+    pub conversation_id: String,
+    /// The client-minted request id.
+    pub request_id: String,
+    /// The platform the client named.
+    pub platform: String,
+    /// What kind of interaction.
+    pub loop_type: LoopType,
+    /// What the human sees.
+    pub context: Value,
+    /// Routing and pass-through data.
+    pub metadata: Value,
+    /// Where it stands.
+    pub status: Status,
+    /// The human's answer.
+    pub response: Option<Value>,
+    /// Extra remarks.
+    pub feedback: Option<Value>,
+    /// Who answered.
+    pub responded_by: Option<String>,
+    /// When they answered (RFC 3339).
+    pub responded_at: Option<String>,
+    /// What went wrong, or why it ended without an answer.
+    pub error: Option<String>,
+    /// When it arrived (RFC 3339).
+    pub created_at: String,
+    /// When it last changed (RFC 3339).
+    pub updated_at: String,
+    /// When the hub expires it (RFC 3339), if it has a deadline.
+    pub deadline_at: Option<String>,
+}
+
+impl RequestRecord {
+    /// The original protocol's identity of this request.
+    pub fn key(&self) -> RequestKey {
+        RequestKey {
+            tenant: self.tenant,
+            conversation_id: self.conversation_id.clone(),
+            request_id: self.request_id.clone(),
+            platform: self.platform.clone(),
+        }
+    }
+
+    /// The part of the record that `/status` reports.
+    pub fn outcome(&self) -> Outcome {
+        Outcome {
+            id: self.id.clone(),
+            status: self.status,
+            response: self.response.clone(),
+            feedback: self.feedback.clone(),
+            responded_by: self.responded_by.clone(),
+            responded_at: self.responded_at.clone(),
+            error: self.error.clone(),
+        }
+    }
+}
+
+/// Where a request stands and the answer it got: what `/status` reports and waiters wait for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    /// The hub's id of the request.
+    pub id: String,
+    /// Where it stands.
+    pub status: Status,
+    /// The human's answer.
+    pub response: Option<Value>,
+    /// Extra remarks.
+    pub feedback: Option<Value>,
+    /// Who answered.
+    pub responded_by: Option<String>,
+    /// When they answered.
+    pub responded_at: Option<String>,
+    /// What went wrong.
+    pub error: Option<String>,
+}
+
+/// A change of status: an answer, a cancellation or an expiry.
+#[derive(Debug, Clone)]
+pub struct Transition {
+    /// The owning tenant.
+    pub tenant: TenantId,
+    /// The hub's id of the request.
+    pub id: String,
+    /// The status it moves to.
+    pub to: Status,
+    /// The answer, if any.
+    pub response: Option<Value>,
+    /// Extra remarks, if any.
+    pub feedback: Option<Value>,
+    /// Who answered (`responded_by`); also the audit actor.
+    pub actor: String,
+    /// Which way the change came (`api`, `deadline`, `compat`, …), for the audit log.
+    pub channel: String,
+    /// Why it ended without an answer, if it did.
+    pub error: Option<String>,
+    /// Whether this change is an answer (sets `responded_by` / `responded_at`).
+    pub is_answer: bool,
+}
+
+/// What a create did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CreateOutcome {
+    /// Stored now.
+    Created(Box<RequestRecord>),
+    /// The same request with the same content was stored before: nothing changed.
+    AlreadyExists(Box<RequestRecord>),
+    /// A request with these ids but different content exists.
+    Conflict(Box<RequestRecord>),
+    /// `continue` named a conversation the tenant does not have.
+    UnknownConversation,
+}
+
+/// What a transition did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransitionOutcome {
+    /// The status changed from `before`.
+    Changed {
+        /// The status it had.
+        before: Status,
+        /// The request as it is now.
+        record: Box<RequestRecord>,
+    },
+    /// The tenant has no such request.
+    NotFound,
+    /// The request had already moved to a status this change cannot follow (the winner).
+    Conflict(Box<RequestRecord>),
+}
+
+/// Filters for listing requests (all optional; newest first).
+#[derive(Debug, Clone, Default)]
+pub struct RequestFilter {
+    /// Only these statuses.
+    pub statuses: Vec<Status>,
+    /// Only this loop type.
+    pub loop_type: Option<LoopType>,
+    /// Only this platform.
+    pub platform: Option<String>,
+    /// Only this task.
+    pub task_id: Option<String>,
+    /// Only this conversation.
+    pub conversation_id: Option<String>,
+    /// Created at or after (Unix ms).
+    pub created_after: Option<i64>,
+    /// Created before (Unix ms).
+    pub created_before: Option<i64>,
+    /// At most this many.
+    pub limit: u32,
+    /// Skip this many.
+    pub offset: u32,
+}
+
+/// One entry of the hash-chained audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditEntry {
+    /// Position in the log.
+    pub seq: i64,
+    /// When (RFC 3339).
+    pub at: String,
+    /// The owning tenant (not shown on the wire).
+    #[serde(skip)]
+    pub tenant: TenantId,
+    /// The hub's id of the request.
+    pub request: String,
+    /// Who made the change.
+    pub actor: String,
+    /// Which way it came.
+    pub channel: String,
+    /// The status before (`None` for a create).
+    pub old_status: Option<Status>,
+    /// The status after.
+    pub new_status: Status,
+    /// The answer or reason, as compact JSON.
+    pub detail: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// An API key as `ghl keys list` shows it (never the key itself).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KeyInfo {
+    /// The key's id.
+    pub id: i64,
+    /// The tenant it opens.
+    pub tenant: String,
+    /// Its name, used as `responded_by` for answers given with it.
+    pub name: String,
+    /// The first characters of the key, to recognise it.
+    pub prefix: String,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// When it was revoked (RFC 3339), if it was.
+    pub revoked_at: Option<String>,
+}
+
+/// Whom a valid key belongs to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyOwner {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The key's name.
+    pub name: String,
+}
+
+/// A stored task snapshot (merged `tasks/sync` uploads).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskRecord {
+    /// The task.
+    pub task_id: String,
+    /// The merged snapshot.
+    pub data: Value,
+    /// When the last upload arrived (RFC 3339).
+    pub received_at: String,
+    /// How many uploads were merged.
+    pub updates: i64,
+}
+
+/// Now, in Unix milliseconds.
+pub fn now_ms() -> i64 {
+    (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Unix milliseconds as RFC 3339 text (UTC).
+pub fn ms_to_rfc3339(ms: i64) -> String {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// RFC 3339 text as Unix milliseconds.
+pub fn rfc3339_to_ms(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
+}

@@ -1,0 +1,137 @@
+//! Where the hub keeps everything: the [`Store`] trait and its backends.
+//!
+//! A store acknowledges a write only once it is committed. Every status change goes through
+//! [`Store::transition`], a single conditional write, and is appended to the audit log in the
+//! same transaction.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use gohumanloop::model::wire::TaskSync;
+
+use crate::audit::ChainCheck;
+use crate::record::{
+    AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
+    RequestRecord, TaskRecord, TenantId, Transition, TransitionOutcome,
+};
+
+pub use sqlite::SqliteStore;
+
+/// A store failure: the database could not be reached or refused the operation.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database said no.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// The schema could not be brought up to date.
+    #[error("database migration failed: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    /// A stored value could not be read back.
+    #[error("corrupt stored value: {0}")]
+    Corrupt(String),
+    /// The database URL names no backend this build has.
+    #[error("unsupported database URL '{0}' (use sqlite://PATH)")]
+    UnsupportedUrl(String),
+    /// The store's writer has stopped (the hub is shutting down).
+    #[error("the store is shutting down")]
+    Closed,
+}
+
+/// Result of a store operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A request that is waiting for its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deadline {
+    /// When (Unix ms).
+    pub at: i64,
+    /// The owning tenant.
+    pub tenant: TenantId,
+    /// The hub's id of the request.
+    pub id: String,
+}
+
+/// Durable storage for requests, keys, task snapshots and the audit log.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // --- requests -------------------------------------------------------------------------
+
+    /// Stores a new request (idempotent for an identical repeat; see [`CreateOutcome`]).
+    async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome>;
+
+    /// Changes a request's status if, and only if, its current status may become `to`
+    /// (one conditional write; the first change wins, later ones get `Conflict`).
+    async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome>;
+
+    /// The requests of a conversation (oldest first); empty if the tenant has none.
+    async fn conversation(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+    ) -> StoreResult<Vec<RequestRecord>>;
+
+    /// A request by its protocol identity.
+    async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>>;
+
+    /// A request by the hub's id, or by its client `request_id` when that is unambiguous.
+    async fn get(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<RequestRecord>>;
+
+    /// Requests matching a filter, newest first.
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+    ) -> StoreResult<Vec<RequestRecord>>;
+
+    /// Every `pending` request that has a deadline.
+    async fn deadlines(&self) -> StoreResult<Vec<Deadline>>;
+
+    // --- audit ----------------------------------------------------------------------------
+
+    /// The audit entries of one request, oldest first.
+    async fn audit_trail(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<AuditEntry>>;
+
+    /// Checks the whole audit chain.
+    async fn verify_audit(&self) -> StoreResult<ChainCheck>;
+
+    // --- task snapshots -------------------------------------------------------------------
+
+    /// Merges one `tasks/sync` upload into the tenant's copy of the task; `true` if the task
+    /// was known before.
+    async fn sync_task(&self, tenant: TenantId, snapshot: TaskSync) -> StoreResult<bool>;
+
+    /// The tenant's task snapshots.
+    async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>>;
+
+    /// One task snapshot.
+    async fn task(&self, tenant: TenantId, task_id: &str) -> StoreResult<Option<TaskRecord>>;
+
+    // --- keys -----------------------------------------------------------------------------
+
+    /// Stores a key (by its hash) for a tenant, creating the tenant if needed.
+    async fn add_key(
+        &self,
+        tenant: &str,
+        name: &str,
+        prefix: &str,
+        key_hash: &str,
+    ) -> StoreResult<KeyInfo>;
+
+    /// Every key, revoked ones included.
+    async fn keys(&self) -> StoreResult<Vec<KeyInfo>>;
+
+    /// Revokes a key by id or prefix; `false` if none matched or it was already revoked.
+    async fn revoke_key(&self, id_or_prefix: &str) -> StoreResult<bool>;
+
+    /// The owner of a live key with this hash.
+    async fn key_owner(&self, key_hash: &str) -> StoreResult<Option<KeyOwner>>;
+}
+
+/// Opens the store a URL names (`sqlite://PATH`, created if missing), schema up to date.
+pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

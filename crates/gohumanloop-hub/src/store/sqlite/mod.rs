@@ -1,0 +1,323 @@
+//! The embedded store: one SQLite file in WAL mode. Reads use a small pool; all writes go through
+//! one writer task that commits them in groups (see `writer`).
+
+mod rows;
+mod writer;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gohumanloop::model::wire::TaskSync;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, QueryBuilder, Sqlite};
+use tokio::sync::{mpsc, oneshot};
+
+use self::rows::request_columns;
+use self::writer::Command;
+use super::{Deadline, Store, StoreError, StoreResult};
+use crate::audit::{ChainCheck, ChainVerifier};
+use crate::record::{
+    now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
+    RequestRecord, TaskRecord, TenantId, Transition, TransitionOutcome,
+};
+
+/// How many audit entries `verify_audit` reads at a time.
+const AUDIT_PAGE: i64 = 2_000;
+
+/// The SQLite store. Cheap to share behind an `Arc`; the writer task ends when it is dropped.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: mpsc::Sender<Command>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or `sqlite::memory:`
+    /// is not supported: the hub is durable) and brings its schema up to date.
+    pub async fn open(url: &str) -> StoreResult<Self> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // FULL: a commit is on disk (fsync of the WAL) before the hub acknowledges it.
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+            .disable_statement_logging();
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .min_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
+        let connection = options.connect().await?;
+        let (writer, inbox) = mpsc::channel(4096);
+        tokio::spawn(writer::run(connection, inbox));
+        Ok(Self { pool, writer })
+    }
+
+    async fn write<T>(
+        &self,
+        command: impl FnOnce(oneshot::Sender<StoreResult<T>>) -> Command,
+    ) -> StoreResult<T> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(command(tx))
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        rx.await.map_err(|_| StoreError::Closed)?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome> {
+        self.write(|tx| Command::Create(request, tx)).await
+    }
+
+    async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome> {
+        self.write(|tx| Command::Transition(change, tx)).await
+    }
+
+    async fn conversation(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE tenant_id = ? AND conversation_id = ? ORDER BY created_at, rowid"
+        ))
+        .bind(tenant)
+        .bind(conversation_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::request).collect()
+    }
+
+    async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE tenant_id = ? AND conversation_id = ? AND request_id = ? \
+             AND platform = ?"
+        ))
+        .bind(key.tenant)
+        .bind(&key.conversation_id)
+        .bind(&key.request_id)
+        .bind(&key.platform)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::request).transpose()
+    }
+
+    async fn get(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<RequestRecord>> {
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE tenant_id = ? AND id = ? \
+             UNION ALL SELECT ",
+            request_columns!(),
+            " FROM requests WHERE tenant_id = ? AND request_id = ? AND id <> ? LIMIT 5"
+        ))
+        .bind(tenant)
+        .bind(id)
+        .bind(tenant)
+        .bind(id)
+        .bind(id)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut found: Vec<RequestRecord> =
+            rows.iter().map(rows::request).collect::<Result<_, _>>()?;
+        // An exact hub id wins over client request ids that happen to be equal to it.
+        if found.first().is_some_and(|r| r.id == id) {
+            found.truncate(1);
+        }
+        Ok(found)
+    }
+
+    async fn list(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+    ) -> StoreResult<Vec<RequestRecord>> {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE tenant_id = "
+        ));
+        q.push_bind(tenant);
+        if !filter.statuses.is_empty() {
+            q.push(" AND status IN (");
+            let mut list = q.separated(", ");
+            for status in &filter.statuses {
+                list.push_bind(status.as_str());
+            }
+            q.push(")");
+        }
+        if let Some(loop_type) = filter.loop_type {
+            q.push(" AND loop_type = ").push_bind(loop_type.as_str());
+        }
+        if let Some(platform) = &filter.platform {
+            q.push(" AND platform = ").push_bind(platform.clone());
+        }
+        if let Some(task) = &filter.task_id {
+            q.push(" AND task_id = ").push_bind(task.clone());
+        }
+        if let Some(conversation) = &filter.conversation_id {
+            q.push(" AND conversation_id = ")
+                .push_bind(conversation.clone());
+        }
+        if let Some(after) = filter.created_after {
+            q.push(" AND created_at >= ").push_bind(after);
+        }
+        if let Some(before) = filter.created_before {
+            q.push(" AND created_at < ").push_bind(before);
+        }
+        q.push(" ORDER BY created_at DESC, rowid DESC LIMIT ")
+            .push_bind(i64::from(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filter.offset));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter().map(rows::request).collect()
+    }
+
+    async fn deadlines(&self) -> StoreResult<Vec<Deadline>> {
+        let rows: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT deadline_at, tenant_id, id FROM requests \
+             WHERE deadline_at IS NOT NULL AND status = 'pending'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at, tenant, id)| Deadline { at, tenant, id })
+            .collect())
+    }
+
+    async fn audit_trail(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<AuditEntry>> {
+        let rows =
+            sqlx::query("SELECT * FROM audit_log WHERE request = ? AND tenant_id = ? ORDER BY seq")
+                .bind(id)
+                .bind(tenant)
+                .fetch_all(&self.pool)
+                .await?;
+        rows.iter().map(rows::audit).collect()
+    }
+
+    async fn verify_audit(&self) -> StoreResult<ChainCheck> {
+        let mut verifier = ChainVerifier::default();
+        let mut after = 0_i64;
+        loop {
+            let rows = sqlx::query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?")
+                .bind(after)
+                .bind(AUDIT_PAGE)
+                .fetch_all(&self.pool)
+                .await?;
+            let Some(last) = rows.last() else {
+                return Ok(verifier.finish());
+            };
+            after = sqlx::Row::try_get(last, "seq")?;
+            for row in &rows {
+                if let Err(broken) = verifier.check(&rows::audit(row)?) {
+                    return Ok(broken);
+                }
+            }
+        }
+    }
+
+    async fn sync_task(&self, tenant: TenantId, snapshot: TaskSync) -> StoreResult<bool> {
+        self.write(|tx| Command::SyncTask(tenant, Box::new(snapshot), tx))
+            .await
+    }
+
+    async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>> {
+        let rows = sqlx::query("SELECT * FROM tasks WHERE tenant_id = ? ORDER BY received_at")
+            .bind(tenant)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rows::task).collect()
+    }
+
+    async fn task(&self, tenant: TenantId, task_id: &str) -> StoreResult<Option<TaskRecord>> {
+        let row = sqlx::query("SELECT * FROM tasks WHERE tenant_id = ? AND task_id = ?")
+            .bind(tenant)
+            .bind(task_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::task).transpose()
+    }
+
+    async fn add_key(
+        &self,
+        tenant: &str,
+        name: &str,
+        prefix: &str,
+        key_hash: &str,
+    ) -> StoreResult<KeyInfo> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "INSERT INTO tenants (name, created_at) VALUES (?, ?) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(tenant)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        let id = sqlx::query_scalar::<_, i64>(
+            "INSERT INTO api_keys (tenant_id, name, prefix, key_hash, created_at) \
+             SELECT id, ?, ?, ?, ? FROM tenants WHERE name = ? RETURNING id",
+        )
+        .bind(name)
+        .bind(prefix)
+        .bind(key_hash)
+        .bind(now)
+        .bind(tenant)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        let row = sqlx::query(
+            "SELECT k.*, t.name AS tenant FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+             WHERE k.id = ?",
+        )
+        .bind(id)
+        .fetch_one(&self.pool)
+        .await?;
+        rows::key(&row)
+    }
+
+    async fn keys(&self) -> StoreResult<Vec<KeyInfo>> {
+        let rows = sqlx::query(
+            "SELECT k.*, t.name AS tenant FROM api_keys k JOIN tenants t ON t.id = k.tenant_id \
+             ORDER BY k.id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::key).collect()
+    }
+
+    async fn revoke_key(&self, id_or_prefix: &str) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL \
+             AND (CAST(id AS TEXT) = ? OR prefix = ?)",
+        )
+        .bind(now_ms())
+        .bind(id_or_prefix)
+        .bind(id_or_prefix)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn key_owner(&self, key_hash: &str) -> StoreResult<Option<KeyOwner>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT tenant_id, name FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL",
+        )
+        .bind(key_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(tenant, name)| KeyOwner { tenant, name }))
+    }
+}
