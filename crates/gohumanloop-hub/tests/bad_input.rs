@@ -1,0 +1,119 @@
+//! Bad input gets a clear JSON error with the right status, and changes nothing already stored.
+
+mod common;
+
+use common::{create_body, TestHub};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+async fn raw_post(t: &TestHub, path: &str, body: Vec<u8>) -> (StatusCode, Value) {
+    let response = t
+        .http
+        .post(format!("{}{path}", t.base))
+        .bearer_auth(&t.keys.agent)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
+    let t = TestHub::start().await;
+    t.create(&t.keys.agent, "c", "r").await;
+    let create = "/api/v1/humanloop/request";
+
+    let (status, reply) = raw_post(&t, create, b"{\"task_id\": ".to_vec()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("malformed JSON"),
+        "{reply}"
+    );
+
+    let mut cases: Vec<(Value, &str)> = Vec::new();
+    let mut wrong_type = create_body("c", "r");
+    wrong_type["context"] = json!("not an object");
+    cases.push((wrong_type, "invalid type"));
+    let mut bad_loop = create_body("c", "r");
+    bad_loop["loop_type"] = json!("poll");
+    cases.push((bad_loop, "unknown variant"));
+    let mut missing = create_body("c", "r");
+    missing.as_object_mut().unwrap().remove("platform");
+    cases.push((missing, "missing field `platform`"));
+    let mut empty_id = create_body("c", "r");
+    empty_id["request_id"] = json!("");
+    cases.push((empty_id, "request_id must not be empty"));
+    let mut long_id = create_body("c", "r");
+    long_id["request_id"] = json!("x".repeat(300));
+    cases.push((long_id, "longer than"));
+    for timeout in [json!(-5), json!(1e12), json!("soon")] {
+        let mut b = create_body("c", "r");
+        b["timeout"] = timeout;
+        cases.push((b, ""));
+    }
+    for timeout in [
+        json!(-1),
+        json!(99_999_999_999_u64),
+        json!("1h"),
+        json!([1]),
+    ] {
+        let mut b = create_body("c", "r");
+        b["metadata"]["timeout"] = timeout;
+        cases.push((b, "timeout"));
+    }
+    for (body, expected) in cases {
+        let (status, reply) = t.post(&t.keys.agent, create, body.clone()).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
+        assert_eq!(reply["success"], false);
+        let error = reply["error"].as_str().unwrap();
+        assert!(
+            error.contains(expected),
+            "'{error}' should mention '{expected}'"
+        );
+    }
+
+    let mut huge = create_body("c", "big");
+    huge["context"]["message"] = json!("x".repeat(1_100_000));
+    let (status, reply) = raw_post(&t, create, serde_json::to_vec(&huge).unwrap()).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("larger than"),
+        "{reply}"
+    );
+
+    for query in ["&wait=301", "&wait=-1", "&wait=soon"] {
+        let (status, reply) = t.status(&t.keys.agent, "c", "r", query).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {reply}");
+    }
+    let (status, reply) = t
+        .get(&t.keys.agent, "/api/v1/humanloop/status?conversation_id=c")
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{reply}");
+
+    let (status, reply) = t
+        .send(
+            reqwest::Method::GET,
+            None,
+            "/api/v1/humanloop/request",
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{reply}");
+    let (status, reply) = t.get(&t.keys.agent, "/api/v2/anything").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{reply}");
+
+    // The request stored before all of this is exactly as it was.
+    let (_, got) = t.get(&t.keys.agent, "/api/v1/requests/r").await;
+    assert_eq!(got["request"]["status"], "pending");
+    assert_eq!(got["request"]["context"], create_body("c", "r")["context"]);
+    assert_eq!(got["history"].as_array().unwrap().len(), 1);
+    let (_, list) = t.get(&t.keys.agent, "/api/v1/requests").await;
+    assert_eq!(list["count"], 1, "no bad input was stored");
+    t.stop().await;
+}

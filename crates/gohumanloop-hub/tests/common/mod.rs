@@ -1,0 +1,169 @@
+//! A hub served over real HTTP on loopback, on a real SQLite file in a temporary folder.
+
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use gohumanloop_hub::store::{self, Store};
+use gohumanloop_hub::{api, keys, Hub};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// The keys every test hub has: two in tenant "a" (the agent and "alice"), one in tenant "b".
+pub struct Keys {
+    pub agent: String,
+    pub alice: String,
+    pub other: String,
+}
+
+pub struct TestHub {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub hub: Hub,
+    pub store: Arc<dyn Store>,
+    pub keys: Keys,
+    pub dir: TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+}
+
+async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
+    let key = keys::generate();
+    store
+        .add_key(tenant, name, &keys::prefix(&key), &keys::hash(&key))
+        .await
+        .unwrap();
+    key
+}
+
+impl TestHub {
+    pub async fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("hub.db").display());
+        let store = store::open(&url).await.unwrap();
+        let keys = Keys {
+            agent: add_key(store.as_ref(), "a", "agent").await,
+            alice: add_key(store.as_ref(), "a", "alice").await,
+            other: add_key(store.as_ref(), "b", "mallory").await,
+        };
+        let hub = Hub::start(store.clone()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr: SocketAddr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let app = api::router(hub.clone());
+        let shutdown_hub = hub.clone();
+        let server = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                    shutdown_hub.begin_shutdown();
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            base: format!("http://{addr}"),
+            http: reqwest::Client::new(),
+            hub,
+            store,
+            keys,
+            dir,
+            stop: Some(stop),
+            server: Some(server),
+        }
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        key: Option<&str>,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        assert!(
+            content_type.starts_with("application/json"),
+            "{path}: every reply is JSON, got '{content_type}'"
+        );
+        let body: Value = response.json().await.unwrap();
+        assert!(
+            body.is_object(),
+            "{path}: every reply is a JSON object: {body}"
+        );
+        (status, body)
+    }
+
+    pub async fn post(&self, key: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        self.send(reqwest::Method::POST, Some(key), path, Some(&body))
+            .await
+    }
+
+    pub async fn get(&self, key: &str, path: &str) -> (StatusCode, Value) {
+        self.send(reqwest::Method::GET, Some(key), path, None).await
+    }
+
+    /// Creates an approval request through the original API; asserts it was accepted.
+    pub async fn create(&self, key: &str, cid: &str, rid: &str) {
+        let (status, reply) = self
+            .post(key, "/api/v1/humanloop/request", create_body(cid, rid))
+            .await;
+        assert_eq!(
+            (status, &reply["success"]),
+            (StatusCode::OK, &json!(true)),
+            "{reply}"
+        );
+    }
+
+    pub async fn status(
+        &self,
+        key: &str,
+        cid: &str,
+        rid: &str,
+        extra: &str,
+    ) -> (StatusCode, Value) {
+        self.get(
+            key,
+            &format!(
+                "/api/v1/humanloop/status?conversation_id={cid}&request_id={rid}&platform=test{extra}"
+            ),
+        )
+        .await
+    }
+}
+
+/// The body the original client sends for an approval.
+pub fn create_body(cid: &str, rid: &str) -> Value {
+    json!({
+        "task_id": "task-1",
+        "conversation_id": cid,
+        "request_id": rid,
+        "loop_type": "approval",
+        "context": {"message": "May I deploy?", "question": "Approve?"},
+        "platform": "test",
+        "metadata": {"source": "tests"}
+    })
+}

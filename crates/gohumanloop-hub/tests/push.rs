@@ -1,0 +1,153 @@
+//! Push wake-up (long-poll `wait=` and the SSE stream) and deadlines held by the hub.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use common::TestHub;
+use serde_json::{json, Value};
+
+/// Upper bound for anything these tests wait for; the tests fail instead of hanging.
+const LIMIT: Duration = Duration::from_secs(20);
+
+#[tokio::test]
+async fn a_long_poll_returns_when_the_answer_arrives_not_when_the_wait_ends() {
+    let t = Arc::new(TestHub::start().await);
+    t.create(&t.keys.agent, "c", "r").await;
+    let waiters: Vec<_> = (0..50)
+        .map(|_| {
+            let t = t.clone();
+            tokio::spawn(async move { t.status(&t.keys.agent, "c", "r", "&wait=60").await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let answered = Instant::now();
+    t.post(&t.keys.alice, "/api/v1/requests/r/approve", json!({}))
+        .await;
+    for w in waiters {
+        let (_, reply) = tokio::time::timeout(LIMIT, w).await.unwrap().unwrap();
+        assert_eq!(reply["status"], "approved");
+    }
+    assert!(
+        answered.elapsed() < Duration::from_secs(30),
+        "woken by the answer, not by wait=60"
+    );
+}
+
+#[tokio::test]
+async fn a_long_poll_without_an_answer_ends_at_its_wait_with_pending() {
+    let t = TestHub::start().await;
+    t.create(&t.keys.agent, "c", "r").await;
+    let (_, reply) = t.status(&t.keys.agent, "c", "r", "&wait=0.3").await;
+    assert_eq!(
+        (reply["success"].clone(), reply["status"].clone()),
+        (json!(true), json!("pending"))
+    );
+    t.stop().await;
+}
+
+/// Reads server-sent events until `done` says stop; returns the `data` of each event.
+async fn read_events(
+    response: &mut reqwest::Response,
+    mut done: impl FnMut(&[Value]) -> bool,
+) -> Vec<Value> {
+    let mut buffer = String::new();
+    let mut events = Vec::new();
+    while !done(&events) {
+        let chunk = tokio::time::timeout(LIMIT, response.chunk())
+            .await
+            .expect("an event in time")
+            .unwrap()
+            .expect("the stream stays open");
+        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
+        while let Some(end) = buffer.find("\n\n") {
+            let block: String = buffer.drain(..end + 2).collect();
+            for line in block.lines() {
+                if let Some(data) = line.strip_prefix("data: ") {
+                    events.push(serde_json::from_str(data).unwrap());
+                }
+            }
+        }
+    }
+    events
+}
+
+#[tokio::test]
+async fn the_event_stream_reports_the_tenants_creates_and_answers_only() {
+    let t = TestHub::start().await;
+    let mut stream = t
+        .http
+        .get(format!("{}/api/v1/events", t.base))
+        .bearer_auth(&t.keys.alice)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stream.headers()["content-type"].to_str().unwrap(),
+        "text/event-stream"
+    );
+    t.create(&t.keys.other, "c", "theirs").await;
+    t.create(&t.keys.agent, "c", "ours").await;
+    t.post(&t.keys.alice, "/api/v1/requests/ours/approve", json!({}))
+        .await;
+    let events = read_events(&mut stream, |e| e.len() >= 2).await;
+    assert_eq!(events[0]["event"], "created");
+    assert_eq!(
+        events[0]["request_id"], "ours",
+        "tenant b's request is not shown"
+    );
+    assert_eq!(events[1]["event"], "updated");
+    assert_eq!(
+        (
+            events[1]["previous_status"].as_str(),
+            events[1]["status"].as_str()
+        ),
+        (Some("pending"), Some("approved"))
+    );
+    assert_eq!(events[1]["responded_by"], "alice");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn a_deadline_expires_the_request_and_wakes_its_waiters() {
+    let t = TestHub::start().await;
+    let mut body = common::create_body("c", "r");
+    body["timeout"] = json!(1);
+    t.post(&t.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    let mut via_metadata = common::create_body("c", "m");
+    via_metadata["metadata"]["timeout"] = json!(1);
+    t.post(&t.keys.agent, "/api/v1/humanloop/request", via_metadata)
+        .await;
+    for rid in ["r", "m"] {
+        let (_, reply) = t.status(&t.keys.agent, "c", rid, "&wait=15").await;
+        assert_eq!(reply["status"], "expired", "{rid}");
+        assert_eq!(reply["error"], "Request timed out");
+    }
+    let (status, reply) = t
+        .post(&t.keys.alice, "/api/v1/requests/r/approve", json!({}))
+        .await;
+    assert_eq!(status, reqwest::StatusCode::CONFLICT, "too late: {reply}");
+    let (_, audit) = t.get(&t.keys.alice, "/api/v1/requests/r/audit").await;
+    assert_eq!(audit["entries"][1]["channel"], "deadline");
+    assert_eq!(audit["entries"][1]["actor"], "hub");
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn an_answer_before_the_deadline_wins_and_the_deadline_does_nothing() {
+    let t = TestHub::start().await;
+    let mut body = common::create_body("c", "r");
+    body["timeout"] = json!(1);
+    t.post(&t.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    t.post(&t.keys.alice, "/api/v1/requests/r/approve", json!({}))
+        .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let (_, reply) = t.status(&t.keys.agent, "c", "r", "").await;
+    assert_eq!(reply["status"], "approved");
+    let (_, audit) = t.get(&t.keys.alice, "/api/v1/requests/r/audit").await;
+    assert_eq!(audit["entries"].as_array().unwrap().len(), 2);
+    t.stop().await;
+}
