@@ -2,12 +2,29 @@
 # The whole test suite, on a fresh machine: installs and starts what the tests need, then runs
 # every check and test. `.ci/run` calls this same script.
 #
-# Needs: the Rust toolchain (cargo, rustfmt, clippy). The library and CLI tests need nothing
-# else yet: the terminal tests drive `ghl` through pipes and a pseudo-terminal the kernel gives.
+# Needs: the Rust toolchain (cargo, rustfmt, clippy) and python3 with venv. It installs:
+# - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
+#   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it).
+# The hub tests use real SQLite files in temporary folders; the terminal tests use pipes and a
+# pseudo-terminal the kernel gives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs="${CARGO_BUILD_JOBS:-2}"
+
+echo "== Python client venv (gohumanloop==0.0.15)"
+venv=target/py-venv
+if ! "$venv/bin/python" -c "import gohumanloop" 2>/dev/null; then
+  if ! python3 -m venv "$venv" 2>/dev/null; then
+    # Debian splits venv support out of python3.
+    if command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    fi
+    python3 -m venv "$venv"
+  fi
+  "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15
+fi
+export GHL_TEST_PYTHON="$PWD/$venv/bin/python"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

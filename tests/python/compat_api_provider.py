@@ -18,6 +18,7 @@ import urllib.request
 import uuid
 
 from gohumanloop import APIProvider, HumanLoopStatus, HumanLoopType
+from pydantic import SecretStr
 
 HUB = os.environ["HUB"]
 AGENT_KEY = os.environ["AGENT_KEY"]
@@ -64,7 +65,7 @@ def provider(key=AGENT_KEY):
     return APIProvider(
         name="hub",
         api_base_url=HUB + "/api",
-        api_key=key,
+        api_key=SecretStr(key),
         default_platform="ghl-test",
         poll_interval=POLL,
     )

@@ -1,0 +1,112 @@
+//! `ghl serve` as a real process on loopback, on a real SQLite file, with keys made by
+//! `ghl keys create`.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+pub const GHL: &str = env!("CARGO_BIN_EXE_ghl");
+
+/// Runs `ghl ARGS` to completion.
+pub fn ghl(args: &[&str], envs: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(GHL);
+    command.args(args).env_remove("GHL_HUB").env_remove("GHL_API_KEY");
+    for (k, v) in envs {
+        command.env(k, v);
+    }
+    command.output().expect("ghl runs")
+}
+
+pub struct HubProcess {
+    pub dir: tempfile::TempDir,
+    pub base: String,
+    child: Option<Child>,
+}
+
+impl HubProcess {
+    /// Starts `ghl serve` on a free port with a new database.
+    pub fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let mut hub = Self {
+            dir,
+            base: String::new(),
+            child: None,
+        };
+        hub.spawn("127.0.0.1:0");
+        hub
+    }
+
+    pub fn db_url(&self) -> String {
+        format!("sqlite://{}", self.db_path().display())
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("ghl.db")
+    }
+
+    /// Starts (again) on `addr`; waits for the `listening on` line.
+    pub fn spawn(&mut self, addr: &str) {
+        let mut child = Command::new(GHL)
+            .args(["serve", "--addr", addr, "--db", &self.db_url(), "--log-level", "warn"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("ghl serve starts");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let url = rest.split_whitespace().next().unwrap_or("").to_owned();
+                    let _ = tx.send(url);
+                }
+            }
+        });
+        self.base = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("ghl serve says where it listens");
+        self.child = Some(child);
+    }
+
+    /// The port it listens on (to restart on the same one).
+    pub fn addr(&self) -> String {
+        self.base.trim_start_matches("http://").to_owned()
+    }
+
+    /// `ghl keys create`; returns the key (the last line of stdout).
+    pub fn key(&self, tenant: &str, name: &str) -> String {
+        let out = ghl(
+            &["keys", "create", "--db", &self.db_url(), "--tenant", tenant, "--name", name],
+            &[],
+        );
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// SIGKILL: no chance to flush or clean up.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for HubProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}

@@ -1,0 +1,186 @@
+//! The CLI contract against a real `ghl serve`: `ghl ask --hub` exit codes, `ghl inbox`,
+//! `ghl respond`, `ghl keys` and `ghl audit verify`.
+
+mod common;
+
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{ghl, HubProcess, GHL};
+use serde_json::Value;
+
+struct Fixture {
+    hub: HubProcess,
+    agent: String,
+    alice: String,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let hub = HubProcess::start();
+        let agent = hub.key("a", "agent");
+        let alice = hub.key("a", "alice");
+        Self { hub, agent, alice }
+    }
+
+    fn ask(&self, args: &[&str]) -> Child {
+        Command::new(GHL)
+            .arg("ask")
+            .args(args)
+            .args(["--hub", &self.hub.base, "--key", &self.agent])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    fn as_alice(&self, args: &[&str]) -> Output {
+        ghl(args, &[("GHL_HUB", &self.hub.base), ("GHL_API_KEY", &self.alice)])
+    }
+
+    /// Waits (bounded) until `ghl inbox` shows one request; returns its request_id.
+    fn waiting_request(&self) -> String {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            let out = self.as_alice(&["inbox", "--json"]);
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Some(first) = list.as_array().and_then(|l| l.first()) {
+                return first["request_id"].as_str().unwrap().to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("the question never reached the inbox");
+    }
+}
+
+fn finish(child: Child) -> (i32, String, String) {
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code().unwrap(),
+        String::from_utf8_lossy(&out.stdout).trim().to_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn approve_reject_answer_and_converse_through_the_hub() {
+    let f = Fixture::new();
+    let cases: [(&str, &str, &[&str], i32, &str); 5] = [
+        ("approval", "approve", &["looks fine"], 0, "looks fine"),
+        ("approval", "reject", &["not on a friday"], 1, "not on a friday"),
+        ("info", "answer", &["eu-west-1"], 0, "eu-west-1"),
+        ("conversation", "reply", &["go on"], 0, "go on"),
+        ("conversation", "complete", &["done"], 0, "done"),
+    ];
+    for (kind, action, text, code, printed) in cases {
+        let ask = f.ask(&[kind, "May I?"]);
+        let rid = f.waiting_request();
+        let mut args = vec!["respond", rid.as_str(), action];
+        args.extend_from_slice(text);
+        let out = f.as_alice(&args);
+        assert!(out.status.success(), "{action}: {}", String::from_utf8_lossy(&out.stderr));
+        let (exit, stdout, stderr) = finish(ask);
+        assert_eq!((exit, stdout.as_str()), (code, printed), "{kind}/{action}: {stderr}");
+    }
+}
+
+#[test]
+fn a_second_answer_loses_with_exit_code_1_and_names_the_winner() {
+    let f = Fixture::new();
+    let ask = f.ask(&["approval", "Deploy?", "--json"]);
+    let rid = f.waiting_request();
+    assert_eq!(f.as_alice(&["respond", &rid, "approve"]).status.code(), Some(0));
+    let late = f.as_alice(&["respond", &rid, "reject", "too late"]);
+    assert_eq!(late.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&late.stderr);
+    assert!(message.contains("already approved by alice"), "{message}");
+    let (exit, stdout, _) = finish(ask);
+    assert_eq!(exit, 0);
+    let result: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(result["status"], "approved");
+    assert_eq!(result["responded_by"], "alice");
+    assert_eq!(result["request_id"], rid.as_str());
+}
+
+#[test]
+fn the_hub_deadline_ends_ghl_ask_with_exit_code_2() {
+    let f = Fixture::new();
+    let (exit, _, stderr) = finish(f.ask(&["approval", "Anyone?", "--timeout", "1"]));
+    assert_eq!(exit, 2, "{stderr}");
+    assert!(stderr.contains("expired: Request timed out"), "{stderr}");
+}
+
+#[test]
+fn errors_exit_with_3() {
+    let f = Fixture::new();
+    let bad_key = ghl(&["ask", "approval", "x", "--hub", &f.hub.base, "--key", "wrong"], &[]);
+    assert_eq!(bad_key.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&bad_key.stderr).contains("Invalid or revoked API key"));
+    let nowhere = ghl(&["ask", "approval", "x"], &[]);
+    assert_eq!(nowhere.status.code(), Some(3));
+    let unreachable = ghl(&["ask", "info", "x", "--hub", "http://127.0.0.1:9", "--key", "k"], &[]);
+    assert_eq!(unreachable.status.code(), Some(3));
+    let unknown = f.as_alice(&["respond", "no-such-request", "approve"]);
+    assert_eq!(unknown.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("Request not found"));
+    let missing_text = f.as_alice(&["respond", "x", "answer"]);
+    assert_eq!(missing_text.status.code(), Some(3));
+}
+
+#[test]
+fn keys_list_revoke_and_audit_verify() {
+    let f = Fixture::new();
+    let db = f.hub.db_url();
+    let list = ghl(&["keys", "list", "--db", &db], &[]);
+    let table = String::from_utf8_lossy(&list.stdout);
+    assert!(table.contains("alice") && table.contains("agent"), "{table}");
+    assert!(!table.contains(&f.alice), "the key itself is never listed");
+
+    let empty = f.as_alice(&["inbox"]);
+    assert!(empty.status.success());
+    let revoke = ghl(&["keys", "revoke", "--db", &db, "2"], &[]);
+    assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
+    let start = Instant::now();
+    while f.as_alice(&["inbox"]).status.success() {
+        assert!(start.elapsed() < Duration::from_secs(10), "a revoked key keeps working");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(ghl(&["keys", "revoke", "--db", &db, "2"], &[]).status.code(), Some(3));
+
+    let verify = ghl(&["audit", "verify", "--db", &db], &[]);
+    assert!(verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("audit log intact"));
+}
+
+#[test]
+fn serve_tells_a_fresh_database_how_to_get_a_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fresh.db").display());
+    let mut child = Command::new(GHL)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db", &db])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let mut buf = [0u8; 4096];
+        while !text.contains("ghl keys create") {
+            match std::io::Read::read(&mut stderr, &mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
+            }
+        }
+        text
+    });
+    let start = Instant::now();
+    while !reader.is_finished() && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let text = reader.join().unwrap();
+    assert!(text.contains(&format!("ghl keys create --db {db}")), "{text}");
+}
