@@ -8,9 +8,18 @@ function setup(thread)
   table.insert(threads, thread)
 end
 
+-- A prefix no earlier run used: wrk's Lua starts every run with the same random sequence,
+-- and repeated ids would measure idempotent repeats instead of new requests.
+local function unique_prefix()
+  local f = io.open("/dev/urandom", "rb")
+  local bytes = f:read(6)
+  f:close()
+  return (bytes:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
 function init(args)
   key = args[1] or "gohumanloop"
-  prefix = string.format("%d-%d", tid, math.random(1, 1000000000))
+  prefix = string.format("%d-%s", tid, unique_prefix())
   wrk.method = "POST"
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. key

@@ -39,7 +39,11 @@ impl Client {
         let response = self
             .http
             .get(format!("{base}/api/v1/humanloop/status"))
-            .query(&[("conversation_id", "crash"), ("request_id", rid), ("platform", "test")])
+            .query(&[
+                ("conversation_id", "crash"),
+                ("request_id", rid),
+                ("platform", "test"),
+            ])
             .query(&[("wait", wait)])
             .bearer_auth(&self.key)
             .timeout(Duration::from_secs(10))
@@ -74,13 +78,20 @@ async fn sigkill_loses_no_acknowledged_create_or_answer() {
     let started = Instant::now();
     let mut writers = Vec::new();
     for w in 0..WRITERS {
-        let (client, created, answered, base) =
-            (client.clone(), created.clone(), answered.clone(), base.clone());
+        let (client, created, answered, base) = (
+            client.clone(),
+            created.clone(),
+            answered.clone(),
+            base.clone(),
+        );
         writers.push(tokio::spawn(async move {
             // Bounded: stops at the first failure (the kill) or after 10,000 requests.
             for i in 0..10_000 {
                 let rid = format!("w{w}-{i}");
-                let Some(reply) = client.post(&base, "/api/v1/humanloop/request", create_body(&rid, None)).await else {
+                let Some(reply) = client
+                    .post(&base, "/api/v1/humanloop/request", create_body(&rid, None))
+                    .await
+                else {
                     return;
                 };
                 if reply["success"] != true {
@@ -102,9 +113,17 @@ async fn sigkill_loses_no_acknowledged_create_or_answer() {
     let pending: Vec<String> = {
         let created = created.lock().unwrap();
         let answered = answered.lock().unwrap();
-        created.iter().filter(|r| !answered.contains(r)).take(20).cloned().collect()
+        created
+            .iter()
+            .filter(|r| !answered.contains(r))
+            .take(20)
+            .cloned()
+            .collect()
     };
-    assert!(!pending.is_empty(), "some requests are waiting before the kill");
+    assert!(
+        !pending.is_empty(),
+        "some requests are waiting before the kill"
+    );
     let waiters: Vec<_> = pending
         .iter()
         .map(|rid| {
@@ -128,13 +147,21 @@ async fn sigkill_loses_no_acknowledged_create_or_answer() {
     }
     let created = created.lock().unwrap().clone();
     let answered = answered.lock().unwrap().clone();
-    assert!(created.len() > 100, "the load ran ({} creates in {:?})", created.len(), started.elapsed());
+    assert!(
+        created.len() > 100,
+        "the load ran ({} creates in {:?})",
+        created.len(),
+        started.elapsed()
+    );
 
     let addr = hub.addr();
     hub.spawn(&addr);
     for rid in &pending {
         let path = format!("/api/v1/requests/{rid}/reject");
-        let r = client.post(&hub.base, &path, json!({"reason": "after restart"})).await.unwrap();
+        let r = client
+            .post(&hub.base, &path, json!({"reason": "after restart"}))
+            .await
+            .unwrap();
         assert_eq!(r["success"], true, "{r}");
     }
     for w in waiters {
@@ -145,7 +172,10 @@ async fn sigkill_loses_no_acknowledged_create_or_answer() {
         let r = client.status(&hub.base, rid, 0).await.unwrap();
         assert_eq!(r["success"], true, "acknowledged create {rid} was lost");
         if answered.contains(rid) {
-            assert_eq!(r["status"], "approved", "acknowledged answer to {rid} was lost");
+            assert_eq!(
+                r["status"], "approved",
+                "acknowledged answer to {rid} was lost"
+            );
             assert_eq!(r["response"]["reason"], "ok");
         }
     }
@@ -166,9 +196,23 @@ async fn a_deadline_that_passes_while_the_hub_is_down_is_applied_at_restart() {
         http: reqwest::Client::new(),
         key: hub.key("a", "agent"),
     };
-    let r = client.post(&hub.base, "/api/v1/humanloop/request", create_body("soon", Some(1))).await.unwrap();
+    let r = client
+        .post(
+            &hub.base,
+            "/api/v1/humanloop/request",
+            create_body("soon", Some(1)),
+        )
+        .await
+        .unwrap();
     assert_eq!(r["success"], true);
-    let r = client.post(&hub.base, "/api/v1/humanloop/request", create_body("later", Some(3600))).await.unwrap();
+    let r = client
+        .post(
+            &hub.base,
+            "/api/v1/humanloop/request",
+            create_body("later", Some(3600)),
+        )
+        .await
+        .unwrap();
     assert_eq!(r["success"], true);
     hub.kill();
     tokio::time::sleep(Duration::from_millis(1_500)).await;
@@ -178,5 +222,8 @@ async fn a_deadline_that_passes_while_the_hub_is_down_is_applied_at_restart() {
     assert_eq!(r["status"], "expired", "{r}");
     assert_eq!(r["error"], "Request timed out");
     let r = client.status(&hub.base, "later", 0).await.unwrap();
-    assert_eq!(r["status"], "pending", "a deadline still ahead is kept: {r}");
+    assert_eq!(
+        r["status"], "pending",
+        "a deadline still ahead is kept: {r}"
+    );
 }

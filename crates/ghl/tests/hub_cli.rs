@@ -35,7 +35,10 @@ impl Fixture {
     }
 
     fn as_alice(&self, args: &[&str]) -> Output {
-        ghl(args, &[("GHL_HUB", &self.hub.base), ("GHL_API_KEY", &self.alice)])
+        ghl(
+            args,
+            &[("GHL_HUB", &self.hub.base), ("GHL_API_KEY", &self.alice)],
+        )
     }
 
     /// Waits (bounded) until `ghl inbox` shows one request; returns its request_id.
@@ -43,7 +46,11 @@ impl Fixture {
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) {
             let out = self.as_alice(&["inbox", "--json"]);
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
             let list: Value = serde_json::from_slice(&out.stdout).unwrap();
             if let Some(first) = list.as_array().and_then(|l| l.first()) {
                 return first["request_id"].as_str().unwrap().to_owned();
@@ -68,7 +75,13 @@ fn approve_reject_answer_and_converse_through_the_hub() {
     let f = Fixture::new();
     let cases: [(&str, &str, &[&str], i32, &str); 5] = [
         ("approval", "approve", &["looks fine"], 0, "looks fine"),
-        ("approval", "reject", &["not on a friday"], 1, "not on a friday"),
+        (
+            "approval",
+            "reject",
+            &["not on a friday"],
+            1,
+            "not on a friday",
+        ),
         ("info", "answer", &["eu-west-1"], 0, "eu-west-1"),
         ("conversation", "reply", &["go on"], 0, "go on"),
         ("conversation", "complete", &["done"], 0, "done"),
@@ -79,9 +92,17 @@ fn approve_reject_answer_and_converse_through_the_hub() {
         let mut args = vec!["respond", rid.as_str(), action];
         args.extend_from_slice(text);
         let out = f.as_alice(&args);
-        assert!(out.status.success(), "{action}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{action}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let (exit, stdout, stderr) = finish(ask);
-        assert_eq!((exit, stdout.as_str()), (code, printed), "{kind}/{action}: {stderr}");
+        assert_eq!(
+            (exit, stdout.as_str()),
+            (code, printed),
+            "{kind}/{action}: {stderr}"
+        );
     }
 }
 
@@ -90,7 +111,10 @@ fn a_second_answer_loses_with_exit_code_1_and_names_the_winner() {
     let f = Fixture::new();
     let ask = f.ask(&["approval", "Deploy?", "--json"]);
     let rid = f.waiting_request();
-    assert_eq!(f.as_alice(&["respond", &rid, "approve"]).status.code(), Some(0));
+    assert_eq!(
+        f.as_alice(&["respond", &rid, "approve"]).status.code(),
+        Some(0)
+    );
     let late = f.as_alice(&["respond", &rid, "reject", "too late"]);
     assert_eq!(late.status.code(), Some(1));
     let message = String::from_utf8_lossy(&late.stderr);
@@ -114,12 +138,34 @@ fn the_hub_deadline_ends_ghl_ask_with_exit_code_2() {
 #[test]
 fn errors_exit_with_3() {
     let f = Fixture::new();
-    let bad_key = ghl(&["ask", "approval", "x", "--hub", &f.hub.base, "--key", "wrong"], &[]);
+    let bad_key = ghl(
+        &[
+            "ask",
+            "approval",
+            "x",
+            "--hub",
+            &f.hub.base,
+            "--key",
+            "wrong",
+        ],
+        &[],
+    );
     assert_eq!(bad_key.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&bad_key.stderr).contains("Invalid or revoked API key"));
     let nowhere = ghl(&["ask", "approval", "x"], &[]);
     assert_eq!(nowhere.status.code(), Some(3));
-    let unreachable = ghl(&["ask", "info", "x", "--hub", "http://127.0.0.1:9", "--key", "k"], &[]);
+    let unreachable = ghl(
+        &[
+            "ask",
+            "info",
+            "x",
+            "--hub",
+            "http://127.0.0.1:9",
+            "--key",
+            "k",
+        ],
+        &[],
+    );
     assert_eq!(unreachable.status.code(), Some(3));
     let unknown = f.as_alice(&["respond", "no-such-request", "approve"]);
     assert_eq!(unknown.status.code(), Some(3));
@@ -134,19 +180,34 @@ fn keys_list_revoke_and_audit_verify() {
     let db = f.hub.db_url();
     let list = ghl(&["keys", "list", "--db", &db], &[]);
     let table = String::from_utf8_lossy(&list.stdout);
-    assert!(table.contains("alice") && table.contains("agent"), "{table}");
+    assert!(
+        table.contains("alice") && table.contains("agent"),
+        "{table}"
+    );
     assert!(!table.contains(&f.alice), "the key itself is never listed");
 
     let empty = f.as_alice(&["inbox"]);
     assert!(empty.status.success());
     let revoke = ghl(&["keys", "revoke", "--db", &db, "2"], &[]);
-    assert!(revoke.status.success(), "{}", String::from_utf8_lossy(&revoke.stderr));
+    assert!(
+        revoke.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoke.stderr)
+    );
     let start = Instant::now();
     while f.as_alice(&["inbox"]).status.success() {
-        assert!(start.elapsed() < Duration::from_secs(10), "a revoked key keeps working");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "a revoked key keeps working"
+        );
         std::thread::sleep(Duration::from_millis(200));
     }
-    assert_eq!(ghl(&["keys", "revoke", "--db", &db, "2"], &[]).status.code(), Some(3));
+    assert_eq!(
+        ghl(&["keys", "revoke", "--db", &db, "2"], &[])
+            .status
+            .code(),
+        Some(3)
+    );
 
     let verify = ghl(&["audit", "verify", "--db", &db], &[]);
     assert!(verify.status.success());
@@ -182,5 +243,8 @@ fn serve_tells_a_fresh_database_how_to_get_a_key() {
     child.kill().unwrap();
     child.wait().unwrap();
     let text = reader.join().unwrap();
-    assert!(text.contains(&format!("ghl keys create --db {db}")), "{text}");
+    assert!(
+        text.contains(&format!("ghl keys create --db {db}")),
+        "{text}"
+    );
 }

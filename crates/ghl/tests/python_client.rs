@@ -53,7 +53,10 @@ fn run_script(script: &str) {
         "{script} failed:\n{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.lines().any(|l| l.starts_with("ok ")), "{script} ran no scenario");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("ok ")),
+        "{script} ran no scenario"
+    );
 }
 
 #[test]

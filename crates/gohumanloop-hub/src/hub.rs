@@ -180,13 +180,19 @@ impl Hub {
     }
 
     async fn watch(&self, key: &RequestKey) -> StoreResult<Option<watch::Receiver<Arc<Outcome>>>> {
-        if let Some(rx) = self.core.live.subscribe(key) {
-            return Ok(Some(rx));
+        loop {
+            if let Some(rx) = self.core.live.subscribe(key) {
+                return Ok(Some(rx));
+            }
+            let epoch = self.core.live.epoch();
+            let Some(record) = self.core.store.find(key).await? else {
+                return Ok(None);
+            };
+            // `None`: the cache was pruned during the read; read again (pruning is rare).
+            if let Some(rx) = self.core.live.fill(key.clone(), record.outcome(), epoch) {
+                return Ok(Some(rx));
+            }
         }
-        let Some(record) = self.core.store.find(key).await? else {
-            return Ok(None);
-        };
-        Ok(Some(self.core.live.fill(key.clone(), record.outcome())))
     }
 
     /// Cancels every open request of a conversation; `None` if the tenant has no such

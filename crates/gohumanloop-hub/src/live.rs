@@ -2,8 +2,9 @@
 //! agents waiting for it. Every committed change is published here, and every waiter is woken
 //! by that publication, so an answer reaches all waiters at once.
 //!
-//! Coherence rule: a committed change always overwrites (`publish`); a value read from the
-//! store only fills a gap (`fill`). A stale read can therefore never hide a newer change.
+//! Coherence rules: a committed change always overwrites (`publish`); a value read from the
+//! store only fills a gap (`fill`), and only if no entries were pruned since the read began —
+//! otherwise the pruned entry might have been a newer change, and the reader must read again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -12,61 +13,83 @@ use tokio::sync::watch;
 
 use crate::record::{Outcome, RequestKey};
 
-/// How many entries are kept before finished, unwatched ones are dropped.
-const SOFT_CAPACITY: usize = 200_000;
+/// How many entries are kept before the unwatched ones are dropped (they are only a cache:
+/// the store fills them again on the next read).
+const SOFT_CAPACITY: usize = 100_000;
+
+#[derive(Default)]
+struct Entries {
+    map: HashMap<RequestKey, watch::Sender<Arc<Outcome>>>,
+    /// How many times entries were pruned.
+    prunes: u64,
+}
 
 /// The latest outcome of each request seen, and a watch channel per request for its waiters.
 #[derive(Default)]
 pub struct Live {
-    entries: Mutex<HashMap<RequestKey, watch::Sender<Arc<Outcome>>>>,
+    entries: Mutex<Entries>,
 }
 
 impl Live {
-    fn lock(&self) -> MutexGuard<'_, HashMap<RequestKey, watch::Sender<Arc<Outcome>>>> {
+    fn lock(&self) -> MutexGuard<'_, Entries> {
         // A panic while holding this lock cannot leave the map half-updated.
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The latest known outcome, if the request was seen.
+    /// The latest known outcome, if the request is tracked.
     pub fn get(&self, key: &RequestKey) -> Option<Arc<Outcome>> {
-        self.lock().get(key).map(|tx| tx.borrow().clone())
+        self.lock().map.get(key).map(|tx| tx.borrow().clone())
     }
 
     /// Records a committed change and wakes every waiter of that request.
     pub fn publish(&self, key: RequestKey, outcome: Outcome) {
         let outcome = Arc::new(outcome);
         let mut entries = self.lock();
-        match entries.get(&key) {
-            Some(tx) => {
-                tx.send_replace(outcome);
-            }
-            None => {
-                if entries.len() >= SOFT_CAPACITY {
-                    entries.retain(|_, tx| {
-                        !tx.borrow().status.is_terminal() || tx.receiver_count() > 0
-                    });
-                }
-                entries.insert(key, watch::channel(outcome).0);
-            }
+        if let Some(tx) = entries.map.get(&key) {
+            tx.send_replace(outcome);
+            return;
         }
+        if entries.map.len() >= SOFT_CAPACITY {
+            entries.map.retain(|_, tx| tx.receiver_count() > 0);
+            entries.prunes += 1;
+        }
+        entries.map.insert(key, watch::channel(outcome).0);
     }
 
-    /// Records what the store said unless a change was published meanwhile; returns the
-    /// outcome now current and a receiver for the next changes.
-    pub fn fill(&self, key: RequestKey, outcome: Outcome) -> watch::Receiver<Arc<Outcome>> {
-        self.lock()
-            .entry(key)
-            .or_insert_with(|| watch::channel(Arc::new(outcome)).0)
-            .subscribe()
+    /// A token to pass to [`Live::fill`]: take it before reading the store.
+    pub fn epoch(&self) -> u64 {
+        self.lock().prunes
     }
 
-    /// A receiver for a seen request's changes.
+    /// Records what the store said (read after `epoch` was taken) unless a change was
+    /// published meanwhile; returns a receiver of the current outcome and its changes, or
+    /// `None` if entries were pruned since `epoch` (read the store again).
+    pub fn fill(
+        &self,
+        key: RequestKey,
+        outcome: Outcome,
+        epoch: u64,
+    ) -> Option<watch::Receiver<Arc<Outcome>>> {
+        let mut entries = self.lock();
+        if let Some(tx) = entries.map.get(&key) {
+            return Some(tx.subscribe());
+        }
+        if entries.prunes != epoch {
+            return None;
+        }
+        let tx = watch::channel(Arc::new(outcome)).0;
+        let rx = tx.subscribe();
+        entries.map.insert(key, tx);
+        Some(rx)
+    }
+
+    /// A receiver for a tracked request's changes.
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
-        self.lock().get(key).map(watch::Sender::subscribe)
+        self.lock().map.get(key).map(watch::Sender::subscribe)
     }
 
     /// How many requests are tracked.
     pub fn count(&self) -> usize {
-        self.lock().len()
+        self.lock().map.len()
     }
 }

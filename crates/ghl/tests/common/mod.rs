@@ -14,7 +14,10 @@ pub const GHL: &str = env!("CARGO_BIN_EXE_ghl");
 /// Runs `ghl ARGS` to completion.
 pub fn ghl(args: &[&str], envs: &[(&str, &str)]) -> Output {
     let mut command = Command::new(GHL);
-    command.args(args).env_remove("GHL_HUB").env_remove("GHL_API_KEY");
+    command
+        .args(args)
+        .env_remove("GHL_HUB")
+        .env_remove("GHL_API_KEY");
     for (k, v) in envs {
         command.env(k, v);
     }
@@ -51,7 +54,15 @@ impl HubProcess {
     /// Starts (again) on `addr`; waits for the `listening on` line.
     pub fn spawn(&mut self, addr: &str) {
         let mut child = Command::new(GHL)
-            .args(["serve", "--addr", addr, "--db", &self.db_url(), "--log-level", "warn"])
+            .args([
+                "serve",
+                "--addr",
+                addr,
+                "--db",
+                &self.db_url(),
+                "--log-level",
+                "warn",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -80,10 +91,23 @@ impl HubProcess {
     /// `ghl keys create`; returns the key (the last line of stdout).
     pub fn key(&self, tenant: &str, name: &str) -> String {
         let out = ghl(
-            &["keys", "create", "--db", &self.db_url(), "--tenant", tenant, "--name", name],
+            &[
+                "keys",
+                "create",
+                "--db",
+                &self.db_url(),
+                "--tenant",
+                tenant,
+                "--name",
+                name,
+            ],
             &[],
         );
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout)
             .unwrap()
             .lines()

@@ -42,7 +42,6 @@ CREATE TABLE requests (
 
 CREATE INDEX requests_by_tenant_time ON requests (tenant_id, created_at);
 CREATE INDEX requests_by_tenant_status ON requests (tenant_id, status, created_at);
-CREATE INDEX requests_by_conversation ON requests (tenant_id, conversation_id, created_at);
 CREATE INDEX requests_by_request_id ON requests (tenant_id, request_id);
 CREATE INDEX requests_with_deadline ON requests (deadline_at)
     WHERE deadline_at IS NOT NULL AND status = 'pending';

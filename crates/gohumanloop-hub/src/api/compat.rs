@@ -104,7 +104,8 @@ impl Incoming {
         let timeout = deadline_secs(self.timeout, &self.metadata)?;
         let now = now_ms();
         Ok(NewRequest {
-            id: uuid::Uuid::new_v4().to_string(),
+            // Time-ordered (v7): new rows append to the id index instead of landing anywhere.
+            id: uuid::Uuid::now_v7().to_string(),
             key: RequestKey {
                 tenant: caller.tenant,
                 conversation_id: self.conversation_id,

@@ -1,0 +1,159 @@
+//! The single writer: every change goes through one connection, and the changes that arrive
+//! together are committed together (group commit), so one fsync acknowledges many of them.
+//! Nothing is acknowledged before its transaction has committed.
+
+mod chain;
+mod create;
+mod task;
+mod transition;
+
+use gohumanloop::model::wire::TaskSync;
+use sqlx::{Connection, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+
+use self::chain::ChainHead;
+use crate::record::{CreateOutcome, NewRequest, TenantId, Transition, TransitionOutcome};
+use crate::store::{StoreError, StoreResult};
+
+/// How many changes one transaction takes at most.
+const MAX_BATCH: usize = 512;
+
+/// Splits rows for multi-row statements into power-of-two chunks (at most 256 rows), so that
+/// a handful of distinct statements covers every batch size and each stays prepared.
+fn statement_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
+    std::iter::from_fn(move || {
+        if rows.is_empty() {
+            return None;
+        }
+        let size = 1 << rows.len().min(256).ilog2();
+        let (chunk, rest) = rows.split_at(size);
+        rows = rest;
+        Some(chunk)
+    })
+}
+
+/// A change waiting for the writer, with where to send its outcome.
+pub enum Command {
+    /// Store a request.
+    Create(NewRequest, oneshot::Sender<StoreResult<CreateOutcome>>),
+    /// Change a request's status.
+    Transition(Transition, oneshot::Sender<StoreResult<TransitionOutcome>>),
+    /// Merge a task snapshot.
+    SyncTask(TenantId, Box<TaskSync>, oneshot::Sender<StoreResult<bool>>),
+}
+
+enum Done {
+    Create(CreateOutcome),
+    Transition(TransitionOutcome),
+    SyncTask(bool),
+}
+
+/// Runs the writer until every sender is gone.
+pub async fn run(mut conn: SqliteConnection, mut inbox: mpsc::Receiver<Command>) {
+    let mut head = match ChainHead::load(&mut conn).await {
+        Ok(head) => head,
+        Err(e) => {
+            tracing::error!("the store writer cannot read the audit log: {e}");
+            return;
+        }
+    };
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while inbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let before = head.clone();
+        let started = std::time::Instant::now();
+        match apply(&mut conn, &mut head, &batch).await {
+            Ok(done) => {
+                tracing::debug!(size = batch.len(), took = ?started.elapsed(), "committed a batch");
+                for (command, done) in batch.drain(..).zip(done) {
+                    reply(command, done);
+                }
+            }
+            Err(e) => {
+                head = before;
+                tracing::error!("a write batch of {} failed: {e}", batch.len());
+                let message = e.to_string();
+                for command in batch.drain(..) {
+                    fail(command, &message);
+                }
+            }
+        }
+    }
+}
+
+fn reply(command: Command, done: Done) {
+    // A caller that went away no longer needs its outcome; the change is committed anyway.
+    match (command, done) {
+        (Command::Create(_, tx), Done::Create(o)) => drop(tx.send(Ok(o))),
+        (Command::Transition(_, tx), Done::Transition(o)) => drop(tx.send(Ok(o))),
+        (Command::SyncTask(_, _, tx), Done::SyncTask(o)) => drop(tx.send(Ok(o))),
+        (command, _) => fail(command, "internal error: outcome of the wrong kind"),
+    }
+}
+
+fn fail(command: Command, message: &str) {
+    let error = || StoreError::Corrupt(format!("write failed: {message}"));
+    match command {
+        Command::Create(_, tx) => drop(tx.send(Err(error()))),
+        Command::Transition(_, tx) => drop(tx.send(Err(error()))),
+        Command::SyncTask(_, _, tx) => drop(tx.send(Err(error()))),
+    }
+}
+
+/// Applies a batch in one transaction, in order. Runs of plain creates are stored together;
+/// anything else (a `continue`, an answer, a sync) first stores the creates before it, so
+/// every command sees the effects of the ones before it.
+async fn apply(
+    conn: &mut SqliteConnection,
+    head: &mut ChainHead,
+    batch: &[Command],
+) -> StoreResult<Vec<Done>> {
+    let mut tx = conn.begin().await?;
+    let mut done = Vec::with_capacity(batch.len());
+    let mut creates: Vec<&NewRequest> = Vec::new();
+    for command in batch {
+        if let Command::Create(request, _) = command {
+            if !request.continues_conversation {
+                creates.push(request);
+                continue;
+            }
+        }
+        let stored = create::create_all(&mut tx, head, &creates).await?;
+        done.extend(stored.into_iter().map(Done::Create));
+        creates.clear();
+        done.push(match command {
+            Command::Create(request, _) => {
+                if create::conversation_exists(&mut tx, request).await? {
+                    let mut one = create::create_all(&mut tx, head, &[request]).await?;
+                    Done::Create(one.pop().unwrap_or(CreateOutcome::UnknownConversation))
+                } else {
+                    Done::Create(CreateOutcome::UnknownConversation)
+                }
+            }
+            Command::Transition(change, _) => {
+                Done::Transition(transition::transition(&mut tx, head, change).await?)
+            }
+            Command::SyncTask(tenant, snapshot, _) => {
+                Done::SyncTask(task::sync_task(&mut tx, *tenant, snapshot).await?)
+            }
+        });
+    }
+    let stored = create::create_all(&mut tx, head, &creates).await?;
+    done.extend(stored.into_iter().map(Done::Create));
+    tx.commit().await?;
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::statement_chunks;
+
+    #[test]
+    fn chunks_are_powers_of_two_and_cover_every_row() {
+        let rows: Vec<usize> = (0..300).collect();
+        let sizes: Vec<usize> = statement_chunks(&rows).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [256, 32, 8, 4]);
+        let sizes: Vec<usize> = statement_chunks(&rows[..13]).map(<[usize]>::len).collect();
+        assert_eq!(sizes, [8, 4, 1]);
+        assert_eq!(statement_chunks::<usize>(&[]).count(), 0);
+    }
+}
