@@ -135,7 +135,7 @@ impl Hub {
                     id: record.id.clone(),
                 });
             }
-            let _ = self.core.events.send(HubEvent::new(record, None));
+            self.announce(record, None);
         }
         Ok(outcome)
     }
@@ -147,9 +147,16 @@ impl Hub {
         let outcome = self.core.store.transition(change).await?;
         if let TransitionOutcome::Changed { before, record } = &outcome {
             self.core.live.publish(record.key(), record.outcome());
-            let _ = self.core.events.send(HubEvent::new(record, Some(*before)));
+            self.announce(record, Some(*before));
         }
         Ok(outcome)
+    }
+
+    fn announce(&self, record: &RequestRecord, before: Option<Status>) {
+        // Building the event costs allocations: skip it when no stream listens.
+        if self.core.events.receiver_count() > 0 {
+            let _ = self.core.events.send(HubEvent::new(record, before));
+        }
     }
 
     /// The current outcome of a request (`None`: the tenant has no such request).

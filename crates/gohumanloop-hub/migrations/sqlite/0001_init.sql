@@ -40,8 +40,8 @@ CREATE TABLE requests (
     UNIQUE (tenant_id, conversation_id, request_id, platform)
 );
 
-CREATE INDEX requests_by_tenant_time ON requests (tenant_id, created_at);
-CREATE INDEX requests_by_tenant_status ON requests (tenant_id, status, created_at);
+-- Lists come newest first in insertion (rowid) order, which every index carries for free.
+CREATE INDEX requests_by_tenant_status ON requests (tenant_id, status);
 CREATE INDEX requests_by_request_id ON requests (tenant_id, request_id);
 CREATE INDEX requests_with_deadline ON requests (deadline_at)
     WHERE deadline_at IS NOT NULL AND status = 'pending';

@@ -88,7 +88,7 @@ impl Store for SqliteStore {
         let rows = sqlx::query(concat!(
             "SELECT ",
             request_columns!(),
-            " FROM requests WHERE tenant_id = ? AND conversation_id = ? ORDER BY created_at, rowid"
+            " FROM requests WHERE tenant_id = ? AND conversation_id = ? ORDER BY rowid"
         ))
         .bind(tenant)
         .bind(conversation_id)
@@ -176,7 +176,7 @@ impl Store for SqliteStore {
         if let Some(before) = filter.created_before {
             q.push(" AND created_at < ").push_bind(before);
         }
-        q.push(" ORDER BY created_at DESC, rowid DESC LIMIT ")
+        q.push(" ORDER BY rowid DESC LIMIT ")
             .push_bind(i64::from(filter.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset));

@@ -101,30 +101,33 @@ pub struct AuditRow {
     hash: String,
 }
 
-/// Writes entries with one statement.
+/// Writes entries (one statement per power-of-two chunk).
 pub async fn insert(conn: &mut SqliteConnection, rows: Vec<AuditRow>) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
     for chunk in super::statement_chunks(&rows) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO audit_log (seq, at, tenant_id, request, actor, channel, old_status, \
-             new_status, detail, prev_hash, hash) ",
-        );
-        q.push_values(chunk, |mut b, r| {
-            b.push_bind(r.seq)
-                .push_bind(r.at.clone())
-                .push_bind(r.tenant)
-                .push_bind(r.request.clone())
-                .push_bind(r.actor.clone())
-                .push_bind(r.channel.clone())
-                .push_bind(r.old.map(Status::as_str))
-                .push_bind(r.new.as_str())
-                .push_bind(r.detail.clone())
-                .push_bind(r.prev_hash.clone())
-                .push_bind(r.hash.clone());
-        });
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
+        push_insert(&mut q, "INSERT", chunk);
         q.build().execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// `<verb> INTO audit_log (…) VALUES (…), …` for these entries.
+pub fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[AuditRow]) {
+    q.push(verb).push(
+        " INTO audit_log (seq, at, tenant_id, request, actor, channel, old_status, \
+         new_status, detail, prev_hash, hash) ",
+    );
+    q.push_values(rows, |mut b, r| {
+        b.push_bind(r.seq)
+            .push_bind(r.at.clone())
+            .push_bind(r.tenant)
+            .push_bind(r.request.clone())
+            .push_bind(r.actor.clone())
+            .push_bind(r.channel.clone())
+            .push_bind(r.old.map(Status::as_str))
+            .push_bind(r.new.as_str())
+            .push_bind(r.detail.clone())
+            .push_bind(r.prev_hash.clone())
+            .push_bind(r.hash.clone());
+    });
 }

@@ -1,6 +1,8 @@
-//! Storing new requests: all the creates of a batch go in with one multi-row `INSERT … ON
-//! CONFLICT DO NOTHING RETURNING id`, and their audit entries with one more statement, so a
-//! batch costs a handful of round trips to SQLite however many creates it holds.
+//! Storing new requests. A batch made only of new requests takes one round trip to SQLite:
+//! `BEGIN; INSERT requests (all rows); INSERT audit_log (all rows); COMMIT` as one query
+//! ([`create_batch`]): every hand-off to SQLite's thread costs a wake-up, which on a busy
+//! machine is worth more than the inserts themselves. When a request repeats ids already
+//! stored, that attempt is rolled back and [`create_all`] sorts out each request.
 
 use std::collections::HashSet;
 
@@ -22,49 +24,54 @@ struct Prepared<'a> {
     context_text: String,
 }
 
-/// Stores requests (one statement for all), in order; one outcome per request.
+/// Stores new requests and their audit entries in one transaction and one round trip.
+/// `Ok(None)`: some ids were stored before, and nothing was written (use [`create_all`]).
+pub async fn create_batch(
+    conn: &mut SqliteConnection,
+    head: &mut ChainHead,
+    requests: &[&NewRequest],
+) -> StoreResult<Option<Vec<CreateOutcome>>> {
+    let prepared = prepare(requests);
+    let audit: Vec<_> = prepared
+        .iter()
+        .map(|p| head.next(create_entry(p, &detail(p))))
+        .collect();
+    // `OR ROLLBACK`: a repeated id ends the whole attempt, so SQLite keeps no statement journal.
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN; ");
+    push_insert(&mut q, "INSERT OR ROLLBACK", &prepared);
+    q.push("; ");
+    chain::push_insert(&mut q, "INSERT OR ROLLBACK", &audit);
+    q.push("; COMMIT");
+    match q.build().execute(&mut *conn).await {
+        Ok(_) => Ok(Some(
+            prepared
+                .into_iter()
+                .map(|p| CreateOutcome::Created(Box::new(record(p))))
+                .collect(),
+        )),
+        Err(e) => {
+            // The failed statement ended the query before COMMIT: undo the transaction.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            match e {
+                sqlx::Error::Database(db) if db.is_unique_violation() => Ok(None),
+                other => Err(other.into()),
+            }
+        }
+    }
+}
+
+/// Stores requests inside the caller's transaction, in order, one outcome per request: new
+/// ones are created, identical repeats recognised, different ones reported as conflicts.
 pub async fn create_all(
     conn: &mut SqliteConnection,
     head: &mut ChainHead,
     requests: &[&NewRequest],
 ) -> StoreResult<Vec<CreateOutcome>> {
-    if requests.is_empty() {
-        return Ok(Vec::new());
-    }
-    let prepared: Vec<Prepared<'_>> = requests
-        .iter()
-        .map(|r| {
-            let context = Value::Object(r.context.clone());
-            Prepared {
-                request: r,
-                context_text: context.to_string(),
-                context,
-                metadata: Value::Object(r.metadata.clone()),
-            }
-        })
-        .collect();
+    let prepared = prepare(requests);
     let mut inserted = HashSet::with_capacity(prepared.len());
     for chunk in super::statement_chunks(&prepared) {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
-            "INSERT INTO requests (id, tenant_id, task_id, conversation_id, request_id, \
-             platform, loop_type, context, metadata, status, created_at, updated_at, deadline_at) ",
-        );
-        q.push_values(chunk, |mut b, p| {
-            let r = p.request;
-            b.push_bind(r.id.clone())
-                .push_bind(r.key.tenant)
-                .push_bind(r.task_id.clone())
-                .push_bind(r.key.conversation_id.clone())
-                .push_bind(r.key.request_id.clone())
-                .push_bind(r.key.platform.clone())
-                .push_bind(r.loop_type.as_str())
-                .push_bind(p.context_text.clone())
-                .push_bind(p.metadata.to_string())
-                .push_bind(Status::Pending.as_str())
-                .push_bind(r.created_at)
-                .push_bind(r.created_at)
-                .push_bind(r.deadline_at);
-        });
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
+        push_insert(&mut q, "INSERT", chunk);
         q.push(
             " ON CONFLICT (tenant_id, conversation_id, request_id, platform) DO NOTHING \
              RETURNING id",
@@ -75,7 +82,6 @@ pub async fn create_all(
             .await?;
         inserted.extend(ids);
     }
-
     let mut outcomes = Vec::with_capacity(prepared.len());
     let mut audit = Vec::with_capacity(inserted.len());
     for p in prepared {
@@ -88,6 +94,45 @@ pub async fn create_all(
     }
     chain::insert(conn, audit).await?;
     Ok(outcomes)
+}
+
+fn prepare<'a>(requests: &[&'a NewRequest]) -> Vec<Prepared<'a>> {
+    requests
+        .iter()
+        .map(|r| {
+            let context = Value::Object(r.context.clone());
+            Prepared {
+                request: r,
+                context_text: context.to_string(),
+                context,
+                metadata: Value::Object(r.metadata.clone()),
+            }
+        })
+        .collect()
+}
+
+/// `<verb> INTO requests (…) VALUES (…), …` for these rows.
+fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[Prepared<'_>]) {
+    q.push(verb).push(
+        " INTO requests (id, tenant_id, task_id, conversation_id, request_id, platform, \
+         loop_type, context, metadata, status, created_at, updated_at, deadline_at) ",
+    );
+    q.push_values(rows, |mut b, p| {
+        let r = p.request;
+        b.push_bind(r.id.clone())
+            .push_bind(r.key.tenant)
+            .push_bind(r.task_id.clone())
+            .push_bind(r.key.conversation_id.clone())
+            .push_bind(r.key.request_id.clone())
+            .push_bind(r.key.platform.clone())
+            .push_bind(r.loop_type.as_str())
+            .push_bind(p.context_text.clone())
+            .push_bind(p.metadata.to_string())
+            .push_bind(Status::Pending.as_str())
+            .push_bind(r.created_at)
+            .push_bind(r.created_at)
+            .push_bind(r.deadline_at);
+    });
 }
 
 fn detail(p: &Prepared<'_>) -> Value {

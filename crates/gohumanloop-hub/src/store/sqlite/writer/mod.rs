@@ -107,6 +107,20 @@ async fn apply(
     head: &mut ChainHead,
     batch: &[Command],
 ) -> StoreResult<Vec<Done>> {
+    let new_requests: Option<Vec<&NewRequest>> = batch
+        .iter()
+        .map(|c| match c {
+            Command::Create(r, _) if !r.continues_conversation => Some(r),
+            _ => None,
+        })
+        .collect();
+    if let Some(requests) = new_requests {
+        let before = head.clone();
+        if let Some(created) = create::create_batch(conn, head, &requests).await? {
+            return Ok(created.into_iter().map(Done::Create).collect());
+        }
+        *head = before;
+    }
     let mut tx = conn.begin().await?;
     let mut done = Vec::with_capacity(batch.len());
     let mut creates: Vec<&NewRequest> = Vec::new();
