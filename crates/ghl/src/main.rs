@@ -12,6 +12,7 @@
 mod ask;
 mod ask_hub;
 mod audit;
+mod bench;
 mod client;
 mod inbox;
 mod keys;
@@ -51,6 +52,8 @@ enum Command {
     /// Check the hub's hash-chained audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Measure a running hub: answer → waiting agent latency, and many agents waiting at once.
+    Bench(bench::BenchArgs),
 }
 
 fn main() {
@@ -64,35 +67,61 @@ fn main() {
     };
     let code = match cli.command {
         Command::Ask(args) => ask::run(args),
-        Command::Serve(args) => on_runtime(true, || serve::run(args), |()| 0),
-        Command::Keys(command) => on_runtime(false, || keys::run(command), |()| 0),
-        Command::Inbox(args) => on_runtime(false, || inbox::run(args), |()| 0),
-        Command::Respond(args) => {
-            on_runtime(false, || async { Ok(respond::run(args).await) }, |c| c)
+        Command::Serve(args) => {
+            let threads = Threads::Workers(args.workers.map(usize::from));
+            on_runtime(threads, || serve::run(args), |()| 0)
         }
-        Command::Audit(command) => {
-            on_runtime(false, || audit::run(command), |intact| i32::from(!intact))
-        }
+        Command::Keys(command) => on_runtime(Threads::One, || keys::run(command), |()| 0),
+        Command::Inbox(args) => on_runtime(Threads::One, || inbox::run(args), |()| 0),
+        Command::Respond(args) => on_runtime(
+            Threads::One,
+            || async { Ok(respond::run(args).await) },
+            |c| c,
+        ),
+        Command::Bench(args) => on_runtime(Threads::Workers(None), || bench::run(args), |()| 0),
+        Command::Audit(command) => on_runtime(
+            Threads::One,
+            || audit::run(command),
+            |intact| i32::from(!intact),
+        ),
     };
     // Exit at once: a terminal reader thread may still be blocked on stdin.
     std::process::exit(code);
 }
 
-/// Runs `task` on a Tokio runtime (all cores for the hub, one thread otherwise) and maps its
-/// result to an exit code; an error is printed and exits with 3.
-fn on_runtime<T, F, Fut>(multi_thread: bool, task: F, code: impl FnOnce(T) -> i32) -> i32
+/// Lets this process hold as many connections as the system allows (one per waiting agent).
+fn raise_open_files_limit() {
+    if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
+        eprintln!("ghl: cannot raise the open-files limit: {e}");
+    }
+}
+
+/// The threads a command runs on.
+enum Threads {
+    /// The calling thread only.
+    One,
+    /// Worker threads (`None`: one per core).
+    Workers(Option<usize>),
+}
+
+/// Runs `task` on a Tokio runtime and maps its result to an exit code; an error is printed
+/// and exits with 3.
+fn on_runtime<T, F, Fut>(threads: Threads, task: F, code: impl FnOnce(T) -> i32) -> i32
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<T>>,
 {
-    let runtime = if multi_thread {
-        tokio::runtime::Builder::new_multi_thread()
+    let runtime = match threads {
+        Threads::One => tokio::runtime::Builder::new_current_thread()
             .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
+            .build(),
+        Threads::Workers(n) => {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            if let Some(n) = n {
+                builder.worker_threads(n);
+            }
+            builder.enable_all().build()
+        }
     };
     let result = match runtime {
         Ok(rt) => rt.block_on(task()),

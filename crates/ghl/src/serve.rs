@@ -3,7 +3,8 @@
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
+use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::{api, store, Hub};
 use tokio::net::TcpListener;
 
@@ -42,6 +43,22 @@ pub struct ServeArgs {
     /// Log filter (`error`, `warn`, `info`, `debug`, or a tracing directive).
     #[arg(long, env = "GHL_LOG", default_value = "info")]
     log_level: String,
+    /// When an acknowledged change is safe: `full` (on disk first: survives power loss) or
+    /// `normal` (survives a crash of the hub; the last moments may be lost on power loss).
+    #[arg(long, env = "GHL_SYNC", value_enum, default_value = "full")]
+    sync: Sync,
+    /// Threads serving HTTP (default: one per core).
+    #[arg(long, env = "GHL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+}
+
+/// `--sync`.
+#[derive(Clone, Copy, ValueEnum)]
+enum Sync {
+    /// fsync before acknowledging.
+    Full,
+    /// Write before acknowledging, fsync at checkpoints.
+    Normal,
 }
 
 /// Runs the hub until SIGINT or SIGTERM.
@@ -53,8 +70,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    crate::raise_open_files_limit();
     let url = args.db.url();
-    let store = store::open(&url)
+    let durability = match args.sync {
+        Sync::Full => Durability::Full,
+        Sync::Normal => Durability::Normal,
+    };
+    let store = store::open_with(&url, StoreOptions { durability })
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
     if store.keys().await?.is_empty() {
@@ -72,13 +94,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     println!("ghl hub listening on http://{addr} (database {url})");
     println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
     let shutdown_hub = hub.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            stop_signal().await;
-            tracing::info!("shutting down");
-            shutdown_hub.begin_shutdown();
-        })
-        .await?;
+    api::server::serve(listener, app, async move {
+        stop_signal().await;
+        tracing::info!("shutting down");
+        shutdown_hub.begin_shutdown();
+    })
+    .await?;
     Ok(())
 }
 

@@ -7,7 +7,8 @@
 //! let store = gohumanloop_hub::store::open("sqlite://ghl.db").await?;
 //! let hub = gohumanloop_hub::Hub::start(store).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await.unwrap();
-//! axum::serve(listener, gohumanloop_hub::api::router(hub)).await.unwrap();
+//! let app = gohumanloop_hub::api::router(hub);
+//! gohumanloop_hub::api::server::serve(listener, app, std::future::pending()).await.unwrap();
 //! # Ok(()) }
 //! ```
 

@@ -15,7 +15,7 @@ use crate::record::{Outcome, RequestKey};
 
 /// How many entries are kept before the unwatched ones are dropped (they are only a cache:
 /// the store fills them again on the next read).
-const SOFT_CAPACITY: usize = 100_000;
+const SOFT_CAPACITY: usize = 20_000;
 
 #[derive(Default)]
 struct Entries {

@@ -7,6 +7,7 @@ pub mod compat;
 pub mod error;
 pub mod events;
 pub mod openapi;
+pub mod server;
 pub mod tasks;
 
 use std::any::Any;

@@ -127,10 +127,34 @@ pub trait Store: Send + Sync + 'static {
     async fn key_owner(&self, key_hash: &str) -> StoreResult<Option<KeyOwner>>;
 }
 
+/// When a committed change is safe.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Durability {
+    /// On disk before it is acknowledged: survives a crash of the machine or a power loss.
+    #[default]
+    Full,
+    /// Written to the database before it is acknowledged and on disk soon after: survives a
+    /// crash of the hub (kill -9); a power loss may undo the last moments (SQLite WAL with
+    /// `synchronous=NORMAL`).
+    Normal,
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StoreOptions {
+    /// When a committed change is safe.
+    pub durability: Durability,
+}
+
 /// Opens the store a URL names (`sqlite://PATH`, created if missing), schema up to date.
 pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
+    open_with(url, StoreOptions::default()).await
+}
+
+/// [`open`] with options.
+pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStore::open(url).await?))
+        Ok(std::sync::Arc::new(SqliteStore::open(url, options).await?))
     } else {
         Err(StoreError::UnsupportedUrl(url.to_owned()))
     }

@@ -55,13 +55,12 @@ impl TestHub {
         let app = api::router(hub.clone());
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stopped.await;
-                    shutdown_hub.begin_shutdown();
-                })
-                .await
-                .unwrap();
+            api::server::serve(listener, app, async move {
+                let _ = stopped.await;
+                shutdown_hub.begin_shutdown();
+            })
+            .await
+            .unwrap();
         });
         Self {
             base: format!("http://{addr}"),

@@ -17,7 +17,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use self::rows::request_columns;
 use self::writer::Command;
-use super::{Deadline, Store, StoreError, StoreResult};
+use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
     now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
@@ -34,14 +34,18 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
-    /// Opens (creating if missing) the database at `url` (`sqlite://PATH` or `sqlite::memory:`
-    /// is not supported: the hub is durable) and brings its schema up to date.
-    pub async fn open(url: &str) -> StoreResult<Self> {
+    /// Opens (creating if missing) the database at `url` (`sqlite://PATH`) and brings its
+    /// schema up to date.
+    pub async fn open(url: &str, store: StoreOptions) -> StoreResult<Self> {
+        let synchronous = match store.durability {
+            // The WAL is fsynced by every commit, before the hub acknowledges it.
+            Durability::Full => SqliteSynchronous::Full,
+            Durability::Normal => SqliteSynchronous::Normal,
+        };
         let options = SqliteConnectOptions::from_str(url)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a commit is on disk (fsync of the WAL) before the hub acknowledges it.
-            .synchronous(SqliteSynchronous::Full)
+            .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
             .disable_statement_logging();

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The hub's benchmark, on a release build, over loopback:
+#   1. creates/s   — wrk, 32 connections, every create committed before its reply
+#   2. status/s    — wrk, 32 connections, the original client's status poll
+#   3. answer -> waiting agent latency (p50/p99), then 10,000 agents waiting at once and the
+#      hub's memory meanwhile — `ghl bench`
+# Usage: scripts/bench.sh [SECONDS]   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS)
+# The load generators run on the same machine as the hub and share its cores; on a 2-core
+# machine the hub does best with one HTTP worker thread (GHL_BENCH_WORKERS=1, the default here).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds="${1:-10}"
+command -v wrk >/dev/null || {
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+}
+cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
+ghl="$PWD/target/release/ghl"
+dir=$(mktemp -d)
+trap 'kill "$hub" 2>/dev/null || true; rm -rf "$dir"' EXIT
+db="sqlite://$dir/bench.db"
+key=$("$ghl" keys create --db "$db" --name bench 2>/dev/null | tail -n 1)
+ulimit -n 65536 2>/dev/null || true
+"$ghl" serve --addr 127.0.0.1:0 --db "$db" --log-level warn --sync "${GHL_SYNC:-full}" \
+  --workers "${GHL_BENCH_WORKERS:-1}" >"$dir/serve.out" 2>"$dir/serve.err" &
+hub=$!
+for _ in $(seq 100); do grep -q "listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
+base=$(grep -o 'http://[0-9.:]*' "$dir/serve.out" | head -n 1)
+[ -n "$base" ] || { cat "$dir/serve.err"; exit 1; }
+echo "hub $base (sync ${GHL_SYNC:-full}, ${GHL_BENCH_WORKERS:-1} worker thread(s)), $(nproc) cores shared with the load generators"
+
+wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key" | tail -n 1
+
+curl -fsS -X POST "$base/api/v1/humanloop/request" -H "Authorization: Bearer $key" \
+  -d '{"task_id":"t","conversation_id":"c","request_id":"polled","loop_type":"approval","context":{},"platform":"p","metadata":{}}' >/dev/null
+wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/status.lua \
+  "$base/api/v1/humanloop/status?conversation_id=c&request_id=polled&platform=p" -- "$key" | tail -n 1
+
+"$ghl" bench --hub "$base" --key "$key" --samples 1000 --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub"
