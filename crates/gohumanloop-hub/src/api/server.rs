@@ -14,7 +14,7 @@ use tokio::net::TcpListener;
 /// How long a client may take to send a request's headers.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long open connections get to finish after a shutdown begins.
-const DRAIN: Duration = Duration::from_secs(5);
+pub const DRAIN: Duration = Duration::from_secs(5);
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open requests finish (at
 /// most [`DRAIN`]).
