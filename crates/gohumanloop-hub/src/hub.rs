@@ -220,18 +220,8 @@ impl Hub {
             return Ok(None);
         }
         let mut cancelled = 0;
-        for request in requests.iter().filter(|r| !r.status.is_terminal()) {
-            let change = Transition {
-                tenant,
-                id: request.id.clone(),
-                to: Status::Cancelled,
-                response: None,
-                feedback: None,
-                actor: actor.to_owned(),
-                channel: channel.to_owned(),
-                error: None,
-                is_answer: false,
-            };
+        for request in requests.into_iter().filter(|r| !r.status.is_terminal()) {
+            let change = Transition::cancel(tenant, request.id, actor, channel);
             if let TransitionOutcome::Changed { .. } = self.transition(change).await? {
                 cancelled += 1;
             }
@@ -254,26 +244,12 @@ impl Hub {
         self.core.shutdown.send_replace(true);
     }
 
-    /// How many requests the hub currently tracks in memory.
-    pub fn tracked(&self) -> usize {
-        self.core.live.count()
-    }
-
     /// Expires a request whose deadline came (a no-op if it was answered in time).
     pub(crate) async fn expire(&self, due: Deadline) -> StoreResult<()> {
-        let change = Transition {
-            tenant: due.tenant,
-            id: due.id,
-            to: Status::Expired,
-            response: None,
-            feedback: None,
-            actor: "hub".into(),
-            channel: "deadline".into(),
-            error: Some(TIMED_OUT.into()),
-            is_answer: false,
-        };
         // Answered or cancelled in time: the conflict is the normal case, nothing to do.
-        self.transition(change).await.map(drop)
+        self.transition(Transition::expire(due.tenant, due.id))
+            .await
+            .map(drop)
     }
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {

@@ -87,9 +87,4 @@ impl Live {
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
         self.lock().map.get(key).map(watch::Sender::subscribe)
     }
-
-    /// How many requests are tracked.
-    pub fn count(&self) -> usize {
-        self.lock().map.len()
-    }
 }

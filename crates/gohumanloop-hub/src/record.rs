@@ -157,6 +157,55 @@ pub struct Transition {
     pub is_answer: bool,
 }
 
+impl Transition {
+    /// A human's (or a key holder's) answer: sets `responded_by`/`responded_at`.
+    pub fn answer(
+        tenant: TenantId,
+        id: String,
+        to: Status,
+        response: Value,
+        feedback: Option<Value>,
+        actor: &str,
+        channel: &str,
+    ) -> Self {
+        Self {
+            tenant,
+            id,
+            to,
+            response: Some(response),
+            feedback,
+            actor: actor.to_owned(),
+            channel: channel.to_owned(),
+            error: None,
+            is_answer: true,
+        }
+    }
+
+    /// A cancellation: the request ends without an answer.
+    pub fn cancel(tenant: TenantId, id: String, actor: &str, channel: &str) -> Self {
+        Self {
+            tenant,
+            id,
+            to: Status::Cancelled,
+            response: None,
+            feedback: None,
+            actor: actor.to_owned(),
+            channel: channel.to_owned(),
+            error: None,
+            is_answer: false,
+        }
+    }
+
+    /// The hub's deadline came before any answer.
+    pub fn expire(tenant: TenantId, id: String) -> Self {
+        Self {
+            error: Some(crate::hub::TIMED_OUT.to_owned()),
+            to: Status::Expired,
+            ..Self::cancel(tenant, id, "hub", "deadline")
+        }
+    }
+}
+
 /// What a create did.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateOutcome {

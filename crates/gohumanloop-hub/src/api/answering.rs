@@ -154,15 +154,15 @@ pub async fn approve(
     Path(id): Path<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let response = b
-        .response
-        .unwrap_or_else(|| json!({"decision": "approved", "reason": b.reason.unwrap_or_default()}));
-    let answer = Answer {
-        to: Status::Approved,
-        response,
-        feedback: b.feedback,
-    };
-    decide(&hub, &caller, &id, &[LoopType::Approval], answer).await
+    decision(
+        &hub,
+        &caller,
+        &id,
+        Status::Approved,
+        &[LoopType::Approval],
+        b,
+    )
+    .await
 }
 
 /// `POST /api/v1/requests/{id}/reject` (any request: the human declines).
@@ -172,15 +172,7 @@ pub async fn reject(
     Path(id): Path<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let response = b
-        .response
-        .unwrap_or_else(|| json!({"decision": "rejected", "reason": b.reason.unwrap_or_default()}));
-    let answer = Answer {
-        to: Status::Rejected,
-        response,
-        feedback: b.feedback,
-    };
-    decide(&hub, &caller, &id, &LoopType::ALL, answer).await
+    decision(&hub, &caller, &id, Status::Rejected, &LoopType::ALL, b).await
 }
 
 /// `POST /api/v1/requests/{id}/answer` (information requests).
@@ -227,18 +219,28 @@ pub async fn cancel(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
-    let change = Transition {
-        tenant: caller.tenant,
-        id: request.id,
-        to: Status::Cancelled,
-        response: None,
-        feedback: None,
-        actor: caller.name,
-        channel: CHANNEL.into(),
-        error: None,
-        is_answer: false,
-    };
+    let change = Transition::cancel(caller.tenant, request.id, &caller.name, CHANNEL);
     finish(hub.transition(change).await?, &id)
+}
+
+/// Approve or reject: the response is `{"decision", "reason"}` unless the body gives one.
+async fn decision(
+    hub: &Hub,
+    caller: &Caller,
+    id: &str,
+    to: Status,
+    accepts: &[LoopType],
+    body: DecisionBody,
+) -> Result<Response, ApiError> {
+    let response = body.response.unwrap_or_else(
+        || json!({"decision": to.as_str(), "reason": body.reason.unwrap_or_default()}),
+    );
+    let answer = Answer {
+        to,
+        response,
+        feedback: body.feedback,
+    };
+    decide(hub, caller, id, accepts, answer).await
 }
 
 fn text_response(
@@ -280,17 +282,15 @@ async fn decide(
                 .join(" or ")
         )));
     }
-    let change = Transition {
-        tenant: caller.tenant,
-        id: request.id,
-        to: answer.to,
-        response: Some(answer.response),
-        feedback: answer.feedback,
-        actor: caller.name.clone(),
-        channel: CHANNEL.into(),
-        error: None,
-        is_answer: true,
-    };
+    let change = Transition::answer(
+        caller.tenant,
+        request.id,
+        answer.to,
+        answer.response,
+        answer.feedback,
+        &caller.name,
+        CHANNEL,
+    );
     finish(hub.transition(change).await?, id)
 }
 

@@ -249,17 +249,7 @@ pub async fn cancel(
             key.request_id
         )));
     };
-    let change = Transition {
-        tenant: caller.tenant,
-        id: current.id.clone(),
-        to: Status::Cancelled,
-        response: None,
-        feedback: None,
-        actor: caller.name,
-        channel: CHANNEL.into(),
-        error: None,
-        is_answer: false,
-    };
+    let change = Transition::cancel(caller.tenant, current.id.clone(), &caller.name, CHANNEL);
     match hub.transition(change).await? {
         TransitionOutcome::Changed { .. } => Ok(ok_empty()),
         TransitionOutcome::Conflict(r) if r.status == Status::Cancelled => Ok(ok_empty()),
