@@ -2,9 +2,11 @@
 //! agents waiting for it. Every committed change is published here, and every waiter is woken
 //! by that publication, so an answer reaches all waiters at once.
 //!
-//! Coherence rules: a committed change always overwrites (`publish`); a value read from the
-//! store only fills a gap (`fill`), and only if no entries were pruned since the read began —
-//! otherwise the pruned entry might have been a newer change, and the reader must read again.
+//! Coherence rules: a committed change overwrites (`publish`) unless it would move the status
+//! backwards (publications of concurrent commits may arrive out of order, and statuses only
+//! move forward); a value read from the store only fills a gap (`fill`), and only if no entries
+//! were pruned since the read began — otherwise the pruned entry might have been a newer
+//! change, and the reader must read again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -46,7 +48,14 @@ impl Live {
         let outcome = Arc::new(outcome);
         let mut entries = self.lock();
         if let Some(tx) = entries.map.get(&key) {
-            tx.send_replace(outcome);
+            tx.send_if_modified(|current| {
+                let forward =
+                    current.status == outcome.status || current.status.can_become(outcome.status);
+                if forward {
+                    *current = outcome;
+                }
+                forward
+            });
             return;
         }
         if entries.map.len() >= SOFT_CAPACITY {
@@ -86,5 +95,62 @@ impl Live {
     /// A receiver for a tracked request's changes.
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
         self.lock().map.get(key).map(watch::Sender::subscribe)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gohumanloop::model::Status;
+
+    use super::*;
+
+    fn key() -> RequestKey {
+        RequestKey {
+            tenant: 1,
+            conversation_id: "c".into(),
+            request_id: "r".into(),
+            platform: "p".into(),
+        }
+    }
+
+    fn outcome(status: Status) -> Outcome {
+        Outcome {
+            id: "id".into(),
+            status,
+            response: None,
+            feedback: None,
+            responded_by: None,
+            responded_at: None,
+            error: None,
+        }
+    }
+
+    #[test]
+    fn a_late_publication_never_moves_a_status_backwards() {
+        let live = Live::default();
+        let mut rx = live
+            .fill(key(), outcome(Status::Pending), live.epoch())
+            .unwrap();
+        live.publish(key(), outcome(Status::Approved));
+        assert!(rx.has_changed().unwrap());
+        assert_eq!(rx.borrow_and_update().status, Status::Approved);
+        // The create's own publication, arriving after the answer's.
+        live.publish(key(), outcome(Status::Pending));
+        assert!(
+            !rx.has_changed().unwrap(),
+            "waiters are not woken by a stale value"
+        );
+        assert_eq!(live.get(&key()).unwrap().status, Status::Approved);
+    }
+
+    #[test]
+    fn a_fill_after_pruning_must_read_again() {
+        let live = Live::default();
+        let epoch = live.epoch();
+        live.lock().prunes += 1;
+        assert!(live.fill(key(), outcome(Status::Pending), epoch).is_none());
+        assert!(live
+            .fill(key(), outcome(Status::Pending), live.epoch())
+            .is_some());
     }
 }
