@@ -9,39 +9,22 @@ Each scenario prints "ok <name> (<seconds>)"; any failed assertion exits non-zer
 """
 
 import asyncio
-import json
 import os
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 
 from gohumanloop import APIProvider, HumanLoopStatus, HumanLoopType
 from pydantic import SecretStr
 
-HUB = os.environ["HUB"]
+from hub_http import HUB, call
+
 AGENT_KEY = os.environ["AGENT_KEY"]
 APPROVER_KEY = os.environ["APPROVER_KEY"]
 OTHER_KEY = os.environ["OTHER_KEY"]
 POLL = 1  # seconds between the client's status polls
 # The answer must reach the client within one poll interval plus scheduling slack.
 MAX_DELIVERY = POLL + 3
-
-
-def call(method, path, key, body=None):
-    """One HTTP call to the hub; returns (status, JSON body)."""
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(HUB + path, data=data, method=method)
-    req.add_header("Authorization", "Bearer " + key)
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            assert resp.headers["Content-Type"].startswith("application/json")
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        assert e.headers["Content-Type"].startswith("application/json")
-        return e.code, json.loads(e.read())
 
 
 def answer(request_id, action, body):

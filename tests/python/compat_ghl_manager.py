@@ -5,31 +5,17 @@ Environment: HUB, AGENT_KEY, APPROVER_KEY, OTHER_KEY as in compat_api_provider.p
 sets GOHUMANLOOP_API_BASE_URL / GOHUMANLOOP_API_KEY itself, as a user would.
 """
 
-import json
 import os
 import threading
 import time
-import urllib.error
-import urllib.request
 import uuid
 
-HUB = os.environ["HUB"]
+from hub_http import HUB, call
+
 os.environ["GOHUMANLOOP_API_BASE_URL"] = HUB + "/api"
 os.environ["GOHUMANLOOP_API_KEY"] = os.environ["AGENT_KEY"]
 
 from gohumanloop import GoHumanLoopManager, HumanLoopStatus, HumanLoopType  # noqa: E402
-
-
-def call(method, path, key, body=None):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(HUB + path, data=data, method=method)
-    req.add_header("Authorization", "Bearer " + key)
-    req.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read())
 
 
 def approve_when_pending(request_id, reason, limit=10):

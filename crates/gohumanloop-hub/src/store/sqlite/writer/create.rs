@@ -14,7 +14,7 @@ use super::chain::{self, ChainHead, Entry};
 use crate::audit::sha256_hex;
 use crate::record::{ms_to_rfc3339, CreateOutcome, NewRequest, RequestRecord};
 use crate::store::sqlite::rows::{self, request_columns};
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// A request with its JSON columns rendered once.
 struct Prepared<'a> {
@@ -189,8 +189,23 @@ async fn compare_with_stored(
     })
 }
 
+/// Stores the next turn of a conversation, if the tenant has that conversation.
+pub async fn continue_conversation(
+    conn: &mut SqliteConnection,
+    head: &mut ChainHead,
+    request: &NewRequest,
+) -> StoreResult<CreateOutcome> {
+    if !conversation_exists(conn, request).await? {
+        return Ok(CreateOutcome::UnknownConversation);
+    }
+    create_all(conn, head, &[request])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::Corrupt("a stored request got no outcome".into()))
+}
+
 /// Whether the tenant has the conversation a `continue` names.
-pub async fn conversation_exists(conn: &mut SqliteConnection, r: &NewRequest) -> StoreResult<bool> {
+async fn conversation_exists(conn: &mut SqliteConnection, r: &NewRequest) -> StoreResult<bool> {
     let known: Option<i64> = sqlx::query_scalar(
         "SELECT 1 FROM requests WHERE tenant_id = ? AND conversation_id = ? LIMIT 1",
     )

@@ -136,12 +136,7 @@ async fn apply(
         creates.clear();
         done.push(match command {
             Command::Create(request, _) => {
-                if create::conversation_exists(&mut tx, request).await? {
-                    let mut one = create::create_all(&mut tx, head, &[request]).await?;
-                    Done::Create(one.pop().unwrap_or(CreateOutcome::UnknownConversation))
-                } else {
-                    Done::Create(CreateOutcome::UnknownConversation)
-                }
+                Done::Create(create::continue_conversation(&mut tx, head, request).await?)
             }
             Command::Transition(change, _) => {
                 Done::Transition(transition::transition(&mut tx, head, change).await?)
