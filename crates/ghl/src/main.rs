@@ -1,6 +1,7 @@
 //! `ghl`: the GoHumanLoop command line.
 //!
-//! - `ghl serve` runs the hub; `ghl keys create|list|revoke` manages its API keys;
+//! - `ghl serve` runs the hub and its web inbox; `ghl keys create|list|revoke` manages its API
+//!   keys; `ghl users create|list|grant|passwd|disable|enable` the inbox's accounts;
 //!   `ghl audit verify` checks its audit log.
 //! - `ghl ask` asks a human (in this terminal or through a hub) and exits with the outcome:
 //!   0 approved or answered, 1 rejected, 2 expired or cancelled, 3 error (usage errors included).
@@ -19,6 +20,7 @@ mod keys;
 mod outcome;
 mod respond;
 mod serve;
+mod users;
 
 use clap::{Parser, Subcommand};
 
@@ -49,6 +51,9 @@ enum Command {
     Inbox(inbox::InboxArgs),
     /// Answer a request on a hub: 0 recorded, 1 someone answered first, 3 error.
     Respond(respond::RespondArgs),
+    /// Manage the accounts that sign in to the web inbox (written straight into its database).
+    #[command(subcommand)]
+    Users(users::UsersCommand),
     /// Check the hub's hash-chained audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
@@ -72,6 +77,7 @@ fn main() {
             on_runtime(threads, || serve::run(args), |()| 0)
         }
         Command::Keys(command) => on_runtime(Threads::One, || keys::run(command), |()| 0),
+        Command::Users(command) => on_runtime(Threads::One, || users::run(command), |()| 0),
         Command::Inbox(args) => on_runtime(Threads::One, || inbox::run(args), |()| 0),
         Command::Respond(args) => on_runtime(
             Threads::One,

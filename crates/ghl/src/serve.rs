@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use gohumanloop_hub::store::{Durability, StoreOptions};
+use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, store, Hub};
 use tokio::net::TcpListener;
 
@@ -50,6 +51,9 @@ pub struct ServeArgs {
     /// Threads serving HTTP (default: one per core).
     #[arg(long, env = "GHL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
+    /// Mark the web inbox's cookies `Secure` (set this when the hub is reached over HTTPS).
+    #[arg(long, env = "GHL_SECURE_COOKIES")]
+    secure_cookies: bool,
 }
 
 /// `--sync`.
@@ -85,14 +89,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
              and give it to agents as GOHUMANLOOP_API_KEY (Python client) or GHL_API_KEY (ghl)."
         );
     }
+    if store.users().await?.is_empty() {
+        eprintln!(
+            "No one can sign in to the web inbox yet. Create an admin with:\n  ghl users create --db {url} --role admin NAME"
+        );
+    }
     let hub = Hub::start(store).await?;
-    let app = api::router(hub.clone());
+    let web = WebConfig {
+        secure_cookies: args.secure_cookies,
+    };
+    let app = api::router_with(hub.clone(), web);
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
     println!("ghl hub listening on http://{addr} (database {url})");
     println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
+    println!("Web inbox: http://{addr}/inbox");
     let shutdown_hub = hub.clone();
     api::server::serve(listener, app, async move {
         stop_signal().await;

@@ -14,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod accounts;
 pub mod api;
 pub mod audit;
 mod deadline;
@@ -23,5 +24,6 @@ mod live;
 pub mod record;
 pub mod store;
 mod tasks;
+pub mod web;
 
 pub use hub::{Hub, HubEvent, TIMED_OUT};

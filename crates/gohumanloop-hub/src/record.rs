@@ -240,6 +240,8 @@ pub enum TransitionOutcome {
 pub struct RequestFilter {
     /// Only these statuses.
     pub statuses: Vec<Status>,
+    /// None of these statuses.
+    pub exclude_statuses: Vec<Status>,
     /// Only this loop type.
     pub loop_type: Option<LoopType>,
     /// Only this platform.
@@ -256,6 +258,17 @@ pub struct RequestFilter {
     pub limit: u32,
     /// Skip this many.
     pub offset: u32,
+}
+
+/// How many requests of a tenant have one status and type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusCount {
+    /// The status.
+    pub status: Status,
+    /// The type.
+    pub loop_type: LoopType,
+    /// How many.
+    pub n: i64,
 }
 
 /// One entry of the hash-chained audit log.

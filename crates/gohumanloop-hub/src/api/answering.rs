@@ -83,6 +83,7 @@ pub async fn list(
         created_before: parse_time("created_before", q.created_before)?,
         limit,
         offset: q.offset.unwrap_or(0),
+        ..RequestFilter::default()
     };
     let requests = hub.store().list(caller.tenant, &filter).await?;
     Ok(ok(json!({"count": requests.len(), "requests": requests})))

@@ -1,5 +1,6 @@
 //! The HTTP API: the original protocol (`compat`, `tasks`), the answering API, the event
-//! stream and the OpenAPI document. Every reply, errors included, is a JSON object.
+//! stream and the OpenAPI document. Every reply, errors included, is a JSON object. The web
+//! inbox ([`crate::web`]) is served beside it.
 
 pub mod answering;
 pub mod auth;
@@ -21,9 +22,15 @@ use tower_http::catch_panic::CatchPanicLayer;
 
 use self::error::{ApiError, MAX_BODY_BYTES};
 use crate::hub::Hub;
+use crate::web::WebConfig;
 
-/// Every route of the hub.
+/// Every route of the hub, the web inbox included (with default settings).
 pub fn router(hub: Hub) -> Router {
+    router_with(hub, WebConfig::default())
+}
+
+/// Every route of the hub, with the web inbox served as `web` says.
+pub fn router_with(hub: Hub, web: WebConfig) -> Router {
     let original = Router::new()
         .route("/request", post(compat::create))
         .route("/status", get(compat::status))
@@ -51,6 +58,7 @@ pub fn router(hub: Hub) -> Router {
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/health", get(tasks::health))
         .route("/api/health", get(tasks::health))
+        .merge(crate::web::router(web))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

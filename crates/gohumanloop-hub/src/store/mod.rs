@@ -4,6 +4,7 @@
 //! [`Store::transition`], a single conditional write, and is appended to the audit log in the
 //! same transaction.
 
+mod accounts;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -12,9 +13,10 @@ use gohumanloop::model::wire::TaskSync;
 use crate::audit::ChainCheck;
 use crate::record::{
     AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, TaskRecord, TenantId, Transition, TransitionOutcome,
+    RequestRecord, StatusCount, TaskRecord, TenantId, Transition, TransitionOutcome,
 };
 
+pub use accounts::Accounts;
 pub use sqlite::SqliteStore;
 
 /// A store failure: the database could not be reached or refused the operation.
@@ -51,9 +53,10 @@ pub struct Deadline {
     pub id: String,
 }
 
-/// Durable storage for requests, keys, task snapshots and the audit log.
+/// Durable storage for requests, keys, task snapshots, the audit log and (through
+/// [`Accounts`]) the web inbox's accounts.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: Accounts + Send + Sync + 'static {
     // --- requests -------------------------------------------------------------------------
 
     /// Stores a new request (idempotent for an identical repeat; see [`CreateOutcome`]).
@@ -82,6 +85,20 @@ pub trait Store: Send + Sync + 'static {
         tenant: TenantId,
         filter: &RequestFilter,
     ) -> StoreResult<Vec<RequestRecord>>;
+
+    /// A page of requests matching a filter (its `offset` ignored), newest first, that arrived
+    /// before the position `before` (from an earlier page; `None`: from the newest). Each
+    /// comes with its own position, to ask for the next page with. The cost does not grow
+    /// with how deep the page is.
+    async fn page(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<(i64, RequestRecord)>>;
+
+    /// How many requests the tenant has, per status and type.
+    async fn counts(&self, tenant: TenantId) -> StoreResult<Vec<StatusCount>>;
 
     /// Every `pending` request that has a deadline.
     async fn deadlines(&self) -> StoreResult<Vec<Deadline>>;

@@ -1,6 +1,7 @@
 //! The embedded store: one SQLite file in WAL mode. Reads use a small pool; all writes go through
 //! one writer task that commits them in groups (see `writer`).
 
+mod accounts;
 mod rows;
 mod writer;
 
@@ -21,7 +22,7 @@ use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
     now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, TaskRecord, TenantId, Transition, TransitionOutcome,
+    RequestRecord, StatusCount, TaskRecord, TenantId, Transition, TransitionOutcome,
 };
 
 /// How many audit entries `verify_audit` reads at a time.
@@ -147,45 +148,46 @@ impl Store for SqliteStore {
         tenant: TenantId,
         filter: &RequestFilter,
     ) -> StoreResult<Vec<RequestRecord>> {
-        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE tenant_id = "
-        ));
-        q.push_bind(tenant);
-        if !filter.statuses.is_empty() {
-            q.push(" AND status IN (");
-            let mut list = q.separated(", ");
-            for status in &filter.statuses {
-                list.push_bind(status.as_str());
-            }
-            q.push(")");
-        }
-        if let Some(loop_type) = filter.loop_type {
-            q.push(" AND loop_type = ").push_bind(loop_type.as_str());
-        }
-        if let Some(platform) = &filter.platform {
-            q.push(" AND platform = ").push_bind(platform.clone());
-        }
-        if let Some(task) = &filter.task_id {
-            q.push(" AND task_id = ").push_bind(task.clone());
-        }
-        if let Some(conversation) = &filter.conversation_id {
-            q.push(" AND conversation_id = ")
-                .push_bind(conversation.clone());
-        }
-        if let Some(after) = filter.created_after {
-            q.push(" AND created_at >= ").push_bind(after);
-        }
-        if let Some(before) = filter.created_before {
-            q.push(" AND created_at < ").push_bind(before);
-        }
+        let mut q = filtered("", tenant, filter, None);
         q.push(" ORDER BY rowid DESC LIMIT ")
             .push_bind(i64::from(filter.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter().map(rows::request).collect()
+    }
+
+    async fn page(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+        before: Option<i64>,
+    ) -> StoreResult<Vec<(i64, RequestRecord)>> {
+        let mut q = filtered("rowid AS seq, ", tenant, filter, before);
+        q.push(" ORDER BY rowid DESC LIMIT ")
+            .push_bind(i64::from(filter.limit));
+        let rows = q.build().fetch_all(&self.pool).await?;
+        rows.iter()
+            .map(|row| Ok((sqlx::Row::try_get(row, "seq")?, rows::request(row)?)))
+            .collect()
+    }
+
+    async fn counts(&self, tenant: TenantId) -> StoreResult<Vec<StatusCount>> {
+        let rows: Vec<(String, String, i64)> = sqlx::query_as(
+            "SELECT status, loop_type, n FROM request_counts WHERE tenant_id = ? AND n > 0",
+        )
+        .bind(tenant)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter()
+            .map(|(status, loop_type, n)| {
+                Ok(StatusCount {
+                    status: rows::status(&status)?,
+                    loop_type: rows::loop_type(&loop_type)?,
+                    n,
+                })
+            })
+            .collect()
     }
 
     async fn deadlines(&self) -> StoreResult<Vec<Deadline>> {
@@ -324,4 +326,56 @@ impl Store for SqliteStore {
         .await?;
         Ok(row.map(|(tenant, name)| KeyOwner { tenant, name }))
     }
+}
+
+/// `SELECT <extra><columns> FROM requests WHERE <the filter>` (no order, no limit).
+fn filtered(
+    extra: &'static str,
+    tenant: TenantId,
+    filter: &RequestFilter,
+    before: Option<i64>,
+) -> QueryBuilder<Sqlite> {
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT ");
+    q.push(extra)
+        .push(concat!(
+            request_columns!(),
+            " FROM requests WHERE tenant_id = "
+        ))
+        .push_bind(tenant);
+    for (statuses, verb) in [
+        (&filter.statuses, " AND status IN ("),
+        (&filter.exclude_statuses, " AND status NOT IN ("),
+    ] {
+        if !statuses.is_empty() {
+            q.push(verb);
+            let mut list = q.separated(", ");
+            for status in statuses {
+                list.push_bind(status.as_str());
+            }
+            q.push(")");
+        }
+    }
+    if let Some(loop_type) = filter.loop_type {
+        q.push(" AND loop_type = ").push_bind(loop_type.as_str());
+    }
+    if let Some(platform) = &filter.platform {
+        q.push(" AND platform = ").push_bind(platform.clone());
+    }
+    if let Some(task) = &filter.task_id {
+        q.push(" AND task_id = ").push_bind(task.clone());
+    }
+    if let Some(conversation) = &filter.conversation_id {
+        q.push(" AND conversation_id = ")
+            .push_bind(conversation.clone());
+    }
+    if let Some(after) = filter.created_after {
+        q.push(" AND created_at >= ").push_bind(after);
+    }
+    if let Some(before) = filter.created_before {
+        q.push(" AND created_at < ").push_bind(before);
+    }
+    if let Some(seq) = before {
+        q.push(" AND rowid < ").push_bind(seq);
+    }
+    q
 }

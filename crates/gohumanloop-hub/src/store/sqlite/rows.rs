@@ -35,6 +35,11 @@ pub fn status(text: &str) -> StoreResult<Status> {
     text.parse().map_err(|e| corrupt("status", e))
 }
 
+/// A stored loop type string.
+pub fn loop_type(text: &str) -> StoreResult<LoopType> {
+    text.parse().map_err(|e| corrupt("loop_type", e))
+}
+
 /// A `requests` row.
 pub fn request(row: &SqliteRow) -> StoreResult<RequestRecord> {
     let loop_type: String = row.try_get("loop_type")?;
@@ -49,9 +54,7 @@ pub fn request(row: &SqliteRow) -> StoreResult<RequestRecord> {
         conversation_id: row.try_get("conversation_id")?,
         request_id: row.try_get("request_id")?,
         platform: row.try_get("platform")?,
-        loop_type: loop_type
-            .parse::<LoopType>()
-            .map_err(|e| corrupt("loop_type", e))?,
+        loop_type: self::loop_type(&loop_type)?,
         context: json(&context)?,
         metadata: json(&metadata)?,
         status: status(&status_text)?,

@@ -1,0 +1,360 @@
+//! The inbox's two languages. The choice is a cookie (`ghl_lang`); without one, the browser's
+//! `Accept-Language` decides.
+
+use axum::extract::FromRequestParts;
+use axum::http::header::ACCEPT_LANGUAGE;
+use axum::http::request::Parts;
+use gohumanloop::model::{LoopType, Status};
+
+use super::session::cookie_value;
+
+/// The cookie that remembers the chosen language.
+pub const LANG_COOKIE: &str = "ghl_lang";
+
+/// A language of the inbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    /// English.
+    En,
+    /// Simplified Chinese.
+    Zh,
+}
+
+impl Lang {
+    /// From a code (`en`, `zh`, `zh-CN`, …).
+    pub fn from_code(code: &str) -> Option<Self> {
+        let code = code.trim().to_ascii_lowercase();
+        if code.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if code.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The HTML `lang` code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh-CN",
+        }
+    }
+
+    /// The other language (the switch offers it).
+    pub fn other(self) -> Self {
+        match self {
+            Lang::En => Lang::Zh,
+            Lang::Zh => Lang::En,
+        }
+    }
+
+    /// The short code the switch uses.
+    pub fn short(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Zh => "zh",
+        }
+    }
+
+    /// The texts in this language.
+    pub fn texts(self) -> &'static Texts {
+        match self {
+            Lang::En => &EN,
+            Lang::Zh => &ZH,
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Lang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        if let Some(lang) =
+            cookie_value(&parts.headers, LANG_COOKIE).and_then(|c| Lang::from_code(&c))
+        {
+            return Ok(lang);
+        }
+        // The first language the browser names that we have.
+        let accepted = parts
+            .headers
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        Ok(accepted
+            .split(',')
+            .filter_map(|part| Lang::from_code(part.split(';').next().unwrap_or("")))
+            .next()
+            .unwrap_or(Lang::En))
+    }
+}
+
+/// Every text the pages show, in one language.
+#[allow(missing_docs)]
+pub struct Texts {
+    pub language_name: &'static str,
+    pub inbox: &'static str,
+    pub tasks: &'static str,
+    pub keys: &'static str,
+    pub sign_in: &'static str,
+    pub sign_out: &'static str,
+    pub name: &'static str,
+    pub password: &'static str,
+    pub wrong_credentials: &'static str,
+    pub session_ended: &'static str,
+    pub live: &'static str,
+    pub all: &'static str,
+    pub status: &'static str,
+    pub loop_type: &'static str,
+    pub platform: &'static str,
+    pub task: &'static str,
+    pub tenant: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub filter: &'static str,
+    pub clear: &'static str,
+    pub nothing_here: &'static str,
+    pub older: &'static str,
+    pub newest: &'static str,
+    pub created: &'static str,
+    pub deadline: &'static str,
+    pub expires_in: &'static str,
+    pub no_deadline: &'static str,
+    pub question: &'static str,
+    pub message: &'static str,
+    pub additional: &'static str,
+    pub function: &'static str,
+    pub arguments: &'static str,
+    pub other_context: &'static str,
+    pub metadata: &'static str,
+    pub conversation: &'static str,
+    pub audit: &'static str,
+    pub answer_label: &'static str,
+    pub responded_by: &'static str,
+    pub approve: &'static str,
+    pub approve_edited: &'static str,
+    pub reject: &'static str,
+    pub reason: &'static str,
+    pub reason_required: &'static str,
+    pub invalid_json: &'static str,
+    pub submit_answer: &'static str,
+    pub your_answer: &'static str,
+    pub reply: &'static str,
+    pub mark_complete: &'static str,
+    pub cancel_request: &'static str,
+    pub recorded: &'static str,
+    pub already_answered: &'static str,
+    pub open_turn: &'static str,
+    pub not_found: &'static str,
+    pub forbidden: &'static str,
+    pub bad_form: &'static str,
+    pub back_to_inbox: &'static str,
+    pub when: &'static str,
+    pub actor: &'static str,
+    pub channel: &'static str,
+    pub change: &'static str,
+    pub updates: &'static str,
+    pub received: &'static str,
+    pub requests: &'static str,
+    pub conversations: &'static str,
+    pub create_key: &'static str,
+    pub key_created: &'static str,
+    pub prefix: &'static str,
+    pub revoke: &'static str,
+    pub revoked: &'static str,
+    pub active: &'static str,
+    pub actions: &'static str,
+    pub status_names: [&'static str; 8],
+    pub type_names: [&'static str; 3],
+}
+
+impl Texts {
+    /// A status in this language.
+    pub fn status_name(&self, status: Status) -> &'static str {
+        let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        self.status_names[i]
+    }
+
+    /// A loop type in this language.
+    pub fn type_name(&self, loop_type: LoopType) -> &'static str {
+        let i = LoopType::ALL
+            .iter()
+            .position(|t| *t == loop_type)
+            .unwrap_or(0);
+        self.type_names[i]
+    }
+}
+
+/// English.
+pub static EN: Texts = Texts {
+    language_name: "English",
+    inbox: "Inbox",
+    tasks: "Tasks",
+    keys: "API keys",
+    sign_in: "Sign in",
+    sign_out: "Sign out",
+    name: "Name",
+    password: "Password",
+    wrong_credentials: "Wrong name or password.",
+    session_ended: "Your session has ended. Please sign in again.",
+    live: "live",
+    all: "All",
+    status: "Status",
+    loop_type: "Type",
+    platform: "Platform",
+    task: "Task",
+    tenant: "Tenant",
+    from: "From",
+    to: "To",
+    filter: "Filter",
+    clear: "Clear",
+    nothing_here: "Nothing here.",
+    older: "Older →",
+    newest: "← Newest",
+    created: "Created",
+    deadline: "Deadline",
+    expires_in: "expires in",
+    no_deadline: "no deadline",
+    question: "Question",
+    message: "Message",
+    additional: "Additional context",
+    function: "Function",
+    arguments: "Arguments",
+    other_context: "Other context",
+    metadata: "Metadata",
+    conversation: "Conversation",
+    audit: "Audit trail",
+    answer_label: "Answer",
+    responded_by: "Answered by",
+    approve: "Approve",
+    approve_edited: "Approve with these arguments",
+    reject: "Reject",
+    reason: "Reason",
+    reason_required: "A reason is required to reject.",
+    invalid_json: "The arguments are not valid JSON",
+    submit_answer: "Send answer",
+    your_answer: "Your answer",
+    reply: "Send reply",
+    mark_complete: "This ends the conversation",
+    cancel_request: "Cancel request",
+    recorded: "Your answer was recorded.",
+    already_answered: "Someone answered first",
+    open_turn: "The conversation goes on: open the waiting turn",
+    not_found: "No such request, or it is not yours to see.",
+    forbidden: "You may not do that.",
+    bad_form: "The form was not accepted",
+    back_to_inbox: "Back to the inbox",
+    when: "When",
+    actor: "Who",
+    channel: "Channel",
+    change: "Change",
+    updates: "Updates",
+    received: "Last sync",
+    requests: "Requests",
+    conversations: "Conversations",
+    create_key: "Create key",
+    key_created: "New key — copy it now, it is not shown again:",
+    prefix: "Prefix",
+    revoke: "Revoke",
+    revoked: "Revoked",
+    active: "Active",
+    actions: "Actions",
+    status_names: [
+        "Pending",
+        "Approved",
+        "Rejected",
+        "Expired",
+        "Error",
+        "Completed",
+        "In progress",
+        "Cancelled",
+    ],
+    type_names: ["Approval", "Information", "Conversation"],
+};
+
+/// Simplified Chinese.
+pub static ZH: Texts = Texts {
+    language_name: "中文",
+    inbox: "收件箱",
+    tasks: "任务",
+    keys: "API 密钥",
+    sign_in: "登录",
+    sign_out: "退出",
+    name: "用户名",
+    password: "密码",
+    wrong_credentials: "用户名或密码错误。",
+    session_ended: "会话已结束，请重新登录。",
+    live: "实时",
+    all: "全部",
+    status: "状态",
+    loop_type: "类型",
+    platform: "平台",
+    task: "任务",
+    tenant: "租户",
+    from: "起",
+    to: "止",
+    filter: "筛选",
+    clear: "清除",
+    nothing_here: "暂无内容。",
+    older: "更早 →",
+    newest: "← 最新",
+    created: "创建时间",
+    deadline: "截止时间",
+    expires_in: "剩余",
+    no_deadline: "无截止时间",
+    question: "问题",
+    message: "消息",
+    additional: "补充说明",
+    function: "函数",
+    arguments: "参数",
+    other_context: "其他上下文",
+    metadata: "元数据",
+    conversation: "对话",
+    audit: "审计记录",
+    answer_label: "回复内容",
+    responded_by: "回复人",
+    approve: "批准",
+    approve_edited: "按这些参数批准",
+    reject: "拒绝",
+    reason: "理由",
+    reason_required: "拒绝时必须填写理由。",
+    invalid_json: "参数不是有效的 JSON",
+    submit_answer: "提交回答",
+    your_answer: "您的回答",
+    reply: "发送回复",
+    mark_complete: "结束对话",
+    cancel_request: "取消请求",
+    recorded: "您的回复已记录。",
+    already_answered: "已有人先行回复",
+    open_turn: "对话仍在继续：打开等待中的一轮",
+    not_found: "请求不存在，或您无权查看。",
+    forbidden: "您无权执行此操作。",
+    bad_form: "表单未被接受",
+    back_to_inbox: "返回收件箱",
+    when: "时间",
+    actor: "操作人",
+    channel: "渠道",
+    change: "变更",
+    updates: "同步次数",
+    received: "最近同步",
+    requests: "请求",
+    conversations: "对话",
+    create_key: "创建密钥",
+    key_created: "新密钥——请立即复制，之后不再显示：",
+    prefix: "前缀",
+    revoke: "吊销",
+    revoked: "已吊销",
+    active: "有效",
+    actions: "操作",
+    status_names: [
+        "待处理",
+        "已批准",
+        "已拒绝",
+        "已过期",
+        "错误",
+        "已完成",
+        "进行中",
+        "已取消",
+    ],
+    type_names: ["审批", "信息", "对话"],
+};

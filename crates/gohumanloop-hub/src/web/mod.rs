@@ -1,0 +1,100 @@
+//! The approvers' web inbox, served by the hub itself: sign-in, the inbox with live updates,
+//! request pages with every action, tasks and (for admins) API keys; English and Chinese.
+//!
+//! Pages are rendered on the server (askama templates, HTML-escaped by default); the small
+//! script only adds live updates, countdowns and a JSON check, so every action also works
+//! without it. Every form carries the session's CSRF token, and every page is sent with a
+//! Content-Security-Policy that allows no inline script.
+
+mod assets;
+mod error;
+mod i18n;
+mod inbox;
+mod json_view;
+mod keys;
+mod live;
+mod pages;
+mod request;
+mod session;
+mod tasks;
+mod view;
+
+use axum::extract::{Path, Request};
+use axum::http::header::{
+    CONTENT_SECURITY_POLICY, REFERER, REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS,
+    X_FRAME_OPTIONS,
+};
+use axum::http::{HeaderMap, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+
+pub use self::i18n::Lang;
+use crate::hub::Hub;
+
+/// How the inbox is served.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (the hub is reached over HTTPS, e.g. behind a proxy).
+    pub secure_cookies: bool,
+}
+
+/// The inbox's routes (state: the hub).
+pub fn router(config: WebConfig) -> Router<Hub> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/inbox") }))
+        .route("/login", get(session::login_form).post(session::login))
+        .route("/logout", post(session::logout))
+        .route("/inbox", get(inbox::page))
+        .route("/inbox/events", get(live::stream))
+        .route("/requests/{id}", get(request::page))
+        .route("/requests/{id}/{action}", post(request::act))
+        .route("/tasks", get(tasks::list))
+        .route("/tasks/{tenant}/{task_id}", get(tasks::page))
+        .route("/keys", get(keys::page).post(keys::create))
+        .route("/keys/{id}/revoke", post(keys::revoke))
+        .route("/lang/{code}", get(switch_language))
+        .route("/assets/{name}", get(assets::serve))
+        .layer(middleware::from_fn(security_headers))
+        .layer(Extension(config))
+}
+
+/// Headers that keep the pages from running anything but their own script, being framed, or
+/// leaking their URLs to other sites.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(
+        CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    response
+}
+
+/// `GET /lang/{en|zh}`: remembers the language for a year and goes back to the page.
+async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+    let lang = Lang::from_code(&code).unwrap_or(Lang::En);
+    // Back to the page the switch was on (the Referer of a same-origin link), else the inbox.
+    let back = headers
+        .get(REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|url| url.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()));
+    let mut response = Redirect::to(&session::local_path(back.as_deref())).into_response();
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        i18n::LANG_COOKIE,
+        lang.short()
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
+    }
+    response
+}

@@ -1,0 +1,491 @@
+//! `GET /requests/{id}`: everything a human needs to decide, and `POST /requests/{id}/{action}`:
+//! approve (optionally with edited arguments), reject with a reason, answer, reply (optionally
+//! ending the conversation), cancel. Every action goes through [`Hub::transition`], the hub's one
+//! answering function: the first answer wins, and a later one is shown who answered and what.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use gohumanloop::model::{LoopType, Status};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::error::{WebError, WebForm};
+use super::json_view::highlight;
+use super::pages::{self, Chrome};
+use super::session::Approver;
+use super::view::{deadline_ms, short_time, title_of, Shown};
+use crate::hub::Hub;
+use crate::record::{AuditEntry, RequestRecord, Transition, TransitionOutcome};
+
+/// The audit channel of answers given in the inbox.
+const CHANNEL: &str = "web";
+
+/// Context keys shown in their own sections (the rest appear under "other context").
+const KNOWN_KEYS: [&str; 4] = ["question", "message", "additional", "function"];
+
+/// The request being looked at.
+pub struct Detail {
+    /// The hub's id.
+    pub id: String,
+    /// The tenant's name.
+    pub tenant: String,
+    /// The task.
+    pub task_id: String,
+    /// The conversation.
+    pub conversation_id: String,
+    /// The client's request id.
+    pub request_id: String,
+    /// The platform.
+    pub platform: String,
+    /// Wire status (for CSS and tests).
+    pub status: &'static str,
+    /// Status in the approver's language.
+    pub status_label: &'static str,
+    /// Wire type.
+    pub loop_type: &'static str,
+    /// Type in the approver's language.
+    pub type_label: &'static str,
+    /// `YYYY-MM-DD HH:MM`.
+    pub created: String,
+    /// The deadline, when it has one (RFC 3339).
+    pub deadline_at: Option<String>,
+    /// The deadline of a pending request (Unix ms), for the countdown.
+    pub deadline_ms: Option<i64>,
+    /// `context.question`.
+    pub question: Option<Shown>,
+    /// `context.message`.
+    pub message: Option<Shown>,
+    /// `context.additional`.
+    pub additional: Option<Shown>,
+    /// `context.function.function_name`.
+    pub function_name: Option<String>,
+    /// `context.function` (all of it, highlighted).
+    pub function: Option<Shown>,
+    /// The rest of the context, highlighted.
+    pub other_context: Option<String>,
+    /// The metadata, highlighted.
+    pub metadata: Option<String>,
+    /// The answer.
+    pub response: Option<Shown>,
+    /// Remarks.
+    pub feedback: Option<Shown>,
+    /// Who answered.
+    pub responded_by: Option<String>,
+    /// When.
+    pub responded_at: Option<String>,
+    /// Why it ended without an answer.
+    pub error: Option<String>,
+}
+
+/// One turn of the conversation thread.
+pub struct Turn {
+    /// The hub's id.
+    pub id: String,
+    /// Whether it is the request on this page.
+    pub current: bool,
+    /// Wire status.
+    pub status: &'static str,
+    /// Status in the approver's language.
+    pub status_label: &'static str,
+    /// What the agent said or asked.
+    pub said: String,
+    /// What the human answered.
+    pub response: Option<Shown>,
+    /// Who answered.
+    pub responded_by: Option<String>,
+    /// `YYYY-MM-DD HH:MM`.
+    pub created: String,
+}
+
+/// One line of the audit trail.
+pub struct AuditLine {
+    /// `YYYY-MM-DD HH:MM`.
+    pub at: String,
+    /// Who.
+    pub actor: String,
+    /// Which way.
+    pub channel: String,
+    /// `pending → approved`.
+    pub change: String,
+    /// The answer or the create's ids, as recorded.
+    pub detail: String,
+}
+
+/// A message above the request.
+pub struct Notice {
+    /// Good news (else a warning).
+    pub ok: bool,
+    /// The message.
+    pub text: String,
+    /// The winning answer, when someone answered first.
+    pub detail: Option<Shown>,
+}
+
+/// What the approver typed, kept when a form is refused.
+#[derive(Default)]
+pub struct Draft {
+    /// Why the form was refused.
+    pub error: Option<String>,
+    /// The reason field.
+    pub reason: String,
+    /// The arguments field (approval with a function).
+    pub arguments: Option<String>,
+    /// The answer / reply field.
+    pub text: String,
+}
+
+/// The request page.
+#[derive(Template)]
+#[template(path = "request.html")]
+pub struct RequestPage {
+    /// The frame.
+    pub chrome: Chrome,
+    /// The request.
+    pub r: Detail,
+    /// The conversation, oldest first.
+    pub history: Vec<Turn>,
+    /// The audit trail, oldest first.
+    pub audit: Vec<AuditLine>,
+    /// A message above the request.
+    pub notice: Option<Notice>,
+    /// The conversation's turn that waits now, when it is not this one.
+    pub open_turn: Option<String>,
+    /// Whether this request still takes an answer.
+    pub can_act: bool,
+    /// The forms' contents.
+    pub draft: Draft,
+}
+
+/// A request the approver may see, by the hub's id.
+async fn find(hub: &Hub, approver: &Approver, id: &str) -> Result<RequestRecord, WebError> {
+    let lang = approver.lang;
+    for tenant in &approver.user.tenants {
+        let found = hub
+            .store()
+            .get(tenant.id, id)
+            .await
+            .map_err(|e| WebError::Store(lang, e))?;
+        if let Some(record) = found.into_iter().find(|r| r.id == id) {
+            return Ok(record);
+        }
+    }
+    Err(WebError::NotFound(lang))
+}
+
+/// Query of the request page.
+#[derive(Deserialize)]
+pub struct PageQuery {
+    /// Set after an answer was recorded.
+    done: Option<String>,
+}
+
+/// `GET /requests/{id}`.
+pub async fn page(
+    State(hub): State<Hub>,
+    approver: Approver,
+    Path(id): Path<String>,
+    Query(q): Query<PageQuery>,
+) -> Result<Response, WebError> {
+    let record = find(&hub, &approver, &id).await?;
+    let notice = q.done.map(|_| Notice {
+        ok: true,
+        text: approver.lang.texts().recorded.to_owned(),
+        detail: None,
+    });
+    let draft = Draft {
+        arguments: editable_arguments(&record),
+        ..Draft::default()
+    };
+    show(&hub, &approver, record, notice, draft, StatusCode::OK).await
+}
+
+async fn show(
+    hub: &Hub,
+    approver: &Approver,
+    record: RequestRecord,
+    notice: Option<Notice>,
+    draft: Draft,
+    status: StatusCode,
+) -> Result<Response, WebError> {
+    let lang = approver.lang;
+    let t = lang.texts();
+    let store_error = |e| WebError::Store(lang, e);
+    let turns = hub
+        .store()
+        .conversation(record.tenant, &record.conversation_id)
+        .await
+        .map_err(store_error)?;
+    let audit = hub
+        .store()
+        .audit_trail(record.tenant, &record.id)
+        .await
+        .map_err(store_error)?;
+    let open_turn = (record.status != Status::Pending)
+        .then(|| {
+            turns
+                .iter()
+                .rev()
+                .find(|turn| turn.status == Status::Pending)
+                .map(|turn| turn.id.clone())
+        })
+        .flatten();
+    let history = if turns.len() > 1 {
+        turns
+            .iter()
+            .map(|turn| Turn {
+                id: turn.id.clone(),
+                current: turn.id == record.id,
+                status: turn.status.as_str(),
+                status_label: t.status_name(turn.status),
+                said: title_of(&turn.context, 2_000),
+                response: Shown::of(turn.response.as_ref()),
+                responded_by: turn.responded_by.clone(),
+                created: short_time(&turn.created_at),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let page = RequestPage {
+        chrome: approver.chrome("inbox"),
+        can_act: record.status == Status::Pending,
+        r: detail(approver, record),
+        history,
+        audit: audit.iter().map(|e| audit_line(e)).collect(),
+        notice,
+        open_turn,
+        draft,
+    };
+    Ok((status, pages::render(&page)).into_response())
+}
+
+fn detail(approver: &Approver, r: RequestRecord) -> Detail {
+    let t = approver.lang.texts();
+    let context = &r.context;
+    let other: serde_json::Map<String, Value> = context
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !KNOWN_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let non_empty_object = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
+    Detail {
+        tenant: approver
+            .user
+            .tenants
+            .iter()
+            .find(|x| x.id == r.tenant)
+            .map(|x| x.name.clone())
+            .unwrap_or_default(),
+        status: r.status.as_str(),
+        status_label: t.status_name(r.status),
+        loop_type: r.loop_type.as_str(),
+        type_label: t.type_name(r.loop_type),
+        created: short_time(&r.created_at),
+        deadline_ms: deadline_ms(&r),
+        question: Shown::of(context.get("question")),
+        message: Shown::of(context.get("message")),
+        additional: Shown::of(context.get("additional")),
+        function_name: context
+            .pointer("/function/function_name")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        function: Shown::of(context.get("function")),
+        other_context: (!other.is_empty()).then(|| highlight(&Value::Object(other))),
+        metadata: non_empty_object(&r.metadata).then(|| highlight(&r.metadata)),
+        response: Shown::of(r.response.as_ref()),
+        feedback: Shown::of(r.feedback.as_ref()),
+        responded_at: r.responded_at.as_deref().map(short_time),
+        deadline_at: r.deadline_at,
+        responded_by: r.responded_by,
+        error: r.error,
+        id: r.id,
+        task_id: r.task_id,
+        conversation_id: r.conversation_id,
+        request_id: r.request_id,
+        platform: r.platform,
+    }
+}
+
+fn audit_line(e: &AuditEntry) -> AuditLine {
+    AuditLine {
+        at: short_time(&e.at),
+        actor: e.actor.clone(),
+        channel: e.channel.clone(),
+        change: format!(
+            "{} → {}",
+            e.old_status.map_or("—", |s| s.as_str()),
+            e.new_status
+        ),
+        detail: e.detail.clone(),
+    }
+}
+
+/// The function arguments of an approval, as text to edit (JSON pretty-printed; the original
+/// Python client sends them as a Python `str`, shown as it is).
+fn editable_arguments(r: &RequestRecord) -> Option<String> {
+    if r.loop_type != LoopType::Approval {
+        return None;
+    }
+    match r.context.pointer("/function/arguments")? {
+        Value::String(s) => Some(s.clone()),
+        other => serde_json::to_string_pretty(other).ok(),
+    }
+}
+
+/// The fields of every action form (each form sends the ones it has).
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf: String,
+    #[serde(default)]
+    reason: String,
+    arguments: Option<String>,
+    #[serde(default)]
+    text: String,
+    complete: Option<String>,
+}
+
+/// `POST /requests/{id}/{action}`: `approve`, `reject`, `answer`, `reply` or `cancel`.
+pub async fn act(
+    State(hub): State<Hub>,
+    approver: Approver,
+    Path((id, action)): Path<(String, String)>,
+    WebForm(form): WebForm<ActionForm>,
+) -> Result<Response, WebError> {
+    approver.check_csrf(&form.csrf)?;
+    let lang = approver.lang;
+    let t = lang.texts();
+    let record = find(&hub, &approver, &id).await?;
+    let original_arguments = editable_arguments(&record);
+    let mut draft = Draft {
+        error: None,
+        reason: form.reason.clone(),
+        arguments: form.arguments.clone().or(original_arguments.clone()),
+        text: form.text.clone(),
+    };
+    let name = approver.user.name.clone();
+    let answer = |to: Status, response: Value| {
+        Transition::answer(
+            record.tenant,
+            record.id.clone(),
+            to,
+            response,
+            None,
+            &name,
+            CHANNEL,
+        )
+    };
+    let reason = form.reason.trim().to_owned();
+    let text = form.text.trim().to_owned();
+    let change = match (action.as_str(), record.loop_type) {
+        ("approve", LoopType::Approval) => {
+            let mut response = json!({"decision": "approved", "reason": reason});
+            let edited = form
+                .arguments
+                .as_deref()
+                .filter(|a| Some(a.trim()) != original_arguments.as_deref().map(str::trim));
+            if let Some(edited) = edited {
+                match serde_json::from_str::<Value>(edited) {
+                    Ok(arguments) => response["arguments"] = arguments,
+                    Err(e) => {
+                        draft.error = Some(format!("{}: {e}", t.invalid_json));
+                        return refuse(&hub, &approver, record, draft).await;
+                    }
+                }
+            }
+            answer(Status::Approved, response)
+        }
+        ("reject", _) if reason.is_empty() => {
+            draft.error = Some(t.reason_required.to_owned());
+            return refuse(&hub, &approver, record, draft).await;
+        }
+        ("reject", _) => answer(
+            Status::Rejected,
+            json!({"decision": "rejected", "reason": reason}),
+        ),
+        ("answer", LoopType::Information) | ("reply", LoopType::Conversation)
+            if text.is_empty() =>
+        {
+            draft.error = Some(t.your_answer.to_owned());
+            return refuse(&hub, &approver, record, draft).await;
+        }
+        ("answer", LoopType::Information) => {
+            answer(Status::Completed, json!({ "information": text }))
+        }
+        ("reply", LoopType::Conversation) => {
+            let to = if form.complete.is_some() {
+                Status::Completed
+            } else {
+                Status::InProgress
+            };
+            answer(to, json!({ "message": text }))
+        }
+        ("cancel", _) => Transition::cancel(record.tenant, record.id.clone(), &name, CHANNEL),
+        (other, kind) => {
+            return Err(WebError::BadForm(
+                lang,
+                format!("'{other}' is not an action for a request of type {kind}"),
+            ))
+        }
+    };
+    match hub
+        .transition(change)
+        .await
+        .map_err(|e| WebError::Store(lang, e))?
+    {
+        TransitionOutcome::Changed { record, .. } => {
+            Ok(Redirect::to(&format!("/requests/{}?done=1", record.id)).into_response())
+        }
+        TransitionOutcome::NotFound => Err(WebError::NotFound(lang)),
+        TransitionOutcome::Conflict(winner) => {
+            let who = winner.responded_by.clone().unwrap_or_else(|| "—".into());
+            let when = winner
+                .responded_at
+                .as_deref()
+                .unwrap_or(&winner.updated_at)
+                .to_owned();
+            let notice = Notice {
+                ok: false,
+                text: format!(
+                    "{}: {} · {who} · {}",
+                    t.already_answered,
+                    t.status_name(winner.status),
+                    short_time(&when)
+                ),
+                detail: Shown::of(winner.response.as_ref()),
+            };
+            show(
+                &hub,
+                &approver,
+                *winner,
+                Some(notice),
+                draft,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+    }
+}
+
+/// Shows the page again with what was typed and why it was refused.
+async fn refuse(
+    hub: &Hub,
+    approver: &Approver,
+    record: RequestRecord,
+    draft: Draft,
+) -> Result<Response, WebError> {
+    show(
+        hub,
+        approver,
+        record,
+        None,
+        draft,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}

@@ -1,0 +1,259 @@
+//! Who is signed in: the session cookie (HttpOnly, SameSite=Lax, expiring; only its SHA-256 is
+//! stored), the CSRF token every form carries, signing in and out.
+
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Extension;
+use cookie::{Cookie, SameSite};
+use serde::Deserialize;
+
+use super::error::{WebError, WebForm};
+use super::i18n::Lang;
+use super::pages::{self, Chrome};
+use super::WebConfig;
+use crate::accounts::{self, SessionUser, SESSION_TTL_MS};
+use crate::audit::sha256_hex;
+use crate::hub::Hub;
+use crate::record::now_ms;
+
+/// The session cookie.
+pub const SESSION_COOKIE: &str = "ghl_session";
+
+/// The cookie that carries the sign-in form's CSRF token (there is no session yet).
+const LOGIN_COOKIE: &str = "ghl_login";
+
+/// The value of a cookie the browser sent.
+pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == name)
+        .map(|c| c.value().to_owned())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; `max_age` 0 deletes it.
+fn set_cookie(name: &'static str, value: String, max_age_secs: i64, secure: bool) -> HeaderValue {
+    let cookie = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .max_age(cookie::time::Duration::seconds(max_age_secs))
+        .build();
+    // A cookie built from ASCII tokens is always a valid header value.
+    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// A signed-in approver or admin.
+pub struct Approver {
+    /// The account and what it sees.
+    pub user: SessionUser,
+    /// The chosen language.
+    pub lang: Lang,
+    token_hash: String,
+}
+
+impl Approver {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
+        if accounts::same_secret(token, &self.user.csrf) {
+            Ok(())
+        } else {
+            Err(WebError::Forbidden(self.lang))
+        }
+    }
+
+    /// The page frame for this approver.
+    pub fn chrome(&self, section: &'static str) -> Chrome {
+        Chrome::signed_in(self.lang, &self.user, section)
+    }
+}
+
+impl FromRequestParts<Hub> for Approver {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
+        let Ok(lang) = Lang::from_request_parts(parts, hub).await;
+        let sign_in = || WebError::SignIn {
+            next: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+        };
+        let token = cookie_value(&parts.headers, SESSION_COOKIE).ok_or_else(sign_in)?;
+        let token_hash = sha256_hex(token.as_bytes());
+        let user = hub
+            .store()
+            .session(&token_hash, now_ms())
+            .await
+            .map_err(|e| WebError::Store(lang, e))?
+            .ok_or_else(sign_in)?;
+        Ok(Approver {
+            user,
+            lang,
+            token_hash,
+        })
+    }
+}
+
+/// Where to go after signing in: a path of this site only (never another site).
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/inbox".to_owned(),
+    }
+}
+
+/// Query of `GET /login`.
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// `GET /login`: the sign-in form.
+pub async fn login_form(
+    lang: Lang,
+    Extension(config): Extension<WebConfig>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    login_page(
+        lang,
+        &config,
+        local_path(q.next.as_deref()),
+        None,
+        StatusCode::OK,
+    )
+}
+
+fn login_page(
+    lang: Lang,
+    config: &WebConfig,
+    next: String,
+    error: Option<&'static str>,
+    status: StatusCode,
+) -> Response {
+    let csrf = accounts::random_token();
+    let page = pages::LoginPage {
+        chrome: Chrome::signed_out(lang),
+        csrf: csrf.clone(),
+        next,
+        error,
+    };
+    let mut response = (status, pages::render(&page)).into_response();
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(LOGIN_COOKIE, csrf, 3600, config.secure_cookies),
+    );
+    response
+}
+
+/// The sign-in form.
+#[derive(Deserialize)]
+pub struct LoginForm {
+    name: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+/// `POST /login`: checks the password (Argon2id) and starts a session.
+pub async fn login(
+    State(hub): State<Hub>,
+    lang: Lang,
+    Extension(config): Extension<WebConfig>,
+    headers: HeaderMap,
+    WebForm(form): WebForm<LoginForm>,
+) -> Result<Response, WebError> {
+    let next = local_path(form.next.as_deref());
+    let expected = cookie_value(&headers, LOGIN_COOKIE).unwrap_or_default();
+    if expected.is_empty() || !accounts::same_secret(&form.csrf, &expected) {
+        return Err(WebError::Forbidden(lang));
+    }
+    let credentials = hub
+        .store()
+        .credentials(&form.name)
+        .await
+        .map_err(|e| WebError::Store(lang, e))?;
+    let password = form.password;
+    // Argon2 takes tens of milliseconds of CPU: keep it off the async workers.
+    let user_id = tokio::task::spawn_blocking(move || match credentials {
+        Some(c) if accounts::verify_password(&password, &c.password_hash) && !c.disabled => {
+            Some(c.user_id)
+        }
+        Some(_) => None,
+        None => {
+            accounts::verify_nothing(&password);
+            None
+        }
+    })
+    .await
+    .ok()
+    .flatten();
+    let Some(user_id) = user_id else {
+        tracing::warn!(name = %form.name, "failed sign-in to the web inbox");
+        let error = Some(lang.texts().wrong_credentials);
+        return Ok(login_page(
+            lang,
+            &config,
+            next,
+            error,
+            StatusCode::UNAUTHORIZED,
+        ));
+    };
+    let token = accounts::random_token();
+    hub.store()
+        .start_session(
+            &sha256_hex(token.as_bytes()),
+            user_id,
+            &accounts::random_token(),
+            now_ms() + SESSION_TTL_MS,
+        )
+        .await
+        .map_err(|e| WebError::Store(lang, e))?;
+    let mut response = Redirect::to(&next).into_response();
+    let headers = response.headers_mut();
+    let secure = config.secure_cookies;
+    headers.append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, token, SESSION_TTL_MS / 1000, secure),
+    );
+    headers.append(
+        SET_COOKIE,
+        set_cookie(LOGIN_COOKIE, String::new(), 0, secure),
+    );
+    Ok(response)
+}
+
+/// A form that carries only the CSRF token.
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    /// The session's CSRF token.
+    pub csrf: String,
+}
+
+/// `POST /logout`: ends the session.
+pub async fn logout(
+    State(hub): State<Hub>,
+    approver: Approver,
+    Extension(config): Extension<WebConfig>,
+    WebForm(form): WebForm<CsrfForm>,
+) -> Result<Response, WebError> {
+    approver.check_csrf(&form.csrf)?;
+    hub.store()
+        .end_session(&approver.token_hash)
+        .await
+        .map_err(|e| WebError::Store(approver.lang, e))?;
+    let mut response = Redirect::to("/login").into_response();
+    response.headers_mut().append(
+        SET_COOKIE,
+        set_cookie(SESSION_COOKIE, String::new(), 0, config.secure_cookies),
+    );
+    Ok(response)
+}

@@ -1,0 +1,101 @@
+//! Turning stored requests into what a page shows.
+
+use serde_json::Value;
+
+use super::json_view::highlight;
+use crate::record::{rfc3339_to_ms, RequestRecord};
+
+/// The line that names a request: its question, else its message, shortened to `max` characters.
+pub fn title_of(context: &Value, max: usize) -> String {
+    let text = ["question", "message", "additional"]
+        .iter()
+        .find_map(|key| match context.get(*key) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            _ => None,
+        })
+        .or_else(|| {
+            context
+                .pointer("/function/function_name")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "—".to_owned());
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > max {
+        let mut short: String = one_line.chars().take(max).collect();
+        short.push('…');
+        short
+    } else {
+        one_line
+    }
+}
+
+/// `2026-01-31T12:00:00.123Z` → `2026-01-31 12:00` (UTC).
+pub fn short_time(rfc3339: &str) -> String {
+    rfc3339.get(..16).unwrap_or(rfc3339).replacen('T', " ", 1)
+}
+
+/// The deadline of a pending request, in Unix ms.
+pub fn deadline_ms(record: &RequestRecord) -> Option<i64> {
+    if record.status.is_terminal() || record.status == gohumanloop::model::Status::InProgress {
+        return None;
+    }
+    record.deadline_at.as_deref().and_then(rfc3339_to_ms)
+}
+
+/// A value as text if it is a string, else as highlighted JSON.
+pub enum Shown {
+    /// Plain text (escaped by the template).
+    Text(String),
+    /// Highlighted JSON, already escaped.
+    Json(String),
+}
+
+impl Shown {
+    /// How to show a value; `None` for nothing worth showing.
+    pub fn of(value: Option<&Value>) -> Option<Self> {
+        match value {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) if s.trim().is_empty() => None,
+            Some(Value::Object(m)) if m.is_empty() => None,
+            Some(Value::String(s)) => Some(Shown::Text(s.clone())),
+            Some(other) => Some(Shown::Json(highlight(other))),
+        }
+    }
+
+    /// Whether it is plain text.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Shown::Text(_))
+    }
+
+    /// The text, or the highlighted HTML.
+    pub fn content(&self) -> &str {
+        match self {
+            Shown::Text(s) | Shown::Json(s) => s,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn titles_prefer_the_question_and_stay_on_one_short_line() {
+        let c = json!({"message": "m", "question": "  Deploy\n to prod?  "});
+        assert_eq!(title_of(&c, 50), "Deploy to prod?");
+        assert_eq!(title_of(&json!({"message": "abcdef"}), 3), "abc…");
+        assert_eq!(
+            title_of(&json!({"function": {"function_name": "rm"}}), 9),
+            "rm"
+        );
+        assert_eq!(title_of(&json!({}), 9), "—");
+    }
+
+    #[test]
+    fn short_times() {
+        assert_eq!(short_time("2026-01-31T12:34:56.789Z"), "2026-01-31 12:34");
+        assert_eq!(short_time("x"), "x");
+    }
+}

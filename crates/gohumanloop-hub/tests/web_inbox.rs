@@ -1,0 +1,615 @@
+//! The web inbox over real HTTP on loopback, on a real SQLite file: sign-in, sessions, CSRF,
+//! tenant walls, every action, conflicts, keys, paging and filters, escaping. (The same flows in
+//! a real browser are in `crates/ghl/tests/web_browser.rs`.)
+
+mod common;
+mod web;
+
+use std::time::Duration;
+
+use common::{create_body, TestHub};
+use gohumanloop_hub::accounts::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use web::{add_user, Browser, PASSWORD};
+
+/// A hub with accounts: alice and bob see tenant "a", mallory sees "b", root is an admin.
+async fn hub_with_accounts() -> TestHub {
+    let hub = TestHub::start().await;
+    let store = hub.store.as_ref();
+    add_user(store, "alice", Role::Approver, &["a"]).await;
+    add_user(store, "bob", Role::Approver, &["a"]).await;
+    add_user(store, "mallory", Role::Approver, &["b"]).await;
+    add_user(store, "root", Role::Admin, &[]).await;
+    hub
+}
+
+/// The hub's id of a request the agent created.
+async fn hub_id(hub: &TestHub, rid: &str) -> String {
+    let (status, body) = hub
+        .get(&hub.keys.agent, &format!("/api/v1/requests/{rid}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["request"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn request_json(hub: &TestHub, id: &str) -> Value {
+    let (_, body) = hub
+        .get(&hub.keys.agent, &format!("/api/v1/requests/{id}"))
+        .await;
+    body["request"].clone()
+}
+
+#[tokio::test]
+async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
+    let hub = hub_with_accounts().await;
+    let mut browser = Browser::new(&hub.base);
+    let wrong = browser.sign_in("alice", "not the password").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert!(wrong.body.contains("Wrong name or password"));
+    let unknown = browser.sign_in("nobody", PASSWORD).await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    assert!(unknown.body.contains("Wrong name or password"));
+    // The sign-in form's own CSRF token must match its cookie.
+    let mut forged = Browser::new(&hub.base);
+    let page = forged
+        .post(
+            "/login",
+            &[("name", "alice"), ("password", PASSWORD), ("csrf", "guess")],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+
+    let ok = browser.sign_in("alice", PASSWORD).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER);
+    assert_eq!(ok.location(), "/inbox");
+    let session = ok
+        .set_cookies()
+        .into_iter()
+        .find(|c| c.starts_with("ghl_session="))
+        .expect("a session cookie");
+    assert!(session.contains("HttpOnly"), "{session}");
+    assert!(session.contains("SameSite=Lax"), "{session}");
+    assert!(session.contains("Max-Age=43200"), "{session}");
+    // The token is 256 bits of hex, and the database keeps only its hash.
+    let token = session["ghl_session=".len()..].split(';').next().unwrap();
+    assert_eq!(token.len(), 64);
+    let stored: Vec<(String,)> = sqlx_rows(&hub, "SELECT token_hash FROM web_sessions").await;
+    assert!(stored.iter().all(|(h,)| h != token));
+    assert_eq!(browser.get("/inbox").await.status, StatusCode::OK);
+    // Going back where the approver was headed, but never to another site.
+    let mut b = Browser::new(&hub.base);
+    let form = b.get("/login?next=/tasks").await;
+    let csrf = form.csrf();
+    let page = b
+        .post(
+            "/login",
+            &[
+                ("name", "bob"),
+                ("password", PASSWORD),
+                ("csrf", &csrf),
+                ("next", "//evil.example/x"),
+            ],
+        )
+        .await;
+    assert_eq!(page.location(), "/inbox");
+    hub.stop().await;
+}
+
+async fn sqlx_rows(hub: &TestHub, sql: &'static str) -> Vec<(String,)> {
+    let url = format!("sqlite://{}", hub.dir.path().join("hub.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
+    pool.close().await;
+    rows
+}
+
+#[tokio::test]
+async fn pages_and_actions_need_a_session() {
+    let hub = hub_with_accounts().await;
+    hub.create(&hub.keys.agent, "c1", "r1").await;
+    let id = hub_id(&hub, "r1").await;
+    let mut anonymous = Browser::new(&hub.base);
+    let page = anonymous.get("/inbox").await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(page.location(), "/login?next=%2Finbox");
+    for path in [format!("/requests/{id}"), "/tasks".into(), "/keys".into()] {
+        let page = anonymous.get(&path).await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
+        assert!(page.location().starts_with("/login?next="), "{path}");
+    }
+    let events = anonymous.get("/inbox/events").await;
+    assert_eq!(events.status, StatusCode::SEE_OTHER);
+    // A forged session cookie is no session.
+    anonymous
+        .cookies
+        .push(("ghl_session".into(), "0".repeat(64)));
+    let page = anonymous
+        .post(&format!("/requests/{id}/approve"), &[("csrf", "x")])
+        .await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(request_json(&hub, &id).await["status"], "pending");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn actions_need_the_sessions_csrf_token() {
+    let hub = hub_with_accounts().await;
+    hub.create(&hub.keys.agent, "c1", "r1").await;
+    let id = hub_id(&hub, "r1").await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let bob = Browser::signed_in(&hub.base, "bob").await;
+    let path = format!("/requests/{id}/approve");
+    let wrong = alice
+        .post(&path, &[("csrf", "0".repeat(64).as_str())])
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    assert!(wrong.body.contains("You may not do that"));
+    // Another session's token does not work in this one.
+    let others = alice.post(&path, &[("csrf", bob.csrf.as_str())]).await;
+    assert_eq!(others.status, StatusCode::FORBIDDEN);
+    let missing = alice.post(&path, &[("reason", "no token")]).await;
+    assert_eq!(missing.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(missing.body.contains("csrf"), "{}", missing.body);
+    let logout = alice.post("/logout", &[("csrf", "nope")]).await;
+    assert_eq!(logout.status, StatusCode::FORBIDDEN);
+    assert_eq!(request_json(&hub, &id).await["status"], "pending");
+    let page = alice.act(&path, &[]).await;
+    assert_eq!(page.status, StatusCode::SEE_OTHER);
+    assert_eq!(request_json(&hub, &id).await["status"], "approved");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn other_tenants_requests_are_invisible_and_untouchable() {
+    let hub = hub_with_accounts().await;
+    hub.create(&hub.keys.agent, "c1", "secret-request").await;
+    let id = hub_id(&hub, "secret-request").await;
+    let mut mallory = Browser::signed_in(&hub.base, "mallory").await;
+    let inbox = mallory.get("/inbox").await;
+    assert!(!inbox.body.contains(&id));
+    assert!(!inbox.body.contains("Approve?"));
+    assert!(
+        !inbox.body.contains("count-pending"),
+        "counts are per tenant"
+    );
+    let page = mallory.get(&format!("/requests/{id}")).await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    assert!(!page.body.contains("May I deploy"));
+    // The client's request id does not open it either.
+    let page = mallory.get("/requests/secret-request").await;
+    assert_eq!(page.status, StatusCode::NOT_FOUND);
+    for action in ["approve", "reject", "cancel"] {
+        let page = mallory
+            .act(&format!("/requests/{id}/{action}"), &[("reason", "mine")])
+            .await;
+        assert_eq!(page.status, StatusCode::NOT_FOUND, "{action}");
+    }
+    assert_eq!(
+        mallory.get("/tasks/a/task-1").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let tasks = mallory.get("/tasks").await;
+    assert!(!tasks.body.contains("task-1"));
+    let request = request_json(&hub, &id).await;
+    assert_eq!(request["status"], "pending");
+    // The admin sees every tenant.
+    let mut root = Browser::signed_in(&hub.base, "root").await;
+    assert_eq!(
+        root.get(&format!("/requests/{id}")).await.status,
+        StatusCode::OK
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
+    let hub = hub_with_accounts().await;
+    let mut body = create_body("c1", "r1");
+    body["context"]["function"] =
+        json!({"function_name": "deploy", "arguments": {"env": "staging"}});
+    let (_, reply) = hub
+        .post(&hub.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    assert_eq!(reply["success"], true);
+    let id = hub_id(&hub, "r1").await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let page = alice.get(&format!("/requests/{id}")).await;
+    assert!(page.body.contains("id=\"arguments\""), "an argument editor");
+    assert!(page.body.contains("&#34;staging&#34;") || page.body.contains("&quot;staging&quot;"));
+    let path = format!("/requests/{id}/approve");
+    // Not JSON: refused, what was typed is kept, nothing recorded.
+    let bad = alice
+        .act(&path, &[("arguments", "{\"env\": prod}"), ("reason", "ok")])
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("not valid JSON"));
+    assert!(
+        bad.body.contains("{&#34;env&#34;: prod}") || bad.body.contains("{&quot;env&quot;: prod}")
+    );
+    assert_eq!(request_json(&hub, &id).await["status"], "pending");
+    // Rejecting needs a reason.
+    let no_reason = alice
+        .act(&format!("/requests/{id}/reject"), &[("reason", "  ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let waiter = {
+        let hub_base = hub.base.clone();
+        let key = hub.keys.agent.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .get(format!(
+                    "{hub_base}/api/v1/humanloop/status?conversation_id=c1&request_id=r1&platform=test&wait=30"
+                ))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let edited = "{\n  \"env\": \"prod\",\n  \"replicas\": 5\n}";
+    let done = alice
+        .act(&path, &[("arguments", edited), ("reason", "ship it")])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(done.location(), format!("/requests/{id}?done=1"));
+    let seen = tokio::time::timeout(Duration::from_secs(10), waiter)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(seen["status"], "approved");
+    assert_eq!(
+        seen["response"],
+        json!({"decision": "approved", "reason": "ship it", "arguments": {"env": "prod", "replicas": 5}})
+    );
+    assert_eq!(seen["responded_by"], "alice");
+    let after = alice.get(&format!("/requests/{id}?done=1")).await;
+    assert!(after.body.contains("Your answer was recorded"));
+    assert!(
+        !after.body.contains("id=\"approve-form\""),
+        "no more actions"
+    );
+    // The audit trail on the page names the approver and the channel.
+    assert!(
+        after.body.contains("<td>alice</td><td>web</td>"),
+        "{}",
+        after.body
+    );
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn every_action_by_type() {
+    let hub = hub_with_accounts().await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let create = |rid: &str, loop_type: &str| {
+        let mut body = create_body(&format!("conv-{rid}"), rid);
+        body["loop_type"] = json!(loop_type);
+        body
+    };
+    for (rid, loop_type) in [
+        ("i1", "information"),
+        ("v1", "conversation"),
+        ("x1", "approval"),
+    ] {
+        let (_, reply) = hub
+            .post(
+                &hub.keys.agent,
+                "/api/v1/humanloop/request",
+                create(rid, loop_type),
+            )
+            .await;
+        assert_eq!(reply["success"], true);
+    }
+    let info = hub_id(&hub, "i1").await;
+    let conv = hub_id(&hub, "v1").await;
+    let other = hub_id(&hub, "x1").await;
+    // An action of another type is refused.
+    let wrong = alice.act(&format!("/requests/{info}/approve"), &[]).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let empty = alice
+        .act(&format!("/requests/{info}/answer"), &[("text", " ")])
+        .await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    alice
+        .act(&format!("/requests/{info}/answer"), &[("text", "42")])
+        .await;
+    let r = request_json(&hub, &info).await;
+    assert_eq!(
+        (r["status"].clone(), r["response"].clone()),
+        (json!("completed"), json!({"information": "42"}))
+    );
+    alice
+        .act(&format!("/requests/{conv}/reply"), &[("text", "go on")])
+        .await;
+    let r = request_json(&hub, &conv).await;
+    assert_eq!(
+        (r["status"].clone(), r["response"].clone()),
+        (json!("inprogress"), json!({"message": "go on"}))
+    );
+    alice.act(&format!("/requests/{other}/cancel"), &[]).await;
+    let r = request_json(&hub, &other).await;
+    assert_eq!(
+        (r["status"].clone(), r["responded_by"].clone()),
+        (json!("cancelled"), Value::Null)
+    );
+    let page = alice.act(&format!("/requests/{other}/dance"), &[]).await;
+    assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_approver_is_told_who_answered_and_what() {
+    let hub = hub_with_accounts().await;
+    hub.create(&hub.keys.agent, "c1", "r1").await;
+    let id = hub_id(&hub, "r1").await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let mut bob = Browser::signed_in(&hub.base, "bob").await;
+    let first = alice
+        .act(
+            &format!("/requests/{id}/approve"),
+            &[("reason", "fine by me")],
+        )
+        .await;
+    assert_eq!(first.status, StatusCode::SEE_OTHER);
+    let late = bob
+        .act(&format!("/requests/{id}/reject"), &[("reason", "no way")])
+        .await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert!(
+        late.body.contains("Someone answered first"),
+        "{}",
+        late.body
+    );
+    assert!(late.body.contains("Approved · alice"), "{}", late.body);
+    assert!(
+        late.body.contains("fine by me"),
+        "the winning answer is shown"
+    );
+    let r = request_json(&hub, &id).await;
+    assert_eq!(r["status"], "approved");
+    assert_eq!(r["responded_by"], "alice");
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn sign_out_password_change_and_disabling_end_sessions() {
+    let hub = hub_with_accounts().await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let stolen = alice.cookies.clone();
+    let csrf = alice.csrf.clone();
+    let out = alice.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert_eq!(out.location(), "/login");
+    assert_eq!(alice.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    // The old cookie is dead on the server too.
+    let mut replay = Browser::new(&hub.base);
+    replay.cookies = stolen;
+    assert_eq!(replay.get("/inbox").await.status, StatusCode::SEE_OTHER);
+
+    let mut bob = Browser::signed_in(&hub.base, "bob").await;
+    assert!(hub.store.set_disabled("bob", true).await.unwrap());
+    assert_eq!(bob.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    let again = bob.sign_in("bob", PASSWORD).await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+
+    let mut root = Browser::signed_in(&hub.base, "root").await;
+    let hash = gohumanloop_hub::accounts::hash_password("another long password").unwrap();
+    assert!(hub.store.set_password("root", &hash).await.unwrap());
+    assert_eq!(root.get("/inbox").await.status, StatusCode::SEE_OTHER);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn keys_page_is_for_admins_and_shows_a_new_key_once() {
+    let hub = hub_with_accounts().await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    assert_eq!(alice.get("/keys").await.status, StatusCode::FORBIDDEN);
+    let page = alice
+        .act("/keys", &[("tenant", "a"), ("name", "sneaky")])
+        .await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    assert!(!alice.get("/inbox").await.body.contains("href=\"/keys\""));
+
+    let mut root = Browser::signed_in(&hub.base, "root").await;
+    let page = root.get("/keys").await;
+    assert!(page.body.contains("mallory"), "every tenant's keys");
+    let made = root
+        .act("/keys", &[("tenant", "a"), ("name", "ci-bot")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK);
+    let start = made.body.find("id=\"new-key\">").unwrap() + 13;
+    let key = made.body[start..].split('<').next().unwrap().to_owned();
+    assert!(key.starts_with("ghl_") && key.len() == 68, "{key}");
+    // It works against the API at once, and is never shown again.
+    let (status, _) = hub.get(&key, "/api/v1/requests").await;
+    assert_eq!(status, StatusCode::OK);
+    let again = root.get("/keys").await;
+    assert!(!again.body.contains(&key));
+    assert!(again.body.contains("ci-bot"));
+    let id = hub
+        .store
+        .keys()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.name == "ci-bot")
+        .unwrap()
+        .id;
+    let revoked = root.act(&format!("/keys/{id}/revoke"), &[]).await;
+    assert_eq!(revoked.status, StatusCode::SEE_OTHER);
+    // Key checks are cached for two seconds; poll a bounded number of times.
+    let mut refused = false;
+    for _ in 0..40 {
+        if hub.get(&key, "/api/v1/requests").await.0 == StatusCode::FORBIDDEN {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(refused, "a revoked key stops working");
+    hub.stop().await;
+}
+
+/// The ids of the inbox page's requests, in order.
+fn listed(body: &str) -> Vec<String> {
+    body.split("<li class=\"req ")
+        .skip(1)
+        .map(|part| {
+            let start = part.find("data-id=\"").unwrap() + 9;
+            part[start..].split('"').next().unwrap().to_owned()
+        })
+        .collect()
+}
+
+fn next_link(body: &str) -> Option<String> {
+    let at = body.find("id=\"older\"")?;
+    let before = &body[..at];
+    let start = before.rfind("href=\"")? + 6;
+    Some(
+        before[start..]
+            .split('"')
+            .next()?
+            .replace("&#38;", "&")
+            .replace("&amp;", "&"),
+    )
+}
+
+#[tokio::test]
+async fn the_inbox_pages_pending_first_and_lists_every_request_once() {
+    let hub = hub_with_accounts().await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    // 130 requests in tenant a (every third answered), 5 in tenant b.
+    for i in 0..130 {
+        let mut body = create_body("c", &format!("r{i:03}"));
+        body["task_id"] = json!(if i % 2 == 0 { "even" } else { "odd" });
+        if i % 10 == 0 {
+            body["loop_type"] = json!("information");
+        }
+        hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
+            .await;
+    }
+    for i in 0..5 {
+        hub.create(&hub.keys.other, "c", &format!("b{i}")).await;
+    }
+    let mut answered = Vec::new();
+    for i in (0..130).step_by(3) {
+        let id = hub_id(&hub, &format!("r{i:03}")).await;
+        alice
+            .act(&format!("/requests/{id}/reject"), &[("reason", "no")])
+            .await;
+        answered.push(id);
+    }
+    let mut seen = Vec::new();
+    let mut path = Some("/inbox".to_owned());
+    let mut pages = 0;
+    while let Some(p) = path {
+        let page = alice.get(&p).await;
+        assert_eq!(page.status, StatusCode::OK, "{p}");
+        let ids = listed(&page.body);
+        assert!(ids.len() <= 50);
+        seen.extend(ids);
+        path = next_link(&page.body);
+        pages += 1;
+        assert!(pages < 10, "paging ends");
+    }
+    assert_eq!(seen.len(), 130, "every request of the visible tenant, once");
+    let unique: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), 130);
+    // Pending first (86 of them), then the answered ones.
+    let first_answered = seen.iter().position(|id| answered.contains(id)).unwrap();
+    assert_eq!(first_answered, 130 - answered.len());
+    assert!(seen[first_answered..]
+        .iter()
+        .all(|id| answered.contains(id)));
+    // Newest first within each part: r128 is the newest pending (r129 was answered), r129
+    // the newest answered.
+    assert_eq!(seen[0], hub_id(&hub, "r128").await);
+    assert_eq!(seen[first_answered], hub_id(&hub, "r129").await);
+
+    let inbox = alice.get("/inbox").await;
+    assert!(
+        inbox.body.contains("Pending <b>86</b>"),
+        "counts per status"
+    );
+    assert!(inbox.body.contains("Rejected <b>44</b>"));
+    assert!(
+        inbox.body.contains("Information <b>13</b>"),
+        "counts per type"
+    );
+    let info = alice.get("/inbox?type=information&status=pending").await;
+    assert_eq!(listed(&info.body).len(), 13 - (0..130).step_by(30).count());
+    let even = alice.get("/inbox?task=even&status=rejected").await;
+    assert_eq!(listed(&even.body).len(), (0..130).step_by(6).count());
+    let today = time::OffsetDateTime::now_utc().date();
+    let future = alice
+        .get(&format!("/inbox?from={}", today + time::Duration::days(1)))
+        .await;
+    assert!(listed(&future.body).is_empty());
+    let now = alice.get(&format!("/inbox?from={today}&to={today}")).await;
+    assert_eq!(listed(&now.body).len(), 50);
+    let bad = alice.get("/inbox?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("not a date"));
+    let bad = alice.get("/inbox?status=maybe").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn markup_in_a_request_is_escaped_and_pages_forbid_inline_script() {
+    let hub = hub_with_accounts().await;
+    let mut body = create_body("c1", "r1");
+    body["context"] = json!({
+        "question": "<img src=x onerror=\"alert(1)\">",
+        "message": "<script>alert('message')</script>",
+        "additional": {"<b>key</b>": "</pre><script>alert(2)</script>"},
+    });
+    hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    let id = hub_id(&hub, "r1").await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    for path in ["/inbox".to_owned(), format!("/requests/{id}")] {
+        let page = alice.get(&path).await;
+        assert!(!page.body.contains("<img src=x"), "{path}");
+        assert!(!page.body.contains("<script>alert"), "{path}");
+        assert!(!page.body.contains("<b>key"), "{path}");
+        let csp = page.headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+        assert_eq!(page.headers["x-frame-options"], "DENY");
+    }
+    let page = alice.get(&format!("/requests/{id}")).await;
+    assert!(page
+        .body
+        .contains("&#60;script&#62;alert(&#39;message&#39;)&#60;/script&#62;"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn the_language_follows_the_switch_or_the_browser() {
+    let hub = hub_with_accounts().await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    assert!(alice.get("/inbox").await.body.contains(">Inbox<"));
+    let switch = alice.get("/lang/zh").await;
+    assert_eq!(switch.status, StatusCode::SEE_OTHER);
+    let page = alice.get("/inbox").await;
+    assert!(page.body.contains(">收件箱<"), "Chinese after the switch");
+    assert!(page.body.contains("lang=\"zh-CN\""));
+    let http = reqwest::Client::new();
+    let login = http
+        .get(format!("{}/login", hub.base))
+        .header("accept-language", "zh-CN,zh;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(login.contains("登录"));
+    hub.stop().await;
+}
