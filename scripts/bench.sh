@@ -4,7 +4,10 @@
 #   2. status/s    — wrk, 32 connections, the original client's status poll
 #   3. answer -> waiting agent latency (p50/p99), then 10,000 agents waiting at once and the
 #      hub's memory meanwhile — `ghl bench`
-# Usage: scripts/bench.sh [SECONDS]   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS)
+#   4. the web inbox with 100,000 requests in a fresh store: first page, filters, a deep page;
+#      the hub's own time per page (Server-Timing) and the client's — `ghl bench --inbox-requests`
+# Usage: scripts/bench.sh [SECONDS]
+#   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000)
 # The load generators run on the same machine as the hub and share its cores; on a 2-core
 # machine the hub does best with one HTTP worker thread (GHL_BENCH_WORKERS=1, the default here).
 set -euo pipefail
@@ -16,7 +19,7 @@ command -v wrk >/dev/null || {
 cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
 ghl="$PWD/target/release/ghl"
 dir=$(mktemp -d)
-trap 'kill "$hub" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "$hub" "${inbox_hub:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="sqlite://$dir/bench.db"
 key=$("$ghl" keys create --db "$db" --name bench 2>/dev/null | tail -n 1)
 ulimit -n 65536 2>/dev/null || true
@@ -36,3 +39,18 @@ wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/status.lua \
   "$base/api/v1/humanloop/status?conversation_id=c&request_id=polled&platform=p" -- "$key" | tail -n 1
 
 "$ghl" bench --hub "$base" --key "$key" --samples 1000 --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub"
+
+# 4. The inbox, on a store of its own holding exactly GHL_BENCH_INBOX requests.
+inbox_requests="${GHL_BENCH_INBOX:-100000}"
+if [ "$inbox_requests" -gt 0 ]; then
+  inbox_db="sqlite://$dir/inbox.db"
+  inbox_key=$("$ghl" keys create --db "$inbox_db" --name bench 2>/dev/null | tail -n 1)
+  password=$("$ghl" users create --db "$inbox_db" --role admin bench 2>/dev/null | tail -n 1)
+  "$ghl" serve --addr 127.0.0.1:0 --db "$inbox_db" --log-level warn --sync "${GHL_SYNC:-full}" \
+    --workers "${GHL_BENCH_WORKERS:-1}" >"$dir/inbox.out" 2>"$dir/inbox.err" &
+  inbox_hub=$!
+  for _ in $(seq 100); do grep -q "listening on" "$dir/inbox.out" 2>/dev/null && break; sleep 0.1; done
+  inbox_base=$(grep -o 'http://[0-9.:]*' "$dir/inbox.out" | head -n 1)
+  GHL_BENCH_PASSWORD="$password" "$ghl" bench --hub "$inbox_base" --key "$inbox_key" --samples 0 \
+    --waiters 0 --inbox-requests "$inbox_requests" --inbox-user bench --inbox-samples 1000
+fi

@@ -4,7 +4,9 @@
 #
 # Needs: the Rust toolchain (cargo, rustfmt, clippy) and python3 with venv. It installs:
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
-#   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it).
+#   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it);
+# - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
+#   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/.
 # The hub tests use real SQLite files in temporary folders; the terminal tests use pipes and a
 # pseudo-terminal the kernel gives.
 set -euo pipefail
@@ -25,6 +27,16 @@ if ! "$venv/bin/python" -c "import gohumanloop" 2>/dev/null; then
   "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15
 fi
 export GHL_TEST_PYTHON="$PWD/$venv/bin/python"
+
+echo "== Chromium and chromedriver (web inbox browser tests)"
+if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! fc-list 2>/dev/null | grep -qi wqy; then
+  if command -v apt-get >/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      chromium chromium-driver fonts-wqy-microhei >/dev/null
+  fi
+fi
+/usr/bin/chromium --version || echo "chromium missing: browser tests will fail under CI=true"
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check

@@ -69,6 +69,11 @@ impl HubClient {
         Ok(Self { http, base, key })
     }
 
+    /// The hub's base URL (`http://HOST:PORT`).
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     /// Sends one call; `path` starts with `/api/…`.
     pub async fn call(
         &self,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod browser;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -103,6 +105,27 @@ impl HubProcess {
             ],
             &[],
         );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// `ghl users create` (random password); returns the password (the last line of stdout).
+    pub fn user(&self, name: &str, role: &str, tenants: &[&str]) -> String {
+        let db = self.db_url();
+        let mut args = vec!["users", "create", "--db", &db, "--role", role, name];
+        for tenant in tenants {
+            args.extend(["--tenant", tenant]);
+        }
+        let out = ghl(&args, &[]);
         assert!(
             out.status.success(),
             "{}",

@@ -372,7 +372,7 @@ async fn merged(
     for tenant in tenants {
         all.extend(hub.store().page(tenant.id, &probe, before).await?);
     }
-    all.sort_by(|a, b| b.0.cmp(&a.0));
+    all.sort_by_key(|row| std::cmp::Reverse(row.0));
     let more = all.len() > limit;
     all.truncate(limit);
     Ok((all, more))

@@ -49,7 +49,7 @@ pub struct Detail {
     pub type_label: &'static str,
     /// `YYYY-MM-DD HH:MM`.
     pub created: String,
-    /// The deadline, when it has one (RFC 3339).
+    /// The deadline, when it has one (`YYYY-MM-DD HH:MM UTC`).
     pub deadline_at: Option<String>,
     /// The deadline of a pending request (Unix ms), for the countdown.
     pub deadline_ms: Option<i64>,
@@ -240,7 +240,7 @@ async fn show(
                 status: turn.status.as_str(),
                 status_label: t.status_name(turn.status),
                 said: title_of(&turn.context, 2_000),
-                response: Shown::of(turn.response.as_ref()),
+                response: Shown::answer(turn.response.as_ref()),
                 responded_by: turn.responded_by.clone(),
                 created: short_time(&turn.created_at),
             })
@@ -253,7 +253,7 @@ async fn show(
         can_act: record.status == Status::Pending,
         r: detail(approver, record),
         history,
-        audit: audit.iter().map(|e| audit_line(e)).collect(),
+        audit: audit.iter().map(audit_line).collect(),
         notice,
         open_turn,
         draft,
@@ -298,10 +298,13 @@ fn detail(approver: &Approver, r: RequestRecord) -> Detail {
         function: Shown::of(context.get("function")),
         other_context: (!other.is_empty()).then(|| highlight(&Value::Object(other))),
         metadata: non_empty_object(&r.metadata).then(|| highlight(&r.metadata)),
-        response: Shown::of(r.response.as_ref()),
+        response: Shown::answer(r.response.as_ref()),
         feedback: Shown::of(r.feedback.as_ref()),
         responded_at: r.responded_at.as_deref().map(short_time),
-        deadline_at: r.deadline_at,
+        deadline_at: r
+            .deadline_at
+            .as_deref()
+            .map(|at| format!("{} UTC", short_time(at))),
         responded_by: r.responded_by,
         error: r.error,
         id: r.id,
@@ -457,7 +460,7 @@ pub async fn act(
                     t.status_name(winner.status),
                     short_time(&when)
                 ),
-                detail: Shown::of(winner.response.as_ref()),
+                detail: Shown::answer(winner.response.as_ref()),
             };
             show(
                 &hub,

@@ -63,6 +63,19 @@ impl Shown {
         }
     }
 
+    /// How to show an answer: the original's text shapes (`{"message": …}`,
+    /// `{"information": …}`) as their text, anything else as [`Shown::of`] does.
+    pub fn answer(value: Option<&Value>) -> Option<Self> {
+        if let Some(Value::Object(map)) = value {
+            if map.len() == 1 {
+                if let Some(Value::String(text)) = map.get("message").or(map.get("information")) {
+                    return Some(Shown::Text(text.clone()));
+                }
+            }
+        }
+        Self::of(value)
+    }
+
     /// Whether it is plain text.
     pub fn is_text(&self) -> bool {
         matches!(self, Shown::Text(_))
@@ -91,6 +104,18 @@ mod tests {
             "rm"
         );
         assert_eq!(title_of(&json!({}), 9), "—");
+    }
+
+    #[test]
+    fn text_answers_are_shown_as_text() {
+        let text = |v: Value| match Shown::answer(Some(&v)) {
+            Some(Shown::Text(t)) => Some(t),
+            _ => None,
+        };
+        assert_eq!(text(json!({"message": "hi <b>"})), Some("hi <b>".into()));
+        assert_eq!(text(json!({"information": "42"})), Some("42".into()));
+        assert_eq!(text(json!({"message": "a", "extra": 1})), None);
+        assert_eq!(text(json!({"decision": "approved"})), None);
     }
 
     #[test]

@@ -1,6 +1,9 @@
-//! `ghl bench`: measures what `wrk` cannot — how fast an answer reaches a waiting agent, and
-//! what holding many waiting agents costs the hub. (Creates/s and status checks/s are
-//! measured with `wrk`: see `scripts/bench.sh`.)
+//! `ghl bench`: measures what `wrk` cannot — how fast an answer reaches a waiting agent, what
+//! holding many waiting agents costs the hub, and how long the web inbox's pages take with many
+//! requests in the store. (Creates/s and status checks/s are measured with `wrk`: see
+//! `scripts/bench.sh`.)
+
+mod inbox;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,6 +30,8 @@ pub struct BenchArgs {
     /// The hub's process id, to report its memory while the waiters wait.
     #[arg(long)]
     hub_pid: Option<u32>,
+    #[command(flatten)]
+    inbox: inbox::InboxArgs,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -34,18 +39,34 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::raise_open_files_limit();
     let client = Arc::new(HubClient::new(&args.hub)?);
     let run = uuid::Uuid::new_v4().simple().to_string();
-    latency(&client, &run, args.samples).await?;
+    if args.samples > 0 {
+        latency(&client, &run, args.samples).await?;
+    }
     if args.waiters > 0 {
         waiters(&client, &run, args.waiters, args.hub_pid).await?;
+    }
+    if args.inbox.inbox_requests > 0 {
+        inbox::run(&client, &run, &args.inbox).await?;
     }
     Ok(())
 }
 
 async fn create(client: &HubClient, conversation: &str, request: &str) -> anyhow::Result<()> {
+    create_as(client, conversation, request, "approval", "bench").await
+}
+
+/// Creates a request of a type in a task.
+async fn create_as(
+    client: &HubClient,
+    conversation: &str,
+    request: &str,
+    loop_type: &str,
+    task: &str,
+) -> anyhow::Result<()> {
     let body = json!({
-        "task_id": "bench", "conversation_id": conversation, "request_id": request,
-        "loop_type": "approval", "context": {"message": "benchmark"}, "platform": "bench",
-        "metadata": {}
+        "task_id": task, "conversation_id": conversation, "request_id": request,
+        "loop_type": loop_type, "context": {"message": "benchmark", "question": "May I?"},
+        "platform": "bench", "metadata": {}
     });
     let reply = client
         .call(Method::POST, "/api/v1/humanloop/request", &[], Some(&body))

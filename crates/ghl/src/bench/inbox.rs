@@ -1,0 +1,199 @@
+//! `ghl bench --inbox-requests N --inbox-user NAME`: fills the store up to N more requests (a
+//! quarter of them rejected), signs in to the web inbox, and times its pages: what the hub
+//! reports it spent (`Server-Timing`) and what the client waited (loopback included).
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Args;
+use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
+use reqwest::Method;
+use serde_json::json;
+
+use super::{create_as, for_each, ms, percentile};
+use crate::client::HubClient;
+
+/// The inbox part of `ghl bench`.
+#[derive(Args)]
+pub struct InboxArgs {
+    /// How many requests to add before timing the inbox (0: skip this part).
+    #[arg(long, default_value_t = 0)]
+    pub inbox_requests: u32,
+    /// The account that signs in (make it with `ghl users create`).
+    #[arg(long, default_value = "bench")]
+    inbox_user: String,
+    /// Its password.
+    #[arg(
+        long,
+        env = "GHL_BENCH_PASSWORD",
+        hide_env_values = true,
+        default_value = ""
+    )]
+    inbox_password: String,
+    /// How many times each page is loaded.
+    #[arg(long, default_value_t = 1_000)]
+    inbox_samples: u32,
+}
+
+/// Seeds, signs in, and times the inbox's pages.
+pub async fn run(client: &Arc<HubClient>, run: &str, args: &InboxArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let ids: Vec<String> = (0..args.inbox_requests)
+        .map(|i| format!("{run}-i{i}"))
+        .collect();
+    let conversation = format!("inbox-{run}");
+    for_each(client, &ids, 64, {
+        let conversation = conversation.clone();
+        move |client, request| {
+            let conversation = conversation.clone();
+            async move {
+                let n: u64 = request
+                    .rsplit('i')
+                    .next()
+                    .unwrap_or("0")
+                    .parse()
+                    .unwrap_or(0);
+                let loop_type = ["approval", "information", "conversation"][(n % 3) as usize];
+                let task = format!("bench-{}", n % 100);
+                create_as(&client, &conversation, &request, loop_type, &task).await
+            }
+        }
+    })
+    .await?;
+    let rejected: Vec<String> = ids.iter().step_by(4).cloned().collect();
+    for_each(client, &rejected, 64, |client, request| async move {
+        let path = format!("/api/v1/requests/{request}/reject");
+        let reply = client
+            .call(Method::POST, &path, &[], Some(&json!({"reason": "bench"})))
+            .await?;
+        if !reply.succeeded() {
+            bail!("reject refused: {}", reply.error());
+        }
+        Ok(())
+    })
+    .await?;
+    println!(
+        "inbox: {} requests added ({} rejected) in {:.1} s",
+        ids.len(),
+        rejected.len(),
+        started.elapsed().as_secs_f64()
+    );
+    let web = WebClient::sign_in(client.base(), &args.inbox_user, &args.inbox_password).await?;
+    let mut deep = "/inbox".to_owned();
+    for _ in 0..20 {
+        let page = web.get(&deep).await?.2;
+        match older_link(&page) {
+            Some(next) => deep = next,
+            None => break,
+        }
+    }
+    for (name, path) in [
+        ("first page (pending first)", "/inbox".to_owned()),
+        ("status=rejected", "/inbox?status=rejected".to_owned()),
+        ("type=information", "/inbox?type=information".to_owned()),
+        ("task=bench-7", "/inbox?task=bench-7".to_owned()),
+        ("21st page", deep),
+    ] {
+        let mut server = Vec::with_capacity(args.inbox_samples as usize);
+        let mut wall = Vec::with_capacity(args.inbox_samples as usize);
+        for _ in 0..args.inbox_samples {
+            let sent = Instant::now();
+            let (spent, _, _) = web.get(&path).await?;
+            wall.push(sent.elapsed());
+            server.push(spent);
+        }
+        server.sort();
+        wall.sort();
+        println!(
+            "inbox {name}: hub p50 {:.2} ms, p99 {:.2} ms; client p50 {:.2} ms, p99 {:.2} ms ({} loads)",
+            ms(percentile(&server, 0.50)),
+            ms(percentile(&server, 0.99)),
+            ms(percentile(&wall, 0.50)),
+            ms(percentile(&wall, 0.99)),
+            wall.len()
+        );
+    }
+    Ok(())
+}
+
+/// The next-page link of an inbox page.
+fn older_link(page: &str) -> Option<String> {
+    let at = page.find("id=\"older\"")?;
+    let start = page[..at].rfind("href=\"")? + 6;
+    let href = page[start..at].split('"').next()?;
+    Some(href.replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+/// A signed-in web session.
+struct WebClient {
+    http: reqwest::Client,
+    base: String,
+    cookie: String,
+}
+
+impl WebClient {
+    async fn sign_in(base: &str, user: &str, password: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        let form = http.get(format!("{base}/login")).send().await?;
+        let login_cookie = cookie(&form, "ghl_login").context("no sign-in cookie")?;
+        let page = form.text().await?;
+        let start = page
+            .find("name=\"csrf\" value=\"")
+            .context("no csrf field")?
+            + 19;
+        let csrf = page[start..].split('"').next().unwrap_or("").to_owned();
+        let reply = http
+            .post(format!("{base}/login"))
+            .header(COOKIE, format!("ghl_login={login_cookie}"))
+            .form(&[("name", user), ("password", password), ("csrf", &csrf)])
+            .send()
+            .await?;
+        if reply.headers().get(LOCATION).is_none() {
+            bail!("cannot sign in as '{user}' (HTTP {})", reply.status());
+        }
+        let session = cookie(&reply, "ghl_session").context("no session cookie")?;
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            cookie: format!("ghl_session={session}"),
+        })
+    }
+
+    /// The hub's own time (from `Server-Timing`), the status, and the page.
+    async fn get(&self, path: &str) -> anyhow::Result<(Duration, reqwest::StatusCode, String)> {
+        let reply = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header(COOKIE, &self.cookie)
+            .send()
+            .await?;
+        let status = reply.status();
+        if !status.is_success() {
+            bail!("{path}: HTTP {status}");
+        }
+        let spent = reply
+            .headers()
+            .get("server-timing")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split("dur=").nth(1))
+            .and_then(|d| d.parse::<f64>().ok())
+            .map(|d| Duration::from_secs_f64(d / 1000.0))
+            .unwrap_or_default();
+        Ok((spent, status, reply.text().await?))
+    }
+}
+
+fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v.to_owned())
+}

@@ -1,0 +1,540 @@
+//! The web inbox in real headless Chromium, driving the real `ghl serve`: sign in, a request
+//! made through the API appears live, approve with edited arguments (the waiting agent gets
+//! exactly them), reject with a reason, answer, a three-turn conversation, sign out; a second
+//! session sees a decision live; markup in a request never runs; Chinese on a phone-sized
+//! screen. Screenshots go to `test-artifacts/screenshots/`.
+
+mod common;
+
+use std::time::Duration;
+
+use common::browser::{click, fill, screenshot, text, wait_for, wait_until, Driver};
+use common::HubProcess;
+use fantoccini::{Client, Locator};
+use serde_json::{json, Value};
+
+/// One browser test at a time: Chromium is heavy for a two-core machine.
+static ONE_BROWSER_TEST: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The hub, with an agent key and two approvers (alice, bob) of tenant "a".
+struct Setup {
+    hub: HubProcess,
+    key: String,
+    alice: String,
+    bob: String,
+}
+
+fn setup() -> Setup {
+    let hub = HubProcess::start();
+    let key = hub.key("a", "agent");
+    let alice = hub.user("alice", "approver", &["a"]);
+    let bob = hub.user("bob", "approver", &["a"]);
+    Setup {
+        hub,
+        key,
+        alice,
+        bob,
+    }
+}
+
+async fn agent(setup: &Setup, path: &str, body: Value) -> Value {
+    let reply: Value = reqwest::Client::new()
+        .post(format!("{}/api/v1/humanloop/{path}", setup.hub.base))
+        .bearer_auth(&setup.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(reply["success"], true, "{path}: {reply}");
+    reply
+}
+
+fn request_body(rid: &str, conversation: &str, loop_type: &str, context: Value) -> Value {
+    json!({
+        "task_id": "release-42",
+        "conversation_id": conversation,
+        "request_id": rid,
+        "loop_type": loop_type,
+        "context": context,
+        "platform": "GoHumanLoop",
+        "metadata": {"timeout": 3600, "source": "browser test"},
+    })
+}
+
+/// The hub's id of a request, by its client id.
+async fn hub_id(setup: &Setup, rid: &str) -> String {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/requests/{rid}", setup.hub.base))
+        .bearer_auth(&setup.key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["request"]["id"].as_str().unwrap().to_owned()
+}
+
+/// What `/status` says of a request (with `wait`, after up to that many seconds).
+async fn status(setup: &Setup, conversation: &str, rid: &str, wait: u32) -> Value {
+    reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/humanloop/status?conversation_id={conversation}&request_id={rid}\
+             &platform=GoHumanLoop&wait={wait}",
+            setup.hub.base
+        ))
+        .bearer_auth(&setup.key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn sign_in(client: &Client, base: &str, name: &str, password: &str) {
+    client.goto(&format!("{base}/inbox")).await.unwrap();
+    // Not signed in: the inbox sends us to the sign-in page.
+    wait_for(client, "#login-form").await;
+    fill(client, "#name", name).await;
+    fill(client, "#password", password).await;
+    click(client, "#sign-in").await;
+    wait_for(client, "#filters").await;
+    assert!(client.current_url().await.unwrap().path() == "/inbox");
+}
+
+/// Marks the page; [`still_same_page`] tells whether it was reloaded since.
+async fn mark_page(client: &Client) {
+    client
+        .execute("window.__notReloaded = true; return true;", vec![])
+        .await
+        .unwrap();
+}
+
+async fn still_same_page(client: &Client) -> bool {
+    client
+        .execute("return window.__notReloaded === true;", vec![])
+        .await
+        .unwrap()
+        == Value::Bool(true)
+}
+
+async fn open_request(client: &Client, base: &str, id: &str) {
+    client.goto(&format!("{base}/requests/{id}")).await.unwrap();
+    wait_for(client, &format!("#request[data-id=\"{id}\"]")).await;
+}
+
+#[tokio::test]
+async fn an_approver_answers_every_kind_of_request_in_the_browser() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    let browser = driver.session(1280, 900).await;
+    sign_in(&browser, &base, "alice", &setup.alice).await;
+    mark_page(&browser).await;
+
+    // A request made through the API appears without reloading.
+    let context = json!({
+        "message": "Deploy release 42 to production.",
+        "question": "May I run the deployment?",
+        "additional": "Change window: today 18:00–19:00 UTC.",
+        "function": {"function_name": "deploy", "arguments": {"env": "staging", "replicas": 2}},
+    });
+    agent(
+        &setup,
+        "request",
+        request_body("deploy-1", "conv-deploy", "approval", context),
+    )
+    .await;
+    let deploy = hub_id(&setup, "deploy-1").await;
+    wait_for(&browser, &format!("li.req[data-id=\"{deploy}\"]")).await;
+    assert!(
+        still_same_page(&browser).await,
+        "it came live, not by reloading"
+    );
+    wait_until(
+        &browser,
+        "return document.querySelector('.countdown').textContent.includes('expires in');",
+    )
+    .await;
+    screenshot(&browser, "inbox").await;
+
+    // The agent waits while the approver decides.
+    let waiting = {
+        let base = base.clone();
+        let key = setup.key.clone();
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .get(format!(
+                    "{base}/api/v1/humanloop/status?conversation_id=conv-deploy&request_id=deploy-1\
+                     &platform=GoHumanLoop&wait=60"
+                ))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        })
+    };
+    click(&browser, &format!("li.req[data-id=\"{deploy}\"] a")).await;
+    wait_for(&browser, "#approve-form").await;
+    assert_eq!(
+        text(&browser, "#question .text").await,
+        "May I run the deployment?"
+    );
+    assert!(text(&browser, "#function")
+        .await
+        .contains("\"replicas\": 2"));
+    browser.set_window_size(1280, 1800).await.unwrap();
+    screenshot(&browser, "request").await;
+    // Invalid JSON is caught before sending.
+    fill(&browser, "#arguments", "{\"env\": prod}").await;
+    wait_until(
+        &browser,
+        "return document.getElementById('approve').disabled === true;",
+    )
+    .await;
+    assert!(text(&browser, "#arguments-check")
+        .await
+        .contains("not valid JSON"));
+    fill(
+        &browser,
+        "#arguments",
+        "{\"env\": \"prod\", \"replicas\": 5}",
+    )
+    .await;
+    wait_until(
+        &browser,
+        "return document.getElementById('approve').disabled === false;",
+    )
+    .await;
+    fill(&browser, "#approve-reason", "inside the change window").await;
+    click(&browser, "#approve").await;
+    wait_for(&browser, "#notice").await;
+    let seen = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("the waiting agent is answered")
+        .unwrap();
+    assert_eq!(seen["status"], "approved");
+    assert_eq!(
+        seen["response"],
+        json!({"decision": "approved", "reason": "inside the change window",
+               "arguments": {"env": "prod", "replicas": 5}})
+    );
+    assert_eq!(seen["responded_by"], "alice");
+    assert_eq!(text(&browser, "#status").await, "Approved");
+    assert!(text(&browser, "#audit")
+        .await
+        .contains("pending → approved"));
+
+    // Reject with a reason.
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "drop-1",
+            "conv-drop",
+            "approval",
+            json!({"question": "Drop the users table?"}),
+        ),
+    )
+    .await;
+    let drop = hub_id(&setup, "drop-1").await;
+    open_request(&browser, &base, &drop).await;
+    fill(&browser, "#reject-reason", "never on production").await;
+    click(&browser, "#reject").await;
+    wait_for(&browser, "#notice").await;
+    let seen = status(&setup, "conv-drop", "drop-1", 0).await;
+    assert_eq!(seen["status"], "rejected");
+    assert_eq!(seen["response"]["reason"], "never on production");
+
+    // Answer a question.
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "ask-1",
+            "conv-ask",
+            "information",
+            json!({"question": "Which region should the replica go to?"}),
+        ),
+    )
+    .await;
+    let ask = hub_id(&setup, "ask-1").await;
+    open_request(&browser, &base, &ask).await;
+    fill(&browser, "#answer-text", "eu-west-1").await;
+    click(&browser, "#send-answer").await;
+    wait_for(&browser, "#notice").await;
+    let seen = status(&setup, "conv-ask", "ask-1", 0).await;
+    assert_eq!(
+        (seen["status"].clone(), seen["response"].clone()),
+        (json!("completed"), json!({"information": "eu-west-1"}))
+    );
+
+    // A three-turn conversation: each next turn shows up live on the page of the last one.
+    let turns = [
+        "Hi, I found 3 failing tests. Fix them?",
+        "Done for two. The third needs a schema change. Go ahead?",
+        "All green now. Anything else?",
+    ];
+    let replies = [
+        "Yes, please.",
+        "Go ahead, but keep a backup.",
+        "No, thanks — we are done.",
+    ];
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "talk-1",
+            "conv-talk",
+            "conversation",
+            json!({"question": turns[0]}),
+        ),
+    )
+    .await;
+    let mut id = hub_id(&setup, "talk-1").await;
+    open_request(&browser, &base, &id).await;
+    for (i, reply) in replies.iter().enumerate() {
+        fill(&browser, "#reply-text", reply).await;
+        if i == 2 {
+            click(&browser, "#complete").await;
+        }
+        click(&browser, "#send-reply").await;
+        wait_for(&browser, "#notice").await;
+        let rid = format!("talk-{}", i + 1);
+        let seen = status(&setup, "conv-talk", &rid, 0).await;
+        let expected = if i == 2 { "completed" } else { "inprogress" };
+        assert_eq!(seen["status"], expected, "turn {}", i + 1);
+        assert_eq!(seen["response"], json!({"message": reply}));
+        if i < 2 {
+            mark_page(&browser).await;
+            let next = format!("talk-{}", i + 2);
+            agent(
+                &setup,
+                "continue",
+                request_body(
+                    &next,
+                    "conv-talk",
+                    "conversation",
+                    json!({"question": turns[i + 1]}),
+                ),
+            )
+            .await;
+            wait_for(&browser, "#open-turn").await;
+            assert!(still_same_page(&browser).await, "the next turn came live");
+            click(&browser, "#open-turn").await;
+            id = hub_id(&setup, &next).await;
+            wait_for(&browser, &format!("#request[data-id=\"{id}\"]")).await;
+        }
+    }
+    browser.set_window_size(1280, 2000).await.unwrap();
+    let thread = browser
+        .find_all(Locator::Css("#thread li.turn"))
+        .await
+        .unwrap();
+    assert_eq!(thread.len(), 3);
+    let thread_text = text(&browser, "#thread").await;
+    for line in turns.iter().chain(replies.iter()) {
+        assert!(thread_text.contains(line), "{line} in the thread");
+    }
+    screenshot(&browser, "conversation").await;
+
+    // Sign out: the inbox asks for a sign-in again.
+    click(&browser, "#sign-out").await;
+    wait_for(&browser, "#login-form").await;
+    browser.goto(&format!("{base}/inbox")).await.unwrap();
+    wait_for(&browser, "#login-form").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_session_sees_the_first_ones_decision_live() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "r1",
+            "c1",
+            "approval",
+            json!({"question": "Rotate the signing keys?"}),
+        ),
+    )
+    .await;
+    let id = hub_id(&setup, "r1").await;
+    let alice = driver.session(1280, 900).await;
+    let bob = driver.session(1280, 900).await;
+    sign_in(&alice, &base, "alice", &setup.alice).await;
+    sign_in(&bob, &base, "bob", &setup.bob).await;
+    open_request(&bob, &base, &id).await;
+    // Bob watches the inbox in his second look: first the request page.
+    mark_page(&bob).await;
+    wait_until(
+        &bob,
+        "return document.getElementById('live-dot').hidden === false;",
+    )
+    .await;
+    open_request(&alice, &base, &id).await;
+    fill(&alice, "#approve-reason", "scheduled rotation").await;
+    click(&alice, "#approve").await;
+    wait_for(&alice, "#notice").await;
+    wait_until(
+        &bob,
+        "return document.getElementById('status').textContent === 'Approved';",
+    )
+    .await;
+    assert!(
+        still_same_page(&bob).await,
+        "bob's page changed without reloading"
+    );
+    assert!(text(&bob, "#responded-by").await.contains("alice"));
+    assert!(text(&bob, "#answer").await.contains("scheduled rotation"));
+    assert!(
+        bob.find(Locator::Css("#approve-form")).await.is_err(),
+        "no actions left"
+    );
+    screenshot(&bob, "second-session").await;
+
+    // Bob's inbox counts move live too.
+    bob.goto(&format!("{base}/inbox")).await.unwrap();
+    wait_for(&bob, "#filters").await;
+    mark_page(&bob).await;
+    wait_until(
+        &bob,
+        "return document.getElementById('live-dot').hidden === false;",
+    )
+    .await;
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "r2",
+            "c2",
+            "information",
+            json!({"question": "Which on-call engineer?"}),
+        ),
+    )
+    .await;
+    wait_until(&bob, "var c = document.getElementById('count-pending'); return !!c && c.textContent.includes('1');").await;
+    assert!(still_same_page(&bob).await);
+    alice.close().await.unwrap();
+    bob.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn markup_in_a_request_is_shown_as_text_and_never_runs() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    let context = json!({
+        "question": "<img src=x onerror=\"window.__xss = 'question'\">",
+        "message": "<script>window.__xss = 'message'</script>",
+        "additional": "\"><svg onload=\"window.__xss = 'additional'\"></svg>",
+        "function": {"function_name": "<b onclick=alert(1)>f</b>",
+                     "arguments": {"</pre><script>window.__xss='args'</script>": "<iframe src=javascript:alert(1)>"}},
+        "custom": "<a href=\"javascript:window.__xss='link'\" id=\"evil\">click</a>",
+    });
+    agent(
+        &setup,
+        "request",
+        request_body("x1", "cx", "approval", context),
+    )
+    .await;
+    let id = hub_id(&setup, "x1").await;
+    let browser = driver.session(1280, 900).await;
+    sign_in(&browser, &base, "alice", &setup.alice).await;
+    wait_for(&browser, &format!("li.req[data-id=\"{id}\"]")).await;
+    open_request(&browser, &base, &id).await;
+    // Give any injected handler time to fire.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let ran = browser
+        .execute("return window.__xss === undefined;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(ran, Value::Bool(true), "no injected script ran");
+    let injected = browser
+        .execute(
+            "return document.querySelectorAll('main script, main img, main svg, main iframe, main b[onclick], #evil').length;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(injected, json!(0), "no injected element exists");
+    assert_eq!(
+        text(&browser, "#message .text").await,
+        "<script>window.__xss = 'message'</script>"
+    );
+    assert!(text(&browser, "#question")
+        .await
+        .contains("<img src=x onerror="));
+    assert!(text(&browser, "#function")
+        .await
+        .contains("<iframe src=javascript:alert(1)>"));
+    screenshot(&browser, "markup-as-text").await;
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn chinese_on_a_phone_sized_screen() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "z1",
+            "cz",
+            "approval",
+            json!({"question": "是否批准本次发布？", "message": "版本 1.4.2 → 生产环境"}),
+        ),
+    )
+    .await;
+    let id = hub_id(&setup, "z1").await;
+    let phone = driver.session(390, 844).await;
+    sign_in(&phone, &base, "alice", &setup.alice).await;
+    click(&phone, "#lang-switch").await;
+    wait_until(&phone, "return document.documentElement.lang === 'zh-CN';").await;
+    assert_eq!(
+        phone.current_url().await.unwrap().path(),
+        "/inbox",
+        "back where it was"
+    );
+    assert!(text(&phone, "nav.sections").await.contains("收件箱"));
+    assert!(text(&phone, &format!("li.req[data-id=\"{id}\"]"))
+        .await
+        .contains("待处理"));
+    let overflow = phone
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(overflow, Value::Bool(true), "nothing wider than the phone");
+    screenshot(&phone, "inbox-phone-zh").await;
+    open_request(&phone, &base, &id).await;
+    assert!(text(&phone, "#approve").await.contains("批准"));
+    screenshot(&phone, "request-phone-zh").await;
+    phone.close().await.unwrap();
+}
