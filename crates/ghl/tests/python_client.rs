@@ -8,25 +8,7 @@ mod common;
 
 use std::process::Command;
 
-use common::HubProcess;
-
-fn python() -> Option<String> {
-    if let Ok(python) = std::env::var("GHL_TEST_PYTHON") {
-        return Some(python);
-    }
-    let found = Command::new("python3")
-        .args(["-c", "import gohumanloop"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if found {
-        return Some("python3".into());
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but no Python gohumanloop client: run scripts/test.sh (it sets GHL_TEST_PYTHON)"
-    );
-    None
-}
+use common::{python, HubProcess};
 
 fn run_script(script: &str) {
     let Some(python) = python() else {

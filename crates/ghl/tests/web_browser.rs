@@ -1,15 +1,19 @@
 //! The web inbox in real headless Chromium, driving the real `ghl serve`: sign in, a request
 //! made through the API appears live, approve with edited arguments (the waiting agent gets
 //! exactly them), reject with a reason, answer, a three-turn conversation, sign out; a second
-//! session sees a decision live; markup in a request never runs; Chinese on a phone-sized
-//! screen. Screenshots go to `test-artifacts/screenshots/`.
+//! session sees a decision live; markup in a request never runs; the original Python client
+//! gets the arguments an approver edited; Chinese on a phone-sized screen; dark mode; tasks and
+//! keys. Screenshots go to `test-artifacts/screenshots/`.
 
 mod common;
 
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
 use std::time::Duration;
 
 use common::browser::{click, fill, screenshot, text, wait_for, wait_until, Driver};
-use common::HubProcess;
+use common::{python, HubProcess};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -537,4 +541,166 @@ async fn chinese_on_a_phone_sized_screen() {
     assert!(text(&phone, "#approve").await.contains("批准"));
     screenshot(&phone, "request-phone-zh").await;
     phone.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let Some(python) = python() else {
+        eprintln!("skipped: no Python gohumanloop client (set GHL_TEST_PYTHON)");
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    let script = format!(
+        "{}/../../tests/python/web_approval_agent.py",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut agent_process = Command::new(python)
+        .arg(script)
+        .env("HUB", &base)
+        .env("AGENT_KEY", &setup.key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("python runs");
+    let stdout = agent_process.stdout.take().unwrap();
+    let (lines, said) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let ready = said
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the Python agent made its request");
+    let mut words = ready.split_whitespace();
+    assert_eq!(words.next(), Some("READY"), "{ready}");
+    let request_id = words.nth(1).expect("a request id").to_owned();
+    let id = hub_id(&setup, &request_id).await;
+
+    let browser = driver.session(1280, 1000).await;
+    sign_in(&browser, &base, "alice", &setup.alice).await;
+    wait_for(&browser, &format!("li.req[data-id=\"{id}\"]")).await;
+    open_request(&browser, &base, &id).await;
+    fill(
+        &browser,
+        "#arguments",
+        "{\"amount\": 90, \"to\": \"ACME\", \"memo\": \"capped\"}",
+    )
+    .await;
+    fill(&browser, "#approve-reason", "capped at 90").await;
+    click(&browser, "#approve").await;
+    wait_for(&browser, "#notice").await;
+
+    let result = said
+        .recv_timeout(Duration::from_secs(30))
+        .expect("the Python agent saw the outcome");
+    let json = result.strip_prefix("RESULT ").expect("a RESULT line");
+    let seen: Value = serde_json::from_str(json).unwrap();
+    assert_eq!(seen["status"], "approved");
+    assert_eq!(
+        seen["response"],
+        json!({"decision": "approved", "reason": "capped at 90",
+               "arguments": {"amount": 90, "to": "ACME", "memo": "capped"}})
+    );
+    assert_eq!(seen["responded_by"], "alice");
+    assert!(agent_process.wait().unwrap().success());
+    browser.close().await.unwrap();
+}
+
+#[tokio::test]
+async fn dark_mode_tasks_and_keys() {
+    let _one = ONE_BROWSER_TEST.lock().await;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let setup = setup();
+    let base = setup.hub.base.clone();
+    let root = setup.hub.user("root", "admin", &[]);
+    agent(
+        &setup,
+        "request",
+        request_body(
+            "d1",
+            "cd",
+            "approval",
+            json!({"question": "Scale the cluster to 12 nodes?",
+               "function": {"function_name": "scale", "arguments": {"nodes": 12}}}),
+        ),
+    )
+    .await;
+    // A task snapshot, as the original client's manager uploads it.
+    agent(&setup, "tasks/sync", json!({
+        "task_id": "release-42",
+        "conversations": [{"conversation_id": "cd", "provider_id": "GoHumanLoop", "requests": [
+            {"request_id": "d1", "status": "pending", "loop_type": "approval", "response": {}}
+        ]}],
+        "timestamp": "2026-11-25T10:00:00",
+        "metadata": {"source": "gohumanloop-0.0.15", "client_ip": "127.0.0.1", "user_agent": "Linux 6"},
+    })).await;
+    let id = hub_id(&setup, "d1").await;
+
+    let dark = driver.session_with(1280, 900, &["--force-dark-mode"]).await;
+    sign_in(&dark, &base, "root", &root).await;
+    let is_dark = dark
+        .execute(
+            "return matchMedia('(prefers-color-scheme: dark)').matches;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(is_dark, Value::Bool(true), "the browser prefers dark");
+    // The page follows: a dark background.
+    let background = dark
+        .execute(
+            "return getComputedStyle(document.body).backgroundColor;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(background, json!("rgb(15, 19, 24)"));
+    screenshot(&dark, "inbox-dark").await;
+    open_request(&dark, &base, &id).await;
+    screenshot(&dark, "request-dark").await;
+
+    // Tasks: the synced snapshot, linked to the hub's copy of its request.
+    dark.goto(&format!("{base}/tasks")).await.unwrap();
+    wait_for(&dark, "#tasks").await;
+    assert!(text(&dark, "#tasks").await.contains("release-42"));
+    click(&dark, "#tasks a").await;
+    wait_for(&dark, "#task").await;
+    click(&dark, &format!("#task a[href=\"/requests/{id}\"]")).await;
+    wait_for(&dark, &format!("#request[data-id=\"{id}\"]")).await;
+
+    // Keys: an admin makes one (shown once) and revokes it.
+    dark.goto(&format!("{base}/keys")).await.unwrap();
+    wait_for(&dark, "#create-key").await;
+    fill(&dark, "#key-tenant", "a").await;
+    fill(&dark, "#key-name", "deploy-bot").await;
+    click(&dark, "#create-key-button").await;
+    wait_for(&dark, "#new-key").await;
+    let key = text(&dark, "#new-key").await;
+    assert!(key.starts_with("ghl_"), "{key}");
+    screenshot(&dark, "keys").await;
+    let listed: Value = reqwest::Client::new()
+        .get(format!("{base}/api/v1/requests"))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed["success"], true, "the new key works");
+    dark.goto(&format!("{base}/keys")).await.unwrap();
+    wait_for(&dark, "#keys").await;
+    assert!(
+        dark.find(Locator::Css("#new-key")).await.is_err(),
+        "shown once"
+    );
+    dark.close().await.unwrap();
 }

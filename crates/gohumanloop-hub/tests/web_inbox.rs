@@ -60,6 +60,20 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
         .await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
 
+    // Password guessing is slowed down per name: after five failures, even the right password
+    // waits, and other names are not affected.
+    for _ in 0..5 {
+        let wrong = browser.sign_in("bob", "guess").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let paused = browser.sign_in("bob", PASSWORD).await;
+    assert_eq!(
+        paused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        paused.body
+    );
+    assert!(paused.body.contains("Too many failed sign-ins"));
     let ok = browser.sign_in("alice", PASSWORD).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location(), "/inbox");
@@ -85,7 +99,7 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
         .post(
             "/login",
             &[
-                ("name", "bob"),
+                ("name", "root"),
                 ("password", PASSWORD),
                 ("csrf", &csrf),
                 ("next", "//evil.example/x"),
@@ -397,6 +411,25 @@ async fn sign_out_password_change_and_disabling_end_sessions() {
     assert_eq!(bob.get("/inbox").await.status, StatusCode::SEE_OTHER);
     let again = bob.sign_in("bob", PASSWORD).await;
     assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+
+    // A session past its expiry is no session.
+    let alice_id = hub
+        .store
+        .credentials("alice")
+        .await
+        .unwrap()
+        .unwrap()
+        .user_id;
+    let token = "e".repeat(64);
+    let token_hash = gohumanloop_hub::audit::sha256_hex(token.as_bytes());
+    let past = gohumanloop_hub::record::now_ms() - 1;
+    hub.store
+        .start_session(&token_hash, alice_id, "csrf", past)
+        .await
+        .unwrap();
+    let mut expired = Browser::new(&hub.base);
+    expired.cookies.push(("ghl_session".into(), token));
+    assert_eq!(expired.get("/inbox").await.status, StatusCode::SEE_OTHER);
 
     let mut root = Browser::signed_in(&hub.base, "root").await;
     let hash = gohumanloop_hub::accounts::hash_password("another long password").unwrap();

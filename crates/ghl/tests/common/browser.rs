@@ -55,18 +55,32 @@ impl Driver {
 
     /// A new headless browser window of `width`×`height`.
     pub async fn session(&self, width: u32, height: u32) -> Client {
+        self.session_with(width, height, &[]).await
+    }
+
+    /// [`Driver::session`] with more Chromium switches (e.g. `--force-dark-mode`).
+    pub async fn session_with(&self, width: u32, height: u32, extra: &[&str]) -> Client {
+        let mut args: Vec<String> = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--lang=en-US",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        args.push(format!("--window-size={width},{height}"));
+        args.extend(extra.iter().map(|s| s.to_string()));
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),
-            json!({
-                "binary": CHROMIUM,
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                    "--disable-quic", "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--lang=en-US",
-                    format!("--window-size={width},{height}"),
-                ],
-            }),
+            json!({"binary": CHROMIUM, "args": args}),
         );
         let rustls = ClientBuilder::rustls().expect("rustls connector");
         let mut builder = rustls;

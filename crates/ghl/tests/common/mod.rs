@@ -157,3 +157,24 @@ impl Drop for HubProcess {
         self.kill();
     }
 }
+
+/// The Python interpreter with the original `gohumanloop` client: `GHL_TEST_PYTHON` (set by
+/// `scripts/test.sh`), else a `python3` that can import it; `None` when there is none — a
+/// failure under `CI=true`, where the client is always installed.
+pub fn python() -> Option<String> {
+    if let Ok(python) = std::env::var("GHL_TEST_PYTHON") {
+        return Some(python);
+    }
+    let found = Command::new("python3")
+        .args(["-c", "import gohumanloop"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("python3".into());
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true but no Python gohumanloop client: run scripts/test.sh (it sets GHL_TEST_PYTHON)"
+    );
+    None
+}

@@ -29,8 +29,9 @@ CREATE TABLE web_sessions (
 
 CREATE INDEX web_sessions_by_user ON web_sessions (user_id);
 
--- Counts per tenant, status and type, kept by triggers in the same transaction as the change,
--- so that the inbox's counts cost one tiny read however many requests there are.
+-- Counts per tenant, status and type, kept in the same transaction as the change, so that the
+-- inbox's counts cost one tiny read however many requests there are: creates add to them once
+-- per batch (src/store/sqlite/writer/create.rs), status changes through the trigger below.
 CREATE TABLE request_counts (
     tenant_id INTEGER NOT NULL,
     status    TEXT    NOT NULL,
@@ -42,12 +43,6 @@ CREATE TABLE request_counts (
 INSERT INTO request_counts (tenant_id, status, loop_type, n)
     SELECT tenant_id, status, loop_type, count(*) FROM requests
     GROUP BY tenant_id, status, loop_type;
-
-CREATE TRIGGER request_counts_insert AFTER INSERT ON requests BEGIN
-    INSERT INTO request_counts (tenant_id, status, loop_type, n)
-        VALUES (NEW.tenant_id, NEW.status, NEW.loop_type, 1)
-        ON CONFLICT (tenant_id, status, loop_type) DO UPDATE SET n = n + 1;
-END;
 
 CREATE TRIGGER request_counts_status AFTER UPDATE OF status ON requests
     WHEN OLD.status <> NEW.status BEGIN

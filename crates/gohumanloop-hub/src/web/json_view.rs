@@ -78,7 +78,7 @@ mod tests {
         let html = highlight(&json!({"<b>": "<script>alert(1)</script>", "n": [1, true, null]}));
         assert!(!html.contains("<script>"));
         assert!(!html.contains("<b>"));
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));
         assert!(html.contains(r#"<span class="j-num">1</span>"#));
         assert!(html.contains(r#"<span class="j-bool">true</span>"#));
         assert!(html.contains(r#"<span class="j-null">null</span>"#));

@@ -17,7 +17,10 @@ mod pages;
 mod request;
 mod session;
 mod tasks;
+mod throttle;
 mod view;
+
+use std::sync::Arc;
 
 use axum::extract::{Path, Request};
 use axum::http::header::{
@@ -58,6 +61,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/assets/{name}", get(assets::serve))
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(config))
+        .layer(Extension(Arc::new(throttle::Throttle::default())))
 }
 
 /// Headers that keep the pages from running anything but their own script, being framed, or

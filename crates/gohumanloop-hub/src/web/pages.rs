@@ -88,7 +88,7 @@ pub struct LoginPage {
     /// Where to go after signing in.
     pub next: String,
     /// Why the last attempt failed.
-    pub error: Option<&'static str>,
+    pub error: Option<String>,
 }
 
 /// A refusal or failure.

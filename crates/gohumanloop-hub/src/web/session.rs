@@ -1,5 +1,8 @@
 //! Who is signed in: the session cookie (HttpOnly, SameSite=Lax, expiring; only its SHA-256 is
-//! stored), the CSRF token every form carries, signing in and out.
+//! stored), the CSRF token every form carries, signing in (throttled per name) and out.
+
+use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::{FromRequestParts, Query, State};
 use axum::http::header::{COOKIE, SET_COOKIE};
@@ -13,6 +16,7 @@ use serde::Deserialize;
 use super::error::{WebError, WebForm};
 use super::i18n::Lang;
 use super::pages::{self, Chrome};
+use super::throttle::Throttle;
 use super::WebConfig;
 use crate::accounts::{self, SessionUser, SESSION_TTL_MS};
 use crate::audit::sha256_hex;
@@ -136,7 +140,7 @@ fn login_page(
     lang: Lang,
     config: &WebConfig,
     next: String,
-    error: Option<&'static str>,
+    error: Option<String>,
     status: StatusCode,
 ) -> Response {
     let csrf = accounts::random_token();
@@ -168,6 +172,7 @@ pub async fn login(
     State(hub): State<Hub>,
     lang: Lang,
     Extension(config): Extension<WebConfig>,
+    Extension(throttle): Extension<Arc<Throttle>>,
     headers: HeaderMap,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -175,6 +180,15 @@ pub async fn login(
     let expected = cookie_value(&headers, LOGIN_COOKIE).unwrap_or_default();
     if expected.is_empty() || !accounts::same_secret(&form.csrf, &expected) {
         return Err(WebError::Forbidden(lang));
+    }
+    if let Some(wait) = throttle.wait(&form.name, Instant::now()) {
+        let error = format!(
+            "{} {}",
+            lang.texts().too_many_attempts,
+            wait.as_secs().max(1)
+        );
+        let status = StatusCode::TOO_MANY_REQUESTS;
+        return Ok(login_page(lang, &config, next, Some(error), status));
     }
     let credentials = hub
         .store()
@@ -198,7 +212,8 @@ pub async fn login(
     .flatten();
     let Some(user_id) = user_id else {
         tracing::warn!(name = %form.name, "failed sign-in to the web inbox");
-        let error = Some(lang.texts().wrong_credentials);
+        throttle.failed(&form.name, Instant::now());
+        let error = Some(lang.texts().wrong_credentials.to_owned());
         return Ok(login_page(
             lang,
             &config,
@@ -207,6 +222,7 @@ pub async fn login(
             StatusCode::UNAUTHORIZED,
         ));
     };
+    throttle.succeeded(&form.name);
     let token = accounts::random_token();
     hub.store()
         .start_session(

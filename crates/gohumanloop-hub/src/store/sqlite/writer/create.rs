@@ -41,6 +41,8 @@ pub async fn create_batch(
     push_insert(&mut q, "INSERT OR ROLLBACK", &prepared);
     q.push("; ");
     chain::push_insert(&mut q, "INSERT OR ROLLBACK", &audit);
+    q.push("; ");
+    push_count(&mut q, &prepared);
     q.push("; COMMIT");
     match q.build().execute(&mut *conn).await {
         Ok(_) => Ok(Some(
@@ -81,6 +83,15 @@ pub async fn create_all(
             .fetch_all(&mut *conn)
             .await?;
         inserted.extend(ids);
+    }
+    let new: Vec<&Prepared<'_>> = prepared
+        .iter()
+        .filter(|p| inserted.contains(&p.request.id))
+        .collect();
+    if !new.is_empty() {
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
+        push_count(&mut q, new);
+        q.build().execute(&mut *conn).await?;
     }
     let mut outcomes = Vec::with_capacity(prepared.len());
     let mut audit = Vec::with_capacity(inserted.len());
@@ -133,6 +144,33 @@ fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[Prepared<'_>]) 
             .push_bind(r.created_at)
             .push_bind(r.deadline_at);
     });
+}
+
+/// Adds new pending requests to the inbox's counts: one upsert per batch (a trigger would cost
+/// one per row; the status trigger in the schema keeps the counts right after that).
+fn push_count<'a, 'b: 'a>(
+    q: &mut QueryBuilder<Sqlite>,
+    rows: impl IntoIterator<Item = &'a Prepared<'b>>,
+) {
+    let mut groups: Vec<(i64, &'static str, i64)> = Vec::new();
+    for p in rows {
+        let (tenant, loop_type) = (p.request.key.tenant, p.request.loop_type.as_str());
+        match groups
+            .iter_mut()
+            .find(|g| g.0 == tenant && g.1 == loop_type)
+        {
+            Some(group) => group.2 += 1,
+            None => groups.push((tenant, loop_type, 1)),
+        }
+    }
+    q.push("INSERT INTO request_counts (tenant_id, status, loop_type, n) ");
+    q.push_values(groups, |mut b, (tenant, loop_type, n)| {
+        b.push_bind(tenant)
+            .push_bind(Status::Pending.as_str())
+            .push_bind(loop_type)
+            .push_bind(n);
+    });
+    q.push(" ON CONFLICT (tenant_id, status, loop_type) DO UPDATE SET n = n + excluded.n");
 }
 
 fn detail(p: &Prepared<'_>) -> Value {
