@@ -49,8 +49,10 @@ impl IntoResponse for WebError {
                 format!("{}: {why}", lang.texts().bad_form),
             ),
             WebError::Store(lang, e) => {
+                // The details are for the operator's log, not for the page.
                 tracing::error!("web inbox: {e}");
-                (lang, StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+                let message = lang.texts().unavailable.to_owned();
+                (lang, StatusCode::SERVICE_UNAVAILABLE, message)
             }
         };
         let page = ErrorPage {
