@@ -41,6 +41,14 @@ fn setup() -> Setup {
     }
 }
 
+/// One browser test's world: its turn, chromedriver, and a hub with accounts; `None` (the test
+/// is skipped) when Chromium is not installed.
+async fn world() -> Option<(tokio::sync::MutexGuard<'static, ()>, Driver, Setup)> {
+    let turn = ONE_BROWSER_TEST.lock().await;
+    let driver = Driver::start()?;
+    Some((turn, driver, setup()))
+}
+
 async fn agent(setup: &Setup, path: &str, body: Value) -> Value {
     let reply: Value = reqwest::Client::new()
         .post(format!("{}/api/v1/humanloop/{path}", setup.hub.base))
@@ -133,11 +141,9 @@ async fn open_request(client: &Client, base: &str, id: &str) {
 
 #[tokio::test]
 async fn an_approver_answers_every_kind_of_request_in_the_browser() {
-    let _one = ONE_BROWSER_TEST.lock().await;
-    let Some(driver) = Driver::start() else {
+    let Some((_one, driver, setup)) = world().await else {
         return;
     };
-    let setup = setup();
     let base = setup.hub.base.clone();
     let browser = driver.session(1280, 900).await;
     sign_in(&browser, &base, "alice", &setup.alice).await;
@@ -362,11 +368,9 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
 
 #[tokio::test]
 async fn a_second_session_sees_the_first_ones_decision_live() {
-    let _one = ONE_BROWSER_TEST.lock().await;
-    let Some(driver) = Driver::start() else {
+    let Some((_one, driver, setup)) = world().await else {
         return;
     };
-    let setup = setup();
     let base = setup.hub.base.clone();
     agent(
         &setup,
@@ -441,11 +445,9 @@ async fn a_second_session_sees_the_first_ones_decision_live() {
 
 #[tokio::test]
 async fn markup_in_a_request_is_shown_as_text_and_never_runs() {
-    let _one = ONE_BROWSER_TEST.lock().await;
-    let Some(driver) = Driver::start() else {
+    let Some((_one, driver, setup)) = world().await else {
         return;
     };
-    let setup = setup();
     let base = setup.hub.base.clone();
     let context = json!({
         "question": "<img src=x onerror=\"window.__xss = 'question'\">",
@@ -497,11 +499,9 @@ async fn markup_in_a_request_is_shown_as_text_and_never_runs() {
 
 #[tokio::test]
 async fn chinese_on_a_phone_sized_screen() {
-    let _one = ONE_BROWSER_TEST.lock().await;
-    let Some(driver) = Driver::start() else {
+    let Some((_one, driver, setup)) = world().await else {
         return;
     };
-    let setup = setup();
     let base = setup.hub.base.clone();
     agent(
         &setup,
@@ -614,11 +614,9 @@ async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
 
 #[tokio::test]
 async fn dark_mode_tasks_and_keys() {
-    let _one = ONE_BROWSER_TEST.lock().await;
-    let Some(driver) = Driver::start() else {
+    let Some((_one, driver, setup)) = world().await else {
         return;
     };
-    let setup = setup();
     let base = setup.hub.base.clone();
     let root = setup.hub.user("root", "admin", &[]);
     agent(

@@ -26,6 +26,21 @@ pub fn ghl(args: &[&str], envs: &[(&str, &str)]) -> Output {
     command.output().expect("ghl runs")
 }
 
+/// The last line of a successful command's stdout (where `ghl` prints a new key or password).
+pub fn last_line(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .to_owned()
+}
+
 pub struct HubProcess {
     pub dir: tempfile::TempDir,
     pub base: String,
@@ -105,17 +120,7 @@ impl HubProcess {
             ],
             &[],
         );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned()
+        last_line(out)
     }
 
     /// `ghl users create` (random password); returns the password (the last line of stdout).
@@ -126,17 +131,7 @@ impl HubProcess {
             args.extend(["--tenant", tenant]);
         }
         let out = ghl(&args, &[]);
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned()
+        last_line(out)
     }
 
     /// SIGKILL: no chance to flush or clean up.

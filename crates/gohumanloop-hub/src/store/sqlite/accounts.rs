@@ -2,7 +2,8 @@
 //! directly rather than the request writer; SQLite's busy timeout orders them.
 
 use async_trait::async_trait;
-use sqlx::Row;
+use sqlx::sqlite::SqliteArguments;
+use sqlx::{Row, Sqlite};
 
 use super::SqliteStore;
 use crate::accounts::{Credentials, Role, SessionUser, Tenant, UserInfo};
@@ -38,39 +39,15 @@ impl Accounts for SqliteStore {
     }
 
     async fn set_password(&self, name: &str, password_hash: &str) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
-            .bind(password_hash)
-            .bind(name)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(
-            "DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE name = ?)",
-        )
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(changed > 0)
+        let update = sqlx::query("UPDATE users SET password_hash = ? WHERE name = ?")
+            .bind(password_hash.to_owned());
+        self.update_and_sign_out(name, update).await
     }
 
     async fn set_disabled(&self, name: &str, disabled: bool) -> StoreResult<bool> {
-        let mut tx = self.pool.begin().await?;
-        let changed = sqlx::query("UPDATE users SET disabled_at = ? WHERE name = ?")
-            .bind(disabled.then(now_ms))
-            .bind(name)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query(
-            "DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE name = ?)",
-        )
-        .bind(name)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(changed > 0)
+        let update = sqlx::query("UPDATE users SET disabled_at = ? WHERE name = ?")
+            .bind(disabled.then(now_ms));
+        self.update_and_sign_out(name, update).await
     }
 
     async fn grant(&self, user: &str, tenant: &str) -> StoreResult<bool> {
@@ -221,5 +198,30 @@ impl Accounts for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+}
+
+impl SqliteStore {
+    /// Runs `update` (its last parameter, the account's name, still to bind) and ends the
+    /// account's sessions, in one transaction; `false` if there is no such account.
+    async fn update_and_sign_out(
+        &self,
+        name: &str,
+        update: sqlx::query::Query<'_, Sqlite, SqliteArguments>,
+    ) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        let changed = update
+            .bind(name.to_owned())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query(
+            "DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE name = ?)",
+        )
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(changed > 0)
     }
 }
