@@ -76,6 +76,16 @@ fn request_body(rid: &str, conversation: &str, loop_type: &str, context: Value) 
     })
 }
 
+/// The agent asks: a new request through the original API.
+async fn ask(setup: &Setup, rid: &str, conversation: &str, loop_type: &str, context: Value) {
+    agent(
+        setup,
+        "request",
+        request_body(rid, conversation, loop_type, context),
+    )
+    .await;
+}
+
 /// The hub's id of a request, by its client id.
 async fn hub_id(setup: &Setup, rid: &str) -> String {
     let body: Value = reqwest::Client::new()
@@ -156,12 +166,7 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
         "additional": "Change window: today 18:00–19:00 UTC.",
         "function": {"function_name": "deploy", "arguments": {"env": "staging", "replicas": 2}},
     });
-    agent(
-        &setup,
-        "request",
-        request_body("deploy-1", "conv-deploy", "approval", context),
-    )
-    .await;
+    ask(&setup, "deploy-1", "conv-deploy", "approval", context).await;
     let deploy = hub_id(&setup, "deploy-1").await;
     wait_for(&browser, &format!("li.req[data-id=\"{deploy}\"]")).await;
     assert!(
@@ -246,15 +251,12 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
         .contains("pending → approved"));
 
     // Reject with a reason.
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "drop-1",
-            "conv-drop",
-            "approval",
-            json!({"question": "Drop the users table?"}),
-        ),
+        "drop-1",
+        "conv-drop",
+        "approval",
+        json!({"question": "Drop the users table?"}),
     )
     .await;
     let drop = hub_id(&setup, "drop-1").await;
@@ -267,19 +269,16 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     assert_eq!(seen["response"]["reason"], "never on production");
 
     // Answer a question.
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "ask-1",
-            "conv-ask",
-            "information",
-            json!({"question": "Which region should the replica go to?"}),
-        ),
+        "ask-1",
+        "conv-ask",
+        "information",
+        json!({"question": "Which region should the replica go to?"}),
     )
     .await;
-    let ask = hub_id(&setup, "ask-1").await;
-    open_request(&browser, &base, &ask).await;
+    let question = hub_id(&setup, "ask-1").await;
+    open_request(&browser, &base, &question).await;
     fill(&browser, "#answer-text", "eu-west-1").await;
     click(&browser, "#send-answer").await;
     wait_for(&browser, "#notice").await;
@@ -300,15 +299,12 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
         "Go ahead, but keep a backup.",
         "No, thanks — we are done.",
     ];
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "talk-1",
-            "conv-talk",
-            "conversation",
-            json!({"question": turns[0]}),
-        ),
+        "talk-1",
+        "conv-talk",
+        "conversation",
+        json!({"question": turns[0]}),
     )
     .await;
     let mut id = hub_id(&setup, "talk-1").await;
@@ -372,15 +368,12 @@ async fn a_second_session_sees_the_first_ones_decision_live() {
         return;
     };
     let base = setup.hub.base.clone();
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "r1",
-            "c1",
-            "approval",
-            json!({"question": "Rotate the signing keys?"}),
-        ),
+        "r1",
+        "c1",
+        "approval",
+        json!({"question": "Rotate the signing keys?"}),
     )
     .await;
     let id = hub_id(&setup, "r1").await;
@@ -426,15 +419,12 @@ async fn a_second_session_sees_the_first_ones_decision_live() {
         "return document.getElementById('live-dot').hidden === false;",
     )
     .await;
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "r2",
-            "c2",
-            "information",
-            json!({"question": "Which on-call engineer?"}),
-        ),
+        "r2",
+        "c2",
+        "information",
+        json!({"question": "Which on-call engineer?"}),
     )
     .await;
     wait_until(&bob, "var c = document.getElementById('count-pending'); return !!c && c.textContent.includes('1');").await;
@@ -457,12 +447,7 @@ async fn markup_in_a_request_is_shown_as_text_and_never_runs() {
                      "arguments": {"</pre><script>window.__xss='args'</script>": "<iframe src=javascript:alert(1)>"}},
         "custom": "<a href=\"javascript:window.__xss='link'\" id=\"evil\">click</a>",
     });
-    agent(
-        &setup,
-        "request",
-        request_body("x1", "cx", "approval", context),
-    )
-    .await;
+    ask(&setup, "x1", "cx", "approval", context).await;
     let id = hub_id(&setup, "x1").await;
     let browser = driver.session(1280, 900).await;
     sign_in(&browser, &base, "alice", &setup.alice).await;
@@ -503,15 +488,12 @@ async fn chinese_on_a_phone_sized_screen() {
         return;
     };
     let base = setup.hub.base.clone();
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "z1",
-            "cz",
-            "approval",
-            json!({"question": "是否批准本次发布？", "message": "版本 1.4.2 → 生产环境"}),
-        ),
+        "z1",
+        "cz",
+        "approval",
+        json!({"question": "是否批准本次发布？", "message": "版本 1.4.2 → 生产环境"}),
     )
     .await;
     let id = hub_id(&setup, "z1").await;
@@ -619,16 +601,13 @@ async fn dark_mode_tasks_and_keys() {
     };
     let base = setup.hub.base.clone();
     let root = setup.hub.user("root", "admin", &[]);
-    agent(
+    ask(
         &setup,
-        "request",
-        request_body(
-            "d1",
-            "cd",
-            "approval",
-            json!({"question": "Scale the cluster to 12 nodes?",
+        "d1",
+        "cd",
+        "approval",
+        json!({"question": "Scale the cluster to 12 nodes?",
                "function": {"function_name": "scale", "arguments": {"nodes": 12}}}),
-        ),
     )
     .await;
     // A task snapshot, as the original client's manager uploads it.
