@@ -646,3 +646,47 @@ async fn the_language_follows_the_switch_or_the_browser() {
     assert!(login.contains("登录"));
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn tasks_with_any_id_are_listed_and_linked() {
+    let hub = hub_with_accounts().await;
+    let task = "release 4/2?β&x";
+    let mut body = create_body("c1", "r1");
+    body["task_id"] = json!(task);
+    hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    let (_, synced) = hub
+        .post(
+            &hub.keys.agent,
+            "/api/v1/humanloop/tasks/sync",
+            json!({
+                "task_id": task,
+                "conversations": [{"conversation_id": "c1", "provider_id": "hub", "requests": [
+                    {"request_id": "r1", "status": "pending", "loop_type": "approval", "response": {}}
+                ]}],
+                "timestamp": "2026-11-25T10:00:00",
+                "metadata": {"source": "gohumanloop-0.0.15", "client_ip": "127.0.0.1", "user_agent": "Linux"}
+            }),
+        )
+        .await;
+    assert_eq!(synced["success"], true, "{synced}");
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let list = alice.get("/tasks").await;
+    let start = list.body.find("href=\"/tasks/a/").expect("a task link") + 6;
+    let href = list.body[start..].split('"').next().unwrap().to_owned();
+    assert_eq!(href, "/tasks/a/release%204%2F2%3F%CE%B2%26x");
+    let page = alice.get(&href).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("release 4/2?β&amp;x") || page.body.contains("release 4/2?β&#38;x"));
+    let id = hub_id(&hub, "r1").await;
+    assert!(
+        page.body.contains(&format!("href=\"/requests/{id}\"")),
+        "linked to the hub's copy"
+    );
+    let request = alice.get(&format!("/requests/{id}")).await;
+    assert!(
+        request.body.contains(&href),
+        "the request page links its task"
+    );
+    hub.stop().await;
+}

@@ -66,6 +66,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
 
 /// Headers that keep the pages from running anything but their own script, being framed, or
 /// leaking their URLs to other sites.
+///
 /// Also reports the time the hub spent on the page (`Server-Timing`, in ms), which the
 /// benchmark reads.
 async fn security_headers(request: Request, next: Next) -> Response {
@@ -90,7 +91,11 @@ async fn security_headers(request: Request, next: Next) -> Response {
 }
 
 /// `GET /lang/{en|zh}`: remembers the language for a year and goes back to the page.
-async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Response {
+async fn switch_language(
+    Path(code): Path<String>,
+    Extension(config): Extension<WebConfig>,
+    headers: HeaderMap,
+) -> Response {
     let lang = Lang::from_code(&code).unwrap_or(Lang::En);
     // Back to the page the switch was on (the Referer of a same-origin link), else the inbox.
     let back = headers
@@ -99,13 +104,13 @@ async fn switch_language(Path(code): Path<String>, headers: HeaderMap) -> Respon
         .and_then(|url| url.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_owned()));
     let mut response = Redirect::to(&session::local_path(back.as_deref())).into_response();
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+    let year = 365 * 24 * 60 * 60;
+    let cookie = session::set_cookie(
         i18n::LANG_COOKIE,
-        lang.short()
+        lang.short().to_owned(),
+        year,
+        config.secure_cookies,
     );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
+    response.headers_mut().append(SET_COOKIE, cookie);
     response
 }

@@ -42,7 +42,12 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; `max_age` 0 deletes it.
-fn set_cookie(name: &'static str, value: String, max_age_secs: i64, secure: bool) -> HeaderValue {
+pub fn set_cookie(
+    name: &'static str,
+    value: String,
+    max_age_secs: i64,
+    secure: bool,
+) -> HeaderValue {
     let cookie = Cookie::build((name, value))
         .path("/")
         .http_only(true)

@@ -21,6 +21,19 @@ const MEMORY: Duration = Duration::from_secs(60 * 60);
 /// How many names are remembered at most (older records are dropped first).
 const MAX_NAMES: usize = 10_000;
 
+/// How much of a name is kept: enough to tell accounts apart (`ghl users` allows 64 bytes),
+/// never a memory burden however long the names an attacker sends.
+const NAME_BYTES: usize = 64;
+
+/// The record's key for a name.
+fn key(name: &str) -> &str {
+    let mut end = name.len().min(NAME_BYTES);
+    while !name.is_char_boundary(end) {
+        end -= 1;
+    }
+    &name[..end]
+}
+
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
@@ -49,7 +62,7 @@ impl Throttle {
     /// How long `name` must still wait before it may try again (`None`: it may try now).
     pub fn wait(&self, name: &str, now: Instant) -> Option<Duration> {
         let names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        let until = names.get(name)?.paused_until()?;
+        let until = names.get(key(name))?.paused_until()?;
         until.checked_duration_since(now).filter(|d| !d.is_zero())
     }
 
@@ -62,7 +75,7 @@ impl Throttle {
                 names.clear();
             }
         }
-        let entry = names.entry(name.to_owned()).or_insert(Failures {
+        let entry = names.entry(key(name).to_owned()).or_insert(Failures {
             count: 0,
             last: now,
         });
@@ -76,7 +89,7 @@ impl Throttle {
     /// Forgets the failures of a name that signed in.
     pub fn succeeded(&self, name: &str) {
         let mut names = self.names.lock().unwrap_or_else(|e| e.into_inner());
-        names.remove(name);
+        names.remove(key(name));
     }
 }
 
@@ -108,6 +121,19 @@ mod tests {
         assert_eq!(throttle.wait("alice", later), Some(MAX_PAUSE));
         throttle.succeeded("alice");
         assert_eq!(throttle.wait("alice", later), None);
+    }
+
+    #[test]
+    fn long_names_are_kept_short() {
+        let throttle = Throttle::default();
+        let long = "é".repeat(1_000);
+        for _ in 0..FREE_FAILURES + 1 {
+            throttle.failed(&long, Instant::now());
+        }
+        let names = throttle.names.lock().unwrap();
+        assert!(names.keys().all(|k| k.len() <= NAME_BYTES));
+        drop(names);
+        assert!(throttle.wait(&long, Instant::now()).is_some());
     }
 
     #[test]
