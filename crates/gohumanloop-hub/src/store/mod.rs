@@ -97,8 +97,11 @@ pub trait Store: Accounts + Send + Sync + 'static {
         before: Option<i64>,
     ) -> StoreResult<Vec<(i64, RequestRecord)>>;
 
-    /// How many requests the tenant has, per status and type.
-    async fn counts(&self, tenant: TenantId) -> StoreResult<Vec<StatusCount>>;
+    /// How many requests these tenants have together, per status and type.
+    async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>>;
+
+    /// A request by the hub's id alone, whatever its tenant (the caller checks who may see it).
+    async fn by_id(&self, id: &str) -> StoreResult<Option<RequestRecord>>;
 
     /// Every `pending` request that has a deadline.
     async fn deadlines(&self) -> StoreResult<Vec<Deadline>>;

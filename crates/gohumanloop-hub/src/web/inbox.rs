@@ -380,16 +380,15 @@ async fn merged(
 
 /// Counts per status and per type over the tenants.
 async fn count(hub: &Hub, tenants: &[Tenant]) -> StoreResult<([i64; 8], [i64; 3])> {
+    let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
     let mut by_status = [0; 8];
     let mut by_type = [0; 3];
-    for tenant in tenants {
-        for c in hub.store().counts(tenant.id).await? {
-            if let Some(i) = Status::ALL.iter().position(|s| *s == c.status) {
-                by_status[i] += c.n;
-            }
-            if let Some(i) = LoopType::ALL.iter().position(|l| *l == c.loop_type) {
-                by_type[i] += c.n;
-            }
+    for c in hub.store().counts(&ids).await? {
+        if let Some(i) = Status::ALL.iter().position(|s| *s == c.status) {
+            by_status[i] += c.n;
+        }
+        if let Some(i) = LoopType::ALL.iter().position(|l| *l == c.loop_type) {
+            by_type[i] += c.n;
         }
     }
     Ok((by_status, by_type))

@@ -158,20 +158,15 @@ pub struct RequestPage {
     pub draft: Draft,
 }
 
-/// A request the approver may see, by the hub's id.
+/// A request the approver may see, by the hub's id (another tenant's is "not found" too).
 async fn find(hub: &Hub, approver: &Approver, id: &str) -> Result<RequestRecord, WebError> {
     let lang = approver.lang;
-    for tenant in &approver.user.tenants {
-        let found = hub
-            .store()
-            .get(tenant.id, id)
-            .await
-            .map_err(|e| WebError::Store(lang, e))?;
-        if let Some(record) = found.into_iter().find(|r| r.id == id) {
-            return Ok(record);
-        }
-    }
-    Err(WebError::NotFound(lang))
+    hub.store()
+        .by_id(id)
+        .await
+        .map_err(|e| WebError::Store(lang, e))?
+        .filter(|record| approver.user.sees(record.tenant))
+        .ok_or(WebError::NotFound(lang))
 }
 
 /// Query of the request page.

@@ -172,13 +172,19 @@ impl Store for SqliteStore {
             .collect()
     }
 
-    async fn counts(&self, tenant: TenantId) -> StoreResult<Vec<StatusCount>> {
-        let rows: Vec<(String, String, i64)> = sqlx::query_as(
-            "SELECT status, loop_type, n FROM request_counts WHERE tenant_id = ? AND n > 0",
-        )
-        .bind(tenant)
-        .fetch_all(&self.pool)
-        .await?;
+    async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>> {
+        if tenants.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q: QueryBuilder<Sqlite> = QueryBuilder::new(
+            "SELECT status, loop_type, sum(n) FROM request_counts WHERE n > 0 AND tenant_id IN (",
+        );
+        let mut list = q.separated(", ");
+        for tenant in tenants {
+            list.push_bind(*tenant);
+        }
+        q.push(") GROUP BY status, loop_type");
+        let rows: Vec<(String, String, i64)> = q.build_query_as().fetch_all(&self.pool).await?;
         rows.into_iter()
             .map(|(status, loop_type, n)| {
                 Ok(StatusCount {
@@ -188,6 +194,18 @@ impl Store for SqliteStore {
                 })
             })
             .collect()
+    }
+
+    async fn by_id(&self, id: &str) -> StoreResult<Option<RequestRecord>> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            request_columns!(),
+            " FROM requests WHERE id = ?"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::request).transpose()
     }
 
     async fn deadlines(&self) -> StoreResult<Vec<Deadline>> {
