@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::error::{WebError, WebForm};
 use super::pages::{self, Chrome};
 use super::session::{Approver, CsrfForm};
+use super::view::short_time;
 use crate::accounts::{Role, Tenant};
 use crate::hub::Hub;
 use crate::keys;
@@ -45,11 +46,14 @@ async fn show(
     error: Option<String>,
 ) -> Result<Response, WebError> {
     let lang = approver.lang;
-    let keys = hub
+    let mut keys = hub
         .store()
         .keys()
         .await
         .map_err(|e| WebError::Store(lang, e))?;
+    for key in &mut keys {
+        key.created_at = short_time(&key.created_at);
+    }
     let tenants = hub
         .store()
         .tenants()
