@@ -5,10 +5,11 @@
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue};
 use axum::response::Response;
 use gohumanloop::model::wire::{
     CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
-    StatusResponse,
+    StatusResponse, LONG_POLL_HEADER,
 };
 use gohumanloop::model::{JsonObject, LoopType, Status};
 use serde::Deserialize;
@@ -187,7 +188,7 @@ pub async fn status(
     State(hub): State<Hub>,
     caller: Caller,
     QueryParams(q): QueryParams<StatusParams>,
-) -> Result<axum::Json<StatusResponse>, ApiError> {
+) -> Result<([(HeaderName, HeaderValue); 1], axum::Json<StatusResponse>), ApiError> {
     let wait = match q.wait {
         None => 0.0,
         Some(w) if (0.0..=MAX_WAIT_SECS).contains(&w) => w,
@@ -220,7 +221,7 @@ pub async fn status(
                 .with("responded_at", Value::Null),
         );
     };
-    Ok(axum::Json(StatusResponse {
+    let body = StatusResponse {
         success: true,
         status: o.status,
         response: o.response.clone(),
@@ -228,7 +229,16 @@ pub async fn status(
         responded_by: o.responded_by.clone(),
         responded_at: o.responded_at.clone(),
         error: o.error.clone(),
-    }))
+    };
+    Ok(([long_poll_header()], axum::Json(body)))
+}
+
+/// Tells clients that `/status` honours `wait` (so they may long-poll instead of polling).
+fn long_poll_header() -> (HeaderName, HeaderValue) {
+    (
+        HeaderName::from_static(LONG_POLL_HEADER),
+        HeaderValue::from_static("1"),
+    )
 }
 
 /// `POST /api/v1/humanloop/cancel`: idempotent; a request already answered stays answered.

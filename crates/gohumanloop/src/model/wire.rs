@@ -8,6 +8,11 @@ use serde_json::Value;
 
 use super::{JsonObject, LoopType, Status};
 
+/// A response header of `GET …/status` on servers that honour the `wait` query parameter
+/// (our extension: `wait=SECONDS` returns as soon as the request leaves `pending`). Clients
+/// long-poll only where they saw it; other servers are polled at the original cadence.
+pub const LONG_POLL_HEADER: &str = "x-ghl-long-poll";
+
 /// `POST /api/v1/humanloop/request`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateRequestBody {

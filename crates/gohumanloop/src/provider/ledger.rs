@@ -24,8 +24,10 @@ pub struct Answer {
     pub response: Value,
     /// Extra remarks.
     pub feedback: Value,
-    /// Who answered; `responded_at` is set to now when this is present.
+    /// Who answered; `responded_at` is set to now when this is present (and no time is given).
     pub responded_by: Option<String>,
+    /// When they answered, when someone else (a server) knows it; else now.
+    pub responded_at: Option<String>,
     /// What went wrong (for `error` and `expired`).
     pub error: Option<String>,
 }
@@ -38,6 +40,7 @@ impl Answer {
             response: Value::Object(Default::default()),
             feedback: Value::Object(Default::default()),
             responded_by: None,
+            responded_at: None,
             error: None,
         }
     }
@@ -85,6 +88,12 @@ impl Answer {
     /// Sets who answered.
     pub fn by(mut self, who: impl Into<String>) -> Self {
         self.responded_by = Some(who.into());
+        self
+    }
+
+    /// Sets when the answer was given (ISO text, as a server reported it).
+    pub fn at(mut self, when: impl Into<String>) -> Self {
+        self.responded_at = Some(when.into());
         self
     }
 }
@@ -270,7 +279,9 @@ impl Ledger {
             r.status = answer.status;
             r.response = answer.response;
             r.feedback = answer.feedback;
-            r.responded_at = answer.responded_by.as_ref().map(|_| now_rfc3339());
+            r.responded_at = answer
+                .responded_at
+                .or_else(|| answer.responded_by.as_ref().map(|_| now_rfc3339()));
             r.responded_by = answer.responded_by;
             r.error = answer.error;
         });

@@ -16,8 +16,26 @@ pub trait Delivery: Send + Sync + 'static {
     async fn deliver(&self, request: HumanLoopRequest, ledger: Ledger)
         -> Result<(), ProviderError>;
 
+    /// Puts the next turn of a conversation before a human. Default: as [`Delivery::deliver`];
+    /// a delivery that talks to a server overrides it (the protocol has a separate `continue`).
+    async fn deliver_continue(
+        &self,
+        request: HumanLoopRequest,
+        ledger: Ledger,
+    ) -> Result<(), ProviderError> {
+        self.deliver(request, ledger).await
+    }
+
     /// Called after a request was cancelled locally (to tell a server, say). Default: nothing.
     async fn cancelled(&self, _request: HumanLoopRequest, _ledger: Ledger) {}
+
+    /// Called after a whole conversation was cancelled locally, with the requests it cancelled
+    /// (oldest first). Default: [`Delivery::cancelled`] for each.
+    async fn conversation_cancelled(&self, requests: Vec<HumanLoopRequest>, ledger: Ledger) {
+        for request in requests {
+            self.cancelled(request, ledger.clone()).await;
+        }
+    }
 
     /// A line describing the delivery for `Display` (e.g. `Terminal Provider`).
     fn describe(&self) -> String;
@@ -58,6 +76,7 @@ impl<D: Delivery> LocalProvider<D> {
     async fn open_and_deliver(
         &self,
         mut request: HumanLoopRequest,
+        continues: bool,
     ) -> Result<HumanLoopResult, ProviderError> {
         let request_id = request.request_id.get_or_insert_with(new_id).clone();
         request
@@ -65,7 +84,13 @@ impl<D: Delivery> LocalProvider<D> {
             .get_or_insert_with(OffsetDateTime::now_utc);
         let pending = self.ledger.open(&request)?;
         let conversation_id = request.conversation_id.clone();
-        if let Err(e) = self.delivery.deliver(request, self.ledger.clone()).await {
+        let ledger = self.ledger.clone();
+        let delivered = if continues {
+            self.delivery.deliver_continue(request, ledger).await
+        } else {
+            self.delivery.deliver(request, ledger).await
+        };
+        if let Err(e) = delivered {
             return self.ledger.resolve(
                 &conversation_id,
                 &request_id,
@@ -79,11 +104,13 @@ impl<D: Delivery> LocalProvider<D> {
     }
 
     async fn after_cancel(&self, conversation_id: &str, request_ids: &[String]) {
-        for rid in request_ids {
-            if let Some(request) = self.ledger.request(conversation_id, rid) {
-                self.delivery.cancelled(request, self.ledger.clone()).await;
-            }
-        }
+        let requests: Vec<HumanLoopRequest> = request_ids
+            .iter()
+            .filter_map(|rid| self.ledger.request(conversation_id, rid))
+            .collect();
+        self.delivery
+            .conversation_cancelled(requests, self.ledger.clone())
+            .await;
     }
 }
 
@@ -101,7 +128,7 @@ impl<D: Delivery> Provider for LocalProvider<D> {
     }
 
     async fn request(&self, request: HumanLoopRequest) -> Result<HumanLoopResult, ProviderError> {
-        self.open_and_deliver(request).await
+        self.open_and_deliver(request, false).await
     }
 
     async fn continue_conversation(
@@ -115,7 +142,7 @@ impl<D: Delivery> Provider for LocalProvider<D> {
                 .task_of(&request.conversation_id)
                 .unwrap_or_default();
         }
-        self.open_and_deliver(request).await
+        self.open_and_deliver(request, true).await
     }
 
     async fn check_request_status(
@@ -144,8 +171,9 @@ impl<D: Delivery> Provider for LocalProvider<D> {
             .is_some_and(|r| !r.status.is_terminal());
         let cancelled = self.ledger.cancel(conversation_id, request_id);
         if cancelled && was_live {
-            self.after_cancel(conversation_id, &[request_id.to_owned()])
-                .await;
+            if let Some(request) = self.ledger.request(conversation_id, request_id) {
+                self.delivery.cancelled(request, self.ledger.clone()).await;
+            }
         }
         Ok(cancelled)
     }
