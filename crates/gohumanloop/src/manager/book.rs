@@ -46,6 +46,10 @@ impl Book {
         self.conversation_task.get(conversation_id)
     }
 
+    pub(super) fn task_ids(&self) -> Vec<String> {
+        self.task_conversations.keys().cloned().collect()
+    }
+
     pub(super) fn task_conversations(&self, task_id: &str) -> Vec<String> {
         self.task_conversations
             .get(task_id)

@@ -406,6 +406,11 @@ impl Manager {
         }
     }
 
+    /// Every task with a conversation in the books.
+    pub fn task_ids(&self) -> Vec<String> {
+        lock(&self.inner.book).task_ids()
+    }
+
     /// The conversations of a task, in the order they started.
     pub fn task_conversations(&self, task_id: &str) -> Vec<String> {
         lock(&self.inner.book).task_conversations(task_id)

@@ -12,7 +12,7 @@ use super::ApiOptions;
 use crate::model::wire::{StatusQuery, LONG_POLL_HEADER};
 
 /// A connection to one server.
-pub(super) struct Client {
+pub(crate) struct Client {
     http: reqwest::Client,
     base: String,
     key: Option<String>,
@@ -29,7 +29,7 @@ pub(super) struct StatusReply {
 }
 
 impl Client {
-    pub(super) fn new(options: &ApiOptions) -> Result<Self, String> {
+    pub(crate) fn new(options: &ApiOptions) -> Result<Self, String> {
         let base = options.base_url.trim_end_matches('/').to_owned();
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             return Err(format!(
@@ -61,7 +61,7 @@ impl Client {
     }
 
     /// `POST <endpoint>` with retries; the reply's JSON when the HTTP status is below 400.
-    pub(super) async fn post(
+    pub(crate) async fn post(
         &self,
         endpoint: &str,
         body: &impl Serialize,

@@ -20,7 +20,7 @@
 //! # Ok(()) }
 //! ```
 
-mod client;
+pub(crate) mod client;
 mod follow;
 
 use std::sync::Arc;

@@ -1,5 +1,12 @@
-//! `HubProvider`: the original's `GoHumanLoopProvider` — an [`ApiProvider`] configured from the
-//! environment, with the platform `GoHumanLoop` (protocol reference §2.4).
+//! The hub: [`HubProvider`], the original's `GoHumanLoopProvider` — an [`ApiProvider`]
+//! configured from the environment, with the platform `GoHumanLoop` (protocol reference §2.4) —
+//! and [`HubManager`], the original's `GoHumanLoopManager`: a manager that also uploads its task
+//! snapshots to the hub (§1.12, §4.3).
+
+mod manager;
+mod snapshot;
+
+pub use manager::{HubManager, SyncReport};
 
 use super::api::{ApiOptions, ApiProvider};
 use crate::provider::ProviderError;
