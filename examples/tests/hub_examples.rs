@@ -1,0 +1,164 @@
+//! The agents that talk to a hub (`api_agent`, `hub_agent`) run as programs against a hub served
+//! on loopback (the hub library on a real SQLite file), answered through its answering API.
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use gohumanloop_hub::{api, keys, store, Hub};
+use serde_json::{json, Value};
+
+/// `target/<profile>/examples/<name>`, built by `cargo test` alongside this test.
+fn example(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    profile_dir.join("examples").join(name)
+}
+
+struct TestHub {
+    base: String,
+    agent: String,
+    approver: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_hub() -> TestHub {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("hub.db").display());
+    let store = store::open(&url).await.unwrap();
+    let mut made = Vec::new();
+    for name in ["agent", "approver"] {
+        let key = keys::generate();
+        store
+            .add_key("acme", name, &keys::prefix(&key), &keys::hash(&key))
+            .await
+            .unwrap();
+        made.push(key);
+    }
+    let hub = Hub::start(store).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(api::server::serve(
+        listener,
+        api::router(hub),
+        std::future::pending(),
+    ));
+    TestHub {
+        base,
+        approver: made.pop().unwrap(),
+        agent: made.pop().unwrap(),
+        _dir: dir,
+    }
+}
+
+/// Answers every pending request as `answer` says until the program exits (at most 30 s).
+async fn answer_until_done(
+    hub: &TestHub,
+    mut child: Child,
+    answer: impl Fn(&Value) -> (String, Value),
+) -> String {
+    let http = reqwest::Client::new();
+    for _ in 0..300 {
+        if child.try_wait().unwrap().is_some() {
+            let out = child.wait_with_output().unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return String::from_utf8(out.stdout).unwrap();
+        }
+        let pending: Value = http
+            .get(format!("{}/api/v1/requests?status=pending", hub.base))
+            .bearer_auth(&hub.approver)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for request in pending["requests"].as_array().cloned().unwrap_or_default() {
+            let (action, body) = answer(&request);
+            let id = request["id"].as_str().unwrap();
+            http.post(format!("{}/api/v1/requests/{id}/{action}", hub.base))
+                .bearer_auth(&hub.approver)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.kill();
+    panic!("the example did not finish within 30 s");
+}
+
+#[tokio::test]
+async fn api_agent_gets_an_approval_with_edited_arguments_and_an_answer() {
+    let hub = start_hub().await;
+    let child = Command::new(example("api_agent"))
+        .env("GHL_HUB", &hub.base)
+        .env("GHL_API_KEY", &hub.agent)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("api_agent is built by cargo test");
+    let out = answer_until_done(&hub, child, |request| match request["loop_type"].as_str() {
+        Some("approval") => {
+            assert_eq!(request["context"]["function"]["arguments"]["nodes"], 12);
+            let edited = json!({"decision": "approved", "reason": "8 is enough",
+                                "arguments": {"tier": "web", "nodes": 8}});
+            ("approve".into(), json!({"response": edited}))
+        }
+        _ => ("answer".into(), json!({"text": "20% off"})),
+    })
+    .await;
+    assert!(
+        out.contains("Agent: scaling the web tier to 8 nodes."),
+        "{out}"
+    );
+    assert!(
+        out.contains("Agent: the banner will show '20% off' (answered by approver)."),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn hub_agent_syncs_its_task_to_the_hub() {
+    let hub = start_hub().await;
+    let child = Command::new(example("hub_agent"))
+        .env("GOHUMANLOOP_API_BASE_URL", format!("{}/api", hub.base))
+        .env("GOHUMANLOOP_API_KEY", &hub.agent)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("hub_agent is built by cargo test");
+    let out = answer_until_done(&hub, child, |request| {
+        assert_eq!(request["platform"], "GoHumanLoop");
+        ("approve".into(), json!({}))
+    })
+    .await;
+    assert!(out.contains("Agent: report sent."), "{out}");
+    assert!(
+        out.contains("Agent: tasks synced to the hub: nightly-report"),
+        "{out}"
+    );
+    let task: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/api/v1/humanloop/tasks/nightly-report",
+            hub.base
+        ))
+        .bearer_auth(&hub.agent)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let statuses: Vec<&str> = task
+        .pointer("/task/data/conversations/0/requests")
+        .and_then(Value::as_array)
+        .map(|rs| rs.iter().filter_map(|r| r["status"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(statuses, ["approved"], "{task}");
+}
