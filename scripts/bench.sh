@@ -2,8 +2,8 @@
 # The hub's benchmark, on a release build, over loopback:
 #   1. creates/s   — wrk, 32 connections, every create committed before its reply
 #   2. status/s    — wrk, 32 connections, the original client's status poll
-#   3. answer -> waiting agent latency (p50/p99), then 10,000 agents waiting at once and the
-#      hub's memory meanwhile — `ghl bench`
+#   3. answer -> waiting agent latency (p50/p99): a raw long-poll, then the library's ApiProvider;
+#      then 10,000 agents waiting at once and the hub's memory meanwhile — `ghl bench`
 #   4. the web inbox with 100,000 requests in a fresh store: first page, filters, a deep page;
 #      the hub's own time per page (Server-Timing) and the client's — `ghl bench --inbox-requests`
 # Usage: scripts/bench.sh [SECONDS]
@@ -38,7 +38,8 @@ curl -fsS -X POST "$base/api/v1/humanloop/request" -H "Authorization: Bearer $ke
 wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/status.lua \
   "$base/api/v1/humanloop/status?conversation_id=c&request_id=polled&platform=p" -- "$key" | tail -n 1
 
-"$ghl" bench --hub "$base" --key "$key" --samples 1000 --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub"
+"$ghl" bench --hub "$base" --key "$key" --samples 1000 --provider-samples 1000 \
+  --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub"
 
 # 4. The inbox, on a store of its own holding exactly GHL_BENCH_INBOX requests.
 inbox_requests="${GHL_BENCH_INBOX:-100000}"

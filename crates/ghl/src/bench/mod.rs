@@ -4,6 +4,7 @@
 //! `scripts/bench.sh`.)
 
 mod inbox;
+mod provider;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -30,6 +31,9 @@ pub struct BenchArgs {
     /// The hub's process id, to report its memory while the waiters wait.
     #[arg(long)]
     hub_pid: Option<u32>,
+    /// How many answer → `ApiProvider` round trips to time (0: skip).
+    #[arg(long, default_value_t = 0)]
+    provider_samples: u32,
     #[command(flatten)]
     inbox: inbox::InboxArgs,
 }
@@ -41,6 +45,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let run = uuid::Uuid::new_v4().simple().to_string();
     if args.samples > 0 {
         latency(&client, &run, args.samples).await?;
+    }
+    if args.provider_samples > 0 {
+        let key = args.hub.key.clone().unwrap_or_default();
+        provider::run(&client, &key, args.provider_samples).await?;
     }
     if args.waiters > 0 {
         waiters(&client, &run, args.waiters, args.hub_pid).await?;
