@@ -168,6 +168,24 @@ async fn task_snapshots_follow_changes_cancellations_and_shutdown() {
         .unwrap_or("");
     assert!(source.starts_with("gohumanloop-rs-"), "{raw}");
 
+    // Periodic uploads: a request that never changes still reaches the hub.
+    let periodic = HubManager::new(
+        ApiOptions::new(format!("{}/api", hub.base))
+            .api_key(&agent)
+            .default_platform("GoHumanLoop"),
+        Duration::from_millis(300),
+    )
+    .unwrap();
+    periodic
+        .request(LoopRequest::approval(context("Quiet?")).task_id("t-quiet"))
+        .await
+        .unwrap();
+    until(&hub, &agent, "t-quiet", |t| {
+        t.len() == 1 && t[0].2 == ["pending"]
+    })
+    .await;
+    drop(periodic);
+
     // A hub that refuses the key: the report says so.
     let refused = HubManager::new(
         ApiOptions::new(format!("{}/api", hub.base))
