@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use common::HubProcess;
+use common::{get_json, post_json, HubProcess};
 use gohumanloop::providers::api::{ApiOptions, ApiProvider, NO_PLATFORM};
 use gohumanloop::providers::hub::HubProvider;
 use gohumanloop::{HumanLoopResult, LoopRequest, Manager, Status};
@@ -54,32 +54,17 @@ async fn wait(manager: &Manager, ticket: &gohumanloop::Ticket) -> HumanLoopResul
 
 /// A human answers through the hub's answering API.
 async fn answer(hub: &HubProcess, key: &str, request_id: &str, action: &str, body: Value) {
-    let reply: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/requests/{request_id}/{action}",
-            hub.base
-        ))
-        .bearer_auth(key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = post_json(
+        &format!("{}/api/v1/requests/{request_id}/{action}", hub.base),
+        key,
+        &body,
+    )
+    .await;
     assert_eq!(reply["success"], true, "{reply}");
 }
 
 async fn hub_request(hub: &HubProcess, key: &str, request_id: &str) -> Value {
-    let reply: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/requests/{request_id}", hub.base))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = get_json(&format!("{}/api/v1/requests/{request_id}", hub.base), key).await;
     reply["request"].clone()
 }
 

@@ -6,7 +6,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::HubProcess;
+use common::{get_json, post_json, HubProcess};
 use gohumanloop::providers::api::ApiOptions;
 use gohumanloop::providers::hub::HubManager;
 use gohumanloop::{LoopRequest, Status};
@@ -19,15 +19,7 @@ fn context(question: &str) -> Map<String, Value> {
 }
 
 async fn task_at_hub(hub: &HubProcess, key: &str, task: &str) -> Value {
-    let reply: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/humanloop/tasks/{task}", hub.base))
-        .bearer_auth(key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = get_json(&format!("{}/api/v1/humanloop/tasks/{task}", hub.base), key).await;
     reply
 }
 
@@ -93,19 +85,12 @@ async fn task_snapshots_follow_changes_cancellations_and_shutdown() {
         .await
         .unwrap();
     assert_eq!(ticket.provider_id, "GoHumanLoop");
-    let answered: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/requests/{}/approve",
-            hub.base, ticket.request_id
-        ))
-        .bearer_auth(&alice)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answered: Value = post_json(
+        &format!("{}/api/v1/requests/{}/approve", hub.base, ticket.request_id),
+        &alice,
+        &json!({}),
+    )
+    .await;
     assert_eq!(answered["success"], true);
     let result = manager
         .wait(&ticket.conversation_id, &ticket.request_id)

@@ -13,7 +13,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::browser::{click, fill, screenshot, text, wait_for, wait_until, Driver};
-use common::{python, HubProcess};
+use common::{get_json, post_json, python, HubProcess};
 use fantoccini::{Client, Locator};
 use serde_json::{json, Value};
 
@@ -50,16 +50,12 @@ async fn world() -> Option<(tokio::sync::MutexGuard<'static, ()>, Driver, Setup)
 }
 
 async fn agent(setup: &Setup, path: &str, body: Value) -> Value {
-    let reply: Value = reqwest::Client::new()
-        .post(format!("{}/api/v1/humanloop/{path}", setup.hub.base))
-        .bearer_auth(&setup.key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let reply: Value = post_json(
+        &format!("{}/api/v1/humanloop/{path}", setup.hub.base),
+        &setup.key,
+        &body,
+    )
+    .await;
     assert_eq!(reply["success"], true, "{path}: {reply}");
     reply
 }
@@ -88,33 +84,25 @@ async fn ask(setup: &Setup, rid: &str, conversation: &str, loop_type: &str, cont
 
 /// The hub's id of a request, by its client id.
 async fn hub_id(setup: &Setup, rid: &str) -> String {
-    let body: Value = reqwest::Client::new()
-        .get(format!("{}/api/v1/requests/{rid}", setup.hub.base))
-        .bearer_auth(&setup.key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body: Value = get_json(
+        &format!("{}/api/v1/requests/{rid}", setup.hub.base),
+        &setup.key,
+    )
+    .await;
     body["request"]["id"].as_str().unwrap().to_owned()
 }
 
 /// What `/status` says of a request (with `wait`, after up to that many seconds).
 async fn status(setup: &Setup, conversation: &str, rid: &str, wait: u32) -> Value {
-    reqwest::Client::new()
-        .get(format!(
+    get_json(
+        &format!(
             "{}/api/v1/humanloop/status?conversation_id={conversation}&request_id={rid}\
              &platform=GoHumanLoop&wait={wait}",
             setup.hub.base
-        ))
-        .bearer_auth(&setup.key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
+        ),
+        &setup.key,
+    )
+    .await
 }
 
 async fn sign_in(client: &Client, base: &str, name: &str, password: &str) {
@@ -185,18 +173,14 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
         let base = base.clone();
         let key = setup.key.clone();
         tokio::spawn(async move {
-            reqwest::Client::new()
-                .get(format!(
+            get_json(
+                &format!(
                     "{base}/api/v1/humanloop/status?conversation_id=conv-deploy&request_id=deploy-1\
                      &platform=GoHumanLoop&wait=60"
-                ))
-                .bearer_auth(key)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
+                ),
+                &key,
+            )
+            .await
         })
     };
     click(&browser, &format!("li.req[data-id=\"{deploy}\"] a")).await;
@@ -663,15 +647,7 @@ async fn dark_mode_tasks_and_keys() {
     let key = text(&dark, "#new-key").await;
     assert!(key.starts_with("ghl_"), "{key}");
     screenshot(&dark, "keys").await;
-    let listed: Value = reqwest::Client::new()
-        .get(format!("{base}/api/v1/requests"))
-        .bearer_auth(&key)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = get_json(&format!("{base}/api/v1/requests"), &key).await;
     assert_eq!(listed["success"], true, "the new key works");
     dark.goto(&format!("{base}/keys")).await.unwrap();
     wait_for(&dark, "#keys").await;

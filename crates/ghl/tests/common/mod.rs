@@ -173,3 +173,15 @@ pub fn python() -> Option<String> {
     );
     None
 }
+
+/// `GET url` with a key; the JSON reply.
+pub async fn get_json(url: &str, key: &str) -> serde_json::Value {
+    let request = reqwest::Client::new().get(url).bearer_auth(key);
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+/// `POST url` with a key and a JSON body; the JSON reply.
+pub async fn post_json(url: &str, key: &str, body: &serde_json::Value) -> serde_json::Value {
+    let request = reqwest::Client::new().post(url).bearer_auth(key).json(body);
+    request.send().await.unwrap().json().await.unwrap()
+}
