@@ -539,3 +539,41 @@ async fn slow_and_non_json_servers_give_clear_errors() {
     );
     assert!(ApiProvider::connect("x", ApiOptions::new("ftp://host/api")).is_err());
 }
+
+#[tokio::test]
+async fn a_forgotten_request_is_no_longer_followed() {
+    let seen = Arc::new(Seen::default());
+    let router = Router::new()
+        .route(
+            "/api/v1/humanloop/request",
+            post(|| async { Json(json!({"success": true})) }),
+        )
+        .route(
+            "/api/v1/humanloop/status",
+            get(|State(seen): State<Arc<Seen>>| async move {
+                seen.status_calls.fetch_add(1, Ordering::SeqCst);
+                Json(json!({"success": true, "status": "pending"}))
+            }),
+        )
+        .with_state(seen.clone());
+    let base = serve(router).await;
+    let manager = manager_with(&base, |o| o.poll_interval(Duration::from_millis(50)));
+    let ticket = manager
+        .request(LoopRequest::approval(context("?")))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        seen.status_calls.load(Ordering::SeqCst) >= 2,
+        "it is polled"
+    );
+    manager.forget_conversation(&ticket.conversation_id).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = seen.status_calls.load(Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        seen.status_calls.load(Ordering::SeqCst),
+        after,
+        "no more polls"
+    );
+}

@@ -84,14 +84,18 @@ pub(super) async fn follow(
     let mut long_polls = true;
     let mut failing_since: Option<(Instant, String)> = None;
     loop {
-        let now = local.borrow().status;
+        // Forgotten here (the conversation was dropped): nothing left to follow.
+        let Some(current) = ledger.get(&cid, &rid) else {
+            return;
+        };
+        let now = current.status;
         if now.is_terminal() || (now == Status::InProgress && superseded(&ledger, &cid, &rid)) {
             return;
         }
         let wait = (long_polls && now == Status::Pending).then_some(LONG_POLL);
         let reply = tokio::select! {
             reply = client.status(&query, wait) => reply,
-            // Cancelled or expired here meanwhile: nothing more to learn from the server.
+            // Cancelled or expired here meanwhile (or forgotten): look again from the top.
             _ = local.wait_for(|r| r.status != now) => continue,
         };
         let outcome = reply.and_then(|reply| {
@@ -127,7 +131,11 @@ pub(super) async fn follow(
         if !quick {
             tokio::select! {
                 _ = tokio::time::sleep(options.poll_interval) => {}
-                _ = local.changed() => {}
+                changed = local.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                }
             }
         }
     }
