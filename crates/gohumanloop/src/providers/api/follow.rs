@@ -113,6 +113,7 @@ pub(super) async fn follow(
                 }
             }
             Err(error) => {
+                tracing::debug!(request = %rid, %error, "cannot read the request's status");
                 let since = failing_since.get_or_insert_with(|| (Instant::now(), String::new()));
                 since.1 = error;
                 if since.0.elapsed() >= options.give_up_after {
@@ -121,6 +122,7 @@ pub(super) async fn follow(
                         options.give_up_after.as_secs(),
                         since.1
                     );
+                    tracing::warn!(request = %rid, "{message}");
                     let _ = ledger.resolve(&cid, &rid, Answer::error(message));
                     return;
                 }

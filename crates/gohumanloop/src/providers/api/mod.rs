@@ -233,7 +233,7 @@ impl Delivery for Api {
         // Cancelled here whatever the server says (as the original); the server may have
         // recorded an answer first, which a status check would show.
         if let Err(e) = self.call("cancel", &body).await {
-            eprintln!("gohumanloop: the server did not take the cancellation: {e}");
+            tracing::warn!(error = %e, "the server did not take the cancellation");
         }
     }
 
@@ -261,7 +261,7 @@ impl Delivery for Api {
             outcome = self.call("cancel_converstation", &body).await;
         }
         if let Err(e) = outcome {
-            eprintln!("gohumanloop: the server did not take the cancellation: {e}");
+            tracing::warn!(error = %e, "the server did not take the cancellation");
         }
     }
 
