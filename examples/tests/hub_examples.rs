@@ -51,6 +51,12 @@ async fn start_hub() -> TestHub {
     }
 }
 
+/// `GET url` with a key; the JSON reply.
+async fn get_json(url: &str, key: &str) -> Value {
+    let request = reqwest::Client::new().get(url).bearer_auth(key);
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 /// Answers every pending request as `answer` says until the program exits (at most 30 s).
 async fn answer_until_done(
     hub: &TestHub,
@@ -68,15 +74,11 @@ async fn answer_until_done(
             );
             return String::from_utf8(out.stdout).unwrap();
         }
-        let pending: Value = http
-            .get(format!("{}/api/v1/requests?status=pending", hub.base))
-            .bearer_auth(&hub.approver)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let pending = get_json(
+            &format!("{}/api/v1/requests?status=pending", hub.base),
+            &hub.approver,
+        )
+        .await;
         for request in pending["requests"].as_array().cloned().unwrap_or_default() {
             let (action, body) = answer(&request);
             let id = request["id"].as_str().unwrap();
@@ -143,18 +145,11 @@ async fn hub_agent_syncs_its_task_to_the_hub() {
         out.contains("Agent: tasks synced to the hub: nightly-report"),
         "{out}"
     );
-    let task: Value = reqwest::Client::new()
-        .get(format!(
-            "{}/api/v1/humanloop/tasks/nightly-report",
-            hub.base
-        ))
-        .bearer_auth(&hub.agent)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let task = get_json(
+        &format!("{}/api/v1/humanloop/tasks/nightly-report", hub.base),
+        &hub.agent,
+    )
+    .await;
     let statuses: Vec<&str> = task
         .pointer("/task/data/conversations/0/requests")
         .and_then(Value::as_array)

@@ -63,6 +63,21 @@ async fn answer(hub: &HubProcess, key: &str, request_id: &str, action: &str, bod
     assert_eq!(reply["success"], true, "{reply}");
 }
 
+/// The agent asks; a human answers with `action`/`body`; the agent's wait returns.
+async fn asked_and_answered(
+    manager: &Manager,
+    hub: &HubProcess,
+    approver: &str,
+    request: LoopRequest,
+    action: &str,
+    body: Value,
+) -> (gohumanloop::Ticket, HumanLoopResult) {
+    let ticket = manager.request(request).await.unwrap();
+    answer(hub, approver, &ticket.request_id, action, body).await;
+    let result = wait(manager, &ticket).await;
+    (ticket, result)
+}
+
 async fn hub_request(hub: &HubProcess, key: &str, request_id: &str) -> Value {
     let reply: Value = get_json(&format!("{}/api/v1/requests/{request_id}", hub.base), key).await;
     reply["request"].clone()
@@ -121,55 +136,43 @@ async fn every_loop_type_through_ghl_serve_by_long_poll() {
     );
 
     // Approval, rejected.
-    let ticket = manager
-        .request(LoopRequest::approval(context("Drop the table?")))
-        .await
-        .unwrap();
-    answer(
+    let (_, result) = asked_and_answered(
+        &manager,
         &hub,
         &alice,
-        &ticket.request_id,
+        LoopRequest::approval(context("Drop the table?")),
         "reject",
         json!({"reason": "no"}),
     )
     .await;
-    let result = wait(&manager, &ticket).await;
     assert_eq!(result.status, Status::Rejected);
     assert_eq!(result.response["reason"], "no");
 
     // Information.
-    let ticket = manager
-        .request(LoopRequest::information(context("Which region?")))
-        .await
-        .unwrap();
-    answer(
+    let (_, result) = asked_and_answered(
+        &manager,
         &hub,
         &alice,
-        &ticket.request_id,
+        LoopRequest::information(context("Which region?")),
         "answer",
         json!({"text": "eu-west-1"}),
     )
     .await;
-    let result = wait(&manager, &ticket).await;
     assert_eq!(
         (result.status, result.response),
         (Status::Completed, json!({"information": "eu-west-1"}))
     );
 
     // A conversation: a reply keeps it going, the next turn goes through `continue`.
-    let first = manager
-        .request(LoopRequest::conversation(context("Shall we start?")))
-        .await
-        .unwrap();
-    answer(
+    let (first, result) = asked_and_answered(
+        &manager,
         &hub,
         &alice,
-        &first.request_id,
+        LoopRequest::conversation(context("Shall we start?")),
         "reply",
         json!({"text": "yes"}),
     )
     .await;
-    let result = wait(&manager, &first).await;
     assert_eq!(
         (result.status, result.response),
         (Status::InProgress, json!({"message": "yes"}))

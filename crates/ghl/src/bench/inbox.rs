@@ -82,7 +82,7 @@ pub async fn run(client: &Arc<HubClient>, run: &str, args: &InboxArgs) -> anyhow
     let web = WebClient::sign_in(client.base(), &args.inbox_user, &args.inbox_password).await?;
     let mut deep = "/inbox".to_owned();
     for _ in 0..20 {
-        let page = web.get(&deep).await?.2;
+        let page = web.get(&deep).await?.1;
         match older_link(&page) {
             Some(next) => deep = next,
             None => break,
@@ -99,7 +99,7 @@ pub async fn run(client: &Arc<HubClient>, run: &str, args: &InboxArgs) -> anyhow
         let mut wall = Vec::with_capacity(args.inbox_samples as usize);
         for _ in 0..args.inbox_samples {
             let sent = Instant::now();
-            let (spent, _, _) = web.get(&path).await?;
+            let (spent, _) = web.get(&path).await?;
             wall.push(sent.elapsed());
             server.push(spent);
         }
@@ -162,8 +162,8 @@ impl WebClient {
         })
     }
 
-    /// The hub's own time (from `Server-Timing`), the status, and the page.
-    async fn get(&self, path: &str) -> anyhow::Result<(Duration, reqwest::StatusCode, String)> {
+    /// The hub's own time (from `Server-Timing`) and the page.
+    async fn get(&self, path: &str) -> anyhow::Result<(Duration, String)> {
         let reply = self
             .http
             .get(format!("{}{path}", self.base))
@@ -182,7 +182,7 @@ impl WebClient {
             .and_then(|d| d.parse::<f64>().ok())
             .map(|d| Duration::from_secs_f64(d / 1000.0))
             .unwrap_or_default();
-        Ok((spent, status, reply.text().await?))
+        Ok((spent, reply.text().await?))
     }
 }
 
