@@ -2,9 +2,12 @@
 
 #[cfg(feature = "api")]
 pub mod api;
+#[cfg(feature = "email-reply")]
+pub mod email;
 #[cfg(feature = "hub")]
 pub mod hub;
 pub mod in_process;
+pub mod prompt;
 #[cfg(feature = "terminal")]
 pub mod terminal;
 

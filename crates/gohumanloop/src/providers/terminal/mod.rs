@@ -8,7 +8,6 @@
 
 mod keywords;
 mod language;
-mod render;
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Mutex, OnceLock};
@@ -23,7 +22,8 @@ use crate::provider::{Answer, Delivery, Ledger, LocalProvider, ProviderError};
 
 pub use keywords::{decision, ends_conversation, Decision, APPROVE_WORDS, END_WORDS, REJECT_WORDS};
 pub use language::Language;
-pub use render::render;
+pub use crate::providers::prompt::render;
+use crate::providers::prompt as render;
 
 /// `responded_by` of every terminal answer (the original's).
 pub const TERMINAL_USER: &str = "terminal_user";

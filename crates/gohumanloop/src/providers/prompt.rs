@@ -1,4 +1,5 @@
-//! How a request looks on the terminal: the original's sections, plus the function and deadline.
+//! How a request reads as text (the terminal and the e-mails): the original's sections, plus
+//! the function and deadline.
 
 use std::time::Duration;
 
