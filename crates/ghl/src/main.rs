@@ -20,6 +20,7 @@ mod keys;
 mod outcome;
 mod respond;
 mod serve;
+mod serve_email;
 mod users;
 
 use clap::{Parser, Subcommand};

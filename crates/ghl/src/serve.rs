@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use gohumanloop_hub::store::{Durability, StoreOptions};
+use gohumanloop_hub::channels::email::EmailChannel;
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, store, Hub};
 use tokio::net::TcpListener;
@@ -54,6 +55,8 @@ pub struct ServeArgs {
     /// Mark the web inbox's cookies `Secure` (set this when the hub is reached over HTTPS).
     #[arg(long, env = "GHL_SECURE_COOKIES")]
     secure_cookies: bool,
+    #[command(flatten)]
+    email: crate::serve_email::EmailArgs,
 }
 
 /// `--sync`.
@@ -95,14 +98,35 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let hub = Hub::start(store).await?;
-    let web = WebConfig {
-        secure_cookies: args.secure_cookies,
-    };
-    let app = api::router_with(hub.clone(), web);
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     let addr = listener.local_addr()?;
+    let email = match args.email.config(addr)? {
+        Some(config) => {
+            let described = format!(
+                "Email channel: sending as {} via {}:{}{}",
+                config.sender,
+                config.smtp.host,
+                config.smtp.port,
+                match &config.imap {
+                    Some(imap) => format!(", replies read from {}:{}", imap.host, imap.port),
+                    None => ", links only (no --email-imap)".into(),
+                }
+            );
+            let channel = EmailChannel::start(hub.clone(), config)
+                .await
+                .context("cannot start the email channel")?;
+            println!("{described}");
+            Some(channel)
+        }
+        None => None,
+    };
+    let web = WebConfig {
+        secure_cookies: args.secure_cookies,
+        email,
+    };
+    let app = api::router_with(hub.clone(), web);
     println!("ghl hub listening on http://{addr} (database {url})");
     println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
     println!("Web inbox: http://{addr}/inbox");

@@ -17,6 +17,7 @@
 pub mod accounts;
 pub mod api;
 pub mod audit;
+pub mod channels;
 mod deadline;
 mod hub;
 pub mod keys;

@@ -5,6 +5,7 @@
 //! same transaction.
 
 mod accounts;
+pub mod email;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -17,6 +18,7 @@ use crate::record::{
 };
 
 pub use accounts::Accounts;
+pub use email::{LinkUse, MailLog, MailRecord};
 pub use sqlite::SqliteStore;
 
 /// A store failure: the database could not be reached or refused the operation.
@@ -54,9 +56,9 @@ pub struct Deadline {
 }
 
 /// Durable storage for requests, keys, task snapshots, the audit log and (through
-/// [`Accounts`]) the web inbox's accounts.
+/// [`Accounts`]) the web inbox's accounts and (through [`MailLog`]) the email channel's mails.
 #[async_trait]
-pub trait Store: Accounts + Send + Sync + 'static {
+pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     // --- requests -------------------------------------------------------------------------
 
     /// Stores a new request (idempotent for an identical repeat; see [`CreateOutcome`]).

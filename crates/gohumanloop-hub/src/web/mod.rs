@@ -7,6 +7,7 @@
 //! Content-Security-Policy that allows no inline script.
 
 mod assets;
+pub mod email_links;
 mod error;
 mod i18n;
 mod inbox;
@@ -37,10 +38,12 @@ pub use self::i18n::Lang;
 use crate::hub::Hub;
 
 /// How the inbox is served.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (the hub is reached over HTTPS, e.g. behind a proxy).
     pub secure_cookies: bool,
+    /// The email channel, whose signed links `/email/{token}` serves.
+    pub email: Option<std::sync::Arc<crate::channels::email::EmailChannel>>,
 }
 
 /// The inbox's routes (state: the hub).
@@ -58,6 +61,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/keys", get(keys::page).post(keys::create))
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/lang/{code}", get(switch_language))
+        .route("/email/{token}", get(email_links::show).post(email_links::answer))
         .route("/assets/{name}", get(assets::serve))
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(config))

@@ -87,6 +87,10 @@ fn attribution(lines: &[String], at: usize) -> Option<usize> {
             || l.ends_with("a écrit:")
     };
     let line = lines[at].trim_start();
+    // `X 于2026年11月25日周三 上午10:02写道：` (Chinese Gmail) names the sender first.
+    if ends(line) && line.chars().any(|c| c.is_ascii_digit()) {
+        return Some(1);
+    }
     let starts = line.starts_with("On ")
         || line.starts_with('在')
         || line.starts_with("Am ")

@@ -74,6 +74,20 @@ impl ReplyMail {
             .filter(|part| part.is_text_html())
             .and_then(|part| part.text_contents())
             .map(str::to_owned);
+        // A text/plain part as written; else the HTML made text by our converter, which keeps
+        // line breaks and marks `<blockquote>` quotes (mail-parser's own flattens both).
+        let plain = message
+            .text_part(0)
+            .filter(|part| part.is_text() && !part.is_text_html())
+            .and_then(|part| part.text_contents());
+        let text = match (plain, &html) {
+            (Some(plain), _) => plain.to_owned(),
+            (None, Some(html)) => super::html::html_to_text(html),
+            (None, None) => message
+                .body_text(0)
+                .map(|t| t.into_owned())
+                .unwrap_or_default(),
+        };
         Some(Self {
             from_address,
             from,
@@ -82,10 +96,7 @@ impl ReplyMail {
             in_reply_to: ids(message.in_reply_to()),
             references: ids(message.references()),
             date: message.date().map(|d| d.to_rfc3339()),
-            text: message
-                .body_text(0)
-                .map(|t| t.into_owned())
-                .unwrap_or_default(),
+            text,
             html,
             automatic,
         })

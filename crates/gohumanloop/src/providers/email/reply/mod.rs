@@ -12,6 +12,7 @@
 
 mod content;
 mod grammar;
+mod html;
 mod mail;
 
 use serde_json::{json, Value};
@@ -23,6 +24,7 @@ pub use grammar::{
     approval, conversation, decision, information, Decision, APPROVE_WORDS, APPROVE_WORDS_ZH,
     REJECT_WORDS, REJECT_WORDS_ZH,
 };
+pub use html::html_to_text;
 pub use mail::ReplyMail;
 
 /// What a reply says, once read.

@@ -1,0 +1,294 @@
+//! The hub's email channel: each request routed to an address is mailed (text + HTML, the
+//! request as the inbox shows it, signed one-click links, the reply template); replies are read
+//! from an IMAP mailbox with the library's parser. Links and replies answer through
+//! [`crate::Hub::transition`], so the first answer from any channel wins.
+
+pub mod letter;
+pub mod links;
+pub mod replies;
+pub mod routing;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use gohumanloop::model::Status;
+use gohumanloop::providers::email::imap::{ImapSettings, Watcher};
+use gohumanloop::providers::email::smtp::Mailer;
+use gohumanloop::providers::email::{token, EmailLanguage, Login, ServerSettings};
+use serde_json::Value;
+use tokio::sync::{Notify, Semaphore};
+
+use self::letter::{letter, MailParts};
+use self::links::LinkSigner;
+use self::replies::HubReplies;
+use self::routing::{recipients_of, RouteRule};
+use super::{Channel, ChannelError};
+use crate::hub::Hub;
+use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
+use crate::store::MailRecord;
+
+/// The name of the link-signing key among the hub's secrets.
+const LINK_KEY: &str = "email-link-key";
+/// How many mails are sent at once.
+const PARALLEL_SENDS: usize = 4;
+/// How many times a mail is tried before waiting for the next catch-up.
+const SEND_TRIES: u32 = 3;
+
+/// How the email channel is set up.
+#[derive(Debug, Clone)]
+pub struct EmailChannelConfig {
+    /// Where mail is sent.
+    pub smtp: ServerSettings,
+    /// Where replies are read (`None`: links only).
+    pub imap: Option<ServerSettings>,
+    /// The login for both servers (`None`: SMTP without login, e.g. a local relay).
+    pub login: Option<Login>,
+    /// `From`.
+    pub sender: String,
+    /// The hub's address as approvers reach it (`https://hub.example.com`), for links.
+    pub public_url: String,
+    /// Who gets requests that do not name a `recipient_email`.
+    pub routes: Vec<RouteRule>,
+    /// The mails' language unless a request's `metadata.language` says otherwise.
+    pub language: EmailLanguage,
+    /// A CA (PEM) to trust besides the system's.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// How long links live for a request without a deadline.
+    pub link_ttl: Duration,
+    /// How often the mailbox is read when the server cannot IDLE.
+    pub check_interval: Duration,
+    /// The mailbox replies arrive in.
+    pub mailbox: String,
+}
+
+impl EmailChannelConfig {
+    /// A channel sending through `smtp` as `sender`, links pointing at `public_url`; no IMAP,
+    /// no routes, English, links valid 7 days.
+    pub fn new(smtp: ServerSettings, sender: impl Into<String>, public_url: impl Into<String>) -> Self {
+        Self {
+            smtp,
+            imap: None,
+            login: None,
+            sender: sender.into(),
+            public_url: public_url.into(),
+            routes: Vec::new(),
+            language: EmailLanguage::En,
+            extra_ca_pem: None,
+            link_ttl: Duration::from_secs(7 * 24 * 3600),
+            check_interval: Duration::from_secs(60),
+            mailbox: "INBOX".into(),
+        }
+    }
+}
+
+/// The running email channel.
+pub struct EmailChannel {
+    hub: Hub,
+    config: EmailChannelConfig,
+    mailer: Mailer,
+    signer: LinkSigner,
+    sends: Semaphore,
+    /// Requests being mailed now (a catch-up must not mail them a second time).
+    in_flight: Mutex<HashSet<String>>,
+    _replies: Option<Arc<HubReplies>>,
+}
+
+impl std::fmt::Debug for EmailChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "EmailChannel({})", self.config.sender)
+    }
+}
+
+impl EmailChannel {
+    /// Starts the channel on `hub`: mails every routed request (those pending and unsent from
+    /// before, then each new one) and, with IMAP, reads the replies.
+    pub async fn start(hub: Hub, config: EmailChannelConfig) -> Result<Arc<Self>, ChannelError> {
+        let config_error = |e: gohumanloop::providers::email::EmailError| {
+            ChannelError::Config(e.to_string())
+        };
+        let ca = config.extra_ca_pem.as_deref();
+        let mailer = Mailer::new(&config.smtp, config.login.as_ref(), ca).map_err(config_error)?;
+        let fresh: [u8; 32] = rand_key();
+        let key = hub.store().secret(LINK_KEY, &fresh).await?;
+        let replies = match (&config.imap, &config.login) {
+            (Some(server), Some(login)) => {
+                let replies = Arc::new(HubReplies::new(hub.clone()));
+                let settings = ImapSettings {
+                    server: server.clone(),
+                    login: login.clone(),
+                    mailbox: config.mailbox.clone(),
+                    check_interval: config.check_interval,
+                };
+                let watcher = Watcher::new(settings, ca, Arc::new(Notify::new()))
+                    .map_err(config_error)?;
+                tokio::spawn(watcher.run(Arc::downgrade(&replies)));
+                Some(replies)
+            }
+            (Some(_), None) => {
+                return Err(ChannelError::Config(
+                    "reading replies by IMAP needs a login".into(),
+                ))
+            }
+            (None, _) => None,
+        };
+        let channel = Arc::new(Self {
+            hub: hub.clone(),
+            config,
+            mailer,
+            signer: LinkSigner::new(key),
+            sends: Semaphore::new(PARALLEL_SENDS),
+            in_flight: Mutex::default(),
+            _replies: replies,
+        });
+        super::spawn(hub, channel.clone());
+        Ok(channel)
+    }
+
+    /// The link signer (the link pages check with it).
+    pub fn signer(&self) -> &LinkSigner {
+        &self.signer
+    }
+
+    /// When the links of a request stop working (Unix seconds): its deadline, or the TTL.
+    pub fn links_expire_at(&self, record: &RequestRecord) -> i64 {
+        let created = rfc3339_to_ms(&record.created_at).unwrap_or_else(now_ms) / 1000;
+        match record.deadline_at.as_deref().and_then(rfc3339_to_ms) {
+            Some(deadline) => deadline / 1000,
+            None => created + self.config.link_ttl.as_secs() as i64,
+        }
+    }
+
+    fn language_of(&self, record: &RequestRecord) -> EmailLanguage {
+        match record.metadata.get("language").and_then(Value::as_str) {
+            Some(code) => EmailLanguage::from_code(code),
+            None => self.config.language,
+        }
+    }
+
+    fn subject_of(&self, record: &RequestRecord, thread: &[MailRecord]) -> String {
+        let meta = |key: &str| record.metadata.get(key).and_then(Value::as_str);
+        if let Some(subject) = meta("subject") {
+            return subject.to_owned();
+        }
+        if let Some(first) = thread.first() {
+            return first.subject.clone();
+        }
+        let prefix = meta("subject_prefix").unwrap_or("[GoHumanLoop]");
+        format!("{prefix} Task {}", record.task_id)
+    }
+
+    async fn mail(&self, record: RequestRecord) -> Result<(), ChannelError> {
+        let recipients = recipients_of(&record, &self.config.routes);
+        if recipients.is_empty() || record.status != Status::Pending {
+            return Ok(());
+        }
+        let claimed = self
+            .in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(record.id.clone());
+        if !claimed {
+            return Ok(());
+        }
+        let id = record.id.clone();
+        let outcome = self.mail_once(record, recipients).await;
+        self.in_flight
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        outcome
+    }
+
+    async fn mail_once(
+        &self,
+        record: RequestRecord,
+        recipients: Vec<String>,
+    ) -> Result<(), ChannelError> {
+        let store = self.hub.store();
+        let thread = store
+            .mail_thread(record.tenant, &record.conversation_id)
+            .await?;
+        let token = token::new_token();
+        let prepared = store
+            .mail_prepare(MailRecord {
+                request_id: record.id.clone(),
+                message_id: token::message_id(&token, token::domain_of(&self.config.sender)),
+                token,
+                recipients,
+                subject: self.subject_of(&record, &thread),
+                sent_at: None,
+                attempts: 0,
+                last_error: None,
+            })
+            .await?;
+        if prepared.sent_at.is_some() {
+            return Ok(());
+        }
+        let thread_ids: Vec<String> = thread
+            .iter()
+            .filter(|m| m.request_id != record.id)
+            .map(|m| m.message_id.clone())
+            .collect();
+        let parts = MailParts {
+            record: &record,
+            sender: &self.config.sender,
+            recipients: &prepared.recipients,
+            subject: &prepared.subject,
+            token: &prepared.token,
+            message_id: &prepared.message_id,
+            thread: &thread_ids,
+            language: self.language_of(&record),
+            public_url: &self.config.public_url,
+            links_expire_at: self.links_expire_at(&record),
+        };
+        let message = letter(&parts, &self.signer)
+            .build()
+            .map_err(|e| ChannelError::Config(e.to_string()))?;
+        let _permit = self.sends.acquire().await;
+        let mut last = String::new();
+        for attempt in 0..SEND_TRIES {
+            match self.mailer.send(message.clone()).await {
+                Ok(()) => {
+                    store.mail_sent(&record.id, Ok(now_ms())).await?;
+                    return Ok(());
+                }
+                Err(e) => {
+                    last = e.to_string();
+                    tokio::time::sleep(Duration::from_secs(1 << (2 * attempt))).await;
+                }
+            }
+        }
+        store.mail_sent(&record.id, Err(last.clone())).await?;
+        Err(ChannelError::Delivery(format!("request {}: {last}", record.id)))
+    }
+}
+
+/// A fresh 256-bit key (two UUID v4s: 244 bits from the system's random source).
+fn rand_key() -> [u8; 32] {
+    let mut key = [0u8; 32];
+    key[..16].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key[16..].copy_from_slice(uuid::Uuid::new_v4().as_bytes());
+    key
+}
+
+#[async_trait]
+impl Channel for EmailChannel {
+    fn name(&self) -> &'static str {
+        "email"
+    }
+
+    async fn announce(&self, record: RequestRecord) -> Result<(), ChannelError> {
+        self.mail(record).await
+    }
+
+    async fn catch_up(&self) -> Result<(), ChannelError> {
+        for record in self.hub.store().mail_unsent().await? {
+            if let Err(e) = self.mail(record).await {
+                tracing::warn!("email: {e}");
+            }
+        }
+        Ok(())
+    }
+}

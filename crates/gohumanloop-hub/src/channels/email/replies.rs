@@ -1,0 +1,119 @@
+//! Replies by mail: each new mail in the hub's mailbox is read with the library's parser and,
+//! if it answers a pending request from one of the addresses it was sent to, applied through
+//! [`Hub::transition`] — the same one place every other answer goes through.
+
+use async_trait::async_trait;
+use gohumanloop::model::Status;
+use gohumanloop::providers::email::imap::Inbox;
+use gohumanloop::providers::email::reply::{self, ReplyMail};
+use gohumanloop::providers::email::EmailError;
+
+use crate::hub::Hub;
+use crate::record::{Transition, TransitionOutcome};
+
+/// The audit channel of answers given by mail.
+pub const REPLY_CHANNEL: &str = "email";
+
+/// The hub's side of the mailbox watcher.
+pub struct HubReplies {
+    hub: Hub,
+}
+
+impl HubReplies {
+    /// Replies applied to `hub`.
+    pub fn new(hub: Hub) -> Self {
+        Self { hub }
+    }
+
+    /// Reads one mail and applies it if it is a valid answer; `true` if it was handled
+    /// (applied, or too late for a request someone else answered).
+    pub async fn apply(&self, raw: &[u8]) -> bool {
+        let Some(mail) = ReplyMail::parse(raw) else {
+            return false;
+        };
+        let store = self.hub.store();
+        let mut sent = None;
+        for token in mail.tokens() {
+            match store.mail_by_token(&token).await {
+                Ok(Some(found)) => {
+                    sent = Some(found);
+                    break;
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::error!("email reply: {e}");
+                    return false;
+                }
+            }
+        }
+        let Some(sent) = sent else {
+            tracing::debug!(subject = %mail.subject, "mail answers no request of ours");
+            return false;
+        };
+        if !mail.is_from_one_of(&sent.recipients) {
+            tracing::warn!(from = %mail.from, request = %sent.request_id,
+                "ignored a reply from an address the request was not sent to");
+            return false;
+        }
+        let record = match store.by_id(&sent.request_id).await {
+            Ok(Some(record)) => record,
+            Ok(None) => return false,
+            Err(e) => {
+                tracing::error!("email reply: {e}");
+                return false;
+            }
+        };
+        if record.status != Status::Pending {
+            tracing::info!(request = %record.id, status = %record.status,
+                "a reply came after the request was closed");
+            return true;
+        }
+        let reading = match reply::read(&mail, record.loop_type) {
+            Ok(reading) => reading,
+            Err(why) => {
+                tracing::info!(from = %mail.from, request = %record.id, %why,
+                    "a reply could not be read as an answer; still waiting");
+                return false;
+            }
+        };
+        let who = mail.from_address.clone().unwrap_or_else(|| mail.from.clone());
+        let change = Transition::answer(
+            record.tenant,
+            record.id.clone(),
+            reading.status(),
+            reading.response(&mail),
+            None,
+            &who,
+            REPLY_CHANNEL,
+        );
+        match self.hub.transition(change).await {
+            Ok(TransitionOutcome::Changed { .. }) => true,
+            Ok(TransitionOutcome::Conflict(winner)) => {
+                tracing::info!(request = %winner.id, status = %winner.status,
+                    "a reply by mail came second");
+                true
+            }
+            Ok(TransitionOutcome::NotFound) => false,
+            Err(e) => {
+                tracing::error!("email reply: {e}");
+                false
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Inbox for HubReplies {
+    fn watching(&self) -> bool {
+        true
+    }
+
+    async fn mail(&self, raw: &[u8]) -> bool {
+        self.apply(raw).await
+    }
+
+    async fn broken(&self, error: EmailError) {
+        // The hub keeps its requests: the approvers can still answer on the web or by link.
+        tracing::error!(%error, "the email channel cannot read its mailbox");
+    }
+}

@@ -1,0 +1,70 @@
+//! The part of the store the email channel keeps: which mail carried which request, the signed
+//! links already used, and the hub's secrets.
+
+use async_trait::async_trait;
+
+use super::StoreResult;
+use crate::record::{RequestRecord, TenantId};
+
+/// One request's mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    /// The hub's id of the request.
+    pub request_id: String,
+    /// The token that threads replies back (in the `Message-ID` and subject).
+    pub token: String,
+    /// The mail's `Message-ID` (without brackets).
+    pub message_id: String,
+    /// Whom it went to.
+    pub recipients: Vec<String>,
+    /// Its subject, without the token tag.
+    pub subject: String,
+    /// When it was accepted by the SMTP server (Unix ms); `None`: not sent yet.
+    pub sent_at: Option<i64>,
+    /// How many sends were tried.
+    pub attempts: i64,
+    /// Why the last send failed.
+    pub last_error: Option<String>,
+}
+
+/// Whether a signed link was used before.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkUse {
+    /// First use: recorded now.
+    First,
+    /// Used before.
+    Again,
+}
+
+/// What the email channel stores.
+#[async_trait]
+pub trait MailLog: Send + Sync {
+    /// Records the mail about to be sent for a request, or returns the one recorded before
+    /// (so that a resend after a crash keeps its `Message-ID` and token).
+    async fn mail_prepare(&self, mail: MailRecord) -> StoreResult<MailRecord>;
+
+    /// Marks a request's mail as sent (Unix ms), or notes why sending failed.
+    async fn mail_sent(&self, request_id: &str, outcome: Result<i64, String>) -> StoreResult<()>;
+
+    /// The mail that carried a token.
+    async fn mail_by_token(&self, token: &str) -> StoreResult<Option<MailRecord>>;
+
+    /// The mails already sent in a conversation, oldest first (to thread the next turn).
+    async fn mail_thread(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+    ) -> StoreResult<Vec<MailRecord>>;
+
+    /// Pending requests whose mail was never sent (found again after a restart or a failure).
+    async fn mail_unsent(&self) -> StoreResult<Vec<RequestRecord>>;
+
+    /// Records the use of a signed link (by its id); [`LinkUse::Again`] if it was used before.
+    async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse>;
+
+    /// Whether a signed link was used.
+    async fn link_used(&self, link_id: &str) -> StoreResult<bool>;
+
+    /// A named secret of the hub: the stored one, or `fresh` stored now if there is none.
+    async fn secret(&self, name: &str, fresh: &[u8]) -> StoreResult<Vec<u8>>;
+}

@@ -1,0 +1,297 @@
+//! The pages behind the signed links of the email channel (`/email/{token}`). Opening a link
+//! only shows the request and one button (mail scanners open links by themselves; nothing
+//! is decided by a GET); the button's POST answers through [`Hub::transition`]. A link works
+//! once, until it expires, for the request it names only.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Extension;
+use gohumanloop::model::{LoopType, Status};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::error::WebForm;
+use super::i18n::Lang;
+use super::pages::{self, Chrome};
+use super::WebConfig;
+use crate::channels::email::links::{link_id, Action, Link, LinkError};
+use crate::channels::email::EmailChannel;
+use crate::hub::Hub;
+use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
+use crate::store::LinkUse;
+
+/// The audit channel of answers given through a link.
+pub const LINK_CHANNEL: &str = "email-link";
+
+/// The form a link's page shows.
+pub struct LinkForm {
+    /// The label of the text box (empty: none).
+    pub text_label: &'static str,
+    /// Whether the text is required.
+    pub text_required: bool,
+    /// Whether an "end the conversation" box is offered.
+    pub can_end: bool,
+    /// Its label.
+    pub end_label: &'static str,
+    /// The button.
+    pub button: &'static str,
+    /// The button's style.
+    pub button_class: &'static str,
+}
+
+/// A link's page.
+#[derive(Template)]
+#[template(path = "email_link.html")]
+pub struct LinkPage {
+    /// The frame.
+    pub chrome: Chrome,
+    /// The heading.
+    pub title: String,
+    /// A message above the request.
+    pub notice: Option<String>,
+    /// `ok`, `warn` or `info`.
+    pub notice_kind: &'static str,
+    /// The request as text.
+    pub summary: String,
+    /// The form, when the link can still be used.
+    pub form: Option<LinkForm>,
+}
+
+/// What a link's form sends.
+#[derive(Debug, Deserialize)]
+pub struct LinkAnswer {
+    /// The reason, information or message.
+    #[serde(default)]
+    pub text: String,
+    /// Present to end a conversation.
+    #[serde(default)]
+    pub end: Option<String>,
+}
+
+fn zh(lang: Lang) -> bool {
+    lang == Lang::Zh
+}
+
+fn page(lang: Lang, status: StatusCode, title: String, notice: Option<(String, &'static str)>) -> Response {
+    let (notice, notice_kind) = match notice {
+        Some((text, kind)) => (Some(text), kind),
+        None => (None, "info"),
+    };
+    let page = LinkPage {
+        chrome: Chrome::signed_out(lang),
+        title,
+        notice,
+        notice_kind,
+        summary: String::new(),
+        form: None,
+    };
+    (status, pages::render(&page)).into_response()
+}
+
+fn refusal(lang: Lang, status: StatusCode, message: &str) -> Response {
+    let title = if zh(lang) { "链接不可用" } else { "This link cannot be used" };
+    page(lang, status, title.into(), Some((message.into(), "warn")))
+}
+
+fn link_error(lang: Lang, error: LinkError) -> Response {
+    match error {
+        LinkError::Invalid => refusal(
+            lang,
+            StatusCode::FORBIDDEN,
+            if zh(lang) {
+                "此链接无效：它不是本服务签发的，或已被改动。"
+            } else {
+                "This link is not valid: it was not issued by this hub, or it was altered."
+            },
+        ),
+        LinkError::Expired => refusal(
+            lang,
+            StatusCode::GONE,
+            if zh(lang) { "此链接已过期。" } else { "This link has expired." },
+        ),
+    }
+}
+
+fn closed(lang: Lang, record: &RequestRecord) -> Response {
+    let who = record.responded_by.as_deref().unwrap_or("—");
+    let message = if zh(lang) {
+        format!("此请求已不再等待：{} · {who}", record.status)
+    } else {
+        format!("This request is no longer waiting: {} · {who}", record.status)
+    };
+    refusal(lang, StatusCode::CONFLICT, &message)
+}
+
+fn used(lang: Lang) -> Response {
+    refusal(
+        lang,
+        StatusCode::CONFLICT,
+        if zh(lang) { "此链接已被使用过。" } else { "This link has already been used." },
+    )
+}
+
+/// Checks a token and loads its request; the refusal page otherwise.
+async fn open(
+    hub: &Hub,
+    config: &WebConfig,
+    lang: Lang,
+    token: &str,
+) -> Result<(Arc<EmailChannel>, Link, RequestRecord), Response> {
+    let Some(channel) = config.email.clone() else {
+        return Err(link_error(lang, LinkError::Invalid));
+    };
+    let link = channel
+        .signer()
+        .verify(token, now_ms() / 1000)
+        .map_err(|e| link_error(lang, e))?;
+    let record = match hub.store().by_id(&link.request_id).await {
+        Ok(Some(record)) => record,
+        Ok(None) => return Err(link_error(lang, LinkError::Invalid)),
+        Err(e) => {
+            tracing::error!("email link: {e}");
+            return Err(refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable));
+        }
+    };
+    let fits = matches!(
+        (link.action, record.loop_type),
+        (Action::Approve | Action::Reject, LoopType::Approval)
+            | (Action::Answer, LoopType::Information)
+            | (Action::Reply, LoopType::Conversation)
+    );
+    if !fits {
+        return Err(link_error(lang, LinkError::Invalid));
+    }
+    match hub.store().link_used(&link_id(token)).await {
+        Ok(false) => {}
+        Ok(true) => return Err(used(lang)),
+        Err(e) => {
+            tracing::error!("email link: {e}");
+            return Err(refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable));
+        }
+    }
+    if record.status != Status::Pending {
+        return Err(closed(lang, &record));
+    }
+    Ok((channel, link, record))
+}
+
+fn form(action: Action, lang: Lang) -> (&'static str, LinkForm) {
+    let z = zh(lang);
+    let form = |text_label, text_required, can_end, button, button_class| LinkForm {
+        text_label,
+        text_required,
+        can_end,
+        end_label: if z { "结束对话" } else { "End the conversation" },
+        button,
+        button_class,
+    };
+    match action {
+        Action::Approve => (
+            if z { "批准此请求？" } else { "Approve this request?" },
+            form(if z { "备注（可选）" } else { "Note (optional)" }, false, false,
+                if z { "批准" } else { "Approve" }, "primary"),
+        ),
+        Action::Reject => (
+            if z { "拒绝此请求" } else { "Reject this request" },
+            form(if z { "理由" } else { "Reason" }, true, false,
+                if z { "拒绝" } else { "Reject" }, "danger"),
+        ),
+        Action::Answer => (
+            if z { "提供所需信息" } else { "Give the information asked for" },
+            form(if z { "信息" } else { "Information" }, true, false,
+                if z { "提交" } else { "Send" }, "primary"),
+        ),
+        Action::Reply => (
+            if z { "回复" } else { "Reply" },
+            form(if z { "您的回复" } else { "Your reply" }, true, true,
+                if z { "发送" } else { "Send" }, "primary"),
+        ),
+    }
+}
+
+/// `GET /email/{token}`: the request and the link's one button.
+pub async fn show(
+    State(hub): State<Hub>,
+    Extension(config): Extension<WebConfig>,
+    lang: Lang,
+    Path(token): Path<String>,
+) -> Response {
+    let (_, link, record) = match open(&hub, &config, lang, &token).await {
+        Ok(opened) => opened,
+        Err(refused) => return refused,
+    };
+    let (title, form) = form(link.action, lang);
+    let page = LinkPage {
+        chrome: Chrome::signed_out(lang),
+        title: title.into(),
+        notice: None,
+        notice_kind: "info",
+        summary: crate::channels::email::letter::summary(&record),
+        form: Some(form),
+    };
+    pages::render(&page)
+}
+
+/// `POST /email/{token}`: answers, once.
+pub async fn answer(
+    State(hub): State<Hub>,
+    Extension(config): Extension<WebConfig>,
+    lang: Lang,
+    Path(token): Path<String>,
+    WebForm(body): WebForm<LinkAnswer>,
+) -> Response {
+    let (_, link, record) = match open(&hub, &config, lang, &token).await {
+        Ok(opened) => opened,
+        Err(refused) => return refused,
+    };
+    let text = body.text.trim().to_owned();
+    let (to, response) = match link.action {
+        Action::Approve => (Status::Approved, json!({"decision": "approved", "reason": text})),
+        Action::Reject => (Status::Rejected, json!({"decision": "rejected", "reason": text})),
+        Action::Answer => (Status::Completed, json!({ "information": text })),
+        Action::Reply if body.end.is_some() => (Status::Completed, json!({ "message": text })),
+        Action::Reply => (Status::InProgress, json!({ "message": text })),
+    };
+    if text.is_empty() && link.action != Action::Approve {
+        let message = if zh(lang) { "请填写内容后再提交。" } else { "Please write something first." };
+        return refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, message);
+    }
+    match hub.store().use_link(&link_id(&token), &record.id).await {
+        Ok(LinkUse::First) => {}
+        Ok(LinkUse::Again) => return used(lang),
+        Err(e) => {
+            tracing::error!("email link: {e}");
+            return refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable);
+        }
+    }
+    let change = Transition::answer(
+        record.tenant,
+        record.id.clone(),
+        to,
+        response,
+        None,
+        &link.recipient,
+        LINK_CHANNEL,
+    );
+    match hub.transition(change).await {
+        Ok(TransitionOutcome::Changed { record, .. }) => {
+            let message = if zh(lang) {
+                format!("已记录：{}。谢谢！", record.status)
+            } else {
+                format!("Recorded: {}. Thank you!", record.status)
+            };
+            let title = if zh(lang) { "完成" } else { "Done" };
+            page(lang, StatusCode::OK, title.into(), Some((message, "ok")))
+        }
+        Ok(TransitionOutcome::Conflict(winner)) => closed(lang, &winner),
+        Ok(TransitionOutcome::NotFound) => link_error(lang, LinkError::Invalid),
+        Err(e) => {
+            tracing::error!("email link: {e}");
+            refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable)
+        }
+    }
+}
