@@ -46,6 +46,9 @@ pub trait MailLog: Send + Sync {
     /// Marks a request's mail as sent (Unix ms), or notes why sending failed.
     async fn mail_sent(&self, request_id: &str, outcome: Result<i64, String>) -> StoreResult<()>;
 
+    /// The mail of a request.
+    async fn mail_of(&self, request_id: &str) -> StoreResult<Option<MailRecord>>;
+
     /// The mail that carried a token.
     async fn mail_by_token(&self, token: &str) -> StoreResult<Option<MailRecord>>;
 

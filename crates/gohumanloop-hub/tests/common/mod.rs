@@ -5,7 +5,9 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
 use gohumanloop_hub::store::{self, Store};
+use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, keys, Hub};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -40,6 +42,20 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
 
 impl TestHub {
     pub async fn start() -> Self {
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>).await.0
+    }
+
+    /// A hub with the email channel `config(base_url)` describes.
+    pub async fn start_with_email(
+        config: impl FnOnce(&str) -> EmailChannelConfig,
+    ) -> (Self, Arc<EmailChannel>) {
+        let (hub, channel) = Self::start_with(Some(config)).await;
+        (hub, channel.unwrap())
+    }
+
+    async fn start_with(
+        email: Option<impl FnOnce(&str) -> EmailChannelConfig>,
+    ) -> (Self, Option<Arc<EmailChannel>>) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("hub.db").display());
         let store = store::open(&url).await.unwrap();
@@ -52,7 +68,16 @@ impl TestHub {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let app = api::router(hub.clone());
+        let base = format!("http://{addr}");
+        let channel = match email {
+            Some(config) => Some(EmailChannel::start(hub.clone(), config(&base)).await.unwrap()),
+            None => None,
+        };
+        let web = WebConfig {
+            secure_cookies: false,
+            email: channel.clone(),
+        };
+        let app = api::router_with(hub.clone(), web);
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
             api::server::serve(listener, app, async move {
@@ -62,8 +87,8 @@ impl TestHub {
             .await
             .unwrap();
         });
-        Self {
-            base: format!("http://{addr}"),
+        let test_hub = Self {
+            base,
             http: reqwest::Client::new(),
             hub,
             store,
@@ -71,7 +96,8 @@ impl TestHub {
             dir,
             stop: Some(stop),
             server: Some(server),
-        }
+        };
+        (test_hub, channel)
     }
 
     pub async fn stop(mut self) {

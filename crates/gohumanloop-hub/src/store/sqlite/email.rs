@@ -72,6 +72,16 @@ impl MailLog for SqliteStore {
         Ok(())
     }
 
+    async fn mail_of(&self, request_id: &str) -> StoreResult<Option<MailRecord>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {MAIL_COLUMNS} FROM email_messages m WHERE m.request_id = ?"
+        )))
+        .bind(request_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(mail).transpose()
+    }
+
     async fn mail_by_token(&self, token: &str) -> StoreResult<Option<MailRecord>> {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "SELECT {MAIL_COLUMNS} FROM email_messages m WHERE m.token = ?"
