@@ -45,16 +45,25 @@ pub struct HubProcess {
     pub dir: tempfile::TempDir,
     pub base: String,
     child: Option<Child>,
+    extra_args: Vec<String>,
+    envs: Vec<(String, String)>,
 }
 
 impl HubProcess {
     /// Starts `ghl serve` on a free port with a new database.
     pub fn start() -> Self {
+        Self::start_with(&[], &[])
+    }
+
+    /// Starts `ghl serve` with more arguments and environment variables.
+    pub fn start_with(extra_args: &[&str], envs: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let mut hub = Self {
             dir,
             base: String::new(),
             child: None,
+            extra_args: extra_args.iter().map(|a| a.to_string()).collect(),
+            envs: envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         };
         hub.spawn("127.0.0.1:0");
         hub
@@ -80,6 +89,8 @@ impl HubProcess {
                 "--log-level",
                 "warn",
             ])
+            .args(&self.extra_args)
+            .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

@@ -49,13 +49,15 @@ fn field<'a>(line: &'a str, names: &[&str]) -> Option<&'a str> {
         .then(|| value.trim_start_matches('*').trim())
 }
 
-/// Where a `Reason:` starts inside a line (for `Decision: reject Reason: too risky`).
+/// Where a `Reason:` starts inside a line (for `Decision: reject Reason: too risky`), as a
+/// byte offset into `line` itself.
 fn reason_inside(line: &str) -> Option<usize> {
-    let lower = line.to_lowercase();
-    REASON_NAMES.iter().find_map(|name| {
-        lower.match_indices(name).find_map(|(at, _)| {
-            let after = lower[at + name.len()..].trim_start();
-            (after.starts_with(':') || after.starts_with('：')).then_some(at)
+    line.char_indices().map(|(at, _)| at).find(|&at| {
+        let rest = &line[at..];
+        REASON_NAMES.iter().any(|name| {
+            rest.get(..name.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(name))
+                && rest[name.len()..].trim_start().starts_with([':', '：'])
         })
     })
 }
@@ -303,6 +305,11 @@ mod tests {
             Some((Approve, String::new()))
         );
         assert_eq!(approval("Decision: none\nReason: x"), None);
+        // Lower-casing changes byte lengths (İ): offsets must come from the line itself.
+        assert_eq!(
+            approval("Decision: İİ reject REASON: x"),
+            Some((Reject, "x".into()))
+        );
     }
 
     #[test]
