@@ -41,7 +41,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the hub: the original wire protocol, the answering API and event stream, on SQLite.
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Manage the hub's API keys (written straight into its database).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -75,7 +75,7 @@ fn main() {
         Command::Ask(args) => ask::run(args),
         Command::Serve(args) => {
             let threads = Threads::Workers(args.workers.map(usize::from));
-            on_runtime(threads, || serve::run(args), |()| 0)
+            on_runtime(threads, || serve::run(*args), |()| 0)
         }
         Command::Keys(command) => on_runtime(Threads::One, || keys::run(command), |()| 0),
         Command::Users(command) => on_runtime(Threads::One, || users::run(command), |()| 0),

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::channels::email::EmailChannel;
+use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, store, Hub};
 use tokio::net::TcpListener;

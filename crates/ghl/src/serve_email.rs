@@ -39,7 +39,12 @@ pub struct EmailArgs {
     public_url: Option<String>,
     /// Who gets requests without `metadata.recipient_email`: `PLATFORM=ADDRESS[,ADDRESS]`
     /// (`*` for every platform); repeat for several rules, the first match wins.
-    #[arg(long = "email-route", env = "GHL_EMAIL_ROUTES", value_delimiter = ';', value_name = "RULE")]
+    #[arg(
+        long = "email-route",
+        env = "GHL_EMAIL_ROUTES",
+        value_delimiter = ';',
+        value_name = "RULE"
+    )]
     email_routes: Vec<RouteRule>,
     /// The mails' language: `en` or `zh` (a request's `metadata.language` overrides it).
     #[arg(long, env = "GHL_EMAIL_LANGUAGE", default_value = "en")]
@@ -90,7 +95,9 @@ impl EmailArgs {
         let password = env_first(&["GHL_EMAIL_PASSWORD", "GOHUMANLOOP_EMAIL_PASSWORD"]);
         let login = match (username.clone(), password) {
             (Some(username), Some(password)) => Some(Login { username, password }),
-            (Some(_), None) => bail!("--email-username needs GHL_EMAIL_PASSWORD in the environment"),
+            (Some(_), None) => {
+                bail!("--email-username needs GHL_EMAIL_PASSWORD in the environment")
+            }
             _ => None,
         };
         let Some(sender) = self.email_from.clone().or(username) else {

@@ -8,7 +8,7 @@ mod mail;
 
 use std::time::Duration;
 
-use common::{ghl, get_json, post_json, HubProcess};
+use common::{get_json, ghl, post_json, HubProcess};
 use mail::{open, reply, MailServer};
 use serde_json::json;
 
@@ -37,7 +37,9 @@ async fn wait_answered(hub: &HubProcess, key: &str, rid: &str) -> serde_json::Va
 
 #[tokio::test]
 async fn the_hub_mails_requests_and_takes_links_and_replies() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let hub_address = server.address("hub");
     let approver = server.address("approver");
     let ca = std::env::var("GHL_TEST_MAIL_CA").unwrap_or_default();
@@ -52,35 +54,75 @@ async fn the_hub_mails_requests_and_takes_links_and_replies() {
     let imap = format!("{}:{}", server.host, server.imaps_port);
     let hub = HubProcess::start_with(
         &[
-            "--email-smtp", &smtp, "--email-smtp-security", "starttls",
-            "--email-imap", &imap, "--email-username", &hub_address,
-            "--email-ca", &ca_path, "--email-language", "zh",
+            "--email-smtp",
+            &smtp,
+            "--email-smtp-security",
+            "starttls",
+            "--email-imap",
+            &imap,
+            "--email-username",
+            &hub_address,
+            "--email-ca",
+            &ca_path,
+            "--email-language",
+            "zh",
         ],
         &[("GHL_EMAIL_PASSWORD", &server.password)],
     );
     let key = hub.key("acme", "agent");
-    let created = post_json(&format!("{}/api/v1/humanloop/request", hub.base), &key, &create("r1", &approver)).await;
+    let created = post_json(
+        &format!("{}/api/v1/humanloop/request", hub.base),
+        &key,
+        &create("r1", &approver),
+    )
+    .await;
     assert_eq!(created["success"], true, "{created}");
 
     // The mail, in Chinese, with links to this very hub.
     let mail = open(&server.wait_for(&approver, 1).await[0]);
-    assert!(mail.text.contains("决定：[批准/同意/approve|拒绝/否决/reject]"), "{}", mail.text);
+    assert!(
+        mail.text
+            .contains("决定：[批准/同意/approve|拒绝/否决/reject]"),
+        "{}",
+        mail.text
+    );
     let approve = mail
         .text
         .lines()
         .find_map(|l| l.strip_prefix("批准: "))
         .expect("an approve link")
         .to_owned();
-    assert!(approve.starts_with(&format!("{}/email/", hub.base)), "{approve}");
-    let page = reqwest::Client::new().post(&approve).form(&[("text", "")]).send().await.unwrap();
+    assert!(
+        approve.starts_with(&format!("{}/email/", hub.base)),
+        "{approve}"
+    );
+    let page = reqwest::Client::new()
+        .post(&approve)
+        .form(&[("text", "")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(page.status(), reqwest::StatusCode::OK);
     let status = wait_answered(&hub, &key, "r1").await;
-    assert_eq!((status["status"].clone(), status["responded_by"].clone()), (json!("approved"), json!(approver)));
+    assert_eq!(
+        (status["status"].clone(), status["responded_by"].clone()),
+        (json!("approved"), json!(approver))
+    );
 
     // A second request, answered by a reply in the mail thread.
-    post_json(&format!("{}/api/v1/humanloop/request", hub.base), &key, &create("r2", &approver)).await;
+    post_json(
+        &format!("{}/api/v1/humanloop/request", hub.base),
+        &key,
+        &create("r2", &approver),
+    )
+    .await;
     let second = open(&server.wait_for(&approver, 2).await[1]);
-    server.send(&approver, reply(&second, &approver, "决定：拒绝\n理由：业务高峰期")).await;
+    server
+        .send(
+            &approver,
+            reply(&second, &approver, "决定：拒绝\n理由：业务高峰期"),
+        )
+        .await;
     let status = wait_answered(&hub, &key, "r2").await;
     assert_eq!(status["status"], "rejected");
     assert_eq!(status["response"]["reason"], "业务高峰期");
@@ -91,14 +133,35 @@ fn settings_that_cannot_work_stop_the_hub() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("ghl.db").display());
     let out = ghl(
-        &["serve", "--addr", "127.0.0.1:0", "--db", &db, "--email-smtp", "127.0.0.1:1", "--email-username", "a@b.test"],
-        &[("GHL_EMAIL_PASSWORD", ""), ("GOHUMANLOOP_EMAIL_PASSWORD", "")],
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--email-smtp",
+            "127.0.0.1:1",
+            "--email-username",
+            "a@b.test",
+        ],
+        &[
+            ("GHL_EMAIL_PASSWORD", ""),
+            ("GOHUMANLOOP_EMAIL_PASSWORD", ""),
+        ],
     );
     assert_eq!(out.status.code(), Some(3));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("GHL_EMAIL_PASSWORD"), "{err}");
     let out = ghl(
-        &["serve", "--addr", "127.0.0.1:0", "--db", &db, "--email-smtp", "nowhere"],
+        &[
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--db",
+            &db,
+            "--email-smtp",
+            "nowhere",
+        ],
         &[],
     );
     assert_eq!(out.status.code(), Some(3));

@@ -28,19 +28,30 @@ async fn setup(server: MailServer, imap: bool, link_ttl: Duration) -> Setup {
     let ops = server.address("ops");
     let cfg_server = server.clone();
     let (hub, _channel) = TestHub::start_with_email(move |base| {
-        let smtp = ServerSettings::new(&cfg_server.host, cfg_server.smtp_port).security(Security::StartTls);
+        let smtp = ServerSettings::new(&cfg_server.host, cfg_server.smtp_port)
+            .security(Security::StartTls);
         let mut config = EmailChannelConfig::new(smtp, hub_address.clone(), base);
-        config.login = Some(Login { username: hub_address, password: cfg_server.password.clone() });
+        config.login = Some(Login {
+            username: hub_address,
+            password: cfg_server.password.clone(),
+        });
         config.extra_ca_pem = Some(cfg_server.ca_pem.clone());
         config.link_ttl = link_ttl;
         config.routes = vec![format!("ops={ops}").parse().unwrap()];
         if imap {
-            config.imap = Some(ServerSettings::new(&cfg_server.host, cfg_server.imaps_port).security(Security::Tls));
+            config.imap = Some(
+                ServerSettings::new(&cfg_server.host, cfg_server.imaps_port)
+                    .security(Security::Tls),
+            );
         }
         config
     })
     .await;
-    Setup { server, hub, approver }
+    Setup {
+        server,
+        hub,
+        approver,
+    }
 }
 
 fn body(rid: &str, loop_type: &str, to: Option<&str>, extra_meta: Value) -> Value {
@@ -64,12 +75,22 @@ fn body(rid: &str, loop_type: &str, to: Option<&str>, extra_meta: Value) -> Valu
 
 impl Setup {
     async fn create(&self, body: Value) {
-        let (status, reply) = self.hub.post(&self.hub.keys.agent, "/api/v1/humanloop/request", body).await;
-        assert_eq!((status, &reply["success"]), (StatusCode::OK, &json!(true)), "{reply}");
+        let (status, reply) = self
+            .hub
+            .post(&self.hub.keys.agent, "/api/v1/humanloop/request", body)
+            .await;
+        assert_eq!(
+            (status, &reply["success"]),
+            (StatusCode::OK, &json!(true)),
+            "{reply}"
+        );
     }
 
     async fn status(&self, rid: &str) -> Value {
-        self.hub.status(&self.hub.keys.agent, &format!("c-{rid}"), rid, "").await.1
+        self.hub
+            .status(&self.hub.keys.agent, &format!("c-{rid}"), rid, "")
+            .await
+            .1
     }
 
     async fn wait_status(&self, rid: &str, not: &str) -> Value {
@@ -88,8 +109,20 @@ impl Setup {
         panic!("{rid} stayed {not}");
     }
 
-    async fn page(&self, method: reqwest::Method, url: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
-        let response = self.hub.http.request(method, url).form(form).send().await.unwrap();
+    async fn page(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, String) {
+        let response = self
+            .hub
+            .http
+            .request(method, url)
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         (response.status(), response.text().await.unwrap())
     }
 }
@@ -114,14 +147,26 @@ fn link(mail: &Received, label: &str) -> String {
 
 #[tokio::test]
 async fn a_mailed_request_is_answered_once_by_its_signed_link() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, false, Duration::from_secs(3600)).await;
-    s.create(body("r1", "approval", Some(&s.approver), json!({}))).await;
+    s.create(body("r1", "approval", Some(&s.approver), json!({})))
+        .await;
     let mail = open(&s.server.wait_for(&s.approver, 1).await[0]);
     // The mail shows what the inbox shows, the links and the reply template.
-    assert!(mail.text.contains("Ship release 2.3 to production"), "{}", mail.text);
-    assert!(mail.text.contains("Decision: [approve/approved/accept/yes|reject/rejected/deny/no]"));
-    assert!(mail.html.contains("/email/"), "the HTML part has the buttons");
+    assert!(
+        mail.text.contains("Ship release 2.3 to production"),
+        "{}",
+        mail.text
+    );
+    assert!(mail
+        .text
+        .contains("Decision: [approve/approved/accept/yes|reject/rejected/deny/no]"));
+    assert!(
+        mail.html.contains("/email/"),
+        "the HTML part has the buttons"
+    );
     assert!(mail.subject.contains("[#"), "{}", mail.subject);
     let approve = link(&mail, "Approve");
 
@@ -132,50 +177,92 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
     assert_eq!(s.status("r1").await["status"], "pending");
 
     // The button answers, as the recipient.
-    let (code, page) = s.page(reqwest::Method::POST, &approve, &[("text", "fine by me")]).await;
+    let (code, page) = s
+        .page(reqwest::Method::POST, &approve, &[("text", "fine by me")])
+        .await;
     assert_eq!(code, StatusCode::OK, "{page}");
     assert!(page.contains("Recorded: approved"));
     let status = s.status("r1").await;
     assert_eq!(status["status"], "approved");
     assert_eq!(status["responded_by"], json!(s.approver));
-    assert_eq!(status["response"], json!({"decision": "approved", "reason": "fine by me"}));
+    assert_eq!(
+        status["response"],
+        json!({"decision": "approved", "reason": "fine by me"})
+    );
 
     // Once only: the same link again, and the other link of the same mail, are refused.
     let (code, page) = s.page(reqwest::Method::POST, &approve, &[]).await;
     assert_eq!(code, StatusCode::CONFLICT);
     assert!(page.contains("already been used"), "{page}");
-    let (code, page) = s.page(reqwest::Method::GET, &link(&mail, "Reject"), &[]).await;
+    let (code, page) = s
+        .page(reqwest::Method::GET, &link(&mail, "Reject"), &[])
+        .await;
     assert_eq!(code, StatusCode::CONFLICT);
     assert!(page.contains("no longer waiting"), "{page}");
 
     // The audit trail names the channel.
     let id = status["id"].as_str().map(str::to_owned);
-    let (_, listed) = s.hub.get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r1").await;
-    let hub_id = id.or_else(|| listed["requests"][0]["id"].as_str().map(str::to_owned)).unwrap();
-    let (_, audit) = s.hub.get(&s.hub.keys.agent, &format!("/api/v1/requests/{hub_id}/audit")).await;
+    let (_, listed) = s
+        .hub
+        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r1")
+        .await;
+    let hub_id = id
+        .or_else(|| listed["requests"][0]["id"].as_str().map(str::to_owned))
+        .unwrap();
+    let (_, audit) = s
+        .hub
+        .get(
+            &s.hub.keys.agent,
+            &format!("/api/v1/requests/{hub_id}/audit"),
+        )
+        .await;
     assert!(audit.to_string().contains("email-link"), "{audit}");
 }
 
 #[tokio::test]
 async fn reject_needs_a_reason_and_routing_rules_pick_recipients() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, false, Duration::from_secs(3600)).await;
     // No recipient_email: the rule for the `ops` platform routes it.
     let mut request = body("r2", "approval", None, json!({}));
     request["platform"] = json!("ops");
     s.create(request).await;
-    let (_, listed) = s.hub.get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r2").await;
+    let (_, listed) = s
+        .hub
+        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r2")
+        .await;
     let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
     let sent = wait_sent(&s, &hub_id).await;
     assert_eq!(sent.recipients.len(), 1);
-    assert!(sent.recipients[0].starts_with("ops-"), "{:?}", sent.recipients);
+    assert!(
+        sent.recipients[0].starts_with("ops-"),
+        "{:?}",
+        sent.recipients
+    );
     let mail = open(&s.server.wait_for(&sent.recipients[0], 1).await[0]);
     let reject = link(&mail, "Reject");
-    let (code, _) = s.page(reqwest::Method::POST, &reject, &[("text", "  ")]).await;
-    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY, "a rejection needs a reason");
-    let (code, page) = s.page(reqwest::Method::POST, &reject, &[("text", "not today")]).await;
+    let (code, _) = s
+        .page(reqwest::Method::POST, &reject, &[("text", "  ")])
+        .await;
+    assert_eq!(
+        code,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a rejection needs a reason"
+    );
+    let (code, page) = s
+        .page(reqwest::Method::POST, &reject, &[("text", "not today")])
+        .await;
     assert_eq!(code, StatusCode::OK, "{page}");
-    let status = s.hub.get(&s.hub.keys.agent, "/api/v1/humanloop/status?conversation_id=c-r2&request_id=r2&platform=ops").await.1;
+    let status = s
+        .hub
+        .get(
+            &s.hub.keys.agent,
+            "/api/v1/humanloop/status?conversation_id=c-r2&request_id=r2&platform=ops",
+        )
+        .await
+        .1;
     assert_eq!(status["status"], "rejected");
     assert_eq!(status["response"]["reason"], "not today");
     assert_eq!(status["responded_by"], json!(sent.recipients[0]));
@@ -183,10 +270,14 @@ async fn reject_needs_a_reason_and_routing_rules_pick_recipients() {
 
 #[tokio::test]
 async fn tampered_foreign_and_expired_links_are_refused() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, false, Duration::from_secs(4)).await;
-    s.create(body("a", "approval", Some(&s.approver), json!({}))).await;
-    s.create(body("b", "approval", Some(&s.approver), json!({}))).await;
+    s.create(body("a", "approval", Some(&s.approver), json!({})))
+        .await;
+    s.create(body("b", "approval", Some(&s.approver), json!({})))
+        .await;
     let mails = s.server.wait_for(&s.approver, 2).await;
     let (first, second) = (open(&mails[0]), open(&mails[1]));
     let approve_a = link(&first, "Approve");
@@ -198,15 +289,17 @@ async fn tampered_foreign_and_expired_links_are_refused() {
     let id_a = ta.split('.').next().unwrap();
 
     let forged = [
-        ta.replacen(".approve.", ".reject.", 1),            // another action
-        ta.replacen(id_a, id_b, 1),                         // another request
-        format!("{}x", &ta[..ta.len() - 1]),                // a changed seal
-        ta.replacen(".approve.", ".approve.9", 1),          // a later expiry
+        ta.replacen(".approve.", ".reject.", 1),   // another action
+        ta.replacen(id_a, id_b, 1),                // another request
+        format!("{}x", &ta[..ta.len() - 1]),       // a changed seal
+        ta.replacen(".approve.", ".approve.9", 1), // a later expiry
         "not-a-token".to_owned(),
     ];
     for bad in &forged {
         for method in [reqwest::Method::GET, reqwest::Method::POST] {
-            let (code, page) = s.page(method, &format!("{base}/email/{bad}"), &[("text", "x")]).await;
+            let (code, page) = s
+                .page(method, &format!("{base}/email/{bad}"), &[("text", "x")])
+                .await;
             assert_eq!(code, StatusCode::FORBIDDEN, "{bad}");
             assert!(page.contains("not valid"), "{page}");
         }
@@ -231,37 +324,79 @@ async fn tampered_foreign_and_expired_links_are_refused() {
     assert!(page.contains("expired"));
     let (code, _) = s.page(reqwest::Method::GET, &answer_d, &[]).await;
     assert_eq!(code, StatusCode::GONE);
-    assert_eq!(s.status("a").await["status"], "pending", "an expired link changes nothing");
+    assert_eq!(
+        s.status("a").await["status"],
+        "pending",
+        "an expired link changes nothing"
+    );
 }
 
 #[tokio::test]
 async fn replies_by_mail_answer_and_strangers_are_ignored() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, true, Duration::from_secs(3600)).await;
 
     // Approval in English; a stranger answers first and is ignored.
-    s.create(body("p", "approval", Some(&s.approver), json!({}))).await;
+    s.create(body("p", "approval", Some(&s.approver), json!({})))
+        .await;
     let mail = open(&s.server.wait_for(&s.approver, 1).await[0]);
     let mallory = s.server.address("mallory");
-    s.server.send(&mallory, reply(&mail, &mallory, "Decision: approve")).await;
+    s.server
+        .send(&mallory, reply(&mail, &mallory, "Decision: approve"))
+        .await;
     tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(s.status("p").await["status"], "pending", "a stranger's reply was applied");
-    s.server.send(&s.approver, reply(&mail, &s.approver, "Decision: reject\nReason: wrong version")).await;
+    assert_eq!(
+        s.status("p").await["status"],
+        "pending",
+        "a stranger's reply was applied"
+    );
+    s.server
+        .send(
+            &s.approver,
+            reply(
+                &mail,
+                &s.approver,
+                "Decision: reject\nReason: wrong version",
+            ),
+        )
+        .await;
     let done = s.wait_status("p", "pending").await;
     assert_eq!(done["status"], "rejected");
     assert_eq!(done["response"]["reason"], "wrong version");
     assert_eq!(done["responded_by"], json!(s.approver));
     // First answer wins: the mail's link now finds the request closed.
-    let (code, _) = s.page(reqwest::Method::POST, &link(&mail, "Approve"), &[]).await;
+    let (code, _) = s
+        .page(reqwest::Method::POST, &link(&mail, "Approve"), &[])
+        .await;
     assert_eq!(code, StatusCode::CONFLICT);
 
     // Information in Chinese (metadata.language).
-    s.create(body("i", "information", Some(&s.approver), json!({"language": "zh"}))).await;
+    s.create(body(
+        "i",
+        "information",
+        Some(&s.approver),
+        json!({"language": "zh"}),
+    ))
+    .await;
     let mail = open(&s.server.wait_for(&s.approver, 2).await[1]);
-    assert!(mail.text.contains("信息：[Your information]"), "{}", mail.text);
-    s.server.send(&s.approver, reply(&mail, &s.approver, "信息：db.internal")).await;
+    assert!(
+        mail.text.contains("信息：[Your information]"),
+        "{}",
+        mail.text
+    );
+    s.server
+        .send(&s.approver, reply(&mail, &s.approver, "信息：db.internal"))
+        .await;
     let done = s.wait_status("i", "pending").await;
-    assert_eq!((done["status"].clone(), done["response"]["information"].clone()), (json!("completed"), json!("db.internal")));
+    assert_eq!(
+        (
+            done["status"].clone(),
+            done["response"]["information"].clone()
+        ),
+        (json!("completed"), json!("db.internal"))
+    );
 
     // Three turns of a conversation: one thread, the reply to each turn answers that turn.
     let turn = |rid: &str, first: bool| {
@@ -273,23 +408,48 @@ async fn replies_by_mail_answer_and_strangers_are_ignored() {
         b
     };
     let mut previous: Option<Received> = None;
-    for (n, (rid, words, ends)) in [("t1", "hello", false), ("t2", "go on", false), ("t3", "bye [END CONVERSATION]", true)]
-        .into_iter()
-        .enumerate()
+    for (n, (rid, words, ends)) in [
+        ("t1", "hello", false),
+        ("t2", "go on", false),
+        ("t3", "bye [END CONVERSATION]", true),
+    ]
+    .into_iter()
+    .enumerate()
     {
         if n == 0 {
             s.create(turn(rid, true)).await;
         } else {
-            let (status, r) = s.hub.post(&s.hub.keys.agent, "/api/v1/humanloop/continue", turn(rid, false)).await;
-            assert_eq!((status, &r["success"]), (StatusCode::OK, &json!(true)), "{r}");
+            let (status, r) = s
+                .hub
+                .post(
+                    &s.hub.keys.agent,
+                    "/api/v1/humanloop/continue",
+                    turn(rid, false),
+                )
+                .await;
+            assert_eq!(
+                (status, &r["success"]),
+                (StatusCode::OK, &json!(true)),
+                "{r}"
+            );
         }
         let mail = open(&s.server.wait_for(&s.approver, 3 + n).await[2 + n]);
         if let Some(before) = &previous {
-            assert_eq!(mail.in_reply_to.as_deref(), Some(before.message_id.as_str()), "turn {n} threads");
+            assert_eq!(
+                mail.in_reply_to.as_deref(),
+                Some(before.message_id.as_str()),
+                "turn {n} threads"
+            );
         }
-        s.server.send(&s.approver, reply(&mail, &s.approver, words)).await;
+        s.server
+            .send(&s.approver, reply(&mail, &s.approver, words))
+            .await;
         let done = s.wait_status_in("c-talk", rid, "pending").await;
-        assert_eq!(done["status"], if ends { "completed" } else { "inprogress" }, "{done}");
+        assert_eq!(
+            done["status"],
+            if ends { "completed" } else { "inprogress" },
+            "{done}"
+        );
         assert_eq!(done["response"]["user_content"], words);
         previous = Some(mail);
     }

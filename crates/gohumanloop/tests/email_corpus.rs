@@ -85,11 +85,20 @@ fn every_reply_in_the_corpus_reads_as_expected() {
         if got != Value::Object(wanted.clone()) {
             failures.push(format!(
                 "{} ({}):\n  wanted {}\n  got    {}",
-                case["file"], case["client"], Value::Object(wanted), got
+                case["file"],
+                case["client"],
+                Value::Object(wanted),
+                got
             ));
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases differ:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -98,15 +107,33 @@ fn every_client_and_encoding_is_covered() {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    for client in ["gmail", "outlook", "applemail", "foxmail", "netease163", "htmlonly"] {
-        assert!(names.iter().any(|n| n.starts_with(client)), "no {client} reply");
+    for client in [
+        "gmail",
+        "outlook",
+        "applemail",
+        "foxmail",
+        "netease163",
+        "htmlonly",
+    ] {
+        assert!(
+            names.iter().any(|n| n.starts_with(client)),
+            "no {client} reply"
+        );
     }
     let raw: String = names
         .iter()
         .filter(|n| n.ends_with(".eml"))
         .map(|n| String::from_utf8_lossy(&std::fs::read(corpus().join(n)).unwrap()).to_lowercase())
         .collect();
-    for encoding in ["base64", "quoted-printable", "charset=gbk", "charset=\"gbk\""] {
-        assert!(raw.contains(encoding) || encoding.contains('"'), "no {encoding} mail");
+    for encoding in [
+        "base64",
+        "quoted-printable",
+        "charset=gbk",
+        "charset=\"gbk\"",
+    ] {
+        assert!(
+            raw.contains(encoding) || encoding.contains('"'),
+            "no {encoding} mail"
+        );
     }
 }

@@ -7,9 +7,7 @@ mod support;
 use std::time::Duration;
 
 use gohumanloop::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
-use gohumanloop::providers::email::{
-    EmailLanguage, EmailOptions, EmailProvider, Security,
-};
+use gohumanloop::providers::email::{EmailLanguage, EmailOptions, EmailProvider, Security};
 use gohumanloop::Provider;
 use serde_json::{json, Value};
 use support::mail::{open, reply, MailServer};
@@ -23,9 +21,19 @@ struct Setup {
 fn setup(server: MailServer, language: EmailLanguage, implicit_smtp: bool) -> Setup {
     let agent = server.address("agent");
     let (smtp_port, smtp, imap_port, imap) = if implicit_smtp {
-        (server.smtps_port, Security::Tls, server.imap_port, Security::StartTls)
+        (
+            server.smtps_port,
+            Security::Tls,
+            server.imap_port,
+            Security::StartTls,
+        )
     } else {
-        (server.smtp_port, Security::StartTls, server.imaps_port, Security::Tls)
+        (
+            server.smtp_port,
+            Security::StartTls,
+            server.imaps_port,
+            Security::Tls,
+        )
     };
     let options = EmailOptions::new(&server.host, smtp_port, &server.host, imap_port)
         .security(smtp, imap)
@@ -35,7 +43,11 @@ fn setup(server: MailServer, language: EmailLanguage, implicit_smtp: bool) -> Se
         .trust_ca_pem(server.ca_pem.clone());
     let provider = EmailProvider::new("agent", options).expect("provider");
     let approver = server.address("approver");
-    Setup { server, provider, approver }
+    Setup {
+        server,
+        provider,
+        approver,
+    }
 }
 
 fn request(loop_type: LoopType, conversation: &str, to: &str, context: Value) -> HumanLoopRequest {
@@ -45,7 +57,10 @@ fn request(loop_type: LoopType, conversation: &str, to: &str, context: Value) ->
         loop_type,
         context.as_object().cloned().unwrap(),
     );
-    request.metadata = json!({ "recipient_email": to }).as_object().cloned().unwrap();
+    request.metadata = json!({ "recipient_email": to })
+        .as_object()
+        .cloned()
+        .unwrap();
     request
 }
 
@@ -66,7 +81,12 @@ async fn outcome(provider: &EmailProvider, pending: &HumanLoopResult) -> HumanLo
 }
 
 /// Asks, waits for the mail in the approver's box, replies with `words`; the outcome.
-async fn ask_and_reply(s: &Setup, request: HumanLoopRequest, nth: usize, words: &str) -> HumanLoopResult {
+async fn ask_and_reply(
+    s: &Setup,
+    request: HumanLoopRequest,
+    nth: usize,
+    words: &str,
+) -> HumanLoopResult {
     let pending = s.provider.request(request).await.unwrap();
     assert_eq!(pending.status, Status::Pending, "{:?}", pending.error);
     let mails = s.server.wait_for(&s.approver, nth).await;
@@ -79,55 +99,113 @@ async fn ask_and_reply(s: &Setup, request: HumanLoopRequest, nth: usize, words: 
 
 #[tokio::test]
 async fn approval_information_and_a_three_turn_conversation_in_english() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, EmailLanguage::En, false);
     let to = s.approver.clone();
 
     // Approve; the mail is the original's English template, in a text and an HTML part.
-    let ask = request(LoopType::Approval, "c-approve", &to, json!({"message": "Deploy 2.3?"}));
+    let ask = request(
+        LoopType::Approval,
+        "c-approve",
+        &to,
+        json!({"message": "Deploy 2.3?"}),
+    );
     let approved = ask_and_reply(&s, ask, 1, "Decision: approve\nReason: tested on staging").await;
     let first = open(&s.server.messages(&s.approver).await[0]);
     assert!(first.text.contains("Deploy 2.3?"));
-    assert!(first.text.contains("===== PLEASE KEEP THIS LINE AS CONTENT START MARKER ====="));
-    assert!(first.text.contains("Decision: [approve/approved/accept/yes|reject/rejected/deny/no]"));
+    assert!(first
+        .text
+        .contains("===== PLEASE KEEP THIS LINE AS CONTENT START MARKER ====="));
+    assert!(first
+        .text
+        .contains("Decision: [approve/approved/accept/yes|reject/rejected/deny/no]"));
     assert!(first.html.contains("Powered by GoHumanLoop"));
-    assert!(first.subject.starts_with("[agent] Task deploy-42 [#"), "{}", first.subject);
+    assert!(
+        first.subject.starts_with("[agent] Task deploy-42 [#"),
+        "{}",
+        first.subject
+    );
     assert_eq!(approved.status, Status::Approved);
     assert_eq!(approved.response["decision"], "approved");
     assert_eq!(approved.response["reason"], "tested on staging");
-    assert!(approved.responded_by.as_deref().unwrap_or_default().contains(&s.approver));
+    assert!(approved
+        .responded_by
+        .as_deref()
+        .unwrap_or_default()
+        .contains(&s.approver));
 
     // Reject, the reason on its own line (the original loses it).
-    let ask = request(LoopType::Approval, "c-reject", &to, json!({"message": "Drop the table?"}));
+    let ask = request(
+        LoopType::Approval,
+        "c-reject",
+        &to,
+        json!({"message": "Drop the table?"}),
+    );
     let rejected = ask_and_reply(&s, ask, 2, "Decision: reject\nReason: not on a Friday").await;
     assert_eq!(rejected.status, Status::Rejected);
     assert_eq!(rejected.response["reason"], "not on a Friday");
 
     // Information.
-    let ask = request(LoopType::Information, "c-info", &to, json!({"question": "Which host?"}));
+    let ask = request(
+        LoopType::Information,
+        "c-info",
+        &to,
+        json!({"question": "Which host?"}),
+    );
     let info = ask_and_reply(&s, ask, 3, "Information: db.internal, port 5432").await;
     assert_eq!(info.status, Status::Completed);
     assert_eq!(info.response["information"], "db.internal, port 5432");
 
     // Three turns of one conversation, in one thread.
-    let turn = |n: usize| request(LoopType::Conversation, "c-talk", &to, json!({"message": format!("turn {n}")}));
+    let turn = |n: usize| {
+        request(
+            LoopType::Conversation,
+            "c-talk",
+            &to,
+            json!({"message": format!("turn {n}")}),
+        )
+    };
     let one = ask_and_reply(&s, turn(1), 4, "Hello agent").await;
-    assert_eq!((one.status, one.response["user_content"].clone()), (Status::InProgress, json!("Hello agent")));
+    assert_eq!(
+        (one.status, one.response["user_content"].clone()),
+        (Status::InProgress, json!("Hello agent"))
+    );
     let pending = s.provider.continue_conversation(turn(2)).await.unwrap();
     let mails = s.server.wait_for(&s.approver, 5).await;
     let second = open(&mails[4]);
-    s.server.send(&s.approver, reply(&second, &s.approver, "Still here")).await;
-    assert_eq!(outcome(&s.provider, &pending).await.status, Status::InProgress);
+    s.server
+        .send(&s.approver, reply(&second, &s.approver, "Still here"))
+        .await;
+    assert_eq!(
+        outcome(&s.provider, &pending).await.status,
+        Status::InProgress
+    );
     let pending = s.provider.continue_conversation(turn(3)).await.unwrap();
     let mails = s.server.wait_for(&s.approver, 6).await;
     let third = open(&mails[5]);
-    s.server.send(&s.approver, reply(&third, &s.approver, "Done, thanks [END CONVERSATION]")).await;
+    s.server
+        .send(
+            &s.approver,
+            reply(&third, &s.approver, "Done, thanks [END CONVERSATION]"),
+        )
+        .await;
     let last = outcome(&s.provider, &pending).await;
     assert_eq!(last.status, Status::Completed);
     let first_turn = open(&mails[3]);
-    assert_eq!(second.in_reply_to.as_deref(), Some(first_turn.message_id.as_str()));
-    assert_eq!(third.in_reply_to.as_deref(), Some(second.message_id.as_str()));
-    assert_eq!(third.references, [first_turn.message_id.clone(), second.message_id.clone()]);
+    assert_eq!(
+        second.in_reply_to.as_deref(),
+        Some(first_turn.message_id.as_str())
+    );
+    assert_eq!(
+        third.in_reply_to.as_deref(),
+        Some(second.message_id.as_str())
+    );
+    assert_eq!(
+        third.references,
+        [first_turn.message_id.clone(), second.message_id.clone()]
+    );
     assert_eq!(
         third.subject.split(" [#").next(),
         first_turn.subject.split(" [#").next(),
@@ -137,58 +215,124 @@ async fn approval_information_and_a_three_turn_conversation_in_english() {
 
 #[tokio::test]
 async fn approval_information_and_a_three_turn_conversation_in_chinese() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     // The other TLS modes: SMTP over implicit TLS, IMAP with STARTTLS.
     let s = setup(server, EmailLanguage::Zh, true);
     let to = s.approver.clone();
 
-    let ask = request(LoopType::Approval, "c-approve", &to, json!({"message": "发布 2.3？"}));
+    let ask = request(
+        LoopType::Approval,
+        "c-approve",
+        &to,
+        json!({"message": "发布 2.3？"}),
+    );
     let approved = ask_and_reply(&s, ask, 1, "决定：同意\n理由：已检查").await;
     let first = open(&s.server.messages(&s.approver).await[0]);
-    assert!(first.text.contains("===== 请保留此行作为内容开始标记 ====="));
-    assert!(first.text.contains("决定：[批准/同意/approve|拒绝/否决/reject]"));
+    assert!(first
+        .text
+        .contains("===== 请保留此行作为内容开始标记 ====="));
+    assert!(first
+        .text
+        .contains("决定：[批准/同意/approve|拒绝/否决/reject]"));
     assert_eq!(approved.status, Status::Approved);
     assert_eq!(approved.response["reason"], "已检查");
 
-    let ask = request(LoopType::Approval, "c-reject", &to, json!({"message": "删除数据表？"}));
+    let ask = request(
+        LoopType::Approval,
+        "c-reject",
+        &to,
+        json!({"message": "删除数据表？"}),
+    );
     let rejected = ask_and_reply(&s, ask, 2, "决定：不同意\n理由：周五不上线").await;
     assert_eq!(rejected.status, Status::Rejected);
     assert_eq!(rejected.response["reason"], "周五不上线");
 
-    let ask = request(LoopType::Information, "c-info", &to, json!({"question": "数据库在哪？"}));
+    let ask = request(
+        LoopType::Information,
+        "c-info",
+        &to,
+        json!({"question": "数据库在哪？"}),
+    );
     let info = ask_and_reply(&s, ask, 3, "信息：db.internal").await;
     assert_eq!(info.response["information"], "db.internal");
 
-    let turn = |n: usize| request(LoopType::Conversation, "c-talk", &to, json!({"message": format!("第 {n} 轮")}));
-    assert_eq!(ask_and_reply(&s, turn(1), 4, "你好").await.status, Status::InProgress);
+    let turn = |n: usize| {
+        request(
+            LoopType::Conversation,
+            "c-talk",
+            &to,
+            json!({"message": format!("第 {n} 轮")}),
+        )
+    };
+    assert_eq!(
+        ask_and_reply(&s, turn(1), 4, "你好").await.status,
+        Status::InProgress
+    );
     let pending = s.provider.continue_conversation(turn(2)).await.unwrap();
     let second = open(&s.server.wait_for(&s.approver, 5).await[4]);
-    s.server.send(&s.approver, reply(&second, &s.approver, "继续")).await;
-    assert_eq!(outcome(&s.provider, &pending).await.status, Status::InProgress);
+    s.server
+        .send(&s.approver, reply(&second, &s.approver, "继续"))
+        .await;
+    assert_eq!(
+        outcome(&s.provider, &pending).await.status,
+        Status::InProgress
+    );
     let pending = s.provider.continue_conversation(turn(3)).await.unwrap();
     let third = open(&s.server.wait_for(&s.approver, 6).await[5]);
-    s.server.send(&s.approver, reply(&third, &s.approver, "好的，谢谢[结束对话]")).await;
+    s.server
+        .send(
+            &s.approver,
+            reply(&third, &s.approver, "好的，谢谢[结束对话]"),
+        )
+        .await;
     let last = outcome(&s.provider, &pending).await;
     assert_eq!(last.status, Status::Completed);
     assert_eq!(last.response["user_content"], "好的，谢谢[结束对话]");
-    assert_eq!(third.in_reply_to.as_deref(), Some(second.message_id.as_str()));
+    assert_eq!(
+        third.in_reply_to.as_deref(),
+        Some(second.message_id.as_str())
+    );
 }
 
 #[tokio::test]
 async fn a_reply_from_someone_else_is_ignored() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, EmailLanguage::En, false);
     let mallory = s.server.address("mallory");
-    let ask = request(LoopType::Approval, "c-1", &s.approver, json!({"message": "Pay invoice?"}));
+    let ask = request(
+        LoopType::Approval,
+        "c-1",
+        &s.approver,
+        json!({"message": "Pay invoice?"}),
+    );
     let pending = s.provider.request(ask).await.unwrap();
     let mail = open(&s.server.wait_for(&s.approver, 1).await[0]);
     // Mallory saw the mail (forwarded, say) and answers it with the right thread headers.
-    s.server.send(&mallory, reply(&mail, &mallory, "Decision: approve")).await;
+    s.server
+        .send(&mallory, reply(&mail, &mallory, "Decision: approve"))
+        .await;
     // Then the approver answers: only that counts.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let still = s.provider.check_request_status(&pending.conversation_id, &pending.request_id).await.unwrap();
-    assert_eq!(still.status, Status::Pending, "a stranger's reply was applied");
-    s.server.send(&s.approver, reply(&mail, &s.approver, "Decision: reject\nReason: wrong amount")).await;
+    let still = s
+        .provider
+        .check_request_status(&pending.conversation_id, &pending.request_id)
+        .await
+        .unwrap();
+    assert_eq!(
+        still.status,
+        Status::Pending,
+        "a stranger's reply was applied"
+    );
+    s.server
+        .send(
+            &s.approver,
+            reply(&mail, &s.approver, "Decision: reject\nReason: wrong amount"),
+        )
+        .await;
     let done = outcome(&s.provider, &pending).await;
     assert_eq!(done.status, Status::Rejected);
     assert!(done.responded_by.unwrap().contains(&s.approver));
@@ -196,11 +340,21 @@ async fn a_reply_from_someone_else_is_ignored() {
 
 #[tokio::test]
 async fn a_request_without_recipient_fails_as_the_original() {
-    let Some(server) = MailServer::get() else { return };
+    let Some(server) = MailServer::get() else {
+        return;
+    };
     let s = setup(server, EmailLanguage::En, false);
-    let mut ask = request(LoopType::Approval, "c-1", "x@ghl.test", json!({"message": "?"}));
+    let mut ask = request(
+        LoopType::Approval,
+        "c-1",
+        "x@ghl.test",
+        json!({"message": "?"}),
+    );
     ask.metadata.clear();
     let result = s.provider.request(ask).await.unwrap();
     assert_eq!(result.status, Status::Error);
-    assert_eq!(result.error.as_deref(), Some("Recipient email address is missing"));
+    assert_eq!(
+        result.error.as_deref(),
+        Some("Recipient email address is missing")
+    );
 }

@@ -63,7 +63,10 @@ impl HubProcess {
             base: String::new(),
             child: None,
             extra_args: extra_args.iter().map(|a| a.to_string()).collect(),
-            envs: envs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            envs: envs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         };
         hub.spawn("127.0.0.1:0");
         hub

@@ -76,7 +76,12 @@ fn zh(lang: Lang) -> bool {
     lang == Lang::Zh
 }
 
-fn page(lang: Lang, status: StatusCode, title: String, notice: Option<(String, &'static str)>) -> Response {
+fn page(
+    lang: Lang,
+    status: StatusCode,
+    title: String,
+    notice: Option<(String, &'static str)>,
+) -> Response {
     let (notice, notice_kind) = match notice {
         Some((text, kind)) => (Some(text), kind),
         None => (None, "info"),
@@ -93,7 +98,11 @@ fn page(lang: Lang, status: StatusCode, title: String, notice: Option<(String, &
 }
 
 fn refusal(lang: Lang, status: StatusCode, message: &str) -> Response {
-    let title = if zh(lang) { "链接不可用" } else { "This link cannot be used" };
+    let title = if zh(lang) {
+        "链接不可用"
+    } else {
+        "This link cannot be used"
+    };
     page(lang, status, title.into(), Some((message.into(), "warn")))
 }
 
@@ -111,7 +120,11 @@ fn link_error(lang: Lang, error: LinkError) -> Response {
         LinkError::Expired => refusal(
             lang,
             StatusCode::GONE,
-            if zh(lang) { "此链接已过期。" } else { "This link has expired." },
+            if zh(lang) {
+                "此链接已过期。"
+            } else {
+                "This link has expired."
+            },
         ),
     }
 }
@@ -121,7 +134,10 @@ fn closed(lang: Lang, record: &RequestRecord) -> Response {
     let message = if zh(lang) {
         format!("此请求已不再等待：{} · {who}", record.status)
     } else {
-        format!("This request is no longer waiting: {} · {who}", record.status)
+        format!(
+            "This request is no longer waiting: {} · {who}",
+            record.status
+        )
     };
     refusal(lang, StatusCode::CONFLICT, &message)
 }
@@ -130,7 +146,11 @@ fn used(lang: Lang) -> Response {
     refusal(
         lang,
         StatusCode::CONFLICT,
-        if zh(lang) { "此链接已被使用过。" } else { "This link has already been used." },
+        if zh(lang) {
+            "此链接已被使用过。"
+        } else {
+            "This link has already been used."
+        },
     )
 }
 
@@ -153,7 +173,11 @@ async fn open(
         Ok(None) => return Err(link_error(lang, LinkError::Invalid)),
         Err(e) => {
             tracing::error!("email link: {e}");
-            return Err(refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable));
+            return Err(refusal(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.texts().unavailable,
+            ));
         }
     };
     let fits = matches!(
@@ -170,7 +194,11 @@ async fn open(
         Ok(true) => return Err(used(lang)),
         Err(e) => {
             tracing::error!("email link: {e}");
-            return Err(refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable));
+            return Err(refusal(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.texts().unavailable,
+            ));
         }
     }
     if record.status != Status::Pending {
@@ -185,30 +213,70 @@ fn form(action: Action, lang: Lang) -> (&'static str, LinkForm) {
         text_label,
         text_required,
         can_end,
-        end_label: if z { "结束对话" } else { "End the conversation" },
+        end_label: if z {
+            "结束对话"
+        } else {
+            "End the conversation"
+        },
         button,
         button_class,
     };
     match action {
         Action::Approve => (
-            if z { "批准此请求？" } else { "Approve this request?" },
-            form(if z { "备注（可选）" } else { "Note (optional)" }, false, false,
-                if z { "批准" } else { "Approve" }, "primary"),
+            if z {
+                "批准此请求？"
+            } else {
+                "Approve this request?"
+            },
+            form(
+                if z {
+                    "备注（可选）"
+                } else {
+                    "Note (optional)"
+                },
+                false,
+                false,
+                if z { "批准" } else { "Approve" },
+                "primary",
+            ),
         ),
         Action::Reject => (
-            if z { "拒绝此请求" } else { "Reject this request" },
-            form(if z { "理由" } else { "Reason" }, true, false,
-                if z { "拒绝" } else { "Reject" }, "danger"),
+            if z {
+                "拒绝此请求"
+            } else {
+                "Reject this request"
+            },
+            form(
+                if z { "理由" } else { "Reason" },
+                true,
+                false,
+                if z { "拒绝" } else { "Reject" },
+                "danger",
+            ),
         ),
         Action::Answer => (
-            if z { "提供所需信息" } else { "Give the information asked for" },
-            form(if z { "信息" } else { "Information" }, true, false,
-                if z { "提交" } else { "Send" }, "primary"),
+            if z {
+                "提供所需信息"
+            } else {
+                "Give the information asked for"
+            },
+            form(
+                if z { "信息" } else { "Information" },
+                true,
+                false,
+                if z { "提交" } else { "Send" },
+                "primary",
+            ),
         ),
         Action::Reply => (
             if z { "回复" } else { "Reply" },
-            form(if z { "您的回复" } else { "Your reply" }, true, true,
-                if z { "发送" } else { "Send" }, "primary"),
+            form(
+                if z { "您的回复" } else { "Your reply" },
+                true,
+                true,
+                if z { "发送" } else { "Send" },
+                "primary",
+            ),
         ),
     }
 }
@@ -250,14 +318,24 @@ pub async fn answer(
     };
     let text = body.text.trim().to_owned();
     let (to, response) = match link.action {
-        Action::Approve => (Status::Approved, json!({"decision": "approved", "reason": text})),
-        Action::Reject => (Status::Rejected, json!({"decision": "rejected", "reason": text})),
+        Action::Approve => (
+            Status::Approved,
+            json!({"decision": "approved", "reason": text}),
+        ),
+        Action::Reject => (
+            Status::Rejected,
+            json!({"decision": "rejected", "reason": text}),
+        ),
         Action::Answer => (Status::Completed, json!({ "information": text })),
         Action::Reply if body.end.is_some() => (Status::Completed, json!({ "message": text })),
         Action::Reply => (Status::InProgress, json!({ "message": text })),
     };
     if text.is_empty() && link.action != Action::Approve {
-        let message = if zh(lang) { "请填写内容后再提交。" } else { "Please write something first." };
+        let message = if zh(lang) {
+            "请填写内容后再提交。"
+        } else {
+            "Please write something first."
+        };
         return refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, message);
     }
     match hub.store().use_link(&link_id(&token), &record.id).await {
@@ -265,7 +343,11 @@ pub async fn answer(
         Ok(LinkUse::Again) => return used(lang),
         Err(e) => {
             tracing::error!("email link: {e}");
-            return refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable);
+            return refusal(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.texts().unavailable,
+            );
         }
     }
     let change = Transition::answer(
@@ -291,7 +373,11 @@ pub async fn answer(
         Ok(TransitionOutcome::NotFound) => link_error(lang, LinkError::Invalid),
         Err(e) => {
             tracing::error!("email link: {e}");
-            refusal(lang, StatusCode::SERVICE_UNAVAILABLE, lang.texts().unavailable)
+            refusal(
+                lang,
+                StatusCode::SERVICE_UNAVAILABLE,
+                lang.texts().unavailable,
+            )
         }
     }
 }

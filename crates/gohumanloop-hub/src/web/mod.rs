@@ -61,7 +61,10 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/keys", get(keys::page).post(keys::create))
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/lang/{code}", get(switch_language))
-        .route("/email/{token}", get(email_links::show).post(email_links::answer))
+        .route(
+            "/email/{token}",
+            get(email_links::show).post(email_links::answer),
+        )
         .route("/assets/{name}", get(assets::serve))
         .layer(middleware::from_fn(security_headers))
         .layer(Extension(config))

@@ -42,7 +42,9 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
 
 impl TestHub {
     pub async fn start() -> Self {
-        Self::start_with(None::<fn(&str) -> EmailChannelConfig>).await.0
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>)
+            .await
+            .0
     }
 
     /// A hub with the email channel `config(base_url)` describes.
@@ -70,7 +72,11 @@ impl TestHub {
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let base = format!("http://{addr}");
         let channel = match email {
-            Some(config) => Some(EmailChannel::start(hub.clone(), config(&base)).await.unwrap()),
+            Some(config) => Some(
+                EmailChannel::start(hub.clone(), config(&base))
+                    .await
+                    .unwrap(),
+            ),
             None => None,
         };
         let web = WebConfig {

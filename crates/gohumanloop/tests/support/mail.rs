@@ -92,7 +92,10 @@ impl MailServer {
             .tls(Tls::Required(params.build_rustls().unwrap()))
             .credentials(Credentials::new(login.to_owned(), self.password.clone()))
             .build();
-        transport.send(message).await.expect("the test mail server took the mail");
+        transport
+            .send(message)
+            .await
+            .expect("the test mail server took the mail");
     }
 
     /// Every message in `user`'s INBOX, oldest first (over IMAPS).
@@ -117,7 +120,11 @@ impl MailServer {
             .unwrap();
         let mut client = async_imap::Client::new(tls);
         client.read_response().await.unwrap();
-        let mut session = client.login(user, &self.password).await.map_err(|e| e.0).unwrap();
+        let mut session = client
+            .login(user, &self.password)
+            .await
+            .map_err(|e| e.0)
+            .unwrap();
         session.select("INBOX").await.unwrap();
         let fetched: Vec<_> = session
             .fetch("1:*", "BODY.PEEK[]")
@@ -127,7 +134,10 @@ impl MailServer {
             .await
             .unwrap_or_default();
         let _ = session.logout().await;
-        fetched.iter().filter_map(|f| f.body().map(<[u8]>::to_vec)).collect()
+        fetched
+            .iter()
+            .filter_map(|f| f.body().map(<[u8]>::to_vec))
+            .collect()
     }
 
     /// Waits (up to 20 s) until `user` has at least `count` messages; returns them.

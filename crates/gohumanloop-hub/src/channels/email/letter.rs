@@ -49,9 +49,8 @@ fn as_request(record: &RequestRecord) -> HumanLoopRequest {
     );
     request.metadata = object(&record.metadata);
     request.request_id = Some(record.request_id.clone());
-    request.created_at = created.and_then(|ms| {
-        OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok()
-    });
+    request.created_at = created
+        .and_then(|ms| OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000).ok());
     let deadline = record.deadline_at.as_deref().and_then(rfc3339_to_ms);
     request.timeout = match (created, deadline) {
         (Some(c), Some(d)) if d > c => Some(((d - c) as u64).div_ceil(1000)),
@@ -71,7 +70,14 @@ fn actions(loop_type: LoopType, language: EmailLanguage) -> Vec<(Action, &'stati
     match loop_type {
         LoopType::Approval => vec![
             (Action::Approve, if zh { "批准" } else { "Approve" }),
-            (Action::Reject, if zh { "拒绝（填写理由）" } else { "Reject (give a reason)" }),
+            (
+                Action::Reject,
+                if zh {
+                    "拒绝（填写理由）"
+                } else {
+                    "Reject (give a reason)"
+                },
+            ),
         ],
         LoopType::Information => vec![(Action::Answer, if zh { "回答" } else { "Answer" })],
         LoopType::Conversation => vec![(Action::Reply, if zh { "回复" } else { "Reply" })],
@@ -102,7 +108,11 @@ pub fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
             });
             let url = format!("{base}/email/{token}");
             links_text += &format!("{label}: {url}\n");
-            let color = if action == Action::Reject { "#cf222e" } else { "#1f883d" };
+            let color = if action == Action::Reject {
+                "#cf222e"
+            } else {
+                "#1f883d"
+            };
             links_html += &format!(
                 "<a href=\"{}\" style=\"display:inline-block;margin:0 8px 8px 0;padding:10px 18px;\
                  border-radius:6px;background:{color};color:#fff;text-decoration:none;\

@@ -89,7 +89,13 @@ impl LinkSigner {
     fn mac(&self, request_id: &str, action: &str, expires_at: i64, recipient: &str) -> HmacSha256 {
         let mut mac = HmacSha256::new_from_slice(&self.key)
             .unwrap_or_else(|_| unreachable!("HMAC accepts keys of any length"));
-        for part in ["ghl-email-link-v1", request_id, action, &expires_at.to_string(), recipient] {
+        for part in [
+            "ghl-email-link-v1",
+            request_id,
+            action,
+            &expires_at.to_string(),
+            recipient,
+        ] {
             mac.update(part.as_bytes());
             mac.update(&[0]);
         }
@@ -99,7 +105,12 @@ impl LinkSigner {
     /// The token of a link.
     pub fn sign(&self, link: &Link) -> String {
         let tag = self
-            .mac(&link.request_id, link.action.as_str(), link.expires_at, &link.recipient)
+            .mac(
+                &link.request_id,
+                link.action.as_str(),
+                link.expires_at,
+                &link.recipient,
+            )
             .finalize()
             .into_bytes();
         format!(
@@ -125,7 +136,9 @@ impl LinkSigner {
             .ok()
             .and_then(|r| String::from_utf8(r).ok())
             .ok_or(LinkError::Invalid)?;
-        let tag = URL_SAFE_NO_PAD.decode(tag).map_err(|_| LinkError::Invalid)?;
+        let tag = URL_SAFE_NO_PAD
+            .decode(tag)
+            .map_err(|_| LinkError::Invalid)?;
         self.mac(request_id, action.as_str(), expires_at, &recipient)
             .verify_slice(&tag)
             .map_err(|_| LinkError::Invalid)?;
@@ -177,8 +190,18 @@ mod tests {
         let other_action = token.replacen(".approve.", ".reject.", 1);
         let later = token.replacen(".2000.", ".9999.", 1);
         let other_request = token.replacen("0b9c2a44", "0b9c2a45", 1);
-        for forged in [other_action, later, other_request, format!("{token}x"), "a.b".into()] {
-            assert_eq!(signer.verify(&forged, 0), Err(LinkError::Invalid), "{forged}");
+        for forged in [
+            other_action,
+            later,
+            other_request,
+            format!("{token}x"),
+            "a.b".into(),
+        ] {
+            assert_eq!(
+                signer.verify(&forged, 0),
+                Err(LinkError::Invalid),
+                "{forged}"
+            );
         }
         let stranger = LinkSigner::new(vec![8; 32]);
         assert_eq!(stranger.verify(&token, 0), Err(LinkError::Invalid));

@@ -66,7 +66,11 @@ pub struct EmailChannelConfig {
 impl EmailChannelConfig {
     /// A channel sending through `smtp` as `sender`, links pointing at `public_url`; no IMAP,
     /// no routes, English, links valid 7 days.
-    pub fn new(smtp: ServerSettings, sender: impl Into<String>, public_url: impl Into<String>) -> Self {
+    pub fn new(
+        smtp: ServerSettings,
+        sender: impl Into<String>,
+        public_url: impl Into<String>,
+    ) -> Self {
         Self {
             smtp,
             imap: None,
@@ -105,9 +109,8 @@ impl EmailChannel {
     /// Starts the channel on `hub`: mails every routed request (those pending and unsent from
     /// before, then each new one) and, with IMAP, reads the replies.
     pub async fn start(hub: Hub, config: EmailChannelConfig) -> Result<Arc<Self>, ChannelError> {
-        let config_error = |e: gohumanloop::providers::email::EmailError| {
-            ChannelError::Config(e.to_string())
-        };
+        let config_error =
+            |e: gohumanloop::providers::email::EmailError| ChannelError::Config(e.to_string());
         let ca = config.extra_ca_pem.as_deref();
         let mailer = Mailer::new(&config.smtp, config.login.as_ref(), ca).map_err(config_error)?;
         let fresh: [u8; 32] = rand_key();
@@ -121,8 +124,8 @@ impl EmailChannel {
                     mailbox: config.mailbox.clone(),
                     check_interval: config.check_interval,
                 };
-                let watcher = Watcher::new(settings, ca, Arc::new(Notify::new()))
-                    .map_err(config_error)?;
+                let watcher =
+                    Watcher::new(settings, ca, Arc::new(Notify::new())).map_err(config_error)?;
                 tokio::spawn(watcher.run(Arc::downgrade(&replies)));
                 Some(replies)
             }
@@ -261,7 +264,10 @@ impl EmailChannel {
             }
         }
         store.mail_sent(&record.id, Err(last.clone())).await?;
-        Err(ChannelError::Delivery(format!("request {}: {last}", record.id)))
+        Err(ChannelError::Delivery(format!(
+            "request {}: {last}",
+            record.id
+        )))
     }
 }
 

@@ -76,7 +76,10 @@ impl HubReplies {
                 return false;
             }
         };
-        let who = mail.from_address.clone().unwrap_or_else(|| mail.from.clone());
+        let who = mail
+            .from_address
+            .clone()
+            .unwrap_or_else(|| mail.from.clone());
         let change = Transition::answer(
             record.tenant,
             record.id.clone(),

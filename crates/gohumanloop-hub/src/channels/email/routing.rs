@@ -49,7 +49,11 @@ pub fn recipients_of(record: &RequestRecord, rules: &[RouteRule]) -> Vec<String>
     }
     rules
         .iter()
-        .find(|rule| rule.platform.as_deref().is_none_or(|p| p == record.platform))
+        .find(|rule| {
+            rule.platform
+                .as_deref()
+                .is_none_or(|p| p == record.platform)
+        })
         .map(|rule| rule.recipients.clone())
         .unwrap_or_default()
 }

@@ -142,9 +142,16 @@ pub fn reply_template_html(language: EmailLanguage, loop_type: LoopType) -> Stri
     let mut out = format!("<p>{}</p>", escape_html(language.instruction(loop_type)));
     if loop_type == LoopType::Approval {
         let [approve, reject] = [language.approve_words()[0], language.reject_words()[0]];
-        let reason = format!("{}{}", language.reason_prefix(), language.reason_placeholder());
+        let reason = format!(
+            "{}{}",
+            language.reason_prefix(),
+            language.reason_placeholder()
+        );
         for word in [approve, reject] {
-            let lines = [format!("{}{word}", language.decision_prefix()), reason.clone()];
+            let lines = [
+                format!("{}{word}", language.decision_prefix()),
+                reason.clone(),
+            ];
             out += &template_block(language, &lines);
         }
     } else {
@@ -203,7 +210,9 @@ mod tests {
         // A mail that quotes our own template back (no human words) must not decide anything.
         let raw = letter().build().unwrap().formatted();
         let raw = String::from_utf8_lossy(&raw).replace("Auto-Submitted: auto-generated\r\n", "");
-        assert!(read_raw(raw.as_bytes(), LoopType::Approval).unwrap().is_err());
+        assert!(read_raw(raw.as_bytes(), LoopType::Approval)
+            .unwrap()
+            .is_err());
         let filled = raw.replace(
             "Decision: [approve/approved/accept/yes|reject/rejected/deny/no]",
             "Decision: reject",

@@ -136,7 +136,9 @@ impl Watcher {
         let server = &self.settings.server;
         let tcp = TcpStream::connect((server.host.as_str(), server.port))
             .await
-            .map_err(|e| imap_error(format!("cannot reach {}:{}: {e}", server.host, server.port)))?;
+            .map_err(|e| {
+                imap_error(format!("cannot reach {}:{}: {e}", server.host, server.port))
+            })?;
         let stream: Stream = match server.security {
             Security::Plain => Box::new(tcp),
             Security::Tls => Box::new(self.tls(tcp).await?),
@@ -296,7 +298,9 @@ async fn greeting<T: AsyncRead + AsyncWrite + Unpin + Send + Debug>(
 ) -> Result<(), EmailError> {
     match client.read_response().await {
         Ok(Some(_)) => Ok(()),
-        Ok(None) => Err(imap_error("the server closed the connection before greeting")),
+        Ok(None) => Err(imap_error(
+            "the server closed the connection before greeting",
+        )),
         Err(e) => Err(imap_error(e)),
     }
 }

@@ -17,8 +17,7 @@ pub enum EmailLanguage {
 impl EmailLanguage {
     /// `zh` → Chinese; anything else → English (as the original).
     pub fn from_code(code: &str) -> Self {
-        if code.trim().eq_ignore_ascii_case("zh") || code.trim().to_lowercase().starts_with("zh-")
-        {
+        if code.trim().eq_ignore_ascii_case("zh") || code.trim().to_lowercase().starts_with("zh-") {
             Self::Zh
         } else {
             Self::En

@@ -260,7 +260,11 @@ pub fn recipients(metadata: &serde_json::Map<String, Value>) -> Vec<String> {
     };
     match metadata.get("recipient_email") {
         Some(Value::String(s)) => split(s),
-        Some(Value::Array(list)) => list.iter().filter_map(Value::as_str).flat_map(split).collect(),
+        Some(Value::Array(list)) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .flat_map(split)
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -312,8 +316,14 @@ impl Email {
             subject: format!("{subject} {}", token::subject_tag(&token)),
             message_id: message_id.clone(),
             in_reply_to: thread.as_ref().and_then(|t| t.message_ids.last().cloned()),
-            references: thread.as_ref().map(|t| t.message_ids.clone()).unwrap_or_default(),
-            text: format!("{prompt}\n{}", reply_template_text(language, request.loop_type)),
+            references: thread
+                .as_ref()
+                .map(|t| t.message_ids.clone())
+                .unwrap_or_default(),
+            text: format!(
+                "{prompt}\n{}",
+                reply_template_text(language, request.loop_type)
+            ),
             html: format!(
                 "{}{}",
                 text_as_html(&prompt),
@@ -350,7 +360,11 @@ impl Email {
 
 #[async_trait]
 impl Delivery for Email {
-    async fn deliver(&self, request: HumanLoopRequest, ledger: Ledger) -> Result<(), ProviderError> {
+    async fn deliver(
+        &self,
+        request: HumanLoopRequest,
+        ledger: Ledger,
+    ) -> Result<(), ProviderError> {
         self.send(request, ledger).await
     }
 
@@ -371,9 +385,17 @@ mod tests {
 
     #[test]
     fn recipients_in_every_shape() {
-        let meta = |v: Value| json!({ "recipient_email": v }).as_object().cloned().unwrap();
+        let meta = |v: Value| {
+            json!({ "recipient_email": v })
+                .as_object()
+                .cloned()
+                .unwrap()
+        };
         assert_eq!(recipients(&meta(json!("a@x, b@x"))), ["a@x", "b@x"]);
-        assert_eq!(recipients(&meta(json!(["a@x", "b@x;c@x"]))), ["a@x", "b@x", "c@x"]);
+        assert_eq!(
+            recipients(&meta(json!(["a@x", "b@x;c@x"]))),
+            ["a@x", "b@x", "c@x"]
+        );
         assert!(recipients(&meta(json!(""))).is_empty());
         assert!(recipients(&serde_json::Map::new()).is_empty());
     }
@@ -383,6 +405,9 @@ mod tests {
         let options = EmailOptions::new("127.0.0.1", 1, "127.0.0.1", 2).login("", "");
         std::env::remove_var(USERNAME_ENV);
         let error = EmailProvider::new("mail", options).err().unwrap();
-        assert!(error.to_string().contains("username not provided"), "{error}");
+        assert!(
+            error.to_string().contains("username not provided"),
+            "{error}"
+        );
     }
 }

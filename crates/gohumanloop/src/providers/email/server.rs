@@ -149,7 +149,13 @@ mod tests {
         assert_eq!(Security::parse("STARTTLS"), Some(Security::StartTls));
         assert_eq!(Security::parse("bogus"), None);
         assert!(pem_certificates(b"not a pem").is_err());
-        assert!(!format!("{:?}", Login { username: "u".into(), password: "secret".into() })
-            .contains("secret"));
+        assert!(!format!(
+            "{:?}",
+            Login {
+                username: "u".into(),
+                password: "secret".into()
+            }
+        )
+        .contains("secret"));
     }
 }

@@ -20,10 +20,10 @@ use tokio::time::Instant;
 use crate::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
 use crate::provider::{Answer, Delivery, Ledger, LocalProvider, ProviderError};
 
+use crate::providers::prompt as render;
+pub use crate::providers::prompt::render;
 pub use keywords::{decision, ends_conversation, Decision, APPROVE_WORDS, END_WORDS, REJECT_WORDS};
 pub use language::Language;
-pub use crate::providers::prompt::render;
-use crate::providers::prompt as render;
 
 /// `responded_by` of every terminal answer (the original's).
 pub const TERMINAL_USER: &str = "terminal_user";

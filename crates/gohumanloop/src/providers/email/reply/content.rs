@@ -52,8 +52,22 @@ fn header_field(line: &str) -> Option<String> {
     let (name, _) = line.split_once([':', '：'])?;
     let name = name.trim().trim_end_matches('*').trim().to_lowercase();
     const FIELDS: [&str; 16] = [
-        "from", "sent", "date", "to", "cc", "subject", "发件人", "发送时间", "时间", "日期",
-        "收件人", "抄送", "主题", "寄件者", "寄件日期", "主旨",
+        "from",
+        "sent",
+        "date",
+        "to",
+        "cc",
+        "subject",
+        "发件人",
+        "发送时间",
+        "时间",
+        "日期",
+        "收件人",
+        "抄送",
+        "主题",
+        "寄件者",
+        "寄件日期",
+        "主旨",
     ];
     FIELDS.contains(&name.as_str()).then_some(name)
 }
@@ -231,7 +245,8 @@ mod tests {
         let qq = "决定：批准\n\n------------------\u{a0}原始邮件\u{a0}------------------\n\
                   发件人: \"Agent\"<agent@ghl.test>;\n决定：[批准/同意/approve|拒绝/否决/reject]";
         assert_eq!(user_content(qq).as_deref(), Some("决定：批准"));
-        let gmail_zh = "信息：42\n\n在 2026年11月25日周三 10:02，Agent <agent@ghl.test> 写道：\n> 信息：";
+        let gmail_zh =
+            "信息：42\n\n在 2026年11月25日周三 10:02，Agent <agent@ghl.test> 写道：\n> 信息：";
         assert_eq!(user_content(gmail_zh).as_deref(), Some("信息：42"));
     }
 

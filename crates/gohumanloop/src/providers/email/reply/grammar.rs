@@ -14,8 +14,18 @@ pub const REJECT_WORDS: [&str; 8] = [
 ];
 /// English words that turn an approval into a rejection.
 const NEGATORS: [&str; 12] = [
-    "not", "don't", "dont", "never", "cannot", "can't", "cant", "won't", "wont", "shouldn't",
-    "mustn't", "isn't",
+    "not",
+    "don't",
+    "dont",
+    "never",
+    "cannot",
+    "can't",
+    "cant",
+    "won't",
+    "wont",
+    "shouldn't",
+    "mustn't",
+    "isn't",
 ];
 /// Chinese words that approve.
 pub const APPROVE_WORDS_ZH: [&str; 4] = ["批准", "同意", "通过", "准许"];
@@ -220,7 +230,11 @@ pub fn approval(content: &str) -> Option<(Decision, String)> {
         return Some((decided, explicit));
     }
     let rest = rest.trim_start_matches(|c: char| {
-        c.is_whitespace() || matches!(c, ',' | '.' | ';' | '!' | '，' | '。' | '；' | '！' | '、' | '-' | ':' | '：')
+        c.is_whitespace()
+            || matches!(
+                c,
+                ',' | '.' | ';' | '!' | '，' | '。' | '；' | '！' | '、' | '-' | ':' | '：'
+            )
     });
     Some((decided, with_following(rest, &lines[first_at + 1..])))
 }
@@ -245,7 +259,10 @@ pub fn information(content: &str) -> Option<String> {
 /// A conversation reply: what the human said and whether it ends the conversation; `None`
 /// when they said nothing.
 pub fn conversation(content: &str) -> Option<(String, bool)> {
-    let placeholders = ["[please enter your reply here]", "[请在此处输入您的回复内容]"];
+    let placeholders = [
+        "[please enter your reply here]",
+        "[请在此处输入您的回复内容]",
+    ];
     let text: Vec<&str> = content
         .lines()
         .filter(|l| !placeholders.contains(&l.trim().to_lowercase().as_str()))
@@ -274,7 +291,10 @@ mod tests {
             ("None", None),
             ("I don't know", None),
             ("maybe", None),
-            ("[approve/approved/accept/yes|reject/rejected/deny/no]", None),
+            (
+                "[approve/approved/accept/yes|reject/rejected/deny/no]",
+                None,
+            ),
             ("同意", Some(Approve)),
             ("不同意", Some(Reject)),
             ("不予批准", Some(Reject)),
@@ -326,17 +346,35 @@ mod tests {
         assert_eq!(approval("Yes I think we should not deploy"), None);
         assert_eq!(approval("thanks"), None);
         assert_eq!(approval("No idea, ask Bob"), None);
-        assert_eq!(approval("No. Too risky"), Some((Reject, "Too risky".into())));
+        assert_eq!(
+            approval("No. Too risky"),
+            Some((Reject, "Too risky".into()))
+        );
     }
 
     #[test]
     fn information_and_conversation() {
-        assert_eq!(information("Information: 42\nand more").as_deref(), Some("42\nand more"));
-        assert_eq!(information("信息：数据库在 db.internal").as_deref(), Some("数据库在 db.internal"));
+        assert_eq!(
+            information("Information: 42\nand more").as_deref(),
+            Some("42\nand more")
+        );
+        assert_eq!(
+            information("信息：数据库在 db.internal").as_deref(),
+            Some("数据库在 db.internal")
+        );
         assert_eq!(information("Information: [Your information]"), None);
-        assert_eq!(information("just the text").as_deref(), Some("just the text"));
-        assert_eq!(conversation("Hello\n[Please enter your reply here]"), Some(("Hello".into(), false)));
-        assert_eq!(conversation("bye [END CONVERSATION]"), Some(("bye [END CONVERSATION]".into(), true)));
+        assert_eq!(
+            information("just the text").as_deref(),
+            Some("just the text")
+        );
+        assert_eq!(
+            conversation("Hello\n[Please enter your reply here]"),
+            Some(("Hello".into(), false))
+        );
+        assert_eq!(
+            conversation("bye [END CONVERSATION]"),
+            Some(("bye [END CONVERSATION]".into(), true))
+        );
         assert_eq!(conversation("好的[结束对话]").map(|c| c.1), Some(true));
         assert_eq!(conversation("[请在此处输入您的回复内容]"), None);
     }

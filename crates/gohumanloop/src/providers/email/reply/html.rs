@@ -4,8 +4,28 @@
 
 /// Elements whose start or end breaks a line.
 const BLOCKS: [&str; 22] = [
-    "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
-    "pre", "hr", "blockquote", "section", "article", "header", "footer", "center",
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "tr",
+    "table",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "hr",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "center",
 ];
 /// Elements whose content is never shown.
 const HIDDEN: [&str; 4] = ["head", "style", "script", "title"];
@@ -105,7 +125,11 @@ pub fn html_to_text(html: &str) -> String {
             continue;
         }
         if name == "blockquote" {
-            depth = if closing { depth.saturating_sub(1) } else { depth + 1 };
+            depth = if closing {
+                depth.saturating_sub(1)
+            } else {
+                depth + 1
+            };
         }
         if BLOCKS.contains(&name.as_str()) {
             newline(&mut lines, depth, name == "br");
@@ -165,7 +189,14 @@ mod tests {
 
     #[test]
     fn broken_markup_does_not_panic() {
-        for html in ["<", "<div", "a &", "&#xFFFFFFFF;", "<!-- x", "</blockquote></blockquote>x"] {
+        for html in [
+            "<",
+            "<div",
+            "a &",
+            "&#xFFFFFFFF;",
+            "<!-- x",
+            "</blockquote></blockquote>x",
+        ] {
             let _ = html_to_text(html);
         }
         assert_eq!(html_to_text("a &bogus; b"), "a &bogus; b\n");

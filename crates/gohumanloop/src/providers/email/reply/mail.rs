@@ -48,10 +48,7 @@ impl ReplyMail {
             .and_then(|addr| addr.address())
             .map(|a| a.trim().to_lowercase())
             .filter(|a| !a.is_empty());
-        let from = match (
-            sender.and_then(|a| a.name()).map(str::trim),
-            &from_address,
-        ) {
+        let from = match (sender.and_then(|a| a.name()).map(str::trim), &from_address) {
             (Some(name), Some(address)) if !name.is_empty() => format!("{name} <{address}>"),
             (_, Some(address)) => address.clone(),
             (Some(name), None) => name.to_owned(),
