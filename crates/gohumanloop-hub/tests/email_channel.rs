@@ -455,6 +455,47 @@ async fn replies_by_mail_answer_and_strangers_are_ignored() {
     }
 }
 
+#[tokio::test]
+async fn requests_accepted_while_the_channel_was_off_are_mailed_when_it_starts() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let approver = server.address("approver");
+    let plain = TestHub::start().await;
+    let (status, r) = plain
+        .post(
+            &plain.keys.agent,
+            "/api/v1/humanloop/request",
+            body("late", "approval", Some(&approver), json!({})),
+        )
+        .await;
+    assert_eq!(
+        (status, &r["success"]),
+        (StatusCode::OK, &json!(true)),
+        "{r}"
+    );
+    let dir = plain.stop_keeping_data().await;
+
+    // The same database, now with the email channel.
+    let url = format!("sqlite://{}", dir.path().join("hub.db").display());
+    let store = gohumanloop_hub::store::open(&url).await.unwrap();
+    let hub = gohumanloop_hub::Hub::start(store).await.unwrap();
+    let sender = server.address("hub");
+    let smtp = ServerSettings::new(&server.host, server.smtps_port).security(Security::Tls);
+    let mut config = EmailChannelConfig::new(smtp, sender.clone(), "http://127.0.0.1:1");
+    config.login = Some(Login {
+        username: sender,
+        password: server.password.clone(),
+    });
+    config.extra_ca_pem = Some(server.ca_pem.clone());
+    let _channel = gohumanloop_hub::channels::email::EmailChannel::start(hub.clone(), config)
+        .await
+        .unwrap();
+    let mail = open(&server.wait_for(&approver, 1).await[0]);
+    assert!(mail.text.contains("Ship release 2.3 to production"));
+    hub.begin_shutdown();
+}
+
 async fn wait_sent(s: &Setup, hub_id: &str) -> gohumanloop_hub::store::MailRecord {
     for _ in 0..100 {
         if let Ok(Some(found)) = s.hub.store.mail_of(hub_id).await {

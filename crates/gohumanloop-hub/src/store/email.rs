@@ -59,8 +59,9 @@ pub trait MailLog: Send + Sync {
         conversation_id: &str,
     ) -> StoreResult<Vec<MailRecord>>;
 
-    /// Pending requests whose mail was never sent (found again after a restart or a failure).
-    async fn mail_unsent(&self) -> StoreResult<Vec<RequestRecord>>;
+    /// Pending requests whose mail was never sent (found again after a restart or a failure)
+    /// among those that name a `recipient_email` or have one of `platforms` (`None`: any).
+    async fn mail_unsent(&self, platforms: Option<&[String]>) -> StoreResult<Vec<RequestRecord>>;
 
     /// Records the use of a signed link (by its id); [`LinkUse::Again`] if it was used before.
     async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse>;

@@ -106,6 +106,18 @@ impl TestHub {
         (test_hub, channel)
     }
 
+    /// Stops the server but keeps the database folder (to start again on it).
+    pub async fn stop_keeping_data(mut self) -> TempDir {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        std::mem::replace(&mut self.dir, dir)
+    }
+
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());

@@ -290,7 +290,14 @@ impl Channel for EmailChannel {
     }
 
     async fn catch_up(&self) -> Result<(), ChannelError> {
-        for record in self.hub.store().mail_unsent().await? {
+        // Only requests that can be routed here: a `*` rule takes every platform.
+        let rules = &self.config.routes;
+        let platforms: Option<Vec<String>> = if rules.iter().any(|r| r.platform.is_none()) {
+            None
+        } else {
+            Some(rules.iter().filter_map(|r| r.platform.clone()).collect())
+        };
+        for record in self.hub.store().mail_unsent(platforms.as_deref()).await? {
             if let Err(e) = self.mail(record).await {
                 tracing::warn!("email: {e}");
             }

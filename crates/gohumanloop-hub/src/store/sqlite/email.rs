@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::Row;
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 use super::rows::{self, request_columns};
 use super::SqliteStore;
@@ -109,16 +109,27 @@ impl MailLog for SqliteStore {
         rows.iter().map(mail).collect()
     }
 
-    async fn mail_unsent(&self) -> StoreResult<Vec<RequestRecord>> {
-        let rows = sqlx::query(concat!(
+    async fn mail_unsent(&self, platforms: Option<&[String]>) -> StoreResult<Vec<RequestRecord>> {
+        let mut query = QueryBuilder::<Sqlite>::new(concat!(
             "SELECT ",
             request_columns!(),
             " FROM requests WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM \
-             email_messages m WHERE m.request_id = requests.id AND m.sent_at IS NOT NULL) \
-             ORDER BY rowid"
-        ))
-        .fetch_all(&self.pool)
-        .await?;
+             email_messages m WHERE m.request_id = requests.id AND m.sent_at IS NOT NULL)"
+        ));
+        if let Some(platforms) = platforms {
+            query.push(" AND (json_extract(metadata, '$.recipient_email') IS NOT NULL");
+            if !platforms.is_empty() {
+                query.push(" OR platform IN (");
+                let mut list = query.separated(", ");
+                for platform in platforms {
+                    list.push_bind(platform.clone());
+                }
+                query.push(")");
+            }
+            query.push(")");
+        }
+        query.push(" ORDER BY rowid");
+        let rows = query.build().fetch_all(&self.pool).await?;
         rows.iter().map(rows::request).collect()
     }
 
