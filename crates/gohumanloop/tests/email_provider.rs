@@ -339,6 +339,42 @@ async fn a_reply_from_someone_else_is_ignored() {
 }
 
 #[tokio::test]
+async fn polling_works_where_idle_is_not_used() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let agent = server.address("agent");
+    let options = EmailOptions::new(
+        &server.host,
+        server.smtp_port,
+        &server.host,
+        server.imaps_port,
+    )
+    .security(Security::StartTls, Security::Tls)
+    .login(&agent, &server.password)
+    .language(EmailLanguage::En)
+    .check_interval(Duration::from_secs(1))
+    .poll_only()
+    .trust_ca_pem(server.ca_pem.clone());
+    let provider = EmailProvider::new("agent", options).unwrap();
+    let approver = server.address("approver");
+    let s = Setup {
+        server,
+        provider,
+        approver,
+    };
+    let ask = request(
+        LoopType::Approval,
+        "c-poll",
+        &s.approver,
+        json!({"message": "Rotate keys?"}),
+    );
+    let done = ask_and_reply(&s, ask, 1, "Approved, go ahead.").await;
+    assert_eq!(done.status, Status::Approved);
+    assert_eq!(done.response["reason"], "go ahead.");
+}
+
+#[tokio::test]
 async fn a_request_without_recipient_fails_as_the_original() {
     let Some(server) = MailServer::get() else {
         return;

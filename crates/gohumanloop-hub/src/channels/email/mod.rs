@@ -123,6 +123,7 @@ impl EmailChannel {
                     login: login.clone(),
                     mailbox: config.mailbox.clone(),
                     check_interval: config.check_interval,
+                    idle: true,
                 };
                 let watcher =
                     Watcher::new(settings, ca, Arc::new(Notify::new())).map_err(config_error)?;

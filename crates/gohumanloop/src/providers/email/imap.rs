@@ -48,8 +48,11 @@ pub struct ImapSettings {
     pub login: Login,
     /// The mailbox to watch (`INBOX`).
     pub mailbox: String,
-    /// How often to look when the server has no IDLE.
+    /// How often to look when the server has no IDLE (or `idle` is off).
     pub check_interval: Duration,
+    /// Use IDLE where the server offers it (off: poll every `check_interval`, for servers
+    /// whose IDLE is broken).
+    pub idle: bool,
 }
 
 trait Io: AsyncRead + AsyncWrite + Unpin + Send + Debug {}
@@ -231,7 +234,7 @@ impl Watcher {
             self.seen.clear();
             self.uid_validity = mailbox.uid_validity;
         }
-        Ok(capabilities.has_str("IDLE"))
+        Ok(self.settings.idle && capabilities.has_str("IDLE"))
     }
 
     async fn read_new<I: Inbox>(

@@ -47,6 +47,8 @@ pub struct EmailOptions {
     pub extra_ca_pem: Option<Vec<u8>>,
     /// The mailbox replies arrive in.
     pub mailbox: String,
+    /// Wait with IMAP IDLE where the server offers it (else poll every `check_interval`).
+    pub idle: bool,
 }
 
 impl EmailOptions {
@@ -67,6 +69,7 @@ impl EmailOptions {
             language: EmailLanguage::Zh,
             extra_ca_pem: None,
             mailbox: "INBOX".into(),
+            idle: true,
         }
     }
 
@@ -92,6 +95,12 @@ impl EmailOptions {
     /// Reading the mailbox this often when the server cannot IDLE.
     pub fn check_interval(mut self, every: Duration) -> Self {
         self.check_interval = every;
+        self
+    }
+
+    /// Polls every `check_interval` even where the server offers IDLE.
+    pub fn poll_only(mut self) -> Self {
+        self.idle = false;
         self
     }
 
@@ -234,6 +243,7 @@ impl LocalProvider<Email> {
             login: login.clone(),
             mailbox: options.mailbox,
             check_interval: options.check_interval,
+            idle: options.idle,
         };
         let watcher = Watcher::new(imap, ca, wake.clone())?;
         let email = Email {
