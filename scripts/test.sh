@@ -7,6 +7,9 @@
 #   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it);
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/.
+# - Debian's postfix and dovecot, started by scripts/mail-server.sh as their own instances on
+#   127.0.0.1 (SMTP 10587/10465, IMAP 10143/10993, test CA in target/mail-server/tls), which the
+#   email provider's tests send to and read from; its GHL_TEST_MAIL_* settings are exported.
 # The hub tests use real SQLite files in temporary folders; the terminal tests use pipes and a
 # pseudo-terminal the kernel gives.
 set -euo pipefail
@@ -37,6 +40,13 @@ if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! fc-list 2>/
   fi
 fi
 /usr/bin/chromium --version || echo "chromium missing: browser tests will fail under CI=true"
+
+echo "== Mail server (Postfix + Dovecot on loopback)"
+bash scripts/mail-server.sh start
+set -a
+# shellcheck disable=SC1091
+. "${GHL_MAIL_DIR:-target/mail-server}/env"
+set +a
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
