@@ -11,6 +11,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use gohumanloop::model::{LoopType, Status};
+use gohumanloop::providers::email::EmailLanguage;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -19,6 +20,7 @@ use super::i18n::Lang;
 use super::pages::{self, Chrome};
 use super::WebConfig;
 use crate::channels::email::links::{link_id, Action, Link, LinkError};
+use crate::channels::email::view::Styling;
 use crate::channels::email::EmailChannel;
 use crate::hub::Hub;
 use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
@@ -55,8 +57,8 @@ pub struct LinkPage {
     pub notice: Option<String>,
     /// `ok`, `warn` or `info`.
     pub notice_kind: &'static str,
-    /// The request as text.
-    pub summary: String,
+    /// The request as HTML, every value escaped (see `channels::email::view`).
+    pub summary_html: String,
     /// The form, when the link can still be used.
     pub form: Option<LinkForm>,
 }
@@ -91,7 +93,7 @@ fn page(
         title,
         notice,
         notice_kind,
-        summary: String::new(),
+        summary_html: String::new(),
         form: None,
     };
     (status, pages::render(&page)).into_response()
@@ -298,7 +300,15 @@ pub async fn show(
         title: title.into(),
         notice: None,
         notice_kind: "info",
-        summary: crate::channels::email::letter::summary(&record),
+        summary_html: crate::channels::email::view::request_html(
+            &record,
+            if zh(lang) {
+                EmailLanguage::Zh
+            } else {
+                EmailLanguage::En
+            },
+            Styling::Classes,
+        ),
         form: Some(form),
     };
     pages::render(&page)

@@ -1,10 +1,10 @@
-//! The mail the hub sends for a request: what the web inbox shows (the request rendered as
-//! the terminal and the original's mails show it), one-click links, and the reply template
-//! for answering by mail.
+//! The mail the hub sends for a request: what the web inbox shows (in the text part as the
+//! terminal and the original's mails show it, in the HTML part laid out as the inbox does),
+//! one-click links, and the reply template for answering by mail.
 
 use gohumanloop::model::{HumanLoopRequest, LoopType};
 use gohumanloop::providers::email::compose::{
-    escape_html, reply_template_html, reply_template_text, text_as_html, Letter,
+    escape_html, reply_template_html, reply_template_text, Letter,
 };
 use gohumanloop::providers::email::{token, EmailLanguage};
 use gohumanloop::providers::prompt::render;
@@ -134,7 +134,7 @@ pub fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
     );
     let html = format!(
         "{}{links_html}<p><a href=\"{}\">{}</a></p><p>{}</p>{}",
-        text_as_html(&prompt),
+        super::view::request_html(record, language, super::view::Styling::Inline),
         escape_html(&inbox),
         escape_html(open_label),
         escape_html(or_reply),

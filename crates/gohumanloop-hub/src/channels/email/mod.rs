@@ -7,6 +7,7 @@ pub mod letter;
 pub mod links;
 pub mod replies;
 pub mod routing;
+pub mod view;
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,226 @@
+//! The request as an HTML block, for the mail's HTML part and the link pages: the question
+//! first, then the message, the function and its arguments, other context and the details —
+//! what the web inbox's request page shows. Mails get inline styles (mail clients drop style
+//! sheets); pages get classes (their CSP allows no inline style).
+
+use gohumanloop::providers::email::compose::escape_html;
+use gohumanloop::providers::email::EmailLanguage;
+use serde_json::Value;
+
+use crate::record::RequestRecord;
+
+const KNOWN: [&str; 4] = ["question", "message", "additional", "function"];
+
+struct Labels {
+    question: &'static str,
+    message: &'static str,
+    additional: &'static str,
+    function: &'static str,
+    arguments: &'static str,
+    other: &'static str,
+    task: &'static str,
+    conversation: &'static str,
+    kind: &'static str,
+    deadline: &'static str,
+}
+
+fn labels(language: EmailLanguage) -> &'static Labels {
+    match language {
+        EmailLanguage::En => &Labels {
+            question: "Question",
+            message: "Message",
+            additional: "Additional context",
+            function: "Function",
+            arguments: "Arguments",
+            other: "Other context",
+            task: "Task",
+            conversation: "Conversation",
+            kind: "Type",
+            deadline: "Deadline",
+        },
+        EmailLanguage::Zh => &Labels {
+            question: "问题",
+            message: "消息",
+            additional: "补充信息",
+            function: "函数",
+            arguments: "参数",
+            other: "其他上下文",
+            task: "任务",
+            conversation: "对话",
+            kind: "类型",
+            deadline: "截止时间",
+        },
+    }
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+    }
+}
+
+const PRE: &str = "background:#f6f8fa;border:1px solid #d0d7de;border-radius:6px;padding:10px;\
+                   white-space:pre-wrap;word-break:break-word;font-size:13px;margin:4px 0 12px";
+const LABEL: &str = "color:#57606a;font-size:12px;text-transform:uppercase;letter-spacing:.04em;\
+                     margin:12px 0 2px";
+const PARA: &str = "white-space:pre-wrap;margin:0 0 8px";
+
+/// Where the HTML goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Styling {
+    /// A mail: inline `style` attributes.
+    Inline,
+    /// A page of the hub: `class` attributes (styled by `app.css`).
+    Classes,
+}
+
+impl Styling {
+    fn attr(self, style: &str, class: &str) -> String {
+        match self {
+            Self::Inline => format!("style=\"{style}\""),
+            Self::Classes => format!("class=\"{class}\""),
+        }
+    }
+}
+
+fn section(out: &mut String, styling: Styling, label: &str, body: &str, preformatted: bool) {
+    if body.trim().is_empty() {
+        return;
+    }
+    out.push_str(&format!(
+        "<div {}>{}</div>",
+        styling.attr(LABEL, "req-label"),
+        escape_html(label)
+    ));
+    let attr = if preformatted {
+        styling.attr(PRE, "req-pre")
+    } else {
+        styling.attr(PARA, "req-text")
+    };
+    let tag = if preformatted { "pre" } else { "div" };
+    out.push_str(&format!(
+        "<{tag} {attr}>{}</{tag}>",
+        escape_html(body.trim_end())
+    ));
+}
+
+/// The request as HTML (every value escaped).
+pub fn request_html(record: &RequestRecord, language: EmailLanguage, styling: Styling) -> String {
+    let l = labels(language);
+    let context = &record.context;
+    let mut out = format!(
+        "<div {}>",
+        styling.attr(
+            "font-family:system-ui,-apple-system,'Segoe UI',sans-serif;font-size:15px;color:#1f2328",
+            "req"
+        )
+    );
+    let question = context.get("question").map(text).unwrap_or_default();
+    if !question.trim().is_empty() {
+        out.push_str(&format!(
+            "<div {}>{}</div><h2 {}>{}</h2>",
+            styling.attr(LABEL, "req-label"),
+            escape_html(l.question),
+            styling.attr("font-size:20px;margin:0 0 12px", "req-question"),
+            escape_html(question.trim())
+        ));
+    }
+    section(
+        &mut out,
+        styling,
+        l.message,
+        &context.get("message").map(text).unwrap_or_default(),
+        false,
+    );
+    section(
+        &mut out,
+        styling,
+        l.additional,
+        &context.get("additional").map(text).unwrap_or_default(),
+        false,
+    );
+    if let Some(function) = context.get("function") {
+        let (name, arguments) = match function {
+            Value::Object(f) => (
+                f.get("name").map(text).unwrap_or_default(),
+                f.get("arguments").map(text).unwrap_or_default(),
+            ),
+            other => (text(other), String::new()),
+        };
+        section(&mut out, styling, l.function, &name, false);
+        section(&mut out, styling, l.arguments, &arguments, true);
+    }
+    if let Value::Object(all) = context {
+        let others: serde_json::Map<String, Value> = all
+            .iter()
+            .filter(|(k, _)| !KNOWN.contains(&k.as_str()))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        if !others.is_empty() {
+            section(
+                &mut out,
+                styling,
+                l.other,
+                &text(&Value::Object(others)),
+                true,
+            );
+        }
+    }
+    let mut details = format!(
+        "{}: {} · {}: {} · {}: {}",
+        l.task, record.task_id, l.conversation, record.conversation_id, l.kind, record.loop_type
+    );
+    if let Some(deadline) = &record.deadline_at {
+        details.push_str(&format!(" · {}: {deadline}", l.deadline));
+    }
+    out.push_str(&format!(
+        "<p {}>{}</p></div>",
+        styling.attr("color:#57606a;font-size:12px;margin:12px 0", "req-details"),
+        escape_html(&details)
+    ));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn every_value_is_escaped_and_the_question_leads() {
+        let record = RequestRecord {
+            id: "h1".into(),
+            tenant: 1,
+            task_id: "t<1>".into(),
+            conversation_id: "c".into(),
+            request_id: "r".into(),
+            platform: "p".into(),
+            loop_type: gohumanloop::model::LoopType::Approval,
+            context: json!({
+                "question": "<script>alert(1)</script>",
+                "function": {"name": "deploy", "arguments": {"env": "prod"}},
+                "ticket": "T-9",
+            }),
+            metadata: json!({}),
+            status: gohumanloop::model::Status::Pending,
+            response: None,
+            feedback: None,
+            responded_by: None,
+            responded_at: None,
+            error: None,
+            created_at: "2026-11-25T10:00:00Z".into(),
+            updated_at: "2026-11-25T10:00:00Z".into(),
+            deadline_at: None,
+        };
+        let html = request_html(&record, EmailLanguage::En, Styling::Inline);
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;</h2>"));
+        assert!(html.contains("&quot;env&quot;: &quot;prod&quot;"));
+        assert!(html.contains("T-9") && html.contains("t&lt;1&gt;"));
+        let page = request_html(&record, EmailLanguage::Zh, Styling::Classes);
+        assert!(
+            page.contains("参数") && page.contains("class=\"req-pre\"") && !page.contains("style=")
+        );
+    }
+}
