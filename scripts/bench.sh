@@ -6,8 +6,11 @@
 #      then 10,000 agents waiting at once and the hub's memory meanwhile — `ghl bench`
 #   4. the web inbox with 100,000 requests in a fresh store: first page, filters, a deep page;
 #      the hub's own time per page (Server-Timing) and the client's — `ghl bench --inbox-requests`
+#   5. the email channel: GHL_BENCH_MAILS requests with a recipient, created back to back; the
+#      time until the local Postfix (scripts/mail-server.sh) has accepted every mail — mails/s
 # Usage: scripts/bench.sh [SECONDS]
-#   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000)
+#   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
+#    GHL_BENCH_MAILS=500)
 # The load generators run on the same machine as the hub and share its cores; on a 2-core
 # machine the hub does best with one HTTP worker thread (GHL_BENCH_WORKERS=1, the default here).
 set -euo pipefail
@@ -19,7 +22,7 @@ command -v wrk >/dev/null || {
 cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
 ghl="$PWD/target/release/ghl"
 dir=$(mktemp -d)
-trap 'kill "$hub" "${inbox_hub:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+trap 'kill "$hub" "${inbox_hub:-}" "${mail_hub:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="sqlite://$dir/bench.db"
 key=$("$ghl" keys create --db "$db" --name bench 2>/dev/null | tail -n 1)
 ulimit -n 65536 2>/dev/null || true
@@ -54,4 +57,37 @@ if [ "$inbox_requests" -gt 0 ]; then
   inbox_base=$(grep -o 'http://[0-9.:]*' "$dir/inbox.out" | head -n 1)
   GHL_BENCH_PASSWORD="$password" "$ghl" bench --hub "$inbox_base" --key "$inbox_key" --samples 0 \
     --waiters 0 --inbox-requests "$inbox_requests" --inbox-user bench --inbox-samples 1000
+fi
+
+# 5. The email channel: how fast mails leave for the (local) SMTP server.
+mails="${GHL_BENCH_MAILS:-500}"
+if [ "$mails" -gt 0 ] && command -v sqlite3 >/dev/null; then
+  bash scripts/mail-server.sh start >/dev/null
+  set -a; . "${GHL_MAIL_DIR:-target/mail-server}/env"; set +a
+  mail_db="$dir/mail.db"
+  mail_key=$("$ghl" keys create --db "sqlite://$mail_db" --name bench 2>/dev/null | tail -n 1)
+  GHL_EMAIL_PASSWORD="$GHL_TEST_MAIL_PASSWORD" "$ghl" serve --addr 127.0.0.1:0 \
+    --db "sqlite://$mail_db" --log-level warn --sync "${GHL_SYNC:-full}" \
+    --email-smtp "$GHL_TEST_MAIL_HOST:$GHL_TEST_SMTP_PORT" --email-smtp-security starttls \
+    --email-username "bench-hub@$GHL_TEST_MAIL_DOMAIN" --email-ca "$GHL_TEST_MAIL_CA" \
+    >"$dir/mail.out" 2>"$dir/mail.err" &
+  mail_hub=$!
+  for _ in $(seq 100); do grep -q "listening on" "$dir/mail.out" 2>/dev/null && break; sleep 0.1; done
+  mail_base=$(grep -o 'http://[0-9.:]*' "$dir/mail.out" | head -n 1)
+  started=$(date +%s.%N)
+  for i in $(seq "$mails"); do
+    curl -fsS -X POST "$mail_base/api/v1/humanloop/request" -H "Authorization: Bearer $mail_key" \
+      -d "{\"task_id\":\"t\",\"conversation_id\":\"c$i\",\"request_id\":\"r$i\",\"loop_type\":\"approval\",\"context\":{\"message\":\"bench $i\"},\"platform\":\"p\",\"metadata\":{\"recipient_email\":\"bench-approver@$GHL_TEST_MAIL_DOMAIN\"}}" >/dev/null
+  done
+  created=$(date +%s.%N)
+  sent=0
+  for _ in $(seq 600); do
+    sent=$(sqlite3 "$mail_db" "SELECT count(*) FROM email_messages WHERE sent_at IS NOT NULL" 2>/dev/null || echo 0)
+    [ "$sent" -ge "$mails" ] && break
+    sleep 0.1
+  done
+  done_at=$(date +%s.%N)
+  kill "$mail_hub"
+  awk -v n="$sent" -v s="$started" -v c="$created" -v d="$done_at" 'BEGIN {
+    printf "email channel: %d mails accepted by SMTP in %.2f s (%.0f mails/s); creating them took %.2f s\n", n, d - s, n / (d - s), c - s }'
 fi
