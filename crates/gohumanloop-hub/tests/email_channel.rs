@@ -504,6 +504,53 @@ fn tamper_seal(token: &str) -> String {
     chars.into_iter().collect()
 }
 
+#[tokio::test]
+async fn addresses_refused_for_good_are_not_tried_again() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let s = setup(server, false, Duration::from_secs(3600)).await;
+    // One that cannot be written into a mail, one the server refuses (550: another domain).
+    s.create(body("bad", "approval", Some("not an address"), json!({})))
+        .await;
+    s.create(body(
+        "far",
+        "approval",
+        Some("someone@elsewhere.test"),
+        json!({}),
+    ))
+    .await;
+    for rid in ["bad", "far"] {
+        let (_, listed) = s
+            .hub
+            .get(
+                &s.hub.keys.agent,
+                &format!("/api/v1/requests?conversation_id=c-{rid}"),
+            )
+            .await;
+        let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+        let mut record = None;
+        for _ in 0..100 {
+            record = s.hub.store.mail_of(&hub_id).await.unwrap();
+            if record.as_ref().is_some_and(|r| r.gave_up_at.is_some()) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let record = record.expect("a mail row");
+        assert!(record.gave_up_at.is_some(), "{rid}: {record:?}");
+        assert!(record.sent_at.is_none());
+        assert!(record.last_error.is_some_and(|e| !e.is_empty()));
+    }
+    let unsent = s.hub.store.mail_unsent(None).await.unwrap();
+    assert!(
+        unsent.is_empty(),
+        "given-up mails are not retried: {unsent:?}"
+    );
+    // The requests themselves still wait: another channel may answer them.
+    assert_eq!(s.status("bad").await["status"], "pending");
+}
+
 async fn wait_sent(s: &Setup, hub_id: &str) -> gohumanloop_hub::store::MailRecord {
     for _ in 0..100 {
         if let Ok(Some(found)) = s.hub.store.mail_of(hub_id).await {

@@ -9,7 +9,8 @@ CREATE TABLE email_messages (
     created_at  INTEGER NOT NULL,
     sent_at     INTEGER,
     attempts    INTEGER NOT NULL DEFAULT 0,
-    last_error  TEXT
+    last_error  TEXT,
+    gave_up_at  INTEGER             -- refused for good (bad address, 5xx): not tried again
 );
 
 CREATE TABLE email_links_used (

@@ -25,6 +25,19 @@ pub struct MailRecord {
     pub attempts: i64,
     /// Why the last send failed.
     pub last_error: Option<String>,
+    /// When sending was given up for good (Unix ms).
+    pub gave_up_at: Option<i64>,
+}
+
+/// How sending a request's mail ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SendOutcome {
+    /// Accepted by the SMTP server at this time (Unix ms).
+    Sent(i64),
+    /// Failed; to be tried again.
+    Failed(String),
+    /// Refused for good (an invalid address, a 5xx reply): never tried again.
+    GaveUp(String),
 }
 
 /// Whether a signed link was used before.
@@ -43,8 +56,8 @@ pub trait MailLog: Send + Sync {
     /// (so that a resend after a crash keeps its `Message-ID` and token).
     async fn mail_prepare(&self, mail: MailRecord) -> StoreResult<MailRecord>;
 
-    /// Marks a request's mail as sent (Unix ms), or notes why sending failed.
-    async fn mail_sent(&self, request_id: &str, outcome: Result<i64, String>) -> StoreResult<()>;
+    /// Records how sending a request's mail ended.
+    async fn mail_sent(&self, request_id: &str, outcome: SendOutcome) -> StoreResult<()>;
 
     /// The mail of a request.
     async fn mail_of(&self, request_id: &str) -> StoreResult<Option<MailRecord>>;
@@ -59,8 +72,8 @@ pub trait MailLog: Send + Sync {
         conversation_id: &str,
     ) -> StoreResult<Vec<MailRecord>>;
 
-    /// Pending requests whose mail was never sent (found again after a restart or a failure)
-    /// among those that name a `recipient_email` or have one of `platforms` (`None`: any).
+    /// Pending requests whose mail was never sent (found again after a restart or a failure;
+    /// not those given up on) among those that name a `recipient_email` or have one of `platforms` (`None`: any).
     async fn mail_unsent(&self, platforms: Option<&[String]>) -> StoreResult<Vec<RequestRecord>>;
 
     /// Records the use of a signed link (by its id); [`LinkUse::Again`] if it was used before.

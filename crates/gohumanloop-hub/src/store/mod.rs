@@ -18,7 +18,7 @@ use crate::record::{
 };
 
 pub use accounts::Accounts;
-pub use email::{LinkUse, MailLog, MailRecord};
+pub use email::{LinkUse, MailLog, MailRecord, SendOutcome};
 pub use sqlite::SqliteStore;
 
 /// A store failure: the database could not be reached or refused the operation.

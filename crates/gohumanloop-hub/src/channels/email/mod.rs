@@ -17,7 +17,7 @@ use async_trait::async_trait;
 use gohumanloop::model::Status;
 use gohumanloop::providers::email::imap::{ImapSettings, Watcher};
 use gohumanloop::providers::email::smtp::Mailer;
-use gohumanloop::providers::email::{token, EmailLanguage, Login, ServerSettings};
+use gohumanloop::providers::email::{token, EmailError, EmailLanguage, Login, ServerSettings};
 use serde_json::Value;
 use tokio::sync::{Notify, Semaphore};
 
@@ -28,7 +28,7 @@ use self::routing::{recipients_of, RouteRule};
 use super::{Channel, ChannelError};
 use crate::hub::Hub;
 use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
-use crate::store::MailRecord;
+use crate::store::{MailRecord, SendOutcome};
 
 /// The name of the link-signing key among the hub's secrets.
 const LINK_KEY: &str = "email-link-key";
@@ -226,6 +226,7 @@ impl EmailChannel {
                 sent_at: None,
                 attempts: 0,
                 last_error: None,
+                gave_up_at: None,
             })
             .await?;
         if prepared.sent_at.is_some() {
@@ -248,24 +249,52 @@ impl EmailChannel {
             public_url: &self.config.public_url,
             links_expire_at: self.links_expire_at(&record),
         };
-        let message = letter(&parts, &self.signer)
-            .build()
-            .map_err(|e| ChannelError::Config(e.to_string()))?;
+        let message = match letter(&parts, &self.signer).build() {
+            Ok(message) => message,
+            Err(e) => {
+                // An address that cannot be written into a mail will not get better.
+                let why = e.to_string();
+                store
+                    .mail_sent(&record.id, SendOutcome::GaveUp(why.clone()))
+                    .await?;
+                return Err(ChannelError::Delivery(format!(
+                    "request {}: {why}",
+                    record.id
+                )));
+            }
+        };
         let _permit = self.sends.acquire().await;
         let mut last = String::new();
         for attempt in 0..SEND_TRIES {
             match self.mailer.send(message.clone()).await {
                 Ok(()) => {
-                    store.mail_sent(&record.id, Ok(now_ms())).await?;
+                    store
+                        .mail_sent(&record.id, SendOutcome::Sent(now_ms()))
+                        .await?;
                     return Ok(());
+                }
+                Err(refused @ EmailError::SmtpRefused(_)) => {
+                    let why = refused.to_string();
+                    store
+                        .mail_sent(&record.id, SendOutcome::GaveUp(why.clone()))
+                        .await?;
+                    return Err(ChannelError::Delivery(format!(
+                        "request {}: {why}",
+                        record.id
+                    )));
                 }
                 Err(e) => {
                     last = e.to_string();
-                    tokio::time::sleep(Duration::from_secs(1 << (2 * attempt))).await;
+                    if attempt + 1 < SEND_TRIES {
+                        tokio::time::sleep(Duration::from_secs(1 << (2 * attempt))).await;
+                    }
                 }
             }
         }
-        store.mail_sent(&record.id, Err(last.clone())).await?;
+        // Tried again at the next catch-up, for as long as the request waits.
+        store
+            .mail_sent(&record.id, SendOutcome::Failed(last.clone()))
+            .await?;
         Err(ChannelError::Delivery(format!(
             "request {}: {last}",
             record.id

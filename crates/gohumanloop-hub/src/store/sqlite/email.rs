@@ -8,11 +8,12 @@ use sqlx::{QueryBuilder, Row, Sqlite};
 use super::rows::{self, request_columns};
 use super::SqliteStore;
 use crate::record::{now_ms, RequestRecord, TenantId};
-use crate::store::email::{LinkUse, MailLog, MailRecord};
+use crate::store::email::{LinkUse, MailLog, MailRecord, SendOutcome};
 use crate::store::{StoreError, StoreResult};
 
 const MAIL_COLUMNS: &str =
-    "m.request_id, m.token, m.message_id, m.recipients, m.subject, m.sent_at, m.attempts, m.last_error";
+    "m.request_id, m.token, m.message_id, m.recipients, m.subject, m.sent_at, m.attempts, m.last_error, \
+     m.gave_up_at";
 
 fn mail(row: &SqliteRow) -> StoreResult<MailRecord> {
     let recipients: String = row.try_get("recipients")?;
@@ -26,6 +27,7 @@ fn mail(row: &SqliteRow) -> StoreResult<MailRecord> {
         sent_at: row.try_get("sent_at")?,
         attempts: row.try_get("attempts")?,
         last_error: row.try_get("last_error")?,
+        gave_up_at: row.try_get("gave_up_at")?,
     })
 }
 
@@ -55,17 +57,19 @@ impl MailLog for SqliteStore {
         mail(&row)
     }
 
-    async fn mail_sent(&self, request_id: &str, outcome: Result<i64, String>) -> StoreResult<()> {
-        let (sent_at, error) = match outcome {
-            Ok(at) => (Some(at), None),
-            Err(e) => (None, Some(e)),
+    async fn mail_sent(&self, request_id: &str, outcome: SendOutcome) -> StoreResult<()> {
+        let (sent_at, error, gave_up_at) = match outcome {
+            SendOutcome::Sent(at) => (Some(at), None, None),
+            SendOutcome::Failed(e) => (None, Some(e), None),
+            SendOutcome::GaveUp(e) => (None, Some(e), Some(now_ms())),
         };
         sqlx::query(
-            "UPDATE email_messages SET sent_at = ?, last_error = ?, attempts = attempts + 1 \
-             WHERE request_id = ?",
+            "UPDATE email_messages SET sent_at = ?, last_error = ?, gave_up_at = ?, \
+             attempts = attempts + 1 WHERE request_id = ?",
         )
         .bind(sent_at)
         .bind(error)
+        .bind(gave_up_at)
         .bind(request_id)
         .execute(&self.pool)
         .await?;
@@ -114,7 +118,8 @@ impl MailLog for SqliteStore {
             "SELECT ",
             request_columns!(),
             " FROM requests WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM \
-             email_messages m WHERE m.request_id = requests.id AND m.sent_at IS NOT NULL)"
+             email_messages m WHERE m.request_id = requests.id AND (m.sent_at IS NOT NULL \
+             OR m.gave_up_at IS NOT NULL))"
         ));
         if let Some(platforms) = platforms {
             query.push(" AND (json_extract(metadata, '$.recipient_email') IS NOT NULL");

@@ -12,9 +12,12 @@ pub enum EmailError {
     /// The settings cannot work (a missing username, an unreadable CA file, …).
     #[error("{0}")]
     Config(String),
-    /// Sending failed.
+    /// Sending failed; trying again later may work.
     #[error("Failed to send email: {0}")]
     Smtp(String),
+    /// The server refused the mail for good (a 5xx reply: no such mailbox, policy).
+    #[error("Failed to send email (refused): {0}")]
+    SmtpRefused(String),
     /// Reading the mailbox failed.
     #[error("Failed to check emails: {0}")]
     Imap(String),

@@ -64,10 +64,12 @@ impl Mailer {
 
     /// Sends one message; `Ok` once the server accepted it.
     pub async fn send(&self, message: Message) -> Result<(), EmailError> {
-        self.transport
-            .send(message)
-            .await
-            .map(drop)
-            .map_err(|e| EmailError::Smtp(e.to_string()))
+        self.transport.send(message).await.map(drop).map_err(|e| {
+            if e.is_permanent() {
+                EmailError::SmtpRefused(e.to_string())
+            } else {
+                EmailError::Smtp(e.to_string())
+            }
+        })
     }
 }
