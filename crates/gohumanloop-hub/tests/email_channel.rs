@@ -200,15 +200,12 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
     assert_eq!(code, StatusCode::CONFLICT);
     assert!(page.contains("no longer waiting"), "{page}");
 
-    // The audit trail names the channel.
-    let id = status["id"].as_str().map(str::to_owned);
+    // The audit trail names the channel and the approver.
     let (_, listed) = s
         .hub
         .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r1")
         .await;
-    let hub_id = id
-        .or_else(|| listed["requests"][0]["id"].as_str().map(str::to_owned))
-        .unwrap();
+    let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
     let (_, audit) = s
         .hub
         .get(
@@ -216,7 +213,13 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
             &format!("/api/v1/requests/{hub_id}/audit"),
         )
         .await;
-    assert!(audit.to_string().contains("email-link"), "{audit}");
+    let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
+    let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
+    assert_eq!(
+        (&last["channel"], &last["actor"]),
+        (&json!("email-link"), &json!(s.approver)),
+        "{audit}"
+    );
 }
 
 #[tokio::test]

@@ -128,12 +128,12 @@ fn every_client_and_encoding_is_covered() {
     for encoding in [
         "base64",
         "quoted-printable",
-        "charset=gbk",
-        "charset=\"gbk\"",
+        "8bit",
+        "gbk",
+        "gb18030",
+        "gb2312",
+        "iso-8859-1",
     ] {
-        assert!(
-            raw.contains(encoding) || encoding.contains('"'),
-            "no {encoding} mail"
-        );
+        assert!(raw.contains(encoding), "no {encoding} mail");
     }
 }

@@ -32,6 +32,17 @@ pub enum ChannelError {
     Delivery(String),
 }
 
+/// Why a channel is asked to catch up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// The channel just started: requests from before may be waiting.
+    Start,
+    /// Some new requests were not announced (the channel fell behind, or a read failed).
+    Missed,
+    /// The periodic retry: only needed if something failed since the last one.
+    Retry,
+}
+
 /// A way of reaching humans.
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
@@ -41,9 +52,8 @@ pub trait Channel: Send + Sync + 'static {
     /// A new request: put it before its humans if it is routed to this channel.
     async fn announce(&self, record: RequestRecord) -> Result<(), ChannelError>;
 
-    /// Announces every pending request this channel has not handled (at start, after falling
-    /// behind, and now and then to retry failures).
-    async fn catch_up(&self) -> Result<(), ChannelError>;
+    /// Announces every pending request this channel has not handled yet.
+    async fn catch_up(&self, why: CatchUp) -> Result<(), ChannelError>;
 }
 
 /// Feeds a channel the hub's new requests until the hub shuts down.
@@ -51,12 +61,13 @@ pub fn spawn(hub: Hub, channel: Arc<dyn Channel>) {
     let mut events = hub.events();
     let mut shutdown = hub.shutdown_signal();
     tokio::spawn(async move {
-        let catch_up = |channel: Arc<dyn Channel>| async move {
-            if let Err(e) = channel.catch_up().await {
+        let catch_up = |channel: Arc<dyn Channel>, why: CatchUp| async move {
+            if let Err(e) = channel.catch_up(why).await {
                 tracing::warn!(channel = channel.name(), "catching up failed: {e}");
             }
         };
-        catch_up(channel.clone()).await;
+        catch_up(channel.clone(), CatchUp::Start).await;
+        let mut missed = false;
         let stopped = async move {
             let _ = shutdown.wait_for(|down| *down).await;
         };
@@ -72,6 +83,7 @@ pub fn spawn(hub: Hub, channel: Arc<dyn Channel>) {
                             Ok(None) => continue,
                             Err(e) => {
                                 tracing::warn!(channel = channel.name(), "{e}");
+                                missed = true;
                                 continue;
                             }
                         };
@@ -85,11 +97,14 @@ pub fn spawn(hub: Hub, channel: Arc<dyn Channel>) {
                     Ok(_) => {}
                     Err(RecvError::Lagged(missed)) => {
                         tracing::warn!(channel = channel.name(), missed, "fell behind; catching up");
-                        catch_up(channel.clone()).await;
+                        catch_up(channel.clone(), CatchUp::Missed).await;
                     }
                     Err(RecvError::Closed) => return,
                 },
-                _ = tick.tick() => catch_up(channel.clone()).await,
+                _ = tick.tick() => {
+                    let why = if std::mem::take(&mut missed) { CatchUp::Missed } else { CatchUp::Retry };
+                    catch_up(channel.clone(), why).await;
+                }
                 _ = &mut stopped => return,
             }
         }

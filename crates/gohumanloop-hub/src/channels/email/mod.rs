@@ -10,6 +10,7 @@ pub mod routing;
 pub mod view;
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -25,7 +26,7 @@ use self::letter::{letter, MailParts};
 use self::links::LinkSigner;
 use self::replies::HubReplies;
 use self::routing::{recipients_of, RouteRule};
-use super::{Channel, ChannelError};
+use super::{CatchUp, Channel, ChannelError};
 use crate::hub::Hub;
 use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
 use crate::store::{MailRecord, SendOutcome};
@@ -97,6 +98,8 @@ pub struct EmailChannel {
     sends: Semaphore,
     /// Requests being mailed now (a catch-up must not mail them a second time).
     in_flight: Mutex<HashSet<String>>,
+    /// A send failed since the last periodic catch-up.
+    retry_due: AtomicBool,
     _replies: Option<Arc<HubReplies>>,
 }
 
@@ -145,6 +148,7 @@ impl EmailChannel {
             signer: LinkSigner::new(key),
             sends: Semaphore::new(PARALLEL_SENDS),
             in_flight: Mutex::default(),
+            retry_due: AtomicBool::new(false),
             _replies: replies,
         });
         super::spawn(hub, channel.clone());
@@ -292,6 +296,7 @@ impl EmailChannel {
             }
         }
         // Tried again at the next catch-up, for as long as the request waits.
+        self.retry_due.store(true, Ordering::Relaxed);
         store
             .mail_sent(&record.id, SendOutcome::Failed(last.clone()))
             .await?;
@@ -320,7 +325,11 @@ impl Channel for EmailChannel {
         self.mail(record).await
     }
 
-    async fn catch_up(&self) -> Result<(), ChannelError> {
+    async fn catch_up(&self, why: CatchUp) -> Result<(), ChannelError> {
+        // The periodic pass reads every unsent pending request: skip it unless a send failed.
+        if why == CatchUp::Retry && !self.retry_due.swap(false, Ordering::Relaxed) {
+            return Ok(());
+        }
         // Only requests that can be routed here: a `*` rule takes every platform.
         let rules = &self.config.routes;
         let platforms: Option<Vec<String>> = if rules.iter().any(|r| r.platform.is_none()) {
