@@ -228,7 +228,8 @@ fn serve_tells_a_fresh_database_how_to_get_a_key() {
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
         let mut buf = [0u8; 4096];
-        while !text.contains("ghl keys create") {
+        // Up to the end of the hint's line: stderr may arrive in pieces.
+        while !text.contains("--name NAME") {
             match std::io::Read::read(&mut stderr, &mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => text.push_str(&String::from_utf8_lossy(&buf[..n])),
