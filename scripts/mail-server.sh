@@ -198,14 +198,21 @@ for p in "$smtp_port" "$smtps_port" "$imap_port" "$imaps_port" "$lmtp_port"; do
         ;;
     esac
     cwd="$(readlink "/proc/$pid/cwd" 2>/dev/null || true)"
-    case "$cwd" in */postfix/spool) other="${cwd%/postfix/spool}" ;; esac
-    if [ -n "$other" ] && [ "$other" != "$state" ] && [ -f "$other/dovecot/dovecot.conf" ]; then
+    cwd="${cwd% (deleted)}"
+    case "$cwd" in */mail-server/postfix/spool) other="${cwd%/postfix/spool}" ;; esac
+    [ -n "$other" ] && [ "$other" != "$state" ] || continue
+    if [ -f "$other/dovecot/dovecot.conf" ]; then
       echo "mail-server: stopping the instance of $other, which holds port $p" >&2
       GHL_MAIL_DIR="$other" bash "$0" stop >/dev/null || true
+    else
+      # Its folder is gone (a deleted checkout): end its processes directly.
+      echo "mail-server: ending pid $pid of the removed instance $other (port $p)" >&2
+      kill "$pid" 2>/dev/null || true
     fi
   done
 done
 for p in "$smtp_port" "$smtps_port" "$imap_port" "$imaps_port" "$lmtp_port"; do
+  for _ in $(seq 30); do port_open "$p" || break; sleep 0.1; done
   if port_open "$p"; then
     who="$(ss -ltnpH "sport = :$p" 2>/dev/null || true)"
     die "port $p on $host is already in use by another process${who:+: $who}
