@@ -1,6 +1,7 @@
 //! `ghl serve --email-*` as an operator runs it, against the real test mail server: a request
-//! is mailed, its signed link answers it, and a reply by mail answers another; settings that
-//! cannot work stop the hub with a clear message.
+//! is mailed, its signed link answers it, and a reply by mail answers another; an approver
+//! rejects through a mailed link in real headless Chromium; settings that cannot work stop the
+//! hub with a clear message.
 
 mod common;
 #[path = "../../gohumanloop/tests/support/mail.rs"]
@@ -8,7 +9,9 @@ mod mail;
 
 use std::time::Duration;
 
+use common::browser::{click, fill, screenshot, text, wait_for, Driver};
 use common::{get_json, ghl, post_json, HubProcess};
+use fantoccini::Locator;
 use mail::{open, reply, MailServer};
 use serde_json::json;
 
@@ -35,13 +38,9 @@ async fn wait_answered(hub: &HubProcess, key: &str, rid: &str) -> serde_json::Va
     panic!("{rid} was never answered");
 }
 
-#[tokio::test]
-async fn the_hub_mails_requests_and_takes_links_and_replies() {
-    let Some(server) = MailServer::get() else {
-        return;
-    };
+/// `ghl serve` with its email channel on the test mail server (Chinese mails, IMAPS replies).
+fn start_hub(server: &MailServer) -> HubProcess {
     let hub_address = server.address("hub");
-    let approver = server.address("approver");
     let ca = std::env::var("GHL_TEST_MAIL_CA").unwrap_or_default();
     let ca_path = if ca.is_empty() {
         let path = std::env::temp_dir().join(format!("ghl-test-ca-{}.pem", std::process::id()));
@@ -52,7 +51,7 @@ async fn the_hub_mails_requests_and_takes_links_and_replies() {
     };
     let smtp = format!("{}:{}", server.host, server.smtp_port);
     let imap = format!("{}:{}", server.host, server.imaps_port);
-    let hub = HubProcess::start_with(
+    HubProcess::start_with(
         &[
             "--email-smtp",
             &smtp,
@@ -68,7 +67,16 @@ async fn the_hub_mails_requests_and_takes_links_and_replies() {
             "zh",
         ],
         &[("GHL_EMAIL_PASSWORD", &server.password)],
-    );
+    )
+}
+
+#[tokio::test]
+async fn the_hub_mails_requests_and_takes_links_and_replies() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let approver = server.address("approver");
+    let hub = start_hub(&server);
     let key = hub.key("acme", "agent");
     let created = post_json(
         &format!("{}/api/v1/humanloop/request", hub.base),
@@ -126,6 +134,81 @@ async fn the_hub_mails_requests_and_takes_links_and_replies() {
     let status = wait_answered(&hub, &key, "r2").await;
     assert_eq!(status["status"], "rejected");
     assert_eq!(status["response"]["reason"], "业务高峰期");
+}
+
+#[tokio::test]
+async fn an_approver_rejects_through_a_mailed_link_in_the_browser() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let approver = server.address("approver");
+    let hub = start_hub(&server);
+    let key = hub.key("acme", "agent");
+    let mut body = create("r3", &approver);
+    body["context"]["question"] = json!("May I restart the <b>database</b>?");
+    body["context"]["function"] = json!({"name": "restart", "arguments": {"db": "orders"}});
+    post_json(
+        &format!("{}/api/v1/humanloop/request", hub.base),
+        &key,
+        &body,
+    )
+    .await;
+    let mail = open(&server.wait_for(&approver, 1).await[0]);
+    let reject = mail
+        .text
+        .lines()
+        .find_map(|l| {
+            l.split_once(": ")
+                .filter(|(label, _)| label.starts_with("拒绝"))
+        })
+        .map(|(_, url)| url.to_owned())
+        .expect("a reject link");
+
+    let client = driver.session(900, 1000).await;
+    client.goto(&reject).await.unwrap();
+    wait_for(&client, "#link-form").await;
+    // The request as the inbox shows it; markup in it is text.
+    let shown = text(&client, "#link-request").await;
+    assert!(
+        shown.contains("May I restart the <b>database</b>?"),
+        "{shown}"
+    );
+    assert!(shown.contains("\"db\": \"orders\""), "{shown}");
+    // A rejection needs a reason: the browser refuses to send it empty.
+    client
+        .find(Locator::Css("#link-submit"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(
+        client.find(Locator::Css("#link-form")).await.is_ok(),
+        "still on the form"
+    );
+    fill(&client, "#link-text", "orders are being migrated").await;
+    screenshot(&client, "email-link-reject").await;
+    click(&client, "#link-submit").await;
+    let notice = text(&client, "#link-notice").await;
+    assert!(
+        notice.contains("rejected") || notice.contains("已记录"),
+        "{notice}"
+    );
+    let status = wait_answered(&hub, &key, "r3").await;
+    assert_eq!(status["status"], "rejected");
+    assert_eq!(status["response"]["reason"], "orders are being migrated");
+    // The same link again: refused, with a page that says why.
+    client.goto(&reject).await.unwrap();
+    let refused = text(&client, "#link-notice").await;
+    assert!(
+        refused.contains("already been used") || refused.contains("已被使用"),
+        "{refused}"
+    );
+    screenshot(&client, "email-link-used").await;
+    client.close().await.unwrap();
 }
 
 #[test]
