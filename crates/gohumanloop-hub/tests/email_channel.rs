@@ -508,6 +508,51 @@ fn tamper_seal(token: &str) -> String {
 }
 
 #[tokio::test]
+async fn each_recipient_gets_a_mail_with_links_of_their_own() {
+    let Some(server) = MailServer::get() else {
+        return;
+    };
+    let s = setup(server, false, Duration::from_secs(3600)).await;
+    let bob = s.server.address("bob");
+    let both = format!("{}, {bob}", s.approver);
+    s.create(body("two", "approval", Some(&both), json!({})))
+        .await;
+    let for_alice = open(&s.server.wait_for(&s.approver, 1).await[0]);
+    let for_bob = open(&s.server.wait_for(&bob, 1).await[0]);
+    // One thread (the same Message-ID), but each mail's links answer in its reader's name.
+    assert_eq!(for_alice.message_id, for_bob.message_id);
+    assert_ne!(link(&for_alice, "Approve"), link(&for_bob, "Approve"));
+    let named = |mail: &Received| {
+        use base64::Engine;
+        let url = link(mail, "Approve");
+        let token = url.rsplit('/').next().unwrap().to_owned();
+        let part = token.split('.').nth(3).unwrap().to_owned();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(part)
+            .unwrap();
+        String::from_utf8(bytes).unwrap()
+    };
+    assert_eq!(
+        (named(&for_alice), named(&for_bob)),
+        (s.approver.clone(), bob.clone())
+    );
+    let (code, page) = s
+        .page(reqwest::Method::POST, &link(&for_bob, "Approve"), &[])
+        .await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    let status = s.status("two").await;
+    assert_eq!(
+        status["responded_by"],
+        json!(bob),
+        "bob's link answers as bob"
+    );
+    let (code, _) = s
+        .page(reqwest::Method::GET, &link(&for_alice, "Reject"), &[])
+        .await;
+    assert_eq!(code, StatusCode::CONFLICT, "first answer wins");
+}
+
+#[tokio::test]
 async fn addresses_refused_for_good_are_not_tried_again() {
     let Some(server) = MailServer::get() else {
         return;

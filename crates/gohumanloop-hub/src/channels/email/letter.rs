@@ -20,8 +20,9 @@ pub struct MailParts<'a> {
     pub record: &'a RequestRecord,
     /// `From`.
     pub sender: &'a str,
-    /// Its recipients.
-    pub recipients: &'a [String],
+    /// Its recipient: each recipient gets a mail of their own, with links that answer in
+    /// their name (a shared mail would let one click another's link).
+    pub recipient: &'a str,
     /// Subject without the token tag.
     pub subject: &'a str,
     /// The token.
@@ -90,39 +91,31 @@ pub fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
     let language = parts.language;
     let prompt = summary(record);
     let base = parts.public_url.trim_end_matches('/');
-    // One set of links per recipient: whoever clicks is the one who answered.
     let mut links_text = String::new();
-    let mut links_html = String::new();
-    for recipient in parts.recipients {
-        if parts.recipients.len() > 1 {
-            links_text += &format!("{recipient}:\n");
-            links_html += &format!("<p>{}</p>", escape_html(recipient));
-        }
-        links_html += "<p>";
-        for (action, label) in actions(record.loop_type, language) {
-            let token = signer.sign(&Link {
-                request_id: record.id.clone(),
-                action,
-                expires_at: parts.links_expire_at,
-                recipient: recipient.clone(),
-            });
-            let url = format!("{base}/email/{token}");
-            links_text += &format!("{label}: {url}\n");
-            let color = if action == Action::Reject {
-                "#cf222e"
-            } else {
-                "#1f883d"
-            };
-            links_html += &format!(
-                "<a href=\"{}\" style=\"display:inline-block;margin:0 8px 8px 0;padding:10px 18px;\
-                 border-radius:6px;background:{color};color:#fff;text-decoration:none;\
-                 font-weight:600\">{}</a>",
-                escape_html(&url),
-                escape_html(label)
-            );
-        }
-        links_html += "</p>";
+    let mut links_html = String::from("<p>");
+    for (action, label) in actions(record.loop_type, language) {
+        let token = signer.sign(&Link {
+            request_id: record.id.clone(),
+            action,
+            expires_at: parts.links_expire_at,
+            recipient: parts.recipient.to_owned(),
+        });
+        let url = format!("{base}/email/{token}");
+        links_text += &format!("{label}: {url}\n");
+        let color = if action == Action::Reject {
+            "#cf222e"
+        } else {
+            "#1f883d"
+        };
+        links_html += &format!(
+            "<a href=\"{}\" style=\"display:inline-block;margin:0 8px 8px 0;padding:10px 18px;\
+             border-radius:6px;background:{color};color:#fff;text-decoration:none;\
+             font-weight:600\">{}</a>",
+            escape_html(&url),
+            escape_html(label)
+        );
     }
+    links_html += "</p>";
     let inbox = format!("{base}/requests/{}", record.id);
     let (open_label, or_reply) = match language {
         EmailLanguage::Zh => ("在网页收件箱中打开", "或直接回复本邮件："),
@@ -142,7 +135,7 @@ pub fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
     );
     Letter {
         from: parts.sender.to_owned(),
-        to: parts.recipients.to_vec(),
+        to: vec![parts.recipient.to_owned()],
         subject: format!("{} {}", parts.subject, token::subject_tag(parts.token)),
         message_id: parts.message_id.to_owned(),
         in_reply_to: parts.thread.last().cloned(),

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use gohumanloop::model::Status;
+use gohumanloop::providers::email::compose::MailMessage;
 use gohumanloop::providers::email::imap::{ImapSettings, Watcher};
 use gohumanloop::providers::email::smtp::Mailer;
 use gohumanloop::providers::email::{token, EmailError, EmailLanguage, Login, ServerSettings};
@@ -241,69 +242,87 @@ impl EmailChannel {
             .filter(|m| m.request_id != record.id)
             .map(|m| m.message_id.clone())
             .collect();
-        let parts = MailParts {
-            record: &record,
-            sender: &self.config.sender,
-            recipients: &prepared.recipients,
-            subject: &prepared.subject,
-            token: &prepared.token,
-            message_id: &prepared.message_id,
-            thread: &thread_ids,
-            language: self.language_of(&record),
-            public_url: &self.config.public_url,
-            links_expire_at: self.links_expire_at(&record),
-        };
-        let message = match letter(&parts, &self.signer).build() {
-            Ok(message) => message,
-            Err(e) => {
+        let language = self.language_of(&record);
+        let links_expire_at = self.links_expire_at(&record);
+        let mut messages = Vec::new();
+        for recipient in &prepared.recipients {
+            let parts = MailParts {
+                record: &record,
+                sender: &self.config.sender,
+                recipient,
+                subject: &prepared.subject,
+                token: &prepared.token,
+                message_id: &prepared.message_id,
+                thread: &thread_ids,
+                language,
+                public_url: &self.config.public_url,
+                links_expire_at,
+            };
+            match letter(&parts, &self.signer).build() {
+                Ok(message) => messages.push(message),
                 // An address that cannot be written into a mail will not get better.
-                let why = e.to_string();
+                Err(e) => return self.gave_up(&record.id, e.to_string()).await,
+            }
+        }
+        let _permit = self.sends.acquire().await;
+        let mut accepted = 0usize;
+        let mut refused = None;
+        let mut failed = None;
+        for message in messages {
+            match self.send_with_retries(message).await {
+                Ok(()) => accepted += 1,
+                Err(e @ EmailError::SmtpRefused(_)) => refused = Some(e.to_string()),
+                Err(e) => failed = Some(e.to_string()),
+            }
+        }
+        // Sent once any recipient has it: resending would give the others a second copy.
+        match (accepted, failed, refused) {
+            (1.., _, _) => {
                 store
-                    .mail_sent(&record.id, SendOutcome::GaveUp(why.clone()))
+                    .mail_sent(&record.id, SendOutcome::Sent(now_ms()))
                     .await?;
-                return Err(ChannelError::Delivery(format!(
+                Ok(())
+            }
+            (0, Some(why), _) => {
+                // Tried again at the next catch-up, for as long as the request waits.
+                self.retry_due.store(true, Ordering::Relaxed);
+                store
+                    .mail_sent(&record.id, SendOutcome::Failed(why.clone()))
+                    .await?;
+                Err(ChannelError::Delivery(format!(
                     "request {}: {why}",
                     record.id
-                )));
+                )))
             }
-        };
-        let _permit = self.sends.acquire().await;
-        let mut last = String::new();
-        for attempt in 0..SEND_TRIES {
+            (0, None, why) => self.gave_up(&record.id, why.unwrap_or_default()).await,
+        }
+    }
+
+    /// Records that a request's mail was given up for good.
+    async fn gave_up(&self, request_id: &str, why: String) -> Result<(), ChannelError> {
+        self.hub
+            .store()
+            .mail_sent(request_id, SendOutcome::GaveUp(why.clone()))
+            .await?;
+        Err(ChannelError::Delivery(format!(
+            "request {request_id}: {why}"
+        )))
+    }
+
+    /// Sends one mail, trying again after a passing failure (not after a refusal).
+    async fn send_with_retries(&self, message: MailMessage) -> Result<(), EmailError> {
+        let mut attempt = 0;
+        loop {
             match self.mailer.send(message.clone()).await {
-                Ok(()) => {
-                    store
-                        .mail_sent(&record.id, SendOutcome::Sent(now_ms()))
-                        .await?;
-                    return Ok(());
-                }
-                Err(refused @ EmailError::SmtpRefused(_)) => {
-                    let why = refused.to_string();
-                    store
-                        .mail_sent(&record.id, SendOutcome::GaveUp(why.clone()))
-                        .await?;
-                    return Err(ChannelError::Delivery(format!(
-                        "request {}: {why}",
-                        record.id
-                    )));
-                }
-                Err(e) => {
-                    last = e.to_string();
-                    if attempt + 1 < SEND_TRIES {
-                        tokio::time::sleep(Duration::from_secs(1 << (2 * attempt))).await;
-                    }
+                Ok(()) => return Ok(()),
+                Err(refused @ EmailError::SmtpRefused(_)) => return Err(refused),
+                Err(e) if attempt + 1 >= SEND_TRIES => return Err(e),
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_secs(1 << (2 * attempt))).await;
+                    attempt += 1;
                 }
             }
         }
-        // Tried again at the next catch-up, for as long as the request waits.
-        self.retry_due.store(true, Ordering::Relaxed);
-        store
-            .mail_sent(&record.id, SendOutcome::Failed(last.clone()))
-            .await?;
-        Err(ChannelError::Delivery(format!(
-            "request {}: {last}",
-            record.id
-        )))
     }
 }
 

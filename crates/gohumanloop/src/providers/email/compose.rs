@@ -10,6 +10,9 @@ use super::server::EmailError;
 use super::EmailLanguage;
 use crate::model::LoopType;
 
+/// A built mail, ready for [`super::smtp::Mailer::send`].
+pub type MailMessage = Message;
+
 /// The project's home, linked from the HTML footer (as the original does).
 pub const PROJECT_URL: &str = "https://github.com/ptonlix/gohumanloop";
 
