@@ -6,6 +6,7 @@
 mod common;
 #[path = "../../gohumanloop/tests/support/mail.rs"]
 mod mail;
+mod web;
 
 use std::time::Duration;
 
@@ -213,6 +214,22 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
             &format!("/api/v1/requests/{hub_id}/audit"),
         )
         .await;
+    // The web inbox says whom the request was mailed to.
+    web::add_user(
+        s.hub.store.as_ref(),
+        "alice",
+        gohumanloop_hub::accounts::Role::Approver,
+        &["a"],
+    )
+    .await;
+    let mut browser = web::Browser::signed_in(&s.hub.base, "alice").await;
+    let page = browser.get(&format!("/requests/{hub_id}")).await;
+    assert!(
+        page.body.contains("id=\"mail-state\">Mailed to</span>"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(&s.approver));
     let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
     let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
     assert_eq!(
@@ -597,6 +614,27 @@ async fn addresses_refused_for_good_are_not_tried_again() {
     );
     // The requests themselves still wait: another channel may answer them.
     assert_eq!(s.status("bad").await["status"], "pending");
+    // The web inbox shows why the mail did not go.
+    web::add_user(
+        s.hub.store.as_ref(),
+        "alice",
+        gohumanloop_hub::accounts::Role::Approver,
+        &["a"],
+    )
+    .await;
+    let mut browser = web::Browser::signed_in(&s.hub.base, "alice").await;
+    let (_, listed) = s
+        .hub
+        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-far")
+        .await;
+    let far = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+    let page = browser.get(&format!("/requests/{far}")).await;
+    assert!(
+        page.body.contains("Not sent: the mail was refused"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("id=\"mail-error\""));
 }
 
 async fn wait_sent(s: &Setup, hub_id: &str) -> gohumanloop_hub::store::MailRecord {

@@ -12,12 +12,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::error::{WebError, WebForm};
+use super::i18n::Texts;
 use super::json_view::highlight;
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
 use crate::hub::Hub;
-use crate::record::{AuditEntry, RequestRecord, Transition, TransitionOutcome};
+use crate::record::{ms_to_rfc3339, AuditEntry, RequestRecord, Transition, TransitionOutcome};
+use crate::store::MailRecord;
 
 /// The audit channel of answers given in the inbox.
 const CHANNEL: &str = "web";
@@ -148,6 +150,8 @@ pub struct RequestPage {
     pub history: Vec<Turn>,
     /// The audit trail, oldest first.
     pub audit: Vec<AuditLine>,
+    /// How the email channel fared with this request, if it mailed it.
+    pub mail: Option<MailLine>,
     /// A message above the request.
     pub notice: Option<Notice>,
     /// The conversation's turn that waits now, when it is not this one.
@@ -156,6 +160,32 @@ pub struct RequestPage {
     pub can_act: bool,
     /// The forms' contents.
     pub draft: Draft,
+}
+
+/// The email channel's state of a request, as the page shows it.
+pub struct MailLine {
+    /// Sent, waiting to be sent again, or given up.
+    pub state: &'static str,
+    /// Whom to.
+    pub recipients: String,
+    /// When it was sent, if it was.
+    pub sent: Option<String>,
+    /// The last error, if any.
+    pub error: Option<String>,
+}
+
+fn mail_line(t: &Texts, mail: MailRecord) -> MailLine {
+    let state = match (mail.sent_at, mail.gave_up_at) {
+        (Some(_), _) => t.mailed_to,
+        (None, Some(_)) => t.mail_given_up,
+        (None, None) => t.mail_not_sent,
+    };
+    MailLine {
+        state,
+        recipients: mail.recipients.join(", "),
+        sent: mail.sent_at.map(|ms| short_time(&ms_to_rfc3339(ms))),
+        error: mail.last_error.filter(|_| mail.sent_at.is_none()),
+    }
 }
 
 /// A request the approver may see, by the hub's id (another tenant's is "not found" too).
@@ -217,6 +247,7 @@ async fn show(
         .audit_trail(record.tenant, &record.id)
         .await
         .map_err(store_error)?;
+    let mail = hub.store().mail_of(&record.id).await.map_err(store_error)?;
     let open_turn = (record.status != Status::Pending)
         .then(|| {
             turns
@@ -249,6 +280,7 @@ async fn show(
         r: detail(approver, record),
         history,
         audit: audit.iter().map(audit_line).collect(),
+        mail: mail.map(|m| mail_line(t, m)),
         notice,
         open_turn,
         draft,
