@@ -185,13 +185,23 @@ async fn an_approver_rejects_through_a_mailed_link_in_the_browser() {
         .click()
         .await
         .unwrap();
-    assert!(
-        client.find(Locator::Css("#link-form")).await.is_ok(),
-        "still on the form"
+    let missing = client
+        .execute(
+            "return document.getElementById('link-text').validity.valueMissing",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(missing, json!(true));
+    let url = format!(
+        "{}/api/v1/humanloop/status?conversation_id=c-r3&request_id=r3&platform=GoHumanLoop",
+        hub.base
     );
+    assert_eq!(get_json(&url, &key).await["status"], "pending");
     fill(&client, "#link-text", "orders are being migrated").await;
     screenshot(&client, "email-link-reject").await;
     click(&client, "#link-submit").await;
+    wait_for(&client, "#link-notice").await;
     let notice = text(&client, "#link-notice").await;
     assert!(
         notice.contains("rejected") || notice.contains("已记录"),
@@ -202,6 +212,7 @@ async fn an_approver_rejects_through_a_mailed_link_in_the_browser() {
     assert_eq!(status["response"]["reason"], "orders are being migrated");
     // The same link again: refused, with a page that says why.
     client.goto(&reject).await.unwrap();
+    wait_for(&client, "#link-notice").await;
     let refused = text(&client, "#link-notice").await;
     assert!(
         refused.contains("already been used") || refused.contains("已被使用"),
