@@ -87,6 +87,13 @@ impl Setup {
         );
     }
 
+    /// The hub's id of the request `rid` (in conversation `c-{rid}`).
+    async fn hub_id(&self, rid: &str) -> String {
+        let path = format!("/api/v1/requests?conversation_id=c-{rid}");
+        let (_, listed) = self.hub.get(&self.hub.keys.agent, &path).await;
+        listed["requests"][0]["id"].as_str().unwrap().to_owned()
+    }
+
     async fn status(&self, rid: &str) -> Value {
         self.hub
             .status(&self.hub.keys.agent, &format!("c-{rid}"), rid, "")
@@ -202,11 +209,7 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
     assert!(page.contains("no longer waiting"), "{page}");
 
     // The audit trail names the channel and the approver.
-    let (_, listed) = s
-        .hub
-        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r1")
-        .await;
-    let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+    let hub_id = s.hub_id("r1").await;
     let (_, audit) = s
         .hub
         .get(
@@ -249,11 +252,7 @@ async fn reject_needs_a_reason_and_routing_rules_pick_recipients() {
     let mut request = body("r2", "approval", None, json!({}));
     request["platform"] = json!("ops");
     s.create(request).await;
-    let (_, listed) = s
-        .hub
-        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-r2")
-        .await;
-    let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+    let hub_id = s.hub_id("r2").await;
     let sent = wait_sent(&s, &hub_id).await;
     assert_eq!(sent.recipients.len(), 1);
     assert!(
@@ -586,14 +585,7 @@ async fn addresses_refused_for_good_are_not_tried_again() {
     ))
     .await;
     for rid in ["bad", "far"] {
-        let (_, listed) = s
-            .hub
-            .get(
-                &s.hub.keys.agent,
-                &format!("/api/v1/requests?conversation_id=c-{rid}"),
-            )
-            .await;
-        let hub_id = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+        let hub_id = s.hub_id(rid).await;
         let mut record = None;
         for _ in 0..100 {
             record = s.hub.store.mail_of(&hub_id).await.unwrap();
@@ -623,11 +615,7 @@ async fn addresses_refused_for_good_are_not_tried_again() {
     )
     .await;
     let mut browser = web::Browser::signed_in(&s.hub.base, "alice").await;
-    let (_, listed) = s
-        .hub
-        .get(&s.hub.keys.agent, "/api/v1/requests?conversation_id=c-far")
-        .await;
-    let far = listed["requests"][0]["id"].as_str().unwrap().to_owned();
+    let far = s.hub_id("far").await;
     let page = browser.get(&format!("/requests/{far}")).await;
     assert!(
         page.body.contains("Not sent: the mail was refused"),

@@ -15,6 +15,7 @@ use support::mail::{open, reply, MailServer};
 struct Setup {
     server: MailServer,
     provider: EmailProvider,
+    options: EmailOptions,
     approver: String,
 }
 
@@ -41,11 +42,12 @@ fn setup(server: MailServer, language: EmailLanguage, implicit_smtp: bool) -> Se
         .language(language)
         .check_interval(Duration::from_secs(1))
         .trust_ca_pem(server.ca_pem.clone());
-    let provider = EmailProvider::new("agent", options).expect("provider");
+    let provider = EmailProvider::new("agent", options.clone()).expect("provider");
     let approver = server.address("approver");
     Setup {
         server,
         provider,
+        options,
         approver,
     }
 }
@@ -343,26 +345,8 @@ async fn polling_works_where_idle_is_not_used() {
     let Some(server) = MailServer::get() else {
         return;
     };
-    let agent = server.address("agent");
-    let options = EmailOptions::new(
-        &server.host,
-        server.smtp_port,
-        &server.host,
-        server.imaps_port,
-    )
-    .security(Security::StartTls, Security::Tls)
-    .login(&agent, &server.password)
-    .language(EmailLanguage::En)
-    .check_interval(Duration::from_secs(1))
-    .poll_only()
-    .trust_ca_pem(server.ca_pem.clone());
-    let provider = EmailProvider::new("agent", options).unwrap();
-    let approver = server.address("approver");
-    let s = Setup {
-        server,
-        provider,
-        approver,
-    };
+    let mut s = setup(server, EmailLanguage::En, false);
+    s.provider = EmailProvider::new("agent", s.options.clone().poll_only()).unwrap();
     let ask = request(
         LoopType::Approval,
         "c-poll",

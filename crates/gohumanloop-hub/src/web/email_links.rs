@@ -209,78 +209,65 @@ async fn open(
     Ok((channel, link, record))
 }
 
-fn form(action: Action, lang: Lang) -> (&'static str, LinkForm) {
-    let z = zh(lang);
-    let form = |text_label, text_required, can_end, button, button_class| LinkForm {
-        text_label,
-        text_required,
-        can_end,
-        end_label: if z {
-            "结束对话"
-        } else {
-            "End the conversation"
-        },
-        button,
-        button_class,
-    };
+/// A link page's words, `[English, Chinese]`.
+struct FormWords {
+    title: [&'static str; 2],
+    label: [&'static str; 2],
+    button: [&'static str; 2],
+    required: bool,
+    can_end: bool,
+    class: &'static str,
+}
+
+const fn words(action: Action) -> FormWords {
     match action {
-        Action::Approve => (
-            if z {
-                "批准此请求？"
-            } else {
-                "Approve this request?"
-            },
-            form(
-                if z {
-                    "备注（可选）"
-                } else {
-                    "Note (optional)"
-                },
-                false,
-                false,
-                if z { "批准" } else { "Approve" },
-                "primary",
-            ),
-        ),
-        Action::Reject => (
-            if z {
-                "拒绝此请求"
-            } else {
-                "Reject this request"
-            },
-            form(
-                if z { "理由" } else { "Reason" },
-                true,
-                false,
-                if z { "拒绝" } else { "Reject" },
-                "danger",
-            ),
-        ),
-        Action::Answer => (
-            if z {
-                "提供所需信息"
-            } else {
-                "Give the information asked for"
-            },
-            form(
-                if z { "信息" } else { "Information" },
-                true,
-                false,
-                if z { "提交" } else { "Send" },
-                "primary",
-            ),
-        ),
-        Action::Reply => (
-            if z { "回复" } else { "Reply" },
-            form(
-                if z { "您的回复" } else { "Your reply" },
-                true,
-                true,
-                if z { "发送" } else { "Send" },
-                "primary",
-            ),
-        ),
+        Action::Approve => FormWords {
+            title: ["Approve this request?", "批准此请求？"],
+            label: ["Note (optional)", "备注（可选）"],
+            button: ["Approve", "批准"],
+            required: false,
+            can_end: false,
+            class: "primary",
+        },
+        Action::Reject => FormWords {
+            title: ["Reject this request", "拒绝此请求"],
+            label: ["Reason", "理由"],
+            button: ["Reject", "拒绝"],
+            required: true,
+            can_end: false,
+            class: "danger",
+        },
+        Action::Answer => FormWords {
+            title: ["Give the information asked for", "提供所需信息"],
+            label: ["Information", "信息"],
+            button: ["Send", "提交"],
+            required: true,
+            can_end: false,
+            class: "primary",
+        },
+        Action::Reply => FormWords {
+            title: ["Reply", "回复"],
+            label: ["Your reply", "您的回复"],
+            button: ["Send", "发送"],
+            required: true,
+            can_end: true,
+            class: "primary",
+        },
     }
+}
+
+fn form(action: Action, lang: Lang) -> (&'static str, LinkForm) {
+    let w = words(action);
+    let i = usize::from(zh(lang));
+    let form = LinkForm {
+        text_label: w.label[i],
+        text_required: w.required,
+        can_end: w.can_end,
+        end_label: ["End the conversation", "结束对话"][i],
+        button: w.button[i],
+        button_class: w.class,
+    };
+    (w.title[i], form)
 }
 
 /// `GET /email/{token}`: the request and the link's one button.
