@@ -222,42 +222,37 @@ async fn an_approver_rejects_through_a_mailed_link_in_the_browser() {
     client.close().await.unwrap();
 }
 
-#[test]
-fn settings_that_cannot_work_stop_the_hub() {
+/// `ghl serve` on a fresh database with `extra` arguments, expected to stop at once.
+fn serve_refused(extra: &[&str], envs: &[(&str, &str)]) -> (Option<i32>, String) {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("ghl.db").display());
-    let out = ghl(
+    let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--db", &db];
+    args.extend_from_slice(extra);
+    let out = ghl(&args, envs);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn settings_that_cannot_work_stop_the_hub() {
+    let no_password = [
+        ("GHL_EMAIL_PASSWORD", ""),
+        ("GOHUMANLOOP_EMAIL_PASSWORD", ""),
+    ];
+    let (code, err) = serve_refused(
         &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--db",
-            &db,
             "--email-smtp",
             "127.0.0.1:1",
             "--email-username",
             "a@b.test",
         ],
-        &[
-            ("GHL_EMAIL_PASSWORD", ""),
-            ("GOHUMANLOOP_EMAIL_PASSWORD", ""),
-        ],
+        &no_password,
     );
-    assert_eq!(out.status.code(), Some(3));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code, Some(3));
     assert!(err.contains("GHL_EMAIL_PASSWORD"), "{err}");
-    let out = ghl(
-        &[
-            "serve",
-            "--addr",
-            "127.0.0.1:0",
-            "--db",
-            &db,
-            "--email-smtp",
-            "nowhere",
-        ],
-        &[],
-    );
-    assert_eq!(out.status.code(), Some(3));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("HOST:PORT"));
+    let (code, err) = serve_refused(&["--email-smtp", "nowhere"], &[]);
+    assert_eq!(code, Some(3));
+    assert!(err.contains("HOST:PORT"), "{err}");
 }
