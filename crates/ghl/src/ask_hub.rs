@@ -1,23 +1,20 @@
 //! `ghl ask --hub`: creates the request on a hub, then long-polls its status until a human
 //! (or the hub's deadline) settles it. The hub keeps the request if this process or the hub
-//! restarts; this side retries the connection for a while before giving up.
-
-use std::time::Duration;
+//! restarts; this side retries the connection (also while the hub is still starting) for
+//! [`Retry::PATIENCE`] before giving up.
 
 use gohumanloop::{HumanLoopResult, LoopType, Status};
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use crate::ask::{report, AskArgs};
-use crate::client::{answer_text, HubClient, Reply};
+use crate::client::{answer_text, HubClient, Reply, Retry};
 use crate::outcome::ERROR;
 
 /// The platform name `ghl ask` gives its requests.
 const PLATFORM: &str = "ghl";
 /// How long one long-poll lasts.
 const WAIT_SECS: &str = "60";
-/// How many consecutive failed polls are tolerated (one second apart) before giving up.
-const MAX_FAILED_POLLS: u32 = 30;
 
 /// Asks on the hub; returns the exit code.
 pub async fn ask(args: AskArgs) -> i32 {
@@ -50,9 +47,22 @@ async fn run(args: &AskArgs) -> anyhow::Result<HumanLoopResult> {
     if let Some(secs) = args.timeout {
         body["timeout"] = json!(secs);
     }
-    let created = client
-        .call(Method::POST, "/api/v1/humanloop/request", &[], Some(&body))
-        .await?;
+    // A create repeated with the same ids and body is accepted once, so it is safe to retry
+    // while the hub is still starting or restarting.
+    let mut retry = Retry::default();
+    let created = loop {
+        match client
+            .call(Method::POST, "/api/v1/humanloop/request", &[], Some(&body))
+            .await
+        {
+            Ok(reply) if !reply.status.is_server_error() => break reply,
+            failed => {
+                if !retry.wait().await {
+                    anyhow::bail!("cannot create the request: {}", failure(failed));
+                }
+            }
+        }
+    };
     if !created.succeeded() {
         anyhow::bail!("the hub refused the request: {}", created.error());
     }
@@ -63,14 +73,14 @@ async fn run(args: &AskArgs) -> anyhow::Result<HumanLoopResult> {
         ("platform", PLATFORM.to_owned()),
         ("wait", WAIT_SECS.to_owned()),
     ];
-    let mut failures = 0;
+    retry = Retry::default();
     loop {
         match client
             .call(Method::GET, "/api/v1/humanloop/status", &query, None)
             .await
         {
             Ok(reply) if reply.succeeded() => {
-                failures = 0;
+                retry.succeeded();
                 let status = parse_status(&reply)?;
                 if status != Status::Pending {
                     return Ok(result(
@@ -86,17 +96,19 @@ async fn run(args: &AskArgs) -> anyhow::Result<HumanLoopResult> {
                 anyhow::bail!("the hub refused the status check: {}", reply.error())
             }
             failed => {
-                failures += 1;
-                if failures > MAX_FAILED_POLLS {
-                    let why = match failed {
-                        Ok(reply) => reply.error(),
-                        Err(e) => format!("{e:#}"),
-                    };
-                    anyhow::bail!("gave up waiting: {why}");
+                if !retry.wait().await {
+                    anyhow::bail!("gave up waiting: {}", failure(failed));
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+}
+
+/// Why a call failed: the hub's error, or why it could not be reached.
+fn failure(failed: anyhow::Result<Reply>) -> String {
+    match failed {
+        Ok(reply) => reply.error(),
+        Err(e) => format!("{e:#}"),
     }
 }
 

@@ -1,9 +1,12 @@
 //! A small HTTP client for the hub, used by `ghl ask --hub`, `ghl inbox` and `ghl respond`.
 
+use std::time::Duration;
+
 use anyhow::{anyhow, bail, Context};
 use clap::Args;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
+use tokio::time::Instant;
 
 /// Where the hub is and which key to use; both default to the environment.
 #[derive(Args, Clone)]
@@ -100,6 +103,75 @@ impl HubClient {
             .await
             .with_context(|| format!("the hub answered HTTP {status} without JSON"))?;
         Ok(Reply { status, body })
+    }
+}
+
+impl HubClient {
+    /// Opens the tenant's event stream (`GET /api/v1/events`). Once this returns, every later
+    /// change is on the stream. A hub that cannot be reached is `Ok(None)`, so that the caller
+    /// can try again; a refusal (a bad key) is an error.
+    pub async fn open_events(&self) -> anyhow::Result<Option<reqwest::Response>> {
+        let sent = self
+            .http
+            .get(format!("{}/api/v1/events", self.base))
+            .bearer_auth(&self.key)
+            .send()
+            .await;
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) if e.is_connect() => return Ok(None),
+            Err(e) => return Err(e).context("cannot open the hub's event stream"),
+        };
+        let status = response.status();
+        if status.is_server_error() {
+            return Ok(None);
+        }
+        if !status.is_success() {
+            let body = response.json::<Value>().await.unwrap_or(Value::Null);
+            bail!("{}", Reply { status, body }.error());
+        }
+        Ok(Some(response))
+    }
+}
+
+/// Paces the retries of a call that the hub could not take (not listening yet, restarting,
+/// answering 5xx): 100 ms after the first failure, twice as long after each next one (at most
+/// 1 s), and no more tries once failures have lasted [`Retry::PATIENCE`].
+pub struct Retry {
+    delay: Duration,
+    failing_since: Option<Instant>,
+}
+
+impl Retry {
+    /// How long failures in a row are ridden out: long enough for a hub to restart.
+    pub const PATIENCE: Duration = Duration::from_secs(30);
+    const FIRST_DELAY: Duration = Duration::from_millis(100);
+    const MAX_DELAY: Duration = Duration::from_secs(1);
+
+    /// A call went through: the next failure starts a fresh budget.
+    pub fn succeeded(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Waits before the next try, or returns `false` (at once) when the budget is spent.
+    pub async fn wait(&mut self) -> bool {
+        let now = Instant::now();
+        let since = *self.failing_since.get_or_insert(now);
+        if now.duration_since(since) >= Self::PATIENCE {
+            return false;
+        }
+        tokio::time::sleep(self.delay).await;
+        self.delay = (self.delay * 2).min(Self::MAX_DELAY);
+        true
+    }
+}
+
+impl Default for Retry {
+    fn default() -> Self {
+        Self {
+            delay: Self::FIRST_DELAY,
+            failing_since: None,
+        }
     }
 }
 

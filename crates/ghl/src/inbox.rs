@@ -1,11 +1,14 @@
 //! `ghl inbox`: what waits for a human on the hub.
 
+use std::time::Duration;
+
 use anyhow::bail;
 use clap::Args;
 use reqwest::Method;
 use serde_json::Value;
+use tokio::time::{timeout_at, Instant};
 
-use crate::client::{HubArgs, HubClient};
+use crate::client::{HubArgs, HubClient, Retry};
 
 /// Arguments of `ghl inbox`.
 #[derive(Args)]
@@ -13,19 +16,47 @@ pub struct InboxArgs {
     #[command(flatten)]
     hub: HubArgs,
     /// Print the hub's JSON instead of a table.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "quiet")]
     json: bool,
+    /// Print only the ids (one a line, newest first), for scripts: `ghl respond "$(ghl inbox -q
+    /// | head -n 1)" approve`.
+    #[arg(short, long)]
+    quiet: bool,
     /// Show at most this many (newest first).
     #[arg(long, default_value_t = 100)]
     limit: u32,
+    /// If nothing waits, wait up to SECS for the first request (also while the hub is still
+    /// starting) instead of answering "nothing waits" at once.
+    #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    wait: Option<u64>,
 }
 
 /// Lists pending requests.
 pub async fn run(args: InboxArgs) -> anyhow::Result<()> {
     let client = HubClient::new(&args.hub)?;
+    let requests = match args.wait {
+        Some(secs) => wait_for_first(&client, args.limit, Duration::from_secs(secs)).await?,
+        None => pending(&client, args.limit).await?,
+    };
+    if args.json {
+        println!("{}", Value::Array(requests));
+    } else if args.quiet {
+        for r in &requests {
+            println!("{}", field(r, "id"));
+        }
+    } else if requests.is_empty() {
+        eprintln!("nothing waits for a human");
+    } else {
+        print_table(&requests);
+    }
+    Ok(())
+}
+
+/// The pending requests, newest first.
+async fn pending(client: &HubClient, limit: u32) -> anyhow::Result<Vec<Value>> {
     let query = [
         ("status", "pending".to_owned()),
-        ("limit", args.limit.to_string()),
+        ("limit", limit.to_string()),
     ];
     let reply = client
         .call(Method::GET, "/api/v1/requests", &query, None)
@@ -33,34 +64,75 @@ pub async fn run(args: InboxArgs) -> anyhow::Result<()> {
     if !reply.succeeded() {
         bail!("{}", reply.error());
     }
-    let requests = reply.body["requests"]
+    Ok(reply.body["requests"]
         .as_array()
         .cloned()
-        .unwrap_or_default();
-    if args.json {
-        println!("{}", Value::Array(requests));
-        return Ok(());
+        .unwrap_or_default())
+}
+
+/// The pending requests, once there is at least one or `patience` has passed. Woken by the
+/// hub's event stream, not by polling; a hub that is not reachable yet is tried again until the
+/// deadline.
+async fn wait_for_first(
+    client: &HubClient,
+    limit: u32,
+    patience: Duration,
+) -> anyhow::Result<Vec<Value>> {
+    let deadline = Instant::now() + patience;
+    let mut retry = Retry::default();
+    loop {
+        // Subscribe before listing, so that a request created in between is not missed.
+        let stream = match timeout_at(deadline, client.open_events()).await {
+            Ok(Ok(Some(stream))) => Some(stream),
+            Ok(Ok(None)) => None,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => None,
+        };
+        let Some(mut stream) = stream else {
+            if Instant::now() >= deadline || timeout_at(deadline, retry.wait()).await != Ok(true) {
+                // One last try says clearly why nothing could be listed.
+                return pending(client, limit).await;
+            }
+            continue;
+        };
+        retry.succeeded();
+        loop {
+            let requests = pending(client, limit).await?;
+            if !requests.is_empty() {
+                return Ok(requests);
+            }
+            match timeout_at(deadline, stream.chunk()).await {
+                Err(_) => return Ok(requests),
+                // Any event (or keep-alive) is a reason to look again.
+                Ok(Ok(Some(_))) => continue,
+                // The stream ended (the hub stopped): subscribe again.
+                Ok(Ok(None)) | Ok(Err(_)) => break,
+            }
+        }
     }
-    if requests.is_empty() {
-        eprintln!("nothing waits for a human");
-        return Ok(());
-    }
-    println!(
-        "{:<36}  {:<12}  {:<20}  {:<36}  WHAT",
-        "REQUEST", "TYPE", "CREATED", "ID"
-    );
-    for r in &requests {
-        let field = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+}
+
+/// The table: one id (the hub's, which `ghl respond` takes), the type, when, and the question.
+fn print_table(requests: &[Value]) {
+    println!("{:<36}  {:<12}  {:<19}  WHAT", "ID", "TYPE", "CREATED");
+    for r in requests {
         println!(
-            "{:<36}  {:<12}  {:<20}  {:<36}  {}",
-            field("request_id"),
-            field("loop_type"),
-            field("created_at").chars().take(19).collect::<String>(),
-            field("id"),
+            "{:<36}  {:<12}  {:<19}  {}",
+            field(r, "id"),
+            field(r, "loop_type"),
+            field(r, "created_at").chars().take(19).collect::<String>(),
             summary(&r["context"])
         );
     }
-    Ok(())
+}
+
+/// A string field of a request, or nothing.
+fn field(request: &Value, key: &str) -> String {
+    request
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// One line saying what the human is asked: the question, else the message.

@@ -7,6 +7,8 @@
 //!   0 approved or answered, 1 rejected, 2 expired or cancelled, 3 error (usage errors included).
 //! - `ghl inbox` lists what waits on a hub; `ghl respond` answers (0 recorded, 1 someone answered
 //!   first, 3 error).
+//! - `ghl completions bash|zsh|fish` and `ghl man` generate shell completions and man pages from
+//!   this definition.
 
 #![warn(missing_docs)]
 
@@ -15,8 +17,10 @@ mod ask_hub;
 mod audit;
 mod bench;
 mod client;
+mod completions;
 mod inbox;
 mod keys;
+mod man;
 mod outcome;
 mod respond;
 mod serve;
@@ -60,6 +64,10 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Measure a running hub: answer → waiting agent latency, and many agents waiting at once.
     Bench(bench::BenchArgs),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(completions::CompletionsArgs),
+    /// Print the man page of `ghl` on stdout, or write every page into a folder.
+    Man(man::ManArgs),
 }
 
 fn main() {
@@ -91,6 +99,8 @@ fn main() {
             || audit::run(command),
             |intact| i32::from(!intact),
         ),
+        Command::Completions(args) => exit_code(completions::run(args)),
+        Command::Man(args) => exit_code(man::run(args)),
     };
     // Exit at once: a terminal reader thread may still be blocked on stdin.
     std::process::exit(code);
@@ -136,9 +146,20 @@ where
     };
     match result {
         Ok(value) => code(value),
-        Err(e) => {
-            eprintln!("ghl: {e:#}");
-            outcome::ERROR
-        }
+        Err(e) => report_error(&e),
     }
+}
+
+/// 0 for `Ok`; an error is printed and gives 3.
+fn exit_code(result: anyhow::Result<()>) -> i32 {
+    match result {
+        Ok(()) => 0,
+        Err(e) => report_error(&e),
+    }
+}
+
+/// Prints an error as a message (with its causes) and returns the error exit code.
+fn report_error(e: &anyhow::Error) -> i32 {
+    eprintln!("ghl: {e:#}");
+    outcome::ERROR
 }

@@ -29,7 +29,7 @@ pub enum Action {
 /// Arguments of `ghl respond`.
 #[derive(Args)]
 pub struct RespondArgs {
-    /// The request: the hub's id or the client's request_id (as `ghl inbox` shows them).
+    /// The request: the hub's id (the one `ghl inbox` shows) or the client's request_id.
     request: String,
     /// What to do.
     action: Action,

@@ -76,6 +76,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 .with_context(|| format!("bad --log-level '{}'", args.log_level))?,
         )
         .with_writer(std::io::stderr)
+        .with_ansi(gohumanloop::providers::terminal::colour_for(
+            &std::io::stderr(),
+        ))
         .init();
     crate::raise_open_files_limit();
     let url = args.db.url();

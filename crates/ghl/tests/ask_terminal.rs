@@ -243,3 +243,22 @@ fn a_real_pseudo_terminal() {
         other => panic!("unexpected end: {other:?}"),
     }
 }
+
+#[test]
+fn no_colour_on_a_terminal_when_no_color_is_set() {
+    let mut command = std::process::Command::new(GHL);
+    command
+        .args(["ask", "--terminal", "approval", "Restart prod?"])
+        .env("NO_COLOR", "1");
+    let mut p = rexpect::session::spawn_command(command, Some(10_000)).expect("ghl on a pty");
+    let shown = p
+        .exp_string("Please enter your decision (approve/reject):")
+        .unwrap();
+    assert!(shown.contains("=== END ==="), "{shown:?}");
+    assert!(!shown.contains('\u{1b}'), "NO_COLOR: {shown:?}");
+    p.send_line("approve").unwrap();
+    match p.process().wait().unwrap() {
+        rexpect::process::WaitStatus::Exited(_, code) => assert_eq!(code, 0),
+        other => panic!("unexpected end: {other:?}"),
+    }
+}

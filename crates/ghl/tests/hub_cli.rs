@@ -249,3 +249,162 @@ fn serve_tells_a_fresh_database_how_to_get_a_key() {
         "{text}"
     );
 }
+
+#[test]
+fn inbox_waits_for_the_first_request_and_shows_one_id() {
+    let f = Fixture::new();
+    let inbox = Command::new(GHL)
+        .args([
+            "inbox",
+            "--wait",
+            "60",
+            "--hub",
+            &f.hub.base,
+            "--key",
+            &f.alice,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let asked = f.ask(&["approval", "Rotate the signing key?", "--timeout", "120"]);
+    // The waiting inbox returns as soon as the question arrives (woken by the event stream).
+    let (code, table, stderr) = finish(inbox);
+    assert_eq!(code, 0, "{stderr}");
+    let mut lines = table.lines();
+    let header: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(header, ["ID", "TYPE", "CREATED", "WHAT"], "one id column");
+    let row = lines.next().expect("the request is listed");
+    assert!(row.contains("Rotate the signing key?"), "{row}");
+
+    let listed: Value = serde_json::from_slice(&f.as_alice(&["inbox", "--json"]).stdout).unwrap();
+    let id = listed[0]["id"].as_str().unwrap().to_owned();
+    assert!(row.starts_with(&id), "the column is the hub's id: {row}");
+    let quiet = f.as_alice(&["inbox", "-q"]);
+    assert_eq!(String::from_utf8_lossy(&quiet.stdout), format!("{id}\n"));
+
+    let answered = f.as_alice(&["respond", &id, "approve", "rotated"]);
+    assert!(answered.status.success());
+    let (code, answer, _) = finish(asked);
+    assert_eq!((code, answer.as_str()), (0, "rotated"));
+}
+
+#[test]
+fn inbox_wait_ends_at_its_deadline_when_nothing_comes() {
+    let f = Fixture::new();
+    let out = f.as_alice(&["inbox", "--wait", "1"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nothing waits for a human"));
+    let refused = ghl(
+        &[
+            "inbox",
+            "--wait",
+            "5",
+            "--hub",
+            &f.hub.base,
+            "--key",
+            "wrong",
+        ],
+        &[],
+    );
+    assert_eq!(
+        refused.status.code(),
+        Some(3),
+        "a bad key is not waited out"
+    );
+}
+
+#[test]
+fn ask_and_inbox_ride_out_a_hub_that_is_still_starting() {
+    let mut hub = HubProcess::unstarted();
+    let key = hub.key("a", "agent");
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let url = format!("http://127.0.0.1:{port}");
+    let spawn = |args: &[&str]| {
+        Command::new(GHL)
+            .args(args)
+            .args(["--hub", &url, "--key", &key])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let asked = spawn(&["ask", "approval", "Ship it?", "--timeout", "120"]);
+    let inbox = spawn(&["inbox", "--wait", "60", "-q"]);
+    // Nothing listens yet: both keep trying until the hub is up.
+    hub.spawn(&format!("127.0.0.1:{port}"));
+    let (code, id, stderr) = finish(inbox);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!id.is_empty(), "the question reached the inbox");
+    let answered = ghl(
+        &["respond", &id, "approve", "--hub", &url, "--key", &key],
+        &[],
+    );
+    assert!(
+        answered.status.success(),
+        "{}",
+        String::from_utf8_lossy(&answered.stderr)
+    );
+    let (code, _, stderr) = finish(asked);
+    assert_eq!(code, 0, "{stderr}");
+}
+
+#[test]
+fn serve_logs_in_colour_only_to_a_terminal_without_no_color() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("log.db").display());
+    let serve = ["serve", "--addr", "127.0.0.1:0", "--db", &db];
+
+    // To a file: plain text.
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(GHL)
+        .args(serve)
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
+    }
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("shutting down"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "no colour codes in a file: {text:?}"
+    );
+
+    // To a terminal: colour, unless NO_COLOR is set.
+    let on_terminal = |no_color: Option<&str>| {
+        let mut command = Command::new(GHL);
+        command.args(serve);
+        match no_color {
+            Some(value) => command.env("NO_COLOR", value),
+            None => command.env_remove("NO_COLOR"),
+        };
+        let mut p = rexpect::session::spawn_command(command, Some(20_000)).unwrap();
+        p.exp_string("listening on").unwrap();
+        p.process_mut()
+            .signal(rexpect::process::Signal::SIGTERM)
+            .unwrap();
+        p.exp_string("shutting down").unwrap()
+    };
+    let coloured = on_terminal(None);
+    assert!(coloured.contains('\u{1b}'), "{coloured:?}");
+    let plain = on_terminal(Some("1"));
+    assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
+}

@@ -57,19 +57,25 @@ impl HubProcess {
 
     /// Starts `ghl serve` with more arguments and environment variables.
     pub fn start_with(extra_args: &[&str], envs: &[(&str, &str)]) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let mut hub = Self {
-            dir,
-            base: String::new(),
-            child: None,
-            extra_args: extra_args.iter().map(|a| a.to_string()).collect(),
-            envs: envs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        };
+        let mut hub = Self::unstarted();
+        hub.extra_args = extra_args.iter().map(|a| a.to_string()).collect();
+        hub.envs = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         hub.spawn("127.0.0.1:0");
         hub
+    }
+
+    /// A folder for a hub's database, with no hub running yet ([`HubProcess::spawn`] starts it).
+    pub fn unstarted() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+            base: String::new(),
+            child: None,
+            extra_args: Vec::new(),
+            envs: Vec::new(),
+        }
     }
 
     pub fn db_url(&self) -> String {

@@ -49,19 +49,28 @@ pub struct Terminal {
 /// A provider that asks in the terminal.
 pub type TerminalProvider = LocalProvider<Terminal>;
 
+/// Whether text written to `stream` may carry colour codes: only when it is a terminal, and never
+/// when `NO_COLOR` is set to anything but an empty string (<https://no-color.org>). A prompt or a
+/// log written to a file or a pipe stays plain text.
+pub fn colour_for(stream: &impl IsTerminal) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    stream.is_terminal() && !no_color
+}
+
 impl LocalProvider<Terminal> {
-    /// Asks on stdin/stdout (the original's streams), in colour when stdout is a terminal.
+    /// Asks on stdin/stdout (the original's streams), in colour when stdout is a terminal (see
+    /// [`colour_for`]).
     ///
     /// From the first question on, the provider reads stdin line by line: lines typed ahead are
     /// kept as answers to the next questions, so the program should not read stdin itself.
     pub fn new(name: impl Into<String>) -> Self {
-        let color = std::io::stdout().is_terminal();
+        let color = colour_for(&std::io::stdout());
         Self::with_io(name, stdin(), std::io::stdout(), color)
     }
 
     /// Asks on stdin/stderr, leaving stdout to the program (what `ghl ask` uses).
     pub fn on_stderr(name: impl Into<String>) -> Self {
-        let color = std::io::stderr().is_terminal();
+        let color = colour_for(&std::io::stderr());
         Self::with_io(name, stdin(), std::io::stderr(), color)
     }
 
