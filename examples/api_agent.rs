@@ -5,7 +5,7 @@
 //! ```sh
 //! ghl serve &
 //! export GHL_HUB=http://127.0.0.1:8000 GHL_API_KEY=$(ghl keys create --name agent | tail -n 1)
-//! cargo run -p gohumanloop-examples --example api_agent
+//! cargo run --example api_agent
 //! # meanwhile, a human: ghl inbox; ghl respond <ID> approve   (or the web inbox)
 //! ```
 
@@ -16,7 +16,11 @@ use gohumanloop::{LoopRequest, Manager, Status};
 use serde_json::json;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    gohumanloop_examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let hub = std::env::var("GHL_HUB").unwrap_or_else(|_| "http://127.0.0.1:8000".into());
     let key = std::env::var("GHL_API_KEY")?;
     let options = ApiOptions::new(format!("{hub}/api"))

@@ -5,7 +5,7 @@
 //!
 //! ```sh
 //! export GOHUMANLOOP_API_BASE_URL=http://127.0.0.1:8000/api GOHUMANLOOP_API_KEY=<key>
-//! cargo run -p gohumanloop-examples --example hub_agent
+//! cargo run --example hub_agent
 //! ```
 
 use gohumanloop::providers::hub::HubManager;
@@ -13,7 +13,11 @@ use gohumanloop::{LoopRequest, Status};
 use serde_json::json;
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    gohumanloop_examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let manager = HubManager::from_env()?;
     let mut context = LoopRequest::message_context("The nightly report is ready: 3 anomalies.");
     context.insert("question".into(), json!("Send the report to the customer?"));

@@ -1,6 +1,6 @@
 //! An agent that asks a human in the terminal before a (simulated) dangerous tool call.
 //!
-//! Run: `cargo run -p gohumanloop-examples --example terminal_approval`
+//! Run: `cargo run --example terminal_approval`
 //! Answer `approve`/`yes`/`同意` to let it run, or `reject`/`no`/`拒绝` and give a reason.
 
 use std::sync::Arc;
@@ -15,7 +15,11 @@ async fn delete_files(path: &str, older_than_days: u32) -> String {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    gohumanloop_examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let manager = Manager::with_provider(Arc::new(TerminalProvider::new("terminal")))?;
     let guard = Guard::new(manager)
         .timeout(300)

@@ -1,6 +1,6 @@
 //! An agent that holds a conversation in the terminal until the human types `exit` (or `结束`).
 //!
-//! Run: `cargo run -p gohumanloop-examples --example terminal_conversation`
+//! Run: `cargo run --example terminal_conversation`
 
 use std::sync::Arc;
 
@@ -8,7 +8,11 @@ use gohumanloop::guard::Guard;
 use gohumanloop::{Manager, TerminalProvider};
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    gohumanloop_examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let manager = Manager::with_provider(Arc::new(TerminalProvider::new("terminal")))?;
     let guard = Guard::new(manager).timeout(600);
     let transcript = guard

@@ -1,6 +1,6 @@
 //! An agent that asks a human for information it cannot find by itself, then uses it.
 //!
-//! Run: `cargo run -p gohumanloop-examples --example terminal_info`
+//! Run: `cargo run --example terminal_info`
 
 use std::sync::Arc;
 
@@ -9,7 +9,11 @@ use gohumanloop::{Manager, TerminalProvider};
 use serde_json::json;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
+    gohumanloop_examples::exit_code(run().await)
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let manager = Manager::with_provider(Arc::new(TerminalProvider::new("terminal")))?;
     let guard = Guard::new(manager)
         .timeout(300)

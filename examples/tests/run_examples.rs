@@ -11,10 +11,12 @@ fn example(name: &str) -> PathBuf {
     profile_dir.join("examples").join(name)
 }
 
-fn run(name: &str, input: &str) -> String {
+/// Runs the example with `input` on stdin; its exit status, stdout and stderr.
+fn run_with(name: &str, input: &str) -> std::process::Output {
     let mut child = Command::new(example(name))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap_or_else(|e| panic!("{name} should be built by cargo test: {e}"));
     child
@@ -23,8 +25,17 @@ fn run(name: &str, input: &str) -> String {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{name} failed");
+    child.wait_with_output().unwrap()
+}
+
+/// Runs the example, which must succeed; its stdout.
+fn run(name: &str, input: &str) -> String {
+    let out = run_with(name, input);
+    assert!(
+        out.status.success(),
+        "{name} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -62,4 +73,29 @@ fn conversation_example_ends_on_exit() {
         "{out}"
     );
     assert!(out.contains("the conversation had 2 turns"), "{out}");
+}
+
+#[test]
+fn an_example_without_input_says_why_in_words() {
+    let out = run_with("terminal_conversation", "");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: Conversation ended with status error: end of input"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("ConversationBroken") && !stderr.contains("transcript"),
+        "no Debug dump: {stderr}"
+    );
+}
+
+/// `scripts/test.sh` checks its own summary by running this test with the variable set: it must
+/// then fail, and the script must still print its closing line and exit non-zero.
+#[test]
+fn fails_on_purpose_when_asked() {
+    assert!(
+        std::env::var_os("GHL_TEST_FAIL_ON_PURPOSE").is_none(),
+        "failing on purpose (GHL_TEST_FAIL_ON_PURPOSE is set)"
+    );
 }

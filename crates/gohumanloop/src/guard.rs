@@ -49,7 +49,7 @@ pub enum GuardError {
         result: Box<HumanLoopResult>,
     },
     /// The conversation ended otherwise than by the human (expired, cancelled, error, …).
-    #[error("Conversation ended with status {}", result.status)]
+    #[error("Conversation ended with status {}{}", result.status, result.error.as_deref().map(|e| format!(": {e}")).unwrap_or_default())]
     ConversationBroken {
         /// The turns answered before, and the failed one last.
         transcript: Vec<HumanLoopResult>,
