@@ -2,11 +2,22 @@
 # The whole test suite, on a fresh machine: installs and starts what the tests need, then runs
 # every check and test. `.ci/run` calls this same script.
 #
+# Usage: bash scripts/test.sh [CARGO TEST ARGS…]
+#   without arguments: cargo fmt --check, cargo clippy, every cargo test, the README's quick start
+#     (scripts/quickstart.sh), the user guide's build (mdbook), and a check that a failing test
+#     still gives the closing line and a non-zero exit;
+#   with arguments: the same set-up, then only `cargo test ARGS` (e.g. `-p ghl --test hub_cli`).
+# It always ends with one line, `all tests: N passed, M failed` (cargo's tests, plus one for each
+# check above), also when something failed, and then exits non-zero. It stops the mail server it
+# started. GHL_TEST_SKIP_SETUP=1 skips installing and starting the services (already running).
+#
 # Needs: the Rust toolchain (cargo, rustfmt, clippy) and python3 with venv. It installs:
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
 #   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it);
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
-#   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/.
+#   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
+# - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
+# - mdbook (cargo install, into ~/.cargo/bin), which builds the user guide in docs/;
 # - Debian's postfix and dovecot, started by scripts/mail-server.sh as their own instances on
 #   127.0.0.1 (SMTP 10587/10465, IMAP 10143/10993, test CA in target/mail-server/tls), which the
 #   email provider's tests send to and read from; its GHL_TEST_MAIL_* settings are exported.
@@ -16,47 +27,138 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs="${CARGO_BUILD_JOBS:-2}"
+mdbook_version=0.5.4
+passed=0
+failed=0
+failures=()
+mail_started=false
+logs=$(mktemp -d)
 
-echo "== Python client venv (gohumanloop==0.0.15)"
-venv=target/py-venv
-if ! "$venv/bin/python" -c "import gohumanloop" 2>/dev/null; then
-  if ! python3 -m venv "$venv" 2>/dev/null; then
-    # Debian splits venv support out of python3.
-    if command -v apt-get >/dev/null; then
-      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+# The closing line, whatever happened before: the last thing this script prints.
+finish() {
+  local status=$?
+  if $mail_started; then
+    bash scripts/mail-server.sh stop >/dev/null 2>&1 || echo "could not stop the test mail server"
+  fi
+  if [ "$status" -ne 0 ] && [ "${#failures[@]}" -eq 0 ]; then
+    failures+=("set-up (exit code $status)")
+    failed=$((failed + 1))
+  fi
+  rm -rf "$logs"
+  echo
+  if [ "${#failures[@]}" -gt 0 ]; then
+    printf 'FAILED: %s\n' "${failures[@]}"
+  fi
+  echo "all tests: $passed passed, $failed failed"
+  if [ "$failed" -gt 0 ]; then exit 1; fi
+  exit "$status"
+}
+trap finish EXIT
+
+# check NAME COMMAND…: runs one check and counts it as one test.
+check() {
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    failures+=("$name")
+  fi
+}
+
+# cargo_tests ARGS…: `cargo test` (every test binary, even after a failure) with cargo's counts
+# added to the totals; a build that fails counts as one failure.
+cargo_tests() {
+  local out="$logs/cargo-test.txt" status=0 counts p f
+  echo "== cargo test $*"
+  cargo test -j "$jobs" --no-fail-fast "$@" 2>&1 | tee "$out" || status=$?
+  counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$out")
+  read -r p f <<<"$counts"
+  passed=$((passed + p))
+  failed=$((failed + f))
+  if [ "$f" -gt 0 ]; then
+    failures+=("cargo test: $f failed (search the output above for 'FAILED' and 'panicked')")
+  elif [ "$status" -ne 0 ]; then
+    failed=$((failed + 1))
+    failures+=("cargo test exited with code $status before any test failed (a build error?)")
+  fi
+}
+
+# The closing line and exit code of this script when a test fails, checked on a run of one test
+# that fails on purpose (examples/tests/run_examples.rs).
+summary_on_failure() {
+  local out="$logs/on-purpose.txt" status=0
+  GHL_TEST_FAIL_ON_PURPOSE=1 GHL_TEST_SKIP_SETUP=1 bash scripts/test.sh \
+    -p gohumanloop-examples --test run_examples fails_on_purpose_when_asked >"$out" 2>&1 ||
+    status=$?
+  if [ "$status" -ne 0 ] && [ "$(tail -n 1 "$out")" = "all tests: 0 passed, 1 failed" ]; then
+    echo "a failing test: exit code $status, closing line '$(tail -n 1 "$out")'"
+  else
+    echo "a failing test gave exit code $status and this output:"
+    cat "$out"
+    return 1
+  fi
+}
+
+setup() {
+  echo "== Python client venv (gohumanloop==0.0.15)"
+  local venv=target/py-venv
+  if ! "$venv/bin/python" -c "import gohumanloop" 2>/dev/null; then
+    if ! python3 -m venv "$venv" 2>/dev/null; then
+      # Debian splits venv support out of python3.
+      if command -v apt-get >/dev/null; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+      fi
+      python3 -m venv "$venv"
     fi
-    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15
   fi
-  "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15
-fi
-export GHL_TEST_PYTHON="$PWD/$venv/bin/python"
 
-echo "== Chromium and chromedriver (web inbox browser tests)"
-if ! [ -x /usr/bin/chromium ] || ! [ -x /usr/bin/chromedriver ] || ! fc-list 2>/dev/null | grep -qi wqy; then
-  if command -v apt-get >/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      chromium chromium-driver fonts-wqy-microhei >/dev/null
+  echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions)"
+  if ! [ -x /usr/lib/chromium/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
+    ! fc-list 2>/dev/null | grep -qi wqy || ! command -v zsh >/dev/null || ! command -v fish >/dev/null; then
+    if command -v apt-get >/dev/null; then
+      apt-get update -qq
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+        chromium chromium-driver fonts-wqy-microhei zsh fish >/dev/null
+    fi
   fi
+  # The browser itself: Debian's /usr/bin/chromium wrapper prints shell errors on some machines.
+  /usr/lib/chromium/chromium --version || echo "chromium missing: browser tests will fail under CI=true"
+
+  echo "== mdbook $mdbook_version (the user guide)"
+  local mdbook="${CARGO_HOME:-$HOME/.cargo}/bin/mdbook"
+  if ! [ "$("$mdbook" --version 2>/dev/null)" = "mdbook v$mdbook_version" ]; then
+    cargo install --quiet --locked -j "$jobs" mdbook --version "$mdbook_version" \
+      --no-default-features --features search
+  fi
+
+  echo "== Mail server (Postfix + Dovecot on loopback)"
+  mail_started=true
+  bash scripts/mail-server.sh start
+}
+
+if [ "${GHL_TEST_SKIP_SETUP:-0}" != 1 ]; then
+  setup
 fi
-/usr/bin/chromium --version || echo "chromium missing: browser tests will fail under CI=true"
+if [ -f "${GHL_MAIL_DIR:-target/mail-server}/env" ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . "${GHL_MAIL_DIR:-target/mail-server}/env"
+  set +a
+fi
+export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
 
-echo "== Mail server (Postfix + Dovecot on loopback)"
-bash scripts/mail-server.sh start
-set -a
-# shellcheck disable=SC1091
-. "${GHL_MAIL_DIR:-target/mail-server}/env"
-set +a
-
-echo "== cargo fmt --check"
-cargo fmt --all -- --check
-
-echo "== cargo clippy (warnings are errors)"
-cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
-
-echo "== cargo test"
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-cargo test -j "$jobs" --workspace 2>&1 | tee "$log"
-# One closing line for the whole run (cargo prints one per test binary, the last often empty).
-awk '/^test result:/ { p += $4; f += $6 } END { printf "\nall tests: %d passed, %d failed\n", p, f }' "$log"
+set +e
+if [ $# -gt 0 ]; then
+  cargo_tests "$@"
+  exit 0
+fi
+check "cargo fmt --check" cargo fmt --all -- --check
+check "cargo clippy (warnings are errors)" cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
+cargo_tests --workspace
+check "the README's quick start, as pasted" bash scripts/quickstart.sh
+check "the user guide builds (mdbook, warnings are errors)" bash scripts/build-guide.sh
+check "a failing test still gives the closing line and a non-zero exit" summary_on_failure

@@ -9,7 +9,10 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-const CHROMIUM: &str = "/usr/bin/chromium";
+/// The browser itself, not Debian's `/usr/bin/chromium`: that wrapper is a shell script that
+/// sources `/etc/chromium.d` (and prints `[: …: unexpected operator` on some machines) only to
+/// add switches that the sessions below set themselves.
+const CHROMIUM: &str = "/usr/lib/chromium/chromium";
 
 /// A running chromedriver; each [`Driver::session`] is a separate browser (own profile, own
 /// cookies).
