@@ -1,5 +1,5 @@
 //! The hub's core: the one place where requests are created and change state. The HTTP API,
-//! the deadline timer and (later) the channels all call these functions; each one commits to
+//! the deadline timer and the channels all call these functions; each one commits to
 //! the store first and only then tells waiters and event subscribers.
 
 use std::sync::Arc;

@@ -1,0 +1,81 @@
+//! The dependency rules of ARCHITECTURE.md ("Crates and dependency rules"), read from the
+//! workspace's own manifests with `cargo metadata`.
+
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Each workspace package's declared dependencies: (package, dependency, kind).
+fn declared() -> Vec<(String, String, String)> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
+    let out = Command::new(cargo)
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .args(["--manifest-path", root])
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let metadata: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found = Vec::new();
+    for package in metadata["packages"].as_array().unwrap() {
+        let name = package["name"].as_str().unwrap();
+        for dep in package["dependencies"].as_array().unwrap() {
+            let kind = dep["kind"].as_str().unwrap_or("normal");
+            found.push((
+                name.to_owned(),
+                dep["name"].as_str().unwrap().to_owned(),
+                kind.to_owned(),
+            ));
+        }
+    }
+    found
+}
+
+/// The dependencies of `package` of any of `kinds` ("normal", "dev", "build").
+fn deps_of<'a>(all: &'a [(String, String, String)], package: &str, kinds: &[&str]) -> Vec<&'a str> {
+    all.iter()
+        .filter(|(p, _, k)| p == package && kinds.contains(&k.as_str()))
+        .map(|(_, d, _)| d.as_str())
+        .collect()
+}
+
+#[test]
+fn the_library_has_no_server_code() {
+    let all = declared();
+    let deps = deps_of(&all, "gohumanloop", &["normal", "dev", "build"]);
+    assert!(deps.contains(&"tokio"), "the manifest was read: {deps:?}");
+    for server in [
+        "gohumanloop-hub",
+        "ghl",
+        "axum",
+        "sqlx",
+        "hyper-util",
+        "askama",
+    ] {
+        assert!(!deps.contains(&server), "gohumanloop depends on {server}");
+    }
+}
+
+#[test]
+fn the_hub_never_depends_on_the_cli_and_examples_only_test_against_the_hub() {
+    let all = declared();
+    let hub = deps_of(&all, "gohumanloop-hub", &["normal", "dev", "build"]);
+    assert!(hub.contains(&"gohumanloop"), "{hub:?}");
+    assert!(!hub.contains(&"ghl"), "gohumanloop-hub depends on ghl");
+    let examples = deps_of(&all, "gohumanloop-examples", &["normal"]);
+    assert!(examples.contains(&"gohumanloop"), "{examples:?}");
+    assert!(
+        !examples.contains(&"gohumanloop-hub"),
+        "the examples use the library only; the hub is for their tests"
+    );
+}
