@@ -149,7 +149,9 @@ if [ -f "${GHL_MAIL_DIR:-target/mail-server}/env" ]; then
   . "${GHL_MAIL_DIR:-target/mail-server}/env"
   set +a
 fi
-export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
+if [ -x target/py-venv/bin/python ]; then
+  export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
+fi
 
 set +e
 if [ $# -gt 0 ]; then

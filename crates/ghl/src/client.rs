@@ -104,9 +104,7 @@ impl HubClient {
             .with_context(|| format!("the hub answered HTTP {status} without JSON"))?;
         Ok(Reply { status, body })
     }
-}
 
-impl HubClient {
     /// Opens the tenant's event stream (`GET /api/v1/events`). Once this returns, every later
     /// change is on the stream. A hub that cannot be reached is `Ok(None)`, so that the caller
     /// can try again; a refusal (a bad key) is an error.
