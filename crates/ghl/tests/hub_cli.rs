@@ -408,3 +408,74 @@ fn serve_logs_in_colour_only_to_a_terminal_without_no_color() {
     let plain = on_terminal(Some("1"));
     assert!(!plain.contains('\u{1b}'), "NO_COLOR: {plain:?}");
 }
+
+#[test]
+fn an_untrusted_name_cannot_forge_a_log_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("log.db").display());
+    let log = dir.path().join("serve.log");
+    let mut child = Command::new(GHL)
+        .args(["serve", "--addr", "127.0.0.1:0", "--db", &db])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("listening on ") {
+        line.clear();
+        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
+    }
+    let base = line.split("listening on ").nth(1).unwrap();
+    let base = base.split_whitespace().next().unwrap().to_owned();
+
+    // A sign-in whose name carries a forged log line, a terminal escape and a bell.
+    let forged = "mallory\n2026-01-01T00:00:00Z  INFO ghl: admin signed in\u{1b}[2J\u{7}";
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
+        let form = http.get(format!("{base}/login")).send().await.unwrap();
+        let cookies: Vec<String> = form
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect();
+        let page = form.text().await.unwrap();
+        let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = page[start..].split('"').next().unwrap().to_owned();
+        let refused = http
+            .post(format!("{base}/login"))
+            .header("cookie", cookies.join("; "))
+            .form(&[("name", forged), ("password", "wrong"), ("csrf", &csrf)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+    });
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    assert!(child.wait().unwrap().success());
+
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        text.contains(
+            r#"name="mallory\n2026-01-01T00:00:00Z  INFO ghl: admin signed in\u{1b}[2J\u{7}""#
+        ),
+        "the name is logged escaped, on the failed sign-in's line: {text}"
+    );
+    assert!(
+        !text.lines().any(|l| l.starts_with("2026-01-01T00:00:00Z")),
+        "no forged line: {text}"
+    );
+    assert!(
+        !text.contains(['\u{1b}', '\u{7}']),
+        "no raw control characters: {text:?}"
+    );
+}

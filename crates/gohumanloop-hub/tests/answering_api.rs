@@ -8,7 +8,7 @@ use std::sync::Arc;
 use common::TestHub;
 use gohumanloop_hub::audit::ChainCheck;
 use reqwest::StatusCode;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[tokio::test]
 async fn every_action_sets_its_status_and_answer_shape() {
@@ -343,5 +343,72 @@ async fn the_openapi_document_lists_only_served_routes() {
             );
         }
     }
+    t.stop().await;
+}
+
+/// The rule the README states: a turn answered with `reply` (`inprogress`) takes exactly one
+/// more answer, one that ends it; a second plain reply is a conflict naming the first.
+#[tokio::test]
+async fn an_inprogress_turn_takes_one_more_answer_that_ends_it() {
+    let t = TestHub::start().await;
+    for (cid, rid) in [("c1", "turn1"), ("c2", "turn2")] {
+        let chat = json!({"task_id": "t", "conversation_id": cid, "request_id": rid,
+                          "loop_type": "conversation", "context": {"message": "hello"},
+                          "platform": "test", "metadata": {}});
+        t.post(&t.keys.agent, "/api/v1/humanloop/request", chat)
+            .await;
+    }
+    let reply = |rid: &'static str, body: Value| {
+        let t = &t;
+        async move {
+            t.post(
+                &t.keys.alice,
+                &format!("/api/v1/requests/{rid}/reply"),
+                body,
+            )
+            .await
+        }
+    };
+    let (status, r) = reply("turn1", json!({"text": "first"})).await;
+    assert_eq!(
+        (status, r["request"]["status"].as_str()),
+        (StatusCode::OK, Some("inprogress"))
+    );
+    let (status, r) = reply("turn1", json!({"text": "second"})).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{r}");
+    assert_eq!(
+        r["status"], "inprogress",
+        "the conflict names the first answer: {r}"
+    );
+    let (status, r) = reply("turn1", json!({"text": "last", "complete": true})).await;
+    assert_eq!(
+        (
+            status,
+            r["request"]["status"].as_str(),
+            &r["request"]["response"]
+        ),
+        (
+            StatusCode::OK,
+            Some("completed"),
+            &json!({"message": "last"})
+        )
+    );
+    let (status, _) = reply("turn1", json!({"text": "after", "complete": true})).await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a completed turn takes nothing more"
+    );
+
+    // Rejecting or cancelling ends an inprogress turn too.
+    reply("turn2", json!({"text": "first"})).await;
+    let (status, r) = t
+        .post(&t.keys.alice, "/api/v1/requests/turn2/cancel", json!({}))
+        .await;
+    assert_eq!(
+        (status, r["request"]["status"].as_str()),
+        (StatusCode::OK, Some("cancelled")),
+        "{r}"
+    );
     t.stop().await;
 }

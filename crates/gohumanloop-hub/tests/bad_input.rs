@@ -49,6 +49,25 @@ async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
     let mut empty_id = create_body("c", "r");
     empty_id["request_id"] = json!("");
     cases.push((empty_id, "request_id must not be empty"));
+    for (field, id) in [
+        ("request_id", "   "),
+        ("conversation_id", "\t"),
+        ("platform", " \n "),
+    ] {
+        let mut blank = create_body("c", "r");
+        blank[field] = json!(id);
+        cases.push((blank, "must not be empty or blank"));
+    }
+    for (field, id) in [
+        ("request_id", "r\u{7}"),
+        ("conversation_id", "c\nX-Injected: yes"),
+        ("platform", "p\u{1b}[31m"),
+        ("request_id", "r\u{7f}"),
+    ] {
+        let mut control = create_body("c", "r");
+        control[field] = json!(id);
+        cases.push((control, "must not hold control characters"));
+    }
     let mut long_id = create_body("c", "r");
     long_id["request_id"] = json!("x".repeat(300));
     cases.push((long_id, "longer than"));
@@ -62,6 +81,9 @@ async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
         json!(99_999_999_999_u64),
         json!("1h"),
         json!([1]),
+        json!(0.5),
+        json!(0.999),
+        json!(-0.0),
     ] {
         let mut b = create_body("c", "r");
         b["metadata"]["timeout"] = timeout;

@@ -107,6 +107,37 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
         )
         .await;
     assert_eq!(page.location(), "/inbox");
+    // A tab (which browsers drop: `/\t/evil` reads `//evil`), line breaks and DEL are refused
+    // too, with a redirect to the inbox, never a server error.
+    for next in [
+        "/\t/evil.example",
+        "/\n/x",
+        "/inbox\r\nSet-Cookie: a=b",
+        "/\u{7f}",
+    ] {
+        let mut b = Browser::new(&hub.base);
+        let form = b.get(&format!("/login?next={}", urlencode(next))).await;
+        assert_eq!(form.status, StatusCode::OK, "{next:?}");
+        let csrf = form.csrf();
+        let page = b
+            .post(
+                "/login",
+                &[
+                    ("name", "root"),
+                    ("password", PASSWORD),
+                    ("csrf", &csrf),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "{next:?}: {}",
+            page.body
+        );
+        assert_eq!(page.location(), "/inbox", "{next:?}");
+    }
     hub.stop().await;
 }
 
@@ -689,4 +720,17 @@ async fn tasks_with_any_id_are_listed_and_linked() {
         "the request page links its task"
     );
     hub.stop().await;
+}
+
+/// `text` percent-encoded for a query string.
+fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

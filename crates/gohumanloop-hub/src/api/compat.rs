@@ -138,8 +138,15 @@ fn finish_create(outcome: CreateOutcome) -> Result<Response, ApiError> {
 }
 
 fn check_id(name: &str, value: &str) -> Result<(), ApiError> {
-    if value.is_empty() {
-        return Err(ApiError::invalid(format!("{name} must not be empty")));
+    if value.trim().is_empty() {
+        return Err(ApiError::invalid(format!(
+            "{name} must not be empty or blank"
+        )));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid(format!(
+            "{name} must not hold control characters"
+        )));
     }
     if value.len() > MAX_ID_LEN {
         return Err(ApiError::invalid(format!(
@@ -154,6 +161,8 @@ fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f
     let secs = match (timeout, metadata.get("timeout")) {
         (Some(secs), _) => secs as f64,
         (None, None | Some(Value::Null)) => return Ok(None),
+        // `-0` is a negative number written as JSON, not "no deadline".
+        (None, Some(Value::Number(n))) if n.to_string().starts_with('-') => -1.0,
         (None, Some(Value::Number(n))) => n.as_f64().unwrap_or(-1.0),
         (None, Some(_)) => {
             return Err(ApiError::invalid(
@@ -164,7 +173,7 @@ fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f
     if secs == 0.0 {
         return Ok(None);
     }
-    if !(secs > 0.0 && secs <= MAX_TIMEOUT_SECS as f64) {
+    if !(1.0..=MAX_TIMEOUT_SECS as f64).contains(&secs) {
         return Err(ApiError::invalid(format!(
             "timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds (0 or absent: none)"
         )));

@@ -112,12 +112,26 @@ impl FromRequestParts<Hub> for Approver {
     }
 }
 
-/// Where to go after signing in: a path of this site only (never another site).
+/// Where to go after signing in: one of the hub's own pages, else the inbox. Never another
+/// site: `//host`, `/\\host` and paths with a tab, a line break or any other control character
+/// (which browsers drop, turning `/\t/host` into `//host`) all lead to the inbox.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p) if is_own_page(p) => p.to_owned(),
         _ => "/inbox".to_owned(),
     }
+}
+
+/// A clean path (printable ASCII, no backslash) to one of the hub's pages (also the ones the
+/// language switch returns to: the sign-in page and the pages of mailed links).
+fn is_own_page(next: &str) -> bool {
+    let clean = next.bytes().all(|b| b.is_ascii_graphic()) && !next.contains('\\');
+    let path = next.split(['?', '#']).next().unwrap_or_default();
+    let page = matches!(path, "/inbox" | "/tasks" | "/keys" | "/login")
+        || ["/requests/", "/tasks/", "/email/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix) && !path[prefix.len()..].starts_with('/'));
+    clean && page
 }
 
 /// Query of `GET /login`.
@@ -216,7 +230,8 @@ pub async fn login(
     .ok()
     .flatten();
     let Some(user_id) = user_id else {
-        tracing::warn!(name = %form.name, "failed sign-in to the web inbox");
+        // `?`: the name is untrusted input, logged escaped (a line break or ESC cannot forge a line).
+        tracing::warn!(name = ?form.name, "failed sign-in to the web inbox");
         throttle.failed(&form.name, Instant::now());
         let error = Some(lang.texts().wrong_credentials.to_owned());
         return Ok(login_page(
@@ -277,4 +292,44 @@ pub async fn logout(
         set_cookie(SESSION_COOKIE, String::new(), 0, config.secure_cookies),
     );
     Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::local_path;
+
+    #[test]
+    fn sign_in_goes_back_only_to_clean_paths_of_the_hub() {
+        for page in [
+            "/inbox",
+            "/inbox?status=pending&page=2",
+            "/requests/01a236bb-8849-737d-bd2c-118ec35a8ab2",
+            "/tasks",
+            "/tasks/acme/nightly%20report",
+            "/keys",
+            "/login?next=%2Ftasks",
+            "/email/abc.def",
+        ] {
+            assert_eq!(local_path(Some(page)), page);
+        }
+        for foreign in [
+            "//evil.example/x",
+            "/\\evil.example",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/inbox\r\nSet-Cookie: x=y",
+            "/inbox\u{7f}",
+            "/\u{0}/evil.example",
+            "/inbox /x",
+            "/requests//evil.example",
+            "https://evil.example/inbox",
+            "/logout",
+            "/assets/app.js",
+            "inbox",
+            "",
+        ] {
+            assert_eq!(local_path(Some(foreign)), "/inbox", "{foreign:?}");
+        }
+        assert_eq!(local_path(None), "/inbox");
+    }
 }

@@ -47,11 +47,11 @@ impl HubReplies {
             }
         }
         let Some(sent) = sent else {
-            tracing::debug!(subject = %mail.subject, "mail answers no request of ours");
+            tracing::debug!(subject = ?mail.subject, "mail answers no request of ours");
             return false;
         };
         if !mail.is_from_one_of(&sent.recipients) {
-            tracing::warn!(from = %mail.from, request = %sent.request_id,
+            tracing::warn!(from = ?mail.from, request = %sent.request_id,
                 "ignored a reply from an address the request was not sent to");
             return false;
         }
@@ -71,7 +71,7 @@ impl HubReplies {
         let reading = match reply::read(&mail, record.loop_type) {
             Ok(reading) => reading,
             Err(why) => {
-                tracing::info!(from = %mail.from, request = %record.id, %why,
+                tracing::info!(from = ?mail.from, request = %record.id, %why,
                     "a reply could not be read as an answer; still waiting");
                 return false;
             }
