@@ -89,6 +89,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let store = store::open_with(&url, StoreOptions { durability })
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
+    store
+        .verify()
+        .await
+        .with_context(|| format!("cannot serve the database {url}"))?;
     if store.keys().await?.is_empty() {
         eprintln!(
             "This database has no API key yet. Create one with:\n  ghl keys create --db {url} --name NAME\n\

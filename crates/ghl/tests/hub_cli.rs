@@ -479,3 +479,57 @@ fn an_untrusted_name_cannot_forge_a_log_line() {
         "no raw control characters: {text:?}"
     );
 }
+
+#[test]
+fn a_damaged_or_read_only_database_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hub.db");
+    let db = format!("sqlite://{}", path.display());
+    // A database with some content: keys, and pages of requests' indexes.
+    for name in ["a", "b", "c"] {
+        assert!(ghl(&["keys", "create", "--db", &db, "--name", name], &[])
+            .status
+            .success());
+    }
+    let serve = |db: &str| {
+        Command::new(GHL)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
+            .output()
+            .unwrap()
+    };
+
+    // Read-only: a file the hub may not write (root writes any file: the immutable attribute
+    // stops it too).
+    let is_root = Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    let lock = |on: bool| {
+        if is_root {
+            let flag = if on { "+i" } else { "-i" };
+            Command::new("chattr").arg(flag).arg(&path).status()
+        } else {
+            let mode = if on { "0444" } else { "0644" };
+            Command::new("chmod").arg(mode).arg(&path).status()
+        }
+    };
+    assert!(
+        lock(true).unwrap().success(),
+        "cannot make the file read-only"
+    );
+    let read_only = serve(&db);
+    assert!(lock(false).unwrap().success());
+    let stderr = String::from_utf8_lossy(&read_only.stderr);
+    assert_eq!(read_only.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot be written"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&read_only.stdout).contains("listening on"));
+
+    // Not a database at all (the store's own check of a damaged file is tested in the hub's
+    // bad_input tests).
+    std::fs::write(&path, vec![0xA5_u8; 64 * 1024]).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+    }
+    let damaged = serve(&db);
+    let stderr = String::from_utf8_lossy(&damaged.stderr);
+    assert_eq!(damaged.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert!(!String::from_utf8_lossy(&damaged.stdout).contains("listening on"));
+}

@@ -139,3 +139,92 @@ async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
     assert_eq!(list["count"], 1, "no bad input was stored");
     t.stop().await;
 }
+
+#[tokio::test]
+async fn a_failing_writer_shows_in_health_and_clients_get_a_plain_503() {
+    let t = TestHub::start().await;
+    t.create(&t.keys.agent, "c", "r").await;
+    let (status, health) = t.get(&t.keys.agent, "/health").await;
+    assert_eq!((status, &health["status"]), (StatusCode::OK, &json!("ok")));
+
+    // Another process breaks the database under the hub: every write now fails.
+    let url = format!("sqlite://{}", t.dir.path().join("hub.db").display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("DROP TABLE audit_log")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+
+    let (status, reply) = t
+        .post(
+            &t.keys.agent,
+            "/api/v1/humanloop/request",
+            create_body("c", "r2"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{reply}");
+    assert_eq!(reply["success"], false);
+    let error = reply["error"].as_str().unwrap();
+    assert_eq!(
+        error,
+        "the hub cannot use its database right now; try again later"
+    );
+    let (status, health) = t.get(&t.keys.agent, "/health").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert_eq!(health["status"], "unavailable");
+    assert!(
+        !health.to_string().contains("audit_log"),
+        "no database details: {health}"
+    );
+    t.stop().await;
+}
+
+#[tokio::test]
+async fn verify_finds_a_damaged_database() {
+    use gohumanloop_hub::store::{self, StoreError};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.db");
+    let url = format!("sqlite://{}?mode=rwc", path.display());
+    // Some pages of data, all in the main file.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("CREATE TABLE filler (x TEXT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    for i in 0..2_000 {
+        sqlx::query("INSERT INTO filler VALUES (?)")
+            .bind(format!("{i:0>100}"))
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    let healthy = store::open(&url).await.unwrap();
+    healthy.verify().await.expect("an intact database passes");
+    drop(healthy);
+
+    // The filler's pages (after the schema's) overwritten with garbage, the log emptied.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 20 * page, "{} bytes", bytes.len());
+    for b in &mut bytes[2 * page..10 * page] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, bytes).unwrap();
+
+    let damaged = store::open(&url)
+        .await
+        .expect("the schema itself is intact");
+    match damaged.verify().await {
+        Err(StoreError::Corrupt(why)) => assert!(why.contains("integrity check"), "{why}"),
+        other => panic!("a damaged database must be reported: {other:?}"),
+    }
+}

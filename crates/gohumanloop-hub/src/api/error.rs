@@ -62,9 +62,14 @@ impl ApiError {
 }
 
 impl From<StoreError> for ApiError {
+    /// A plain 503 for the client; the database's own words go to the operator's log only.
     fn from(e: StoreError) -> Self {
         tracing::error!("store failure: {e}");
-        Self::new(StatusCode::SERVICE_UNAVAILABLE, e.to_string())
+        let message = match e {
+            StoreError::Closed => "the hub is shutting down; try again shortly",
+            _ => "the hub cannot use its database right now; try again later",
+        };
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
     }
 }
 

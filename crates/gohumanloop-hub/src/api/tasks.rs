@@ -56,7 +56,17 @@ pub async fn get(
     }
 }
 
-/// `GET /health` (no key needed).
-pub async fn health() -> Response {
-    axum::Json(json!({"status": "ok"})).into_response()
+/// `GET /health` (no key needed): `{"status":"ok"}`, or 503 `{"status":"unavailable"}` while
+/// the database does not take writes (the last write failed).
+pub async fn health(State(hub): State<Hub>) -> Response {
+    if hub.store().writable() {
+        axum::Json(json!({"status": "ok"})).into_response()
+    } else {
+        let body = json!({
+            "status": "unavailable",
+            "success": false,
+            "error": "the hub cannot write to its database; its log says why",
+        });
+        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
+    }
 }

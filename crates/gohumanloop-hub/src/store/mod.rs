@@ -30,9 +30,13 @@ pub enum StoreError {
     /// The schema could not be brought up to date.
     #[error("database migration failed: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
-    /// A stored value could not be read back.
+    /// A stored value could not be read back, or the database failed its integrity check.
     #[error("corrupt stored value: {0}")]
     Corrupt(String),
+    /// The database cannot take writes now (a read-only file, a full disk, an I/O error); the
+    /// message holds the details, for the operator's log.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// The database URL names no backend this build has.
     #[error("unsupported database URL '{0}' (use sqlite://PATH)")]
     UnsupportedUrl(String),
@@ -59,6 +63,15 @@ pub struct Deadline {
 /// [`Accounts`]) the web inbox's accounts and (through [`MailLog`]) the email channel's mails.
 #[async_trait]
 pub trait Store: Accounts + MailLog + Send + Sync + 'static {
+    // --- health ---------------------------------------------------------------------------
+
+    /// Checks the database before it is served: its structure is intact (a quick integrity
+    /// check: [`StoreError::Corrupt`]) and it can be written ([`StoreError::Unavailable`]).
+    async fn verify(&self) -> StoreResult<()>;
+
+    /// Whether writes go through: `false` after a write failed, until one succeeds again.
+    fn writable(&self) -> bool;
+
     // --- requests -------------------------------------------------------------------------
 
     /// Stores a new request (idempotent for an identical repeat; see [`CreateOutcome`]).

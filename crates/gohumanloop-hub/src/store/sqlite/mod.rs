@@ -7,6 +7,8 @@ mod rows;
 mod writer;
 
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,6 +35,8 @@ const AUDIT_PAGE: i64 = 2_000;
 pub struct SqliteStore {
     pool: SqlitePool,
     writer: mpsc::Sender<Command>,
+    /// Set by the writer after each batch: whether it committed.
+    writable: Arc<AtomicBool>,
 }
 
 impl SqliteStore {
@@ -59,8 +63,13 @@ impl SqliteStore {
         sqlx::migrate!("./migrations/sqlite").run(&pool).await?;
         let connection = options.connect().await?;
         let (writer, inbox) = mpsc::channel(4096);
-        tokio::spawn(writer::run(connection, inbox));
-        Ok(Self { pool, writer })
+        let writable = Arc::new(AtomicBool::new(true));
+        tokio::spawn(writer::run(connection, inbox, writable.clone()));
+        Ok(Self {
+            pool,
+            writer,
+            writable,
+        })
     }
 
     async fn write<T>(
@@ -78,6 +87,33 @@ impl SqliteStore {
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn verify(&self) -> StoreResult<()> {
+        let mut conn = self.pool.acquire().await?;
+        let findings: Vec<String> = sqlx::query_scalar("PRAGMA quick_check")
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the integrity check failed: {e}")))?;
+        if findings != ["ok"] {
+            return Err(StoreError::Corrupt(format!(
+                "the integrity check failed: {}",
+                findings.join("; ")
+            )));
+        }
+        // A write that is rolled back: in WAL mode even a read-only file lets a transaction
+        // begin, and only the first write says "readonly".
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let probe = sqlx::query("CREATE TABLE ghl_write_probe (x)")
+            .execute(&mut *conn)
+            .await;
+        sqlx::query("ROLLBACK").execute(&mut *conn).await?;
+        probe.map_err(|e| StoreError::Unavailable(format!("it cannot be written: {e}")))?;
+        Ok(())
+    }
+
+    fn writable(&self) -> bool {
+        self.writable.load(Ordering::Relaxed)
+    }
+
     async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome> {
         self.write(|tx| Command::Create(request, tx)).await
     }

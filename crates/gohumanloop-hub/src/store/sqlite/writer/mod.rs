@@ -7,6 +7,9 @@ mod create;
 mod task;
 mod transition;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
 use gohumanloop::model::wire::TaskSync;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
@@ -49,7 +52,11 @@ enum Done {
 }
 
 /// Runs the writer until every sender is gone.
-pub async fn run(mut conn: SqliteConnection, mut inbox: mpsc::Receiver<Command>) {
+pub async fn run(
+    mut conn: SqliteConnection,
+    mut inbox: mpsc::Receiver<Command>,
+    writable: Arc<AtomicBool>,
+) {
     let mut head = match ChainHead::load(&mut conn).await {
         Ok(head) => head,
         Err(e) => {
@@ -63,6 +70,7 @@ pub async fn run(mut conn: SqliteConnection, mut inbox: mpsc::Receiver<Command>)
         let started = std::time::Instant::now();
         match apply(&mut conn, &mut head, &batch).await {
             Ok(done) => {
+                writable.store(true, Ordering::Relaxed);
                 tracing::debug!(size = batch.len(), took = ?started.elapsed(), "committed a batch");
                 for (command, done) in batch.drain(..).zip(done) {
                     reply(command, done);
@@ -70,6 +78,7 @@ pub async fn run(mut conn: SqliteConnection, mut inbox: mpsc::Receiver<Command>)
             }
             Err(e) => {
                 head = before;
+                writable.store(false, Ordering::Relaxed);
                 tracing::error!("a write batch of {} failed: {e}", batch.len());
                 let message = e.to_string();
                 for command in batch.drain(..) {
@@ -91,7 +100,7 @@ fn reply(command: Command, done: Done) {
 }
 
 fn fail(command: Command, message: &str) {
-    let error = || StoreError::Corrupt(format!("write failed: {message}"));
+    let error = || StoreError::Unavailable(format!("write failed: {message}"));
     match command {
         Command::Create(_, tx) => drop(tx.send(Err(error()))),
         Command::Transition(_, tx) => drop(tx.send(Err(error()))),
