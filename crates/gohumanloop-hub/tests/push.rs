@@ -151,3 +151,28 @@ async fn an_answer_before_the_deadline_wins_and_the_deadline_does_nothing() {
     assert_eq!(audit["entries"].as_array().unwrap().len(), 2);
     t.stop().await;
 }
+
+/// Reads a stream to its end; `false` if it is still open after [`LIMIT`].
+async fn ends(response: &mut reqwest::Response) -> bool {
+    let drained = async { while let Ok(Some(_)) = response.chunk().await {} };
+    tokio::time::timeout(LIMIT, drained).await.is_ok()
+}
+
+#[tokio::test]
+async fn the_event_stream_ends_when_its_key_is_revoked() {
+    let t = TestHub::start().await;
+    let mut stream = t
+        .http
+        .get(format!("{}/api/v1/events", t.base))
+        .bearer_auth(&t.keys.alice)
+        .send()
+        .await
+        .unwrap();
+    t.create(&t.keys.agent, "c", "seen").await;
+    let events = read_events(&mut stream, |e| !e.is_empty()).await;
+    assert_eq!(events[0]["request_id"], "seen");
+    let prefix = gohumanloop_hub::keys::prefix(&t.keys.alice);
+    assert!(t.store.revoke_key(&prefix).await.unwrap());
+    assert!(ends(&mut stream).await, "the stream outlived its key");
+    t.stop().await;
+}

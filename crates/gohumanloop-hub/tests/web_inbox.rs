@@ -734,3 +734,44 @@ fn urlencode(text: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn the_inbox_stream_ends_with_its_session() {
+    let hub = hub_with_accounts().await;
+    let open = |browser: &Browser| {
+        let cookies = browser
+            .cookies
+            .iter()
+            .map(|(n, v)| format!("{n}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ");
+        reqwest::Client::new()
+            .get(format!("{}/inbox/events", hub.base))
+            .header(reqwest::header::COOKIE, cookies)
+            .send()
+    };
+    let ends = |mut response: reqwest::Response| async move {
+        let drained = async { while let Ok(Some(_)) = response.chunk().await {} };
+        tokio::time::timeout(Duration::from_secs(20), drained)
+            .await
+            .is_ok()
+    };
+
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let stream = open(&alice).await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    let csrf = alice.csrf.clone();
+    let out = alice.post("/logout", &[("csrf", &csrf)]).await;
+    assert_eq!(out.status, StatusCode::SEE_OTHER);
+    assert!(ends(stream).await, "signing out ends the open stream");
+
+    let bob = Browser::signed_in(&hub.base, "bob").await;
+    let stream = open(&bob).await.unwrap();
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert!(hub.store.set_disabled("bob", true).await.unwrap());
+    assert!(
+        ends(stream).await,
+        "disabling the account ends the open stream"
+    );
+    hub.stop().await;
+}

@@ -3,7 +3,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 
 use super::error::ApiError;
 use crate::hub::Hub;
@@ -23,22 +23,11 @@ impl FromRequestParts<Hub> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, hub: &Hub) -> Result<Self, Self::Rejection> {
         let unauthorized = |message: &str| ApiError::new(StatusCode::UNAUTHORIZED, message);
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| unauthorized("Authorization header missing"))?;
-        let text = header
-            .to_str()
-            .map_err(|_| unauthorized("Invalid authorization format. Use 'Bearer TOKEN'"))?;
-        let mut words = text.split_whitespace();
-        let key = match (words.next(), words.next(), words.next()) {
-            (Some(scheme), Some(key), None) if scheme.eq_ignore_ascii_case("bearer") => key,
-            _ => {
-                return Err(unauthorized(
-                    "Invalid authorization format. Use 'Bearer TOKEN'",
-                ))
-            }
-        };
+        if !parts.headers.contains_key(AUTHORIZATION) {
+            return Err(unauthorized("Authorization header missing"));
+        }
+        let key = bearer_key(&parts.headers)
+            .ok_or_else(|| unauthorized("Invalid authorization format. Use 'Bearer TOKEN'"))?;
         match hub.authenticate(key).await? {
             Some(owner) => Ok(Caller {
                 tenant: owner.tenant,
@@ -49,5 +38,15 @@ impl FromRequestParts<Hub> for Caller {
                 "Invalid or revoked API key",
             )),
         }
+    }
+}
+
+/// The key of an `Authorization: Bearer <key>` header, if the header is one.
+pub fn bearer_key(headers: &HeaderMap) -> Option<&str> {
+    let text = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let mut words = text.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some(scheme), Some(key), None) if scheme.eq_ignore_ascii_case("bearer") => Some(key),
+        _ => None,
     }
 }

@@ -65,7 +65,8 @@ pub struct Approver {
     pub user: SessionUser,
     /// The chosen language.
     pub lang: Lang,
-    token_hash: String,
+    /// The SHA-256 of the session's token (how the store knows the session).
+    pub(super) token_hash: String,
 }
 
 impl Approver {
