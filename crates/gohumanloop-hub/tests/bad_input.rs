@@ -228,3 +228,34 @@ async fn verify_finds_a_damaged_database() {
         other => panic!("a damaged database must be reported: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_path_that_is_not_utf8_gets_a_json_400() {
+    let t = TestHub::start().await;
+    for path in [
+        "/api/v1/requests/%FF",
+        "/api/v1/requests/%C3%28/audit",
+        "/api/v1/humanloop/tasks/%FE",
+    ] {
+        let response = t
+            .http
+            .get(format!("{}{path}", t.base))
+            .bearer_auth(&t.keys.alice)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{path}");
+        let kind = response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(kind, "application/json", "{path}");
+        let reply: Value = response.json().await.unwrap();
+        assert_eq!(reply["success"], false);
+        assert!(
+            reply["error"].as_str().unwrap().starts_with("invalid path"),
+            "{reply}"
+        );
+    }
+    t.stop().await;
+}

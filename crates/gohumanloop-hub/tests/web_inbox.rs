@@ -775,3 +775,21 @@ async fn the_inbox_stream_ends_with_its_session() {
     );
     hub.stop().await;
 }
+
+#[tokio::test]
+async fn a_form_over_the_limit_is_refused_as_too_large() {
+    let hub = hub_with_accounts().await;
+    let mut browser = Browser::new(&hub.base);
+    let form = browser.get("/login").await;
+    let csrf = form.csrf();
+    let huge = "x".repeat(1_100_000);
+    let page = browser
+        .post(
+            "/login",
+            &[("name", "root"), ("password", &huge), ("csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", page.body);
+    assert!(page.body.contains("The form is too large"), "{}", page.body);
+    hub.stop().await;
+}

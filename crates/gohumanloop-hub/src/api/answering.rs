@@ -6,7 +6,7 @@
 //! approve/reject → `{"decision", "reason"}`, answer → `{"information"}`, reply →
 //! `{"message"}`; a `response` field in the body replaces that with any JSON.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use gohumanloop::model::{LoopType, Status};
@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, QueryParams};
+use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, PathParam, QueryParams};
 use crate::hub::Hub;
 use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord, Transition, TransitionOutcome};
 
@@ -106,7 +106,7 @@ async fn resolve(hub: &Hub, caller: &Caller, id: &str) -> Result<RequestRecord, 
 pub async fn get(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
     let history = hub
@@ -120,7 +120,7 @@ pub async fn get(
 pub async fn audit(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
     let entries = hub.store().audit_trail(caller.tenant, &request.id).await?;
@@ -152,7 +152,7 @@ pub struct TextBody {
 pub async fn approve(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
     decision(
@@ -170,7 +170,7 @@ pub async fn approve(
 pub async fn reject(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
     decision(&hub, &caller, &id, Status::Rejected, &LoopType::ALL, b).await
@@ -180,7 +180,7 @@ pub async fn reject(
 pub async fn answer(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
     let response = text_response(b.response, b.text, "information")?;
@@ -196,7 +196,7 @@ pub async fn answer(
 pub async fn reply(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
     let to = if b.complete {
@@ -217,7 +217,7 @@ pub async fn reply(
 pub async fn cancel(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(id): Path<String>,
+    PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
     let change = Transition::cancel(caller.tenant, request.id, &caller.name, CHANNEL);

@@ -3,7 +3,7 @@
 //! and queries are parsed here so that bad input gets the same clear answer.
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -149,6 +149,26 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             _ => ApiError::new(StatusCode::BAD_REQUEST, format!("malformed JSON: {e}")),
         }
     })
+}
+
+/// A path parameter, refused with a JSON 400 (not axum's plain text) when it cannot be read,
+/// e.g. percent-encoded bytes that are not UTF-8.
+pub struct PathParam<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathParam<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| PathParam(value))
+            .map_err(|e| {
+                ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    format!("invalid path: {}", e.body_text()),
+                )
+            })
+    }
 }
 
 /// A query string parsed with clear errors (422).

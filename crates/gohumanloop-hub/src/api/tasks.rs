@@ -1,14 +1,14 @@
 //! `tasks/sync`, `tasks`, `tasks/{task_id}`: the snapshots GoHumanLoopManager uploads, merged
 //! per tenant (the original hub keyed them by `task_id` alone, across users: bug #13).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gohumanloop::model::wire::TaskSync;
 use serde_json::{json, Map, Value};
 
 use super::auth::Caller;
-use super::error::{ok, ApiError, JsonBody};
+use super::error::{ok, ApiError, JsonBody, PathParam};
 use crate::hub::Hub;
 use crate::record::TaskRecord;
 
@@ -48,7 +48,7 @@ pub async fn list(State(hub): State<Hub>, caller: Caller) -> Result<Response, Ap
 pub async fn get(
     State(hub): State<Hub>,
     caller: Caller,
-    Path(task_id): Path<String>,
+    PathParam(task_id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     match hub.store().task(caller.tenant, &task_id).await? {
         Some(task) => Ok(ok(json!({ "task": task_json(task) }))),

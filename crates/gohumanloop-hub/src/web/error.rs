@@ -25,6 +25,8 @@ pub enum WebError {
     Forbidden(Lang),
     /// A form that cannot be read.
     BadForm(Lang, String),
+    /// A form over the body limit (1 MiB).
+    TooLarge(Lang),
     /// The database failed.
     Store(Lang, StoreError),
 }
@@ -47,6 +49,11 @@ impl IntoResponse for WebError {
                 lang,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 format!("{}: {why}", lang.texts().bad_form),
+            ),
+            WebError::TooLarge(lang) => (
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                lang.texts().too_large.into(),
             ),
             WebError::Store(lang, e) => {
                 // The details are for the operator's log, not for the page.
@@ -81,6 +88,7 @@ where
         let req = Request::from_parts(parts, body);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(value)) => Ok(WebForm(value)),
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::TooLarge(lang)),
             Err(e) => Err(WebError::BadForm(lang, e.body_text())),
         }
     }
