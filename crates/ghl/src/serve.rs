@@ -134,12 +134,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         email,
     };
     let app = api::router_with(hub.clone(), web);
+    let stop = stop_signal()?;
     println!("ghl hub listening on http://{addr} (database {url})");
     println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
     println!("Web inbox: http://{addr}/inbox");
     let shutdown_hub = hub.clone();
     api::server::serve(listener, app, async move {
-        stop_signal().await;
+        stop.await;
         tracing::info!("shutting down");
         shutdown_hub.begin_shutdown();
     })
@@ -147,25 +148,26 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn stop_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves at SIGINT or SIGTERM. The handlers are installed when this is called, not when it
+/// is first awaited: a signal sent right after `listening on` is printed must stop the hub
+/// cleanly instead of killing it.
+fn stop_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = interrupt => {}
-                    _ = term.recv() => {}
-                }
+        let mut interrupt = signal(SignalKind::interrupt()).context("cannot handle SIGINT")?;
+        let mut term = signal(SignalKind::terminate()).context("cannot handle SIGTERM")?;
+        Ok(async move {
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = term.recv() => {}
             }
-            Err(_) => {
-                let _ = interrupt.await;
-            }
-        }
+        })
     }
     #[cfg(not(unix))]
     {
-        let _ = interrupt.await;
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
     }
 }
