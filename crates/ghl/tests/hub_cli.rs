@@ -361,27 +361,8 @@ fn serve_logs_in_colour_only_to_a_terminal_without_no_color() {
     let serve = ["serve", "--addr", "127.0.0.1:0", "--db", &db];
 
     // To a file: plain text.
-    let log = dir.path().join("serve.log");
-    let mut child = Command::new(GHL)
-        .args(serve)
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on") {
-        line.clear();
-        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
-    }
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    assert!(child.wait().unwrap().success());
-    let text = std::fs::read_to_string(&log).unwrap();
+    let logged = LoggedServe::start(&db);
+    let text = logged.stop();
     assert!(text.contains("shutting down"), "{text}");
     assert!(
         !text.contains('\u{1b}'),
@@ -413,21 +394,8 @@ fn serve_logs_in_colour_only_to_a_terminal_without_no_color() {
 fn an_untrusted_name_cannot_forge_a_log_line() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("log.db").display());
-    let log = dir.path().join("serve.log");
-    let mut child = Command::new(GHL)
-        .args(["serve", "--addr", "127.0.0.1:0", "--db", &db])
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
-    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("listening on ") {
-        line.clear();
-        assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
-    }
-    let base = line.split("listening on ").nth(1).unwrap();
-    let base = base.split_whitespace().next().unwrap().to_owned();
+    let logged = LoggedServe::start(&db);
+    let base = logged.base.clone();
 
     // A sign-in whose name carries a forged log line, a terminal escape and a bell.
     let forged = "mallory\n2026-01-01T00:00:00Z  INFO ghl: admin signed in\u{1b}[2J\u{7}";
@@ -456,14 +424,7 @@ fn an_untrusted_name_cannot_forge_a_log_line() {
             .unwrap();
         assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
     });
-    let term = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(term.success());
-    assert!(child.wait().unwrap().success());
-
-    let text = std::fs::read_to_string(&log).unwrap();
+    let text = logged.stop();
     assert!(
         text.contains(
             r#"name="mallory\n2026-01-01T00:00:00Z  INFO ghl: admin signed in\u{1b}[2J\u{7}""#
@@ -532,4 +493,46 @@ fn a_damaged_or_read_only_database_is_refused_at_start() {
     assert_eq!(damaged.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("cannot open the database"), "{stderr}");
     assert!(!String::from_utf8_lossy(&damaged.stdout).contains("listening on"));
+}
+
+/// `ghl serve` with its log (stderr) written to a file, as under a service manager.
+struct LoggedServe {
+    dir: tempfile::TempDir,
+    child: Child,
+    base: String,
+}
+
+impl LoggedServe {
+    /// Starts it on `db` and waits for its `listening on` line (NO_COLOR unset).
+    fn start(db: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let log = std::fs::File::create(dir.path().join("serve.log")).unwrap();
+        let mut child = Command::new(GHL)
+            .args(["serve", "--addr", "127.0.0.1:0", "--db", db])
+            .env_remove("NO_COLOR")
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .unwrap();
+        let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        while !line.contains("listening on ") {
+            line.clear();
+            assert!(std::io::BufRead::read_line(&mut stdout, &mut line).unwrap() > 0);
+        }
+        let base = line.split("listening on ").nth(1).unwrap();
+        let base = base.split_whitespace().next().unwrap().to_owned();
+        Self { dir, child, base }
+    }
+
+    /// SIGTERM; the hub must exit cleanly. Returns its whole log.
+    fn stop(mut self) -> String {
+        let term = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(term.success());
+        assert!(self.child.wait().unwrap().success());
+        std::fs::read_to_string(self.dir.path().join("serve.log")).unwrap()
+    }
 }
