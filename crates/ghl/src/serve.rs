@@ -124,7 +124,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             let channel = EmailChannel::start(hub.clone(), config)
                 .await
                 .context("cannot start the email channel")?;
-            println!("{described}");
+            announce(&described);
             Some(channel)
         }
         None => None,
@@ -135,9 +135,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let app = api::router_with(hub.clone(), web);
     let stop = stop_signal()?;
-    println!("ghl hub listening on http://{addr} (database {url})");
-    println!("Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api");
-    println!("Web inbox: http://{addr}/inbox");
+    announce(&format!(
+        "ghl hub listening on http://{addr} (database {url})"
+    ));
+    announce(&format!(
+        "Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api"
+    ));
+    announce(&format!("Web inbox: http://{addr}/inbox"));
     let shutdown_hub = hub.clone();
     api::server::serve(listener, app, async move {
         stop.await;
@@ -146,6 +150,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     Ok(())
+}
+
+/// Prints a start-up line on stdout. A stdout nobody reads any more (a closed pipe) must not
+/// stop the hub, as `println!` would by panicking.
+fn announce(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stdout(), "{line}");
 }
 
 /// Resolves at SIGINT or SIGTERM. The handlers are installed when this is called, not when it

@@ -499,6 +499,8 @@ fn a_damaged_or_read_only_database_is_refused_at_start() {
 struct LoggedServe {
     dir: tempfile::TempDir,
     child: Child,
+    /// Kept open while the hub runs, as a service manager keeps its stdout.
+    _stdout: std::io::BufReader<std::process::ChildStdout>,
     base: String,
 }
 
@@ -522,7 +524,12 @@ impl LoggedServe {
         }
         let base = line.split("listening on ").nth(1).unwrap();
         let base = base.split_whitespace().next().unwrap().to_owned();
-        Self { dir, child, base }
+        Self {
+            dir,
+            child,
+            _stdout: stdout,
+            base,
+        }
     }
 
     /// SIGTERM; the hub must exit cleanly. Returns its whole log.
