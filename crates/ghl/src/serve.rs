@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
+use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::EmailChannel;
 use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::web::WebConfig;
@@ -52,11 +53,35 @@ pub struct ServeArgs {
     /// Threads serving HTTP (default: one per core).
     #[arg(long, env = "GHL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
+    /// Connections served at once (default: the open-file limit less 256). Past it, new
+    /// connections get a 503 — `/health` still answers.
+    #[arg(long, env = "GHL_MAX_CONNECTIONS", value_parser = clap::value_parser!(u32).range(16..))]
+    max_connections: Option<u32>,
+    /// Connections from one client address at once (default: 4096, within --max-connections).
+    /// Past it, that address gets a 429. Every waiting agent holds one connection.
+    #[arg(long, env = "GHL_MAX_CONNECTIONS_PER_ADDRESS", value_parser = clap::value_parser!(u32).range(1..))]
+    max_connections_per_address: Option<u32>,
     /// Mark the web inbox's cookies `Secure` (set this when the hub is reached over HTTPS).
     #[arg(long, env = "GHL_SECURE_COOKIES")]
     secure_cookies: bool,
     #[command(flatten)]
     email: crate::serve_email::EmailArgs,
+}
+
+impl ServeArgs {
+    /// The connection caps: the flags, else what the open-file limit allows.
+    fn limits(&self) -> ServeLimits {
+        let mut limits = ServeLimits::default();
+        if let Some(max) = self.max_connections {
+            limits.max_connections = max as usize;
+        }
+        limits.max_connections_per_address = match self.max_connections_per_address {
+            Some(max) => max as usize,
+            None => limits.max_connections_per_address,
+        }
+        .min(limits.max_connections);
+        limits
+    }
 }
 
 /// `--sync`.
@@ -143,7 +168,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     ));
     announce(&format!("Web inbox: http://{addr}/inbox"));
     let shutdown_hub = hub.clone();
-    api::server::serve(listener, app, async move {
+    let limits = args.limits();
+    tracing::info!(
+        max_connections = limits.max_connections,
+        per_address = limits.max_connections_per_address,
+        "connection caps"
+    );
+    api::server::serve_with(listener, app, limits, async move {
         stop.await;
         tracing::info!("shutting down");
         shutdown_hub.begin_shutdown();

@@ -27,6 +27,8 @@ pub enum WebError {
     BadForm(Lang, String),
     /// A form over the body limit (1 MiB).
     TooLarge(Lang),
+    /// A form that arrived too slowly (a client holding the connection open).
+    TooSlow(Lang),
     /// The database failed.
     Store(Lang, StoreError),
 }
@@ -54,6 +56,11 @@ impl IntoResponse for WebError {
                 lang,
                 StatusCode::PAYLOAD_TOO_LARGE,
                 lang.texts().too_large.into(),
+            ),
+            WebError::TooSlow(lang) => (
+                lang,
+                StatusCode::REQUEST_TIMEOUT,
+                crate::api::server::BodyTooSlow.to_string(),
             ),
             WebError::Store(lang, e) => {
                 // The details are for the operator's log, not for the page.
@@ -88,6 +95,7 @@ where
         let req = Request::from_parts(parts, body);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(value)) => Ok(WebForm(value)),
+            Err(e) if crate::api::server::is_too_slow(&e) => Err(WebError::TooSlow(lang)),
             Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::TooLarge(lang)),
             Err(e) => Err(WebError::BadForm(lang, e.body_text())),
         }

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
 use gohumanloop_hub::store::{self, Store};
 use gohumanloop_hub::web::WebConfig;
@@ -42,7 +43,12 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
 
 impl TestHub {
     pub async fn start() -> Self {
-        Self::start_with(None::<fn(&str) -> EmailChannelConfig>)
+        Self::start_limited(ServeLimits::default()).await
+    }
+
+    /// A hub served within these connection limits.
+    pub async fn start_limited(limits: ServeLimits) -> Self {
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, limits)
             .await
             .0
     }
@@ -51,12 +57,13 @@ impl TestHub {
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {
-        let (hub, channel) = Self::start_with(Some(config)).await;
+        let (hub, channel) = Self::start_with(Some(config), ServeLimits::default()).await;
         (hub, channel.unwrap())
     }
 
     async fn start_with(
         email: Option<impl FnOnce(&str) -> EmailChannelConfig>,
+        limits: ServeLimits,
     ) -> (Self, Option<Arc<EmailChannel>>) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("hub.db").display());
@@ -86,7 +93,7 @@ impl TestHub {
         let app = api::router_with(hub.clone(), web);
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
-            api::server::serve(listener, app, async move {
+            api::server::serve_with(listener, app, limits, async move {
                 let _ = stopped.await;
                 shutdown_hub.begin_shutdown();
             })

@@ -1,0 +1,106 @@
+//! What every request passes before the router: it learns the client's address, a body
+//! announced over the limit is refused before a byte of it is read, and the body is paced. On
+//! a connection admitted over a cap, only `/health` reaches the router.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{header, Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::future::RouteFuture;
+use axum::Router;
+use futures_util::future::{Either, Ready};
+use hyper::body::Incoming;
+use tower::Service;
+
+use super::admission::Admit;
+use super::paced_body::PacedBody;
+use crate::api::error::{ApiError, MAX_BODY_BYTES};
+
+/// The router as one connection sees it.
+#[derive(Clone)]
+pub(crate) struct Front {
+    app: Router,
+    peer: SocketAddr,
+    admit: Admit,
+    body_grace: Duration,
+}
+
+impl Front {
+    pub(crate) fn new(app: Router, peer: SocketAddr, admit: Admit, body_grace: Duration) -> Self {
+        Self {
+            app,
+            peer,
+            admit,
+            body_grace,
+        }
+    }
+
+    /// The reply given without the router, if any.
+    fn refusal(&self, request: &Request<Incoming>) -> Option<Response> {
+        let path = request.uri().path();
+        let refusal = match self.admit {
+            Admit::Serve => None,
+            _ if path == "/health" || path == "/api/health" => None,
+            Admit::HubFull => Some(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the hub has as many connections open as it serves; try again shortly",
+            )),
+            Admit::AddressFull => Some(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many connections from your address; close some and try again",
+            )),
+        };
+        let refusal = refusal.or_else(|| {
+            announced_length(request)
+                .filter(|&length| length > MAX_BODY_BYTES as u64)
+                .map(|_| {
+                    ApiError::new(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        format!("request body is larger than {MAX_BODY_BYTES} bytes"),
+                    )
+                })
+        })?;
+        let mut reply = refusal.into_response();
+        // The unread body (or the over-cap connection) is not worth keeping.
+        reply.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+        Some(reply)
+    }
+}
+
+/// The `Content-Length` a request announces, if it is a number.
+fn announced_length(request: &Request<Incoming>) -> Option<u64> {
+    request
+        .headers()
+        .get(header::CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .parse()
+        .ok()
+}
+
+impl Service<Request<Incoming>> for Front {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, RouteFuture<Infallible>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        if let Some(reply) = self.refusal(&request) {
+            return Either::Left(futures_util::future::ready(Ok(reply)));
+        }
+        let mut request = request.map(|body| Body::new(PacedBody::new(body, self.body_grace)));
+        request.extensions_mut().insert(ConnectInfo(self.peer));
+        Either::Right(self.app.call(request))
+    }
+}
