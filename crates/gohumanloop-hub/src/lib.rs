@@ -24,7 +24,7 @@ pub mod keys;
 mod live;
 pub mod record;
 pub mod store;
-mod tasks;
+pub mod tasks;
 pub mod web;
 
 pub use hub::{Hub, HubEvent, TIMED_OUT};

@@ -338,6 +338,34 @@ pub struct TaskRecord {
     pub updates: i64,
 }
 
+/// Which version of a task snapshot the store holds: merges are written against it, so that
+/// two merges of the same task never overwrite each other.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskVersion {
+    /// How many uploads were merged (the version number).
+    pub updates: i64,
+    /// The digest of the last merged upload's conversations (see [`crate::tasks`]).
+    pub digest: String,
+}
+
+/// A merged task snapshot to store, if the stored one is still the version it was merged
+/// from.
+#[derive(Debug, Clone)]
+pub struct TaskWrite {
+    /// The task.
+    pub task_id: String,
+    /// The version merged from (`None`: the task is new).
+    pub base: Option<i64>,
+    /// The merged conversations as a JSON array (`None`: unchanged, keep the stored ones).
+    pub conversations: Option<String>,
+    /// The digest of this upload's conversations.
+    pub digest: String,
+    /// The upload's `timestamp`.
+    pub timestamp: String,
+    /// The upload's `metadata`, as JSON.
+    pub metadata: String,
+}
+
 /// Now, in Unix milliseconds.
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64

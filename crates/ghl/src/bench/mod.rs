@@ -1,10 +1,11 @@
 //! `ghl bench`: measures what `wrk` cannot — how fast an answer reaches a waiting agent, what
 //! holding many waiting agents costs the hub, and how long the web inbox's pages take with many
-//! requests in the store. (Creates/s and status checks/s are measured with `wrk`: see
+//! requests in the store, and what one tenant's task uploads cost another's creates. (Creates/s and status checks/s are measured with `wrk`: see
 //! `scripts/bench.sh`.)
 
 mod inbox;
 mod provider;
+mod sync;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,6 +37,8 @@ pub struct BenchArgs {
     provider_samples: u32,
     #[command(flatten)]
     inbox: inbox::InboxArgs,
+    #[command(flatten)]
+    sync: sync::SyncArgs,
 }
 
 /// Runs the benchmark and prints its figures.
@@ -56,6 +59,7 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if args.inbox.inbox_requests > 0 {
         inbox::run(&client, &run, &args.inbox).await?;
     }
+    sync::run(&client, &args.hub, &run, &args.sync).await?;
     Ok(())
 }
 

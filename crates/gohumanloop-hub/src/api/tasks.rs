@@ -11,8 +11,10 @@ use super::auth::Caller;
 use super::error::{ok, ApiError, JsonBody, PathParam};
 use crate::hub::Hub;
 use crate::record::TaskRecord;
+use crate::tasks::{self, SyncError};
 
-/// `POST /api/v1/humanloop/tasks/sync`: an idempotent merge; 201 as the original hub.
+/// `POST /api/v1/humanloop/tasks/sync`: an idempotent merge; 201 as the original hub. A merge
+/// that would take the task past its limits gets 413, and the stored snapshot is unchanged.
 pub async fn sync(
     State(hub): State<Hub>,
     caller: Caller,
@@ -22,10 +24,27 @@ pub async fn sync(
         return Err(ApiError::invalid("task_id must not be empty"));
     }
     let task_id = snapshot.task_id.clone();
-    let updated = hub.store().sync_task(caller.tenant, snapshot).await?;
+    let updated = tasks::sync(hub.store().as_ref(), caller.tenant, snapshot)
+        .await
+        .map_err(refused)?;
     let mut reply = ok(json!({"data": {"task_id": task_id, "updated": updated}}));
     *reply.status_mut() = StatusCode::CREATED;
     Ok(reply)
+}
+
+fn refused(e: SyncError) -> ApiError {
+    let status = match &e {
+        SyncError::TooManyConversations { .. } | SyncError::TooLarge { .. } => {
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        SyncError::Contended(_) => StatusCode::CONFLICT,
+        SyncError::Interrupted(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        SyncError::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
+    };
+    match e {
+        SyncError::Store(e) => e.into(),
+        e => ApiError::new(status, e.to_string()),
+    }
 }
 
 fn task_json(task: TaskRecord) -> Value {

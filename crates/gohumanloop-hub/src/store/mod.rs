@@ -9,12 +9,12 @@ pub mod email;
 mod sqlite;
 
 use async_trait::async_trait;
-use gohumanloop::model::wire::TaskSync;
 
 use crate::audit::ChainCheck;
 use crate::record::{
     AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, StatusCount, TaskRecord, TenantId, Transition, TransitionOutcome,
+    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition,
+    TransitionOutcome,
 };
 
 pub use accounts::Accounts;
@@ -131,9 +131,24 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
 
     // --- task snapshots -------------------------------------------------------------------
 
-    /// Merges one `tasks/sync` upload into the tenant's copy of the task; `true` if the task
-    /// was known before.
-    async fn sync_task(&self, tenant: TenantId, snapshot: TaskSync) -> StoreResult<bool>;
+    /// The version of a task snapshot, without its contents (cheap).
+    async fn task_version(
+        &self,
+        tenant: TenantId,
+        task_id: &str,
+    ) -> StoreResult<Option<TaskVersion>>;
+
+    /// A task snapshot's conversations (a JSON array) and their version, to merge into.
+    async fn task_conversations(
+        &self,
+        tenant: TenantId,
+        task_id: &str,
+    ) -> StoreResult<Option<(TaskVersion, String)>>;
+
+    /// Stores a merged task snapshot if the stored one is still `write.base` (a new task: if
+    /// there is none yet), bumping its version; `false` if another merge came first (merge
+    /// again from the new version). Either way nothing else changes.
+    async fn put_task(&self, tenant: TenantId, write: TaskWrite) -> StoreResult<bool>;
 
     /// The tenant's task snapshots.
     async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>>;

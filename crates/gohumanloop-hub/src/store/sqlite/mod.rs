@@ -12,7 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use gohumanloop::model::wire::TaskSync;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -25,7 +24,7 @@ use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
     now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, StatusCount, TaskRecord, TenantId, Transition, TransitionOutcome,
+    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition, TransitionOutcome,
 };
 
 /// How many audit entries `verify_audit` reads at a time.
@@ -289,8 +288,41 @@ impl Store for SqliteStore {
         }
     }
 
-    async fn sync_task(&self, tenant: TenantId, snapshot: TaskSync) -> StoreResult<bool> {
-        self.write(|tx| Command::SyncTask(tenant, Box::new(snapshot), tx))
+    async fn task_version(
+        &self,
+        tenant: TenantId,
+        task_id: &str,
+    ) -> StoreResult<Option<TaskVersion>> {
+        let row: Option<(i64, String)> = sqlx::query_as(
+            "SELECT updates, upload_digest FROM tasks WHERE tenant_id = ? AND task_id = ?",
+        )
+        .bind(tenant)
+        .bind(task_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(updates, digest)| TaskVersion { updates, digest }))
+    }
+
+    async fn task_conversations(
+        &self,
+        tenant: TenantId,
+        task_id: &str,
+    ) -> StoreResult<Option<(TaskVersion, String)>> {
+        let row: Option<(i64, String, String)> = sqlx::query_as(
+            "SELECT updates, upload_digest, conversations FROM tasks \
+             WHERE tenant_id = ? AND task_id = ?",
+        )
+        .bind(tenant)
+        .bind(task_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(row.map(|(updates, digest, conversations)| {
+            (TaskVersion { updates, digest }, conversations)
+        }))
+    }
+
+    async fn put_task(&self, tenant: TenantId, write: TaskWrite) -> StoreResult<bool> {
+        self.write(|tx| Command::PutTask(tenant, Box::new(write), tx))
             .await
     }
 

@@ -103,10 +103,18 @@ pub fn key(row: &SqliteRow) -> StoreResult<KeyInfo> {
 
 /// A `tasks` row.
 pub fn task(row: &SqliteRow) -> StoreResult<TaskRecord> {
-    let data: String = row.try_get("data")?;
+    let task_id: String = row.try_get("task_id")?;
+    let conversations: String = row.try_get("conversations")?;
+    let metadata: String = row.try_get("sync_metadata")?;
+    let timestamp: String = row.try_get("sync_timestamp")?;
     Ok(TaskRecord {
-        task_id: row.try_get("task_id")?,
-        data: json(&data)?,
+        data: serde_json::json!({
+            "task_id": task_id,
+            "conversations": json(&conversations)?,
+            "timestamp": timestamp,
+            "metadata": json(&metadata)?,
+        }),
+        task_id,
         received_at: ms_to_rfc3339(row.try_get("received_at")?),
         updates: row.try_get("updates")?,
     })

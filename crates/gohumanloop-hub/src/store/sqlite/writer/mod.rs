@@ -10,12 +10,13 @@ mod transition;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use gohumanloop::model::wire::TaskSync;
 use sqlx::{Connection, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 
 use self::chain::ChainHead;
-use crate::record::{CreateOutcome, NewRequest, TenantId, Transition, TransitionOutcome};
+use crate::record::{
+    CreateOutcome, NewRequest, TaskWrite, TenantId, Transition, TransitionOutcome,
+};
 use crate::store::{StoreError, StoreResult};
 
 /// How many changes one transaction takes at most.
@@ -41,14 +42,14 @@ pub enum Command {
     Create(NewRequest, oneshot::Sender<StoreResult<CreateOutcome>>),
     /// Change a request's status.
     Transition(Transition, oneshot::Sender<StoreResult<TransitionOutcome>>),
-    /// Merge a task snapshot.
-    SyncTask(TenantId, Box<TaskSync>, oneshot::Sender<StoreResult<bool>>),
+    /// Store a merged task snapshot.
+    PutTask(TenantId, Box<TaskWrite>, oneshot::Sender<StoreResult<bool>>),
 }
 
 enum Done {
     Create(CreateOutcome),
     Transition(TransitionOutcome),
-    SyncTask(bool),
+    PutTask(bool),
 }
 
 /// Runs the writer until every sender is gone.
@@ -94,7 +95,7 @@ fn reply(command: Command, done: Done) {
     match (command, done) {
         (Command::Create(_, tx), Done::Create(o)) => drop(tx.send(Ok(o))),
         (Command::Transition(_, tx), Done::Transition(o)) => drop(tx.send(Ok(o))),
-        (Command::SyncTask(_, _, tx), Done::SyncTask(o)) => drop(tx.send(Ok(o))),
+        (Command::PutTask(_, _, tx), Done::PutTask(o)) => drop(tx.send(Ok(o))),
         (command, _) => fail(command, "internal error: outcome of the wrong kind"),
     }
 }
@@ -104,12 +105,12 @@ fn fail(command: Command, message: &str) {
     match command {
         Command::Create(_, tx) => drop(tx.send(Err(error()))),
         Command::Transition(_, tx) => drop(tx.send(Err(error()))),
-        Command::SyncTask(_, _, tx) => drop(tx.send(Err(error()))),
+        Command::PutTask(_, _, tx) => drop(tx.send(Err(error()))),
     }
 }
 
 /// Applies a batch in one transaction, in order. Runs of plain creates are stored together;
-/// anything else (a `continue`, an answer, a sync) first stores the creates before it, so
+/// anything else (a `continue`, an answer, a task snapshot) first stores the creates before it, so
 /// every command sees the effects of the ones before it.
 async fn apply(
     conn: &mut SqliteConnection,
@@ -150,8 +151,8 @@ async fn apply(
             Command::Transition(change, _) => {
                 Done::Transition(transition::transition(&mut tx, head, change).await?)
             }
-            Command::SyncTask(tenant, snapshot, _) => {
-                Done::SyncTask(task::sync_task(&mut tx, *tenant, snapshot).await?)
+            Command::PutTask(tenant, write, _) => {
+                Done::PutTask(task::put_task(&mut tx, *tenant, write).await?)
             }
         });
     }

@@ -1,44 +1,68 @@
-//! Merging a `tasks/sync` upload into the stored snapshot.
+//! Storing a merged task snapshot, if the stored one is still the version it was merged from.
+//! The merge itself happens before, off the writer (see `crate::tasks`): here only the bytes
+//! are written.
 
-use gohumanloop::model::wire::TaskSync;
 use sqlx::SqliteConnection;
 
-use crate::record::{now_ms, TenantId};
-use crate::store::{StoreError, StoreResult};
-use crate::tasks::merge_snapshot;
+use crate::record::{now_ms, TaskWrite, TenantId};
+use crate::store::StoreResult;
 
-/// Merges the upload; `true` if the task was known before.
-pub async fn sync_task(
+/// Stores `write`; `false` if the stored version is not `write.base`.
+pub async fn put_task(
     conn: &mut SqliteConnection,
     tenant: TenantId,
-    snapshot: &TaskSync,
+    write: &TaskWrite,
 ) -> StoreResult<bool> {
-    let stored: Option<(String, i64)> =
-        sqlx::query_as("SELECT data, updates FROM tasks WHERE tenant_id = ? AND task_id = ?")
+    let done = match (write.base, &write.conversations) {
+        (None, conversations) => {
+            sqlx::query(
+                "INSERT INTO tasks (tenant_id, task_id, conversations, received_at, updates, \
+                 sync_timestamp, sync_metadata, upload_digest) VALUES (?, ?, ?, ?, 1, ?, ?, ?) \
+                 ON CONFLICT (tenant_id, task_id) DO NOTHING",
+            )
             .bind(tenant)
-            .bind(&snapshot.task_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let known = stored.is_some();
-    let (data, updates) = match stored {
-        Some((text, updates)) => (
-            Some(serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(e.to_string()))?),
-            updates,
-        ),
-        None => (None, 0),
+            .bind(&write.task_id)
+            .bind(conversations.as_deref().unwrap_or("[]"))
+            .bind(now_ms())
+            .bind(&write.timestamp)
+            .bind(&write.metadata)
+            .bind(&write.digest)
+            .execute(&mut *conn)
+            .await?
+        }
+        (Some(base), Some(conversations)) => {
+            sqlx::query(
+                "UPDATE tasks SET conversations = ?, received_at = ?, updates = updates + 1, \
+                 sync_timestamp = ?, sync_metadata = ?, upload_digest = ? \
+                 WHERE tenant_id = ? AND task_id = ? AND updates = ?",
+            )
+            .bind(conversations)
+            .bind(now_ms())
+            .bind(&write.timestamp)
+            .bind(&write.metadata)
+            .bind(&write.digest)
+            .bind(tenant)
+            .bind(&write.task_id)
+            .bind(base)
+            .execute(&mut *conn)
+            .await?
+        }
+        (Some(base), None) => {
+            sqlx::query(
+                "UPDATE tasks SET received_at = ?, updates = updates + 1, sync_timestamp = ?, \
+                 sync_metadata = ?, upload_digest = ? \
+                 WHERE tenant_id = ? AND task_id = ? AND updates = ?",
+            )
+            .bind(now_ms())
+            .bind(&write.timestamp)
+            .bind(&write.metadata)
+            .bind(&write.digest)
+            .bind(tenant)
+            .bind(&write.task_id)
+            .bind(base)
+            .execute(&mut *conn)
+            .await?
+        }
     };
-    let merged = merge_snapshot(data, snapshot);
-    sqlx::query(
-        "INSERT INTO tasks (tenant_id, task_id, data, received_at, updates) VALUES (?, ?, ?, ?, ?) \
-         ON CONFLICT (tenant_id, task_id) DO UPDATE SET data = excluded.data, \
-         received_at = excluded.received_at, updates = excluded.updates",
-    )
-    .bind(tenant)
-    .bind(&snapshot.task_id)
-    .bind(merged.to_string())
-    .bind(now_ms())
-    .bind(updates + 1)
-    .execute(&mut *conn)
-    .await?;
-    Ok(known)
+    Ok(done.rows_affected() == 1)
 }
