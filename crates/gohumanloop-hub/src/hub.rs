@@ -13,8 +13,8 @@ use crate::deadline;
 use crate::keys::KeyCache;
 use crate::live::Live;
 use crate::record::{
-    ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestKey, RequestRecord,
-    TenantId, Transition, TransitionOutcome,
+    ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestFilter, RequestKey,
+    RequestRecord, TenantId, Transition, TransitionOutcome,
 };
 use crate::store::{Deadline, Store, StoreResult};
 
@@ -211,19 +211,34 @@ impl Hub {
         actor: &str,
         channel: &str,
     ) -> StoreResult<Option<usize>> {
-        let requests = self
-            .core
-            .store
-            .conversation(tenant, conversation_id)
-            .await?;
-        if requests.is_empty() {
+        let store = &self.core.store;
+        let conversation = RequestFilter {
+            conversation_id: Some(conversation_id.to_owned()),
+            limit: 1,
+            ..RequestFilter::default()
+        };
+        if store.page(tenant, &conversation, None).await?.is_empty() {
             return Ok(None);
         }
+        // The open turns a page at a time: a conversation may be long and its turns large.
+        let open = RequestFilter {
+            statuses: vec![Status::Pending, Status::InProgress],
+            limit: 64,
+            ..conversation
+        };
         let mut cancelled = 0;
-        for request in requests.into_iter().filter(|r| !r.status.is_terminal()) {
-            let change = Transition::cancel(tenant, request.id, actor, channel);
-            if let TransitionOutcome::Changed { .. } = self.transition(change).await? {
-                cancelled += 1;
+        let mut before = None;
+        loop {
+            let page = store.page(tenant, &open, before).await?;
+            let Some((last, _)) = page.last() else {
+                break;
+            };
+            before = Some(*last);
+            for (_, request) in page {
+                let change = Transition::cancel(tenant, request.id, actor, channel);
+                if let TransitionOutcome::Changed { .. } = self.transition(change).await? {
+                    cancelled += 1;
+                }
             }
         }
         Ok(Some(cancelled))

@@ -68,7 +68,11 @@ pub enum SyncError {
 }
 
 /// Merges `upload` into the tenant's snapshot of its task; `true` if the task was known before.
-pub async fn sync(store: &dyn Store, tenant: TenantId, upload: TaskSync) -> Result<bool, SyncError> {
+pub async fn sync(
+    store: &dyn Store,
+    tenant: TenantId,
+    upload: TaskSync,
+) -> Result<bool, SyncError> {
     let upload = std::sync::Arc::new(upload);
     let digest = {
         let upload = upload.clone();
@@ -186,8 +190,8 @@ pub(crate) fn merge(stored: Option<&str>, upload: &TaskSync) -> Result<Merged, S
         };
         for request in &incoming.requests {
             steps += 1;
-            let value = serde_json::to_value(request)
-                .map_err(|e| SyncError::Interrupted(e.to_string()))?;
+            let value =
+                serde_json::to_value(request).map_err(|e| SyncError::Interrupted(e.to_string()))?;
             match index.entry(request.request_id.clone()) {
                 Entry::Occupied(entry) => requests[*entry.get()] = value,
                 Entry::Vacant(entry) => {

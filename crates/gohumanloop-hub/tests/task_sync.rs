@@ -41,7 +41,11 @@ async fn concurrent_uploads_of_one_task_lose_nothing() {
     let hub = TestHub::start().await;
     let t = &hub;
     let uploads = (0..12).map(|i| {
-        let body = upload("t", json!([conversation(&format!("c{i}"), 2)]), "2025-08-25T10:00:00");
+        let body = upload(
+            "t",
+            json!([conversation(&format!("c{i}"), 2)]),
+            "2025-08-25T10:00:00",
+        );
         async move { t.post(&t.keys.agent, SYNC, body).await }
     });
     for (status, reply) in futures_util::future::join_all(uploads).await {
@@ -66,17 +70,31 @@ async fn concurrent_uploads_of_one_task_lose_nothing() {
 async fn an_unchanged_re_send_keeps_the_snapshot_and_takes_the_new_timestamp() {
     let t = TestHub::start().await;
     let conversations = json!([conversation("c1", 3)]);
-    t.post(&t.keys.agent, SYNC, upload("t", conversations.clone(), "2025-08-25T10:00:00"))
-        .await;
+    t.post(
+        &t.keys.agent,
+        SYNC,
+        upload("t", conversations.clone(), "2025-08-25T10:00:00"),
+    )
+    .await;
     let first = stored(&t, "t").await;
     let (status, reply) = t
-        .post(&t.keys.agent, SYNC, upload("t", conversations.clone(), "2025-08-25T11:00:00"))
+        .post(
+            &t.keys.agent,
+            SYNC,
+            upload("t", conversations.clone(), "2025-08-25T11:00:00"),
+        )
         .await;
-    assert_eq!((status, &reply["data"]["updated"]), (StatusCode::CREATED, &json!(true)));
+    assert_eq!(
+        (status, &reply["data"]["updated"]),
+        (StatusCode::CREATED, &json!(true))
+    );
     let second = stored(&t, "t").await;
     assert_eq!(second["updates"], 2);
     assert_eq!(second["data"]["timestamp"], "2025-08-25T11:00:00");
-    assert_eq!(second["data"]["conversations"], first["data"]["conversations"]);
+    assert_eq!(
+        second["data"]["conversations"],
+        first["data"]["conversations"]
+    );
     assert_eq!(second["data"]["metadata"], first["data"]["metadata"]);
     t.stop().await;
 }
@@ -84,18 +102,29 @@ async fn an_unchanged_re_send_keeps_the_snapshot_and_takes_the_new_timestamp() {
 #[tokio::test]
 async fn uploads_past_the_limits_are_refused_and_the_snapshot_is_untouched() {
     let t = TestHub::start().await;
-    t.post(&t.keys.agent, SYNC, upload("t", json!([conversation("keep", 1)]), "2025-08-25T10:00:00"))
-        .await;
+    t.post(
+        &t.keys.agent,
+        SYNC,
+        upload("t", json!([conversation("keep", 1)]), "2025-08-25T10:00:00"),
+    )
+    .await;
     let before = stored(&t, "t").await;
     // More conversations than a task holds, in one upload under the body limit.
     let many: Vec<Value> = (0..MAX_CONVERSATIONS)
         .map(|i| json!({"conversation_id": format!("{i}"), "requests": []}))
         .collect();
     let (status, reply) = t
-        .post(&t.keys.agent, SYNC, upload("t", Value::Array(many), "2025-08-25T11:00:00"))
+        .post(
+            &t.keys.agent,
+            SYNC,
+            upload("t", Value::Array(many), "2025-08-25T11:00:00"),
+        )
         .await;
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{reply}");
-    assert!(reply["error"].as_str().unwrap().contains("at most"), "{reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("at most"),
+        "{reply}"
+    );
     // Uploads that each fit but together pass the size limit.
     let big = |id: &str| {
         json!([{"conversation_id": id, "provider_id": "p", "requests": [{
@@ -104,7 +133,13 @@ async fn uploads_past_the_limits_are_refused_and_the_snapshot_is_untouched() {
     };
     let mut refused = None;
     for id in ["a", "b", "c", "d"] {
-        let (status, reply) = t.post(&t.keys.agent, SYNC, upload("t", big(id), "2025-08-25T12:00:00")).await;
+        let (status, reply) = t
+            .post(
+                &t.keys.agent,
+                SYNC,
+                upload("t", big(id), "2025-08-25T12:00:00"),
+            )
+            .await;
         if status != StatusCode::CREATED {
             refused = Some((id, status, reply));
             break;
@@ -121,7 +156,10 @@ async fn uploads_past_the_limits_are_refused_and_the_snapshot_is_untouched() {
         .collect();
     assert!(!ids.contains(&id), "the refused upload left no trace");
     assert_eq!(ids[0], "keep");
-    assert_eq!(after["data"]["conversations"][0], before["data"]["conversations"][0]);
+    assert_eq!(
+        after["data"]["conversations"][0],
+        before["data"]["conversations"][0]
+    );
     t.stop().await;
 }
 
@@ -145,7 +183,12 @@ async fn snapshots_stored_whole_by_an_older_hub_read_back_the_same() {
         let mut before = sqlx::migrate::Migrator::new(std::path::Path::new(dir))
             .await
             .unwrap();
-        let older: Vec<_> = before.migrations.iter().filter(|m| m.version <= 3).cloned().collect();
+        let older: Vec<_> = before
+            .migrations
+            .iter()
+            .filter(|m| m.version <= 3)
+            .cloned()
+            .collect();
         assert_eq!(older.len(), 3);
         before.migrations = older.into();
         before.run(&pool).await.unwrap();
@@ -168,10 +211,15 @@ async fn snapshots_stored_whole_by_an_older_hub_read_back_the_same() {
     assert_eq!(task.data, old);
     assert_eq!(task.updates, 3);
     // And it merges on from there.
-    let next: gohumanloop::model::wire::TaskSync =
-        serde_json::from_value(upload("t", json!([conversation("c2", 1)]), "2025-08-26T10:00:00"))
-            .unwrap();
-    assert!(gohumanloop_hub::tasks::sync(store.as_ref(), 1, next).await.unwrap());
+    let next: gohumanloop::model::wire::TaskSync = serde_json::from_value(upload(
+        "t",
+        json!([conversation("c2", 1)]),
+        "2025-08-26T10:00:00",
+    ))
+    .unwrap();
+    assert!(gohumanloop_hub::tasks::sync(store.as_ref(), 1, next)
+        .await
+        .unwrap());
     let task = store.task(1, "t").await.unwrap().unwrap();
     assert_eq!(task.updates, 4);
     assert_eq!(task.data["conversations"][0], old["conversations"][0]);

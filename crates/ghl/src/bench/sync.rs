@@ -69,7 +69,12 @@ fn latencies(times: &[Duration]) -> String {
 }
 
 /// Runs the part, if a second key is given.
-pub async fn run(client: &HubClient, hub: &HubArgs, run: &str, args: &SyncArgs) -> anyhow::Result<()> {
+pub async fn run(
+    client: &HubClient,
+    hub: &HubArgs,
+    run: &str,
+    args: &SyncArgs,
+) -> anyhow::Result<()> {
     let Some(key) = &args.sync_key else {
         return Ok(());
     };
@@ -90,7 +95,12 @@ pub async fn run(client: &HubClient, hub: &HubArgs, run: &str, args: &SyncArgs) 
         for body in &bodies {
             let started = Instant::now();
             let reply = uploader
-                .call(Method::POST, "/api/v1/humanloop/tasks/sync", &[], Some(body))
+                .call(
+                    Method::POST,
+                    "/api/v1/humanloop/tasks/sync",
+                    &[],
+                    Some(body),
+                )
                 .await;
             outcomes.push((reply.map(|r| r.status.as_u16()), started.elapsed()));
         }
@@ -115,14 +125,22 @@ pub async fn run(client: &HubClient, hub: &HubArgs, run: &str, args: &SyncArgs) 
         size as f64 / 1e6,
         outcomes.join(", ")
     );
-    println!("another tenant's creates meanwhile: {}", latencies(&during?));
+    println!(
+        "another tenant's creates meanwhile: {}",
+        latencies(&during?)
+    );
     // The last upload again, unchanged (the client re-sends its snapshot again and again).
     let small = upload(&task, 0, args.sync_conversations.min(1_000));
     let mut resends = Vec::new();
     for _ in 0..21 {
         let started = Instant::now();
         let reply = uploader
-            .call(Method::POST, "/api/v1/humanloop/tasks/sync", &[], Some(&small))
+            .call(
+                Method::POST,
+                "/api/v1/humanloop/tasks/sync",
+                &[],
+                Some(&small),
+            )
             .await?;
         if !reply.succeeded() {
             bail!("re-send refused: {}", reply.error());

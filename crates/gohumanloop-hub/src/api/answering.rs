@@ -15,11 +15,15 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, PathParam, QueryParams};
+use super::paged::{ListReply, MAX_REPLY_BYTES};
 use crate::hub::Hub;
 use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord, Transition, TransitionOutcome};
 
 /// The most requests one list returns.
 const MAX_LIMIT: u32 = 1_000;
+
+/// The most conversation turns a request's reply holds.
+pub const HISTORY_TURNS: u32 = 100;
 
 /// The audit channel of answers given through this API.
 const CHANNEL: &str = "api";
@@ -39,6 +43,8 @@ pub struct ListParams {
     created_before: Option<String>,
     limit: Option<u32>,
     offset: Option<u32>,
+    /// Continue after an earlier reply: its `next`.
+    before: Option<String>,
 }
 
 fn parse_time(name: &str, value: Option<String>) -> Result<Option<i64>, ApiError> {
@@ -73,7 +79,16 @@ pub async fn list(
             "limit must be between 1 and {MAX_LIMIT}"
         )));
     }
-    let filter = RequestFilter {
+    let before = q
+        .before
+        .map(|cursor| {
+            cursor
+                .parse::<i64>()
+                .map(|_| cursor)
+                .map_err(|_| ApiError::invalid("before must be the `next` of an earlier reply"))
+        })
+        .transpose()?;
+    let mut filter = RequestFilter {
         statuses,
         loop_type: q.loop_type,
         platform: q.platform,
@@ -85,8 +100,38 @@ pub async fn list(
         offset: q.offset.unwrap_or(0),
         ..RequestFilter::default()
     };
-    let requests = hub.store().list(caller.tenant, &filter).await?;
-    Ok(ok(json!({"count": requests.len(), "requests": requests})))
+    let store = hub.store().clone();
+    let tenant = caller.tenant;
+    let reply = ListReply {
+        head: String::new(),
+        key: "requests",
+        object: false,
+        limit: limit as usize,
+    };
+    reply
+        .stream(before, move |before, wanted| {
+            let chunk = RequestFilter {
+                limit: wanted as u32,
+                ..filter.clone()
+            };
+            // The offset counts from the start only.
+            filter.offset = 0;
+            let store = store.clone();
+            async move {
+                let before = before.and_then(|cursor| cursor.parse().ok());
+                let page = store.page(tenant, &chunk, before).await?;
+                Ok(page
+                    .into_iter()
+                    .map(|(position, record)| (to_json(&record), position.to_string()))
+                    .collect())
+            }
+        })
+        .await
+}
+
+/// A record as JSON text (serialising a record cannot fail).
+fn to_json(record: &impl serde::Serialize) -> Vec<u8> {
+    serde_json::to_vec(record).unwrap_or_else(|_| b"null".to_vec())
 }
 
 /// Finds a request by the hub's id or, when unambiguous, by the client's `request_id`.
@@ -102,18 +147,54 @@ async fn resolve(hub: &Hub, caller: &Caller, id: &str) -> Result<RequestRecord, 
     }
 }
 
-/// `GET /api/v1/requests/{id}`: the request and its conversation's turns (oldest first).
+/// `GET /api/v1/requests/{id}`: the request and the newest turns of its conversation (oldest
+/// first): at most [`HISTORY_TURNS`] and [`MAX_REPLY_BYTES`] of them. `history_before`, when not
+/// `null`, lists the older turns: `GET /api/v1/requests?conversation_id=…&before=…`.
 pub async fn get(
     State(hub): State<Hub>,
     caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
-    let history = hub
-        .store()
-        .conversation(caller.tenant, &request.conversation_id)
-        .await?;
-    Ok(ok(json!({"request": request, "history": history})))
+    let filter = RequestFilter {
+        conversation_id: Some(request.conversation_id.clone()),
+        limit: HISTORY_TURNS,
+        ..RequestFilter::default()
+    };
+    let mut history = Vec::new();
+    let mut bytes = to_json(&request).len();
+    let mut older = None;
+    let mut before = None;
+    'pages: loop {
+        let chunk = RequestFilter {
+            limit: 16.min(HISTORY_TURNS - history.len() as u32),
+            ..filter.clone()
+        };
+        let page = hub.store().page(caller.tenant, &chunk, before).await?;
+        let complete = page.len() < chunk.limit as usize;
+        for (position, turn) in page {
+            let size = to_json(&turn).len();
+            if history.len() as u32 == HISTORY_TURNS || bytes + size > MAX_REPLY_BYTES {
+                older = before;
+                break 'pages;
+            }
+            bytes += size;
+            history.push(turn);
+            before = Some(position);
+        }
+        if complete {
+            break;
+        }
+        if history.len() as u32 == HISTORY_TURNS {
+            older = before;
+            break;
+        }
+    }
+    history.reverse();
+    let older = older.map(|position| position.to_string());
+    Ok(ok(
+        json!({"request": request, "history": history, "history_before": older}),
+    ))
 }
 
 /// `GET /api/v1/requests/{id}/audit`: the request's audit entries, oldest first.

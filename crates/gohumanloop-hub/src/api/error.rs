@@ -11,7 +11,7 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::api::server::BodyTooSlow;
+use crate::api::server::{body_refused, BodyRefused};
 use crate::store::StoreError;
 
 /// The largest request body the hub reads.
@@ -131,8 +131,12 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|e| {
         let status = e.status();
-        if crate::api::server::is_too_slow(&e) {
-            ApiError::new(StatusCode::REQUEST_TIMEOUT, BodyTooSlow.to_string())
+        if let Some(refused) = body_refused(&e) {
+            let status = match refused {
+                BodyRefused::TooSlow => StatusCode::REQUEST_TIMEOUT,
+                BodyRefused::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            };
+            ApiError::new(status, refused.to_string())
         } else if status == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
                 status,

@@ -8,6 +8,7 @@ pub mod compat;
 pub mod error;
 pub mod events;
 pub mod openapi;
+pub mod paged;
 pub mod server;
 pub mod tasks;
 

@@ -5,10 +5,12 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use gohumanloop::model::wire::TaskSync;
-use serde_json::{json, Map, Value};
+use serde::Deserialize;
+use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::error::{ok, ApiError, JsonBody, PathParam};
+use super::error::{ok, ApiError, JsonBody, PathParam, QueryParams};
+use super::paged::ListReply;
 use crate::hub::Hub;
 use crate::record::TaskRecord;
 use crate::tasks::{self, SyncError};
@@ -51,16 +53,47 @@ fn task_json(task: TaskRecord) -> Value {
     json!({"data": task.data, "received_at": task.received_at, "updates": task.updates})
 }
 
-/// `GET /api/v1/humanloop/tasks`: `{"success":true,"tasks":{task_id: {data, received_at, updates}}}`.
-pub async fn list(State(hub): State<Hub>, caller: Caller) -> Result<Response, ApiError> {
-    let tasks: Map<String, Value> = hub
-        .store()
-        .tasks(caller.tenant)
-        .await?
-        .into_iter()
-        .map(|t| (t.task_id.clone(), task_json(t)))
-        .collect();
-    Ok(ok(json!({ "tasks": tasks })))
+/// Query of `GET /api/v1/humanloop/tasks`.
+#[derive(Debug, Default, Deserialize)]
+pub struct ListParams {
+    /// Continue after an earlier reply: its `next`.
+    after: Option<String>,
+}
+
+/// `GET /api/v1/humanloop/tasks`: `{"success":true,"tasks":{task_id: {data, received_at,
+/// updates}},"count":n,"next":…}`, by task id, at most [`MAX_REPLY_BYTES`](super::paged::MAX_REPLY_BYTES) of snapshots per
+/// reply; `next`, when not `null`, continues with `?after=…`.
+pub async fn list(
+    State(hub): State<Hub>,
+    caller: Caller,
+    QueryParams(q): QueryParams<ListParams>,
+) -> Result<Response, ApiError> {
+    let store = hub.store().clone();
+    let tenant = caller.tenant;
+    let reply = ListReply {
+        head: String::new(),
+        key: "tasks",
+        object: true,
+        limit: usize::MAX,
+    };
+    reply
+        .stream(q.after, move |after, wanted| {
+            let store = store.clone();
+            async move {
+                let tasks = store
+                    .task_page(tenant, after.as_deref(), wanted as u32)
+                    .await?;
+                Ok(tasks
+                    .into_iter()
+                    .map(|task| {
+                        let id = task.task_id.clone();
+                        let entry = format!("{}:{}", Value::from(id.as_str()), task_json(task));
+                        (entry.into_bytes(), id)
+                    })
+                    .collect())
+            }
+        })
+        .await
 }
 
 /// `GET /api/v1/humanloop/tasks/{task_id}`.

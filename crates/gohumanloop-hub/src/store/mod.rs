@@ -101,10 +101,10 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
         filter: &RequestFilter,
     ) -> StoreResult<Vec<RequestRecord>>;
 
-    /// A page of requests matching a filter (its `offset` ignored), newest first, that arrived
-    /// before the position `before` (from an earlier page; `None`: from the newest). Each
-    /// comes with its own position, to ask for the next page with. The cost does not grow
-    /// with how deep the page is.
+    /// A page of requests matching a filter, newest first, that arrived before the position
+    /// `before` (from an earlier page; `None`: from the newest), skipping `offset` of them
+    /// first. Each comes with its own position, to ask for the next page with. With an
+    /// `offset` of 0 the cost does not grow with how deep the page is.
     async fn page(
         &self,
         tenant: TenantId,
@@ -149,6 +149,14 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     /// there is none yet), bumping its version; `false` if another merge came first (merge
     /// again from the new version). Either way nothing else changes.
     async fn put_task(&self, tenant: TenantId, write: TaskWrite) -> StoreResult<bool>;
+
+    /// Up to `limit` of the tenant's task snapshots whose ids sort after `after`, by id.
+    async fn task_page(
+        &self,
+        tenant: TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<TaskRecord>>;
 
     /// The tenant's task snapshots.
     async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>>;

@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::i18n::Lang;
 use super::pages::{self, Chrome, ErrorPage};
+use crate::api::server::{body_refused, BodyRefused};
 use crate::store::StoreError;
 
 /// A refusal or failure of a web page.
@@ -60,7 +61,7 @@ impl IntoResponse for WebError {
             WebError::TooSlow(lang) => (
                 lang,
                 StatusCode::REQUEST_TIMEOUT,
-                crate::api::server::BodyTooSlow.to_string(),
+                BodyRefused::TooSlow.to_string(),
             ),
             WebError::Store(lang, e) => {
                 // The details are for the operator's log, not for the page.
@@ -95,9 +96,12 @@ where
         let req = Request::from_parts(parts, body);
         match Form::<T>::from_request(req, state).await {
             Ok(Form(value)) => Ok(WebForm(value)),
-            Err(e) if crate::api::server::is_too_slow(&e) => Err(WebError::TooSlow(lang)),
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(WebError::TooLarge(lang)),
-            Err(e) => Err(WebError::BadForm(lang, e.body_text())),
+            Err(e) => Err(match body_refused(&e) {
+                Some(BodyRefused::TooSlow) => WebError::TooSlow(lang),
+                Some(BodyRefused::TooLarge) => WebError::TooLarge(lang),
+                None if e.status() == StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge(lang),
+                None => WebError::BadForm(lang, e.body_text()),
+            }),
         }
     }
 }

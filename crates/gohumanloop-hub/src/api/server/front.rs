@@ -18,7 +18,7 @@ use hyper::body::Incoming;
 use tower::Service;
 
 use super::admission::Admit;
-use super::paced_body::PacedBody;
+use super::paced_body::{BodyRefused, PacedBody};
 use crate::api::error::{ApiError, MAX_BODY_BYTES};
 
 /// The router as one connection sees it.
@@ -56,14 +56,12 @@ impl Front {
             )),
         };
         let refusal = refusal.or_else(|| {
-            announced_length(request)
-                .filter(|&length| length > MAX_BODY_BYTES as u64)
-                .map(|_| {
-                    ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        format!("request body is larger than {MAX_BODY_BYTES} bytes"),
-                    )
-                })
+            (too_large(request) && path.starts_with("/api/")).then(|| {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    BodyRefused::TooLarge.to_string(),
+                )
+            })
         })?;
         let mut reply = refusal.into_response();
         // The unread body (or the over-cap connection) is not worth keeping.
@@ -75,15 +73,13 @@ impl Front {
     }
 }
 
-/// The `Content-Length` a request announces, if it is a number.
-fn announced_length(request: &Request<Incoming>) -> Option<u64> {
-    request
+/// Whether the request announces a body over the limit.
+fn too_large(request: &Request<Incoming>) -> bool {
+    let announced = request
         .headers()
-        .get(header::CONTENT_LENGTH)?
-        .to_str()
-        .ok()?
-        .parse()
-        .ok()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    announced.is_some_and(|length| length > MAX_BODY_BYTES as u64)
 }
 
 impl Service<Request<Incoming>> for Front {
@@ -99,7 +95,16 @@ impl Service<Request<Incoming>> for Front {
         if let Some(reply) = self.refusal(&request) {
             return Either::Left(futures_util::future::ready(Ok(reply)));
         }
-        let mut request = request.map(|body| Body::new(PacedBody::new(body, self.body_grace)));
+        // An API client gets its JSON 413 above; a web form's is a page, which the inbox
+        // renders when its unread body fails to arrive.
+        let too_large = too_large(&request);
+        let mut request = request.map(|body| {
+            Body::new(if too_large {
+                PacedBody::too_large(body)
+            } else {
+                PacedBody::new(body, self.body_grace)
+            })
+        });
         request.extensions_mut().insert(ConnectInfo(self.peer));
         Either::Right(self.app.call(request))
     }

@@ -25,7 +25,7 @@ use self::front::Front;
 use self::parse_errors::JsonParseErrors;
 
 pub use self::limits::ServeLimits;
-pub use self::paced_body::{is_too_slow, BodyTooSlow, BODY_GRACE, BODY_MIN_RATE};
+pub use self::paced_body::{body_refused, BodyRefused, BODY_GRACE, BODY_MIN_RATE};
 
 /// How long a client may take to send a request's headers (also how long an idle connection
 /// stays open).

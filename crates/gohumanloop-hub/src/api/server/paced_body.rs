@@ -1,5 +1,5 @@
 //! A request body that must keep arriving: after a short grace period it must average at least
-//! [`BODY_MIN_RATE`] bytes a second, or reading it fails with [`BodyTooSlow`]. Headers have their own
+//! [`BODY_MIN_RATE`] bytes a second, or reading it fails with [`BodyRefused::TooSlow`]. Headers have their own
 //! deadline in hyper; this closes the same door for bodies (a client sending one byte every few
 //! seconds would otherwise hold its connection, and its memory, for as long as it likes).
 
@@ -12,6 +12,8 @@ use axum::body::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::time::{Instant, Sleep};
 
+use crate::api::error::MAX_BODY_BYTES;
+
 /// How long any body may take before the rate counts, by default.
 pub const BODY_GRACE: Duration = Duration::from_secs(10);
 
@@ -19,10 +21,19 @@ pub const BODY_GRACE: Duration = Duration::from_secs(10);
 /// 10 s + 128 s).
 pub const BODY_MIN_RATE: u64 = 8 * 1024;
 
-/// Reading the body failed because it arrived too slowly.
-#[derive(Debug, thiserror::Error)]
-#[error("the request body arrived too slowly (the hub needs {BODY_MIN_RATE} bytes a second after the first few seconds)")]
-pub struct BodyTooSlow;
+/// Why reading a request body failed at the hub's edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum BodyRefused {
+    /// It arrived too slowly.
+    #[error(
+        "the request body arrived too slowly (the hub needs {BODY_MIN_RATE} bytes a second \
+         after the first few seconds)"
+    )]
+    TooSlow,
+    /// Its announced length is over the limit; none of it was read.
+    #[error("request body is larger than {MAX_BODY_BYTES} bytes")]
+    TooLarge,
+}
 
 /// [`Incoming`] with a deadline that moves on as bytes arrive.
 pub(crate) struct PacedBody {
@@ -32,6 +43,8 @@ pub(crate) struct PacedBody {
     received: u64,
     /// Created only when the body is not all there at the first read (most bodies are).
     deadline: Option<Pin<Box<Sleep>>>,
+    /// Refuse it without reading a byte (its announced length is over the limit).
+    too_large: bool,
 }
 
 impl PacedBody {
@@ -42,6 +55,15 @@ impl PacedBody {
             grace,
             received: 0,
             deadline: None,
+            too_large: false,
+        }
+    }
+
+    /// A body refused unread, for a handler to answer in its own way (a page, not JSON).
+    pub(crate) fn too_large(inner: Incoming) -> Self {
+        Self {
+            too_large: true,
+            ..Self::new(inner, Duration::ZERO)
         }
     }
 
@@ -61,6 +83,9 @@ impl Body for PacedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
+        if this.too_large {
+            return Poll::Ready(Some(Err(Box::new(BodyRefused::TooLarge))));
+        }
         match Pin::new(&mut this.inner).poll_frame(cx) {
             Poll::Ready(Some(Ok(frame))) => {
                 if let Some(data) = frame.data_ref() {
@@ -79,7 +104,7 @@ impl Body for PacedBody {
                     .deadline
                     .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(due)));
                 match deadline.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyTooSlow)))),
+                    Poll::Ready(()) => Poll::Ready(Some(Err(Box::new(BodyRefused::TooSlow)))),
                     Poll::Pending => Poll::Pending,
                 }
             }
@@ -95,14 +120,14 @@ impl Body for PacedBody {
     }
 }
 
-/// Whether `error` (or one of its causes) is [`BodyTooSlow`].
-pub fn is_too_slow(error: &(dyn std::error::Error + 'static)) -> bool {
+/// Why the hub's edge refused a body, if that is what `error` (or one of its causes) says.
+pub fn body_refused(error: &(dyn std::error::Error + 'static)) -> Option<BodyRefused> {
     let mut cause = Some(error);
     while let Some(e) = cause {
-        if e.is::<BodyTooSlow>() {
-            return true;
+        if let Some(refused) = e.downcast_ref::<BodyRefused>() {
+            return Some(*refused);
         }
         cause = e.source();
     }
-    false
+    None
 }

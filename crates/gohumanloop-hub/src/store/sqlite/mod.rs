@@ -24,7 +24,8 @@ use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
     now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition, TransitionOutcome,
+    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition,
+    TransitionOutcome,
 };
 
 /// How many audit entries `verify_audit` reads at a time.
@@ -201,7 +202,9 @@ impl Store for SqliteStore {
     ) -> StoreResult<Vec<(i64, RequestRecord)>> {
         let mut q = filtered("rowid AS seq, ", tenant, filter, before);
         q.push(" ORDER BY rowid DESC LIMIT ")
-            .push_bind(i64::from(filter.limit));
+            .push_bind(i64::from(filter.limit))
+            .push(" OFFSET ")
+            .push_bind(i64::from(filter.offset));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter()
             .map(|row| Ok((sqlx::Row::try_get(row, "seq")?, rows::request(row)?)))
@@ -324,6 +327,23 @@ impl Store for SqliteStore {
     async fn put_task(&self, tenant: TenantId, write: TaskWrite) -> StoreResult<bool> {
         self.write(|tx| Command::PutTask(tenant, Box::new(write), tx))
             .await
+    }
+
+    async fn task_page(
+        &self,
+        tenant: TenantId,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<TaskRecord>> {
+        let rows = sqlx::query(
+            "SELECT * FROM tasks WHERE tenant_id = ? AND task_id > ? ORDER BY task_id LIMIT ?",
+        )
+        .bind(tenant)
+        .bind(after.unwrap_or(""))
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(rows::task).collect()
     }
 
     async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>> {
