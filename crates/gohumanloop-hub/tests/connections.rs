@@ -211,6 +211,14 @@ async fn connections_are_capped_per_address_and_overall_and_health_still_answers
     let mut late = connect(&t, 4).await;
     let (status, body) = exchange(&mut late, HEALTH).await;
     assert_eq!((status, &body["status"]), (200, &Value::from("ok")));
+    // Clients holding the connections over the cap open, idle, cannot keep a health check out.
+    let mut idle = Vec::new();
+    for _ in 0..100 {
+        idle.push(connect(&t, 5).await);
+    }
+    let mut probe = connect(&t, 6).await;
+    let (status, body) = exchange(&mut probe, HEALTH).await;
+    assert_eq!((status, &body["status"]), (200, &Value::from("ok")));
     t.stop().await;
 }
 

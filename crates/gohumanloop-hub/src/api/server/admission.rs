@@ -1,12 +1,14 @@
 //! Counting open connections, overall and per client address, to decide how each new one is
 //! served. A connection over a cap is still accepted, so that `/health` keeps answering and the
-//! client gets a clear refusal, but only a few such connections at a time; past those it is
-//! closed at once.
+//! client gets a clear refusal, but only a few such connections at a time: a new one closes the
+//! oldest, so that clients holding them open cannot keep a health check out.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
 
 use super::limits::ServeLimits;
 
@@ -29,7 +31,9 @@ pub(crate) enum Admit {
 pub(crate) struct Admission {
     limits: ServeLimits,
     open: AtomicUsize,
-    over_cap: AtomicUsize,
+    /// The connections over a cap, oldest first, each with what closes it.
+    over_cap: Mutex<VecDeque<(u64, Arc<Notify>)>>,
+    next_over_cap: AtomicU64,
     per_address: Mutex<HashMap<IpAddr, usize>>,
 }
 
@@ -39,12 +43,23 @@ pub(crate) struct Ticket {
     admission: Arc<Admission>,
     address: IpAddr,
     kind: Admit,
+    /// Over a cap: its place in the reserve, and what tells it to close.
+    evictable: Option<(u64, Arc<Notify>)>,
 }
 
 impl Ticket {
     /// How the connection is served.
     pub(crate) fn kind(&self) -> Admit {
         self.kind
+    }
+
+    /// Completes when a connection over a cap must close to make room for a newer one (never
+    /// for a connection served normally).
+    pub(crate) async fn evicted(&self) {
+        match &self.evictable {
+            Some((_, notify)) => notify.notified().await,
+            None => std::future::pending().await,
+        }
     }
 }
 
@@ -53,13 +68,14 @@ impl Admission {
         Arc::new(Self {
             limits,
             open: AtomicUsize::new(0),
-            over_cap: AtomicUsize::new(0),
+            over_cap: Mutex::new(VecDeque::new()),
+            next_over_cap: AtomicU64::new(0),
             per_address: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Admits a connection from `address`, or `None`: close it without a word.
-    pub(crate) fn admit(self: &Arc<Self>, address: IpAddr) -> Option<Ticket> {
+    /// Admits a connection from `address`.
+    pub(crate) fn admit(self: &Arc<Self>, address: IpAddr) -> Ticket {
         let kind = {
             let mut per_address = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
             let from_address = per_address.get(&address).copied().unwrap_or(0);
@@ -73,24 +89,35 @@ impl Admission {
                 Admit::Serve
             }
         };
-        if kind != Admit::Serve && self.over_cap.fetch_add(1, Ordering::Relaxed) >= OVER_CAP_RESERVE
-        {
-            self.over_cap.fetch_sub(1, Ordering::Relaxed);
-            return None;
-        }
-        Some(Ticket {
+        let evictable = (kind != Admit::Serve).then(|| {
+            let mut over_cap = self.over_cap.lock().unwrap_or_else(|e| e.into_inner());
+            if over_cap.len() >= OVER_CAP_RESERVE {
+                if let Some((_, oldest)) = over_cap.pop_front() {
+                    oldest.notify_one();
+                }
+            }
+            let place = (
+                self.next_over_cap.fetch_add(1, Ordering::Relaxed),
+                Arc::new(Notify::new()),
+            );
+            over_cap.push_back(place.clone());
+            place
+        });
+        Ticket {
             admission: Arc::clone(self),
             address,
             kind,
-        })
+            evictable,
+        }
     }
 }
 
 impl Drop for Ticket {
     fn drop(&mut self) {
         let admission = &self.admission;
-        if self.kind != Admit::Serve {
-            admission.over_cap.fetch_sub(1, Ordering::Relaxed);
+        if let Some((place, _)) = &self.evictable {
+            let mut over_cap = admission.over_cap.lock().unwrap_or_else(|e| e.into_inner());
+            over_cap.retain(|(other, _)| other != place);
             return;
         }
         admission.open.fetch_sub(1, Ordering::Relaxed);
@@ -122,34 +149,43 @@ mod tests {
             max_connections_per_address: 2,
             ..ServeLimits::default()
         });
-        let a1 = admission.admit(ip(1)).unwrap();
-        let a2 = admission.admit(ip(1)).unwrap();
+        let a1 = admission.admit(ip(1));
+        let a2 = admission.admit(ip(1));
         assert_eq!((a1.kind(), a2.kind()), (Admit::Serve, Admit::Serve));
-        assert_eq!(admission.admit(ip(1)).unwrap().kind(), Admit::AddressFull);
-        let b1 = admission.admit(ip(2)).unwrap();
+        assert_eq!(admission.admit(ip(1)).kind(), Admit::AddressFull);
+        let b1 = admission.admit(ip(2));
         assert_eq!(b1.kind(), Admit::Serve);
-        assert_eq!(admission.admit(ip(3)).unwrap().kind(), Admit::HubFull);
+        assert_eq!(admission.admit(ip(3)).kind(), Admit::HubFull);
         drop(a1);
-        assert_eq!(admission.admit(ip(3)).unwrap().kind(), Admit::Serve);
+        assert_eq!(admission.admit(ip(3)).kind(), Admit::Serve);
         drop((a2, b1));
-        assert_eq!(admission.over_cap.load(Ordering::Relaxed), 0);
+        assert!(admission.over_cap.lock().unwrap().is_empty());
         assert!(admission.per_address.lock().unwrap().is_empty());
     }
 
-    #[test]
-    fn only_a_few_connections_over_the_cap_are_answered() {
+    #[tokio::test]
+    async fn a_new_connection_over_the_cap_closes_the_oldest_one() {
         let admission = Admission::new(ServeLimits {
             max_connections: 1,
             max_connections_per_address: 1,
             ..ServeLimits::default()
         });
-        let _served = admission.admit(ip(1)).unwrap();
-        let answered: Vec<Ticket> = (0..OVER_CAP_RESERVE)
-            .map_while(|_| admission.admit(ip(1)))
+        let served = admission.admit(ip(1));
+        let over: Vec<Ticket> = (0..OVER_CAP_RESERVE)
+            .map(|_| admission.admit(ip(2)))
             .collect();
-        assert_eq!(answered.len(), OVER_CAP_RESERVE);
-        assert!(admission.admit(ip(2)).is_none(), "the reserve is used up");
-        drop(answered);
-        assert_eq!(admission.admit(ip(2)).unwrap().kind(), Admit::HubFull);
+        assert!(over.iter().all(|t| t.kind() == Admit::HubFull));
+        let newest = admission.admit(ip(3));
+        // The oldest is told to close at once; the others and the newest are not.
+        tokio::time::timeout(std::time::Duration::from_secs(5), over[0].evicted())
+            .await
+            .expect("the oldest connection over the cap is closed");
+        let still_open = futures_util::FutureExt::now_or_never(over[1].evicted());
+        assert!(still_open.is_none());
+        assert!(futures_util::FutureExt::now_or_never(newest.evicted()).is_none());
+        assert!(futures_util::FutureExt::now_or_never(served.evicted()).is_none());
+        assert_eq!(admission.over_cap.lock().unwrap().len(), OVER_CAP_RESERVE);
+        drop(over);
+        assert_eq!(admission.over_cap.lock().unwrap().len(), 1);
     }
 }

@@ -77,10 +77,7 @@ pub async fn serve_with(
             },
             () = &mut shutdown => break,
         };
-        let Some(ticket) = admission.admit(peer.ip()) else {
-            tracing::debug!(%peer, "closed a connection over the caps at once");
-            continue;
-        };
+        let ticket = admission.admit(peer.ip());
         if ticket.kind() != Admit::Serve {
             tracing::debug!(%peer, kind = ?ticket.kind(), "a connection over a cap");
         }
@@ -99,8 +96,11 @@ pub async fn serve_with(
         let io = TokioIo::new(JsonParseErrors::new(stream));
         let connection = graceful.watch(builder.serve_connection(io, service));
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!("connection ended: {e}");
+            tokio::select! {
+                ended = connection => if let Err(e) = ended {
+                    tracing::debug!("connection ended: {e}");
+                },
+                () = ticket.evicted() => tracing::debug!("closed a connection over a cap for a newer one"),
             }
             drop(ticket);
         });
