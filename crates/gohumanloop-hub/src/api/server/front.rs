@@ -41,8 +41,7 @@ impl Front {
     }
 
     /// The reply given without the router, if any.
-    fn refusal(&self, request: &Request<Incoming>) -> Option<Response> {
-        let path = request.uri().path();
+    fn refusal(&self, path: &str, too_large: bool) -> Option<Response> {
         let refusal = match self.admit {
             Admit::Serve => None,
             _ if path == "/health" || path == "/api/health" => None,
@@ -56,7 +55,7 @@ impl Front {
             )),
         };
         let refusal = refusal.or_else(|| {
-            (too_large(request) && path.starts_with("/api/")).then(|| {
+            (too_large && path.starts_with("/api/")).then(|| {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     BodyRefused::TooLarge.to_string(),
@@ -92,12 +91,12 @@ impl Service<Request<Incoming>> for Front {
     }
 
     fn call(&mut self, request: Request<Incoming>) -> Self::Future {
-        if let Some(reply) = self.refusal(&request) {
+        let too_large = too_large(&request);
+        if let Some(reply) = self.refusal(request.uri().path(), too_large) {
             return Either::Left(futures_util::future::ready(Ok(reply)));
         }
-        // An API client gets its JSON 413 above; a web form's is a page, which the inbox
+        // An API client got its JSON 413 above; a web form's is a page, which the inbox
         // renders when its unread body fails to arrive.
-        let too_large = too_large(&request);
         let mut request = request.map(|body| {
             Body::new(if too_large {
                 PacedBody::too_large(body)

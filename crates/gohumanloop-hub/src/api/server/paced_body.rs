@@ -1,7 +1,8 @@
 //! A request body that must keep arriving: after a short grace period it must average at least
-//! [`BODY_MIN_RATE`] bytes a second, or reading it fails with [`BodyRefused::TooSlow`]. Headers have their own
-//! deadline in hyper; this closes the same door for bodies (a client sending one byte every few
-//! seconds would otherwise hold its connection, and its memory, for as long as it likes).
+//! [`BODY_MIN_RATE`] bytes a second, or reading it fails with [`BodyRefused::TooSlow`]. Headers
+//! have their own deadline in hyper; this closes the same door for bodies (a client sending one
+//! byte every few seconds would otherwise hold its connection, and its memory, for as long as it
+//! likes).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -17,8 +18,8 @@ use crate::api::error::MAX_BODY_BYTES;
 /// How long any body may take before the rate counts, by default.
 pub const BODY_GRACE: Duration = Duration::from_secs(10);
 
-/// The slowest average rate accepted after the grace period, in bytes a second (a 1 MiB body may take
-/// 10 s + 128 s).
+/// The slowest average rate accepted after the grace period, in bytes a second (a 1 MiB body
+/// may take 10 s + 128 s).
 pub const BODY_MIN_RATE: u64 = 8 * 1024;
 
 /// Why reading a request body failed at the hub's edge.

@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""Exhaustion figures for one or more `ghl` binaries, side by side (issue 13's scenarios).
+
+Usage: python3 scripts/bench/exhaustion.py GHL [GHL ...]
+  e.g. an older build and this one, to compare them in one run on one machine.
+
+For each binary, on a fresh hub over loopback:
+  slow bodies   1,000 sockets send a sign-in form one byte every 5 s; how many are still open
+                after 30 s, and the hub's memory
+  huge length   a body announced as 99,999,999,999,999 bytes: how long until the hub answers
+  descriptors   the hub limited to 1,024 open files, 1,100 idle sockets: does /health answer?
+  big replies   300 requests of 1 MB in one conversation: the list reply (limit 300) and one
+                request's reply — bytes, time, the hub's peak memory
+  task sync     `ghl bench --sync-key` of the last binary (which has it) against this hub: 4 uploads of
+                20,000 new conversations, then 4 of 2,500, while another tenant creates
+"""
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def start_hub(ghl, db, nofile=None):
+    cmd = [ghl, "serve", "--addr", "127.0.0.1:0", "--db", db, "--log-level", "error", "--workers", "1"]
+    if nofile:
+        cmd = ["prlimit", f"--nofile={nofile}:{nofile}", "--"] + cmd
+    env = dict(os.environ, GHL_MAX_CONNECTIONS_PER_ADDRESS="100000")
+    hub = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    for _ in range(200):
+        line = hub.stdout.readline()
+        found = re.search(r"http://([0-9.]+):(\d+)", line)
+        if "listening on" in line and found:
+            return hub, (found.group(1), int(found.group(2)))
+    raise RuntimeError("the hub did not start")
+
+
+def key(ghl, db, tenant):
+    out = subprocess.run([ghl, "keys", "create", "--db", db, "--tenant", tenant, "--name", tenant],
+                         capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def memory(pid, field):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def call(addr, method, path, key=None, body=None, timeout=120):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"http://{addr[0]}:{addr[1]}{path}", data=data, method=method)
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as reply:
+            payload = reply.read()
+            return reply.status, len(payload), time.monotonic() - started
+    except urllib.error.HTTPError as e:
+        payload = e.read()
+        return e.code, len(payload), time.monotonic() - started
+
+
+def closed(sock):
+    sock.setblocking(False)
+    try:
+        return sock.recv(1, socket.MSG_PEEK) is not None
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True
+
+
+def slow_bodies(ghl, work):
+    db = f"sqlite://{work}/slow.db"
+    hub, addr = start_hub(ghl, db)
+    try:
+        socks = []
+        for _ in range(1000):
+            s = socket.create_connection(addr)
+            s.sendall(b"POST /login HTTP/1.1\r\nHost: hub\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                      b"Content-Length: 100000\r\n\r\nn")
+            socks.append(s)
+        started = time.monotonic()
+        while time.monotonic() - started < 30:
+            time.sleep(5)
+            for s in socks:
+                try:
+                    s.send(b"a")
+                except OSError:
+                    pass
+        still_open = sum(1 for s in socks if not closed(s))
+        rss = memory(hub.pid, "VmRSS")
+        for s in socks:
+            s.close()
+        return f"slow bodies: {still_open} of 1000 still open after 30 s; hub RSS {rss:.0f} MiB"
+    finally:
+        hub.kill()
+
+
+def huge_length(ghl, work):
+    db = f"sqlite://{work}/huge.db"
+    k = key(ghl, db, "a")
+    hub, addr = start_hub(ghl, db)
+    try:
+        s = socket.create_connection(addr)
+        s.settimeout(10)
+        started = time.monotonic()
+        s.sendall(f"POST /api/v1/humanloop/request HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer {k}\r\n"
+                  "Content-Length: 99999999999999\r\n\r\n".encode())
+        try:
+            reply = s.recv(200).decode(errors="replace").split("\r\n")[0]
+            return f"Content-Length 99999999999999: '{reply}' after {1000 * (time.monotonic() - started):.1f} ms"
+        except socket.timeout:
+            return "Content-Length 99999999999999: no reply within 10 s"
+    finally:
+        hub.kill()
+
+
+def descriptors(ghl, work):
+    db = f"sqlite://{work}/fd.db"
+    hub, addr = start_hub(ghl, db, nofile=1024)
+    try:
+        socks = []
+        for _ in range(1100):
+            try:
+                socks.append(socket.create_connection(addr, timeout=2))
+            except OSError:
+                break
+        time.sleep(1)
+        try:
+            status, _, took = call(addr, "GET", "/health", timeout=5)
+            health = f"/health {status} in {1000 * took:.1f} ms"
+        except Exception as e:  # noqa: BLE001 - any failure is the figure
+            health = f"/health failed ({type(e).__name__})"
+        for s in socks:
+            s.close()
+        return f"1,024 open files, {len(socks)} idle sockets: {health}"
+    finally:
+        hub.kill()
+
+
+def big_replies(ghl, work):
+    db = f"sqlite://{work}/big.db"
+    k = key(ghl, db, "a")
+    hub, addr = start_hub(ghl, db)
+    try:
+        context = {"message": "x" * 1_000_000, "question": "Approve?"}
+        for i in range(300):
+            body = {"task_id": "t", "conversation_id": "long", "request_id": f"r{i}", "loop_type": "approval",
+                    "context": context, "platform": "p", "metadata": {}}
+            status, _, _ = call(addr, "POST", "/api/v1/humanloop/request", k, body)
+            assert status == 200, status
+        before = memory(hub.pid, "VmHWM")
+        status, size, took = call(addr, "GET", "/api/v1/requests?limit=300", k)
+        after_list = memory(hub.pid, "VmHWM")
+        status2, size2, took2 = call(addr, "GET", "/api/v1/requests/r299", k)
+        after_get = memory(hub.pid, "VmHWM")
+        return (f"list of 300 × 1 MB: {status}, {size / 1e6:.1f} MB in {took:.2f} s; "
+                f"one request of a 300-turn conversation: {status2}, {size2 / 1e6:.1f} MB in {took2:.2f} s; "
+                f"hub peak RSS {before:.0f} MiB before, {after_list:.0f} after the list, {after_get:.0f} after the request")
+    finally:
+        hub.kill()
+
+
+def task_sync(ghl, bench_ghl, work):
+    lines = []
+    for conversations in (20000, 2500):
+        db = f"sqlite://{work}/sync{conversations}.db"
+        k, other = key(ghl, db, "creates"), key(ghl, db, "uploads")
+        hub, addr = start_hub(ghl, db)
+        try:
+            out = subprocess.run([bench_ghl, "bench", "--hub", f"http://{addr[0]}:{addr[1]}", "--key", k,
+                                  "--samples", "0", "--waiters", "0", "--inbox-requests", "0",
+                                  "--sync-key", other, "--sync-uploads", "4",
+                                  "--sync-conversations", str(conversations)],
+                                 capture_output=True, text=True, timeout=900)
+            lines.append(out.stdout.strip() or out.stderr.strip())
+        finally:
+            hub.kill()
+    return "\n".join(lines)
+
+
+def main():
+    binaries = sys.argv[1:]
+    if not binaries:
+        sys.exit(__doc__)
+    for ghl in binaries:
+        print(f"== {ghl}")
+        with tempfile.TemporaryDirectory() as work:
+            for scenario in (slow_bodies, huge_length, descriptors, big_replies):
+                print(scenario(ghl, work), flush=True)
+            print(task_sync(ghl, binaries[-1], work), flush=True)
+
+
+if __name__ == "__main__":
+    main()
