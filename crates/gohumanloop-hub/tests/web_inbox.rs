@@ -793,3 +793,107 @@ async fn a_form_over_the_limit_is_refused_as_too_large() {
     assert!(page.body.contains("The form is too large"), "{}", page.body);
     hub.stop().await;
 }
+
+/// `items` chains of `depth` nested arrays around a number: about 242 bytes of JSON each.
+fn nested(items: usize, depth: usize) -> Value {
+    let chain = (0..depth).fold(json!(1), |inner, _| Value::Array(vec![inner]));
+    Value::Array(vec![chain; items])
+}
+
+#[tokio::test]
+async fn a_huge_context_is_folded_on_its_page_and_downloaded_whole() {
+    let hub = hub_with_accounts().await;
+    let context = json!({
+        "question": "May I import these?",
+        "function": {"function_name": "import", "arguments": {"rows": nested(2_000, 120)}},
+        "data": nested(2_000, 120),
+    });
+    let mut body = create_body("c-big", "r-big");
+    body["context"] = context.clone();
+    assert!(
+        body.to_string().len() > 950_000,
+        "{}",
+        body.to_string().len()
+    );
+    hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
+        .await;
+    let id = hub_id(&hub, "r-big").await;
+    // The answer is big too, and shown on the page as well.
+    let (status, reply) = hub
+        .post(
+            &hub.keys.agent,
+            &format!("/api/v1/requests/{id}/approve"),
+            json!({"reason": "ok", "response": {"rows": nested(2_000, 100)}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let page = alice.get(&format!("/requests/{id}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.len() < 2_000_000, "{} bytes", page.body.len());
+    assert!(page.body.contains("May I import these?"));
+    assert!(
+        page.body.contains(" more items</span>"),
+        "folds say how much"
+    );
+    let link = format!("href=\"/requests/{id}/context.json\" download");
+    assert!(page.body.contains(&link), "links the raw context");
+
+    let download = alice.get(&format!("/requests/{id}/context.json")).await;
+    assert_eq!(download.status, StatusCode::OK);
+    let header = |name: &str| {
+        download.headers[name]
+            .to_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert_eq!(header("content-type"), "application/json");
+    assert!(header("content-disposition").starts_with("attachment;"));
+    let whole: Value = serde_json::from_str(&download.body).unwrap();
+    assert_eq!(whole, context, "the stored JSON, whole");
+
+    // The same walls as the page: a session, and the request's tenant.
+    let path = format!("/requests/{id}/context.json");
+    let mut mallory = Browser::signed_in(&hub.base, "mallory").await;
+    assert_eq!(mallory.get(&path).await.status, StatusCode::NOT_FOUND);
+    let anonymous = Browser::new(&hub.base).get(&path).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.location().starts_with("/login"));
+    hub.stop().await;
+}
+
+#[tokio::test]
+async fn a_huge_task_snapshot_renders_a_bounded_page() {
+    let hub = hub_with_accounts().await;
+    let conversations: Vec<Value> = (0..5_000)
+        .map(|i| {
+            json!({"conversation_id": format!("conversation-{i:05}"), "provider_id": "hub", "requests": [
+                {"request_id": format!("request-{i:05}"), "status": "pending", "loop_type": "approval", "response": {}}
+            ]})
+        })
+        .collect();
+    let (_, synced) = hub
+        .post(
+            &hub.keys.agent,
+            "/api/v1/humanloop/tasks/sync",
+            json!({"task_id": "big", "conversations": conversations, "timestamp": "2026-11-25T10:00:00",
+                "metadata": {"source": "gohumanloop-0.0.15", "client_ip": "127.0.0.1", "user_agent": "Linux"}}),
+        )
+        .await;
+    assert_eq!(synced["success"], true, "{synced}");
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let page = alice.get("/tasks/a/big").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.len() < 2_000_000, "{} bytes", page.body.len());
+    assert!(page.body.contains("conversation-00000"));
+    assert!(!page.body.contains("conversation-04999"));
+    let notice = page
+        .body
+        .split("id=\"more-conversations\">")
+        .nth(1)
+        .unwrap();
+    assert!(notice.starts_with("… ") && notice.contains(" more conversations</p>"));
+    assert!(alice.get("/tasks").await.body.contains("5000"));
+    hub.stop().await;
+}

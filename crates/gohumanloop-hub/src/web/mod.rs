@@ -7,11 +7,12 @@
 //! Content-Security-Policy that allows no inline script.
 
 mod assets;
+mod download;
 pub mod email_links;
 mod error;
 mod i18n;
 mod inbox;
-mod json_view;
+pub(crate) mod json_view;
 mod keys;
 mod live;
 mod pages;
@@ -55,6 +56,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/inbox", get(inbox::page))
         .route("/inbox/events", get(live::stream))
         .route("/requests/{id}", get(request::page))
+        .route("/requests/{id}/context.json", get(download::context))
         .route("/requests/{id}/{action}", post(request::act))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{tenant}/{task_id}", get(tasks::page))
