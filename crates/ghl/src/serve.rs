@@ -55,6 +55,15 @@ pub struct ServeArgs {
     /// Mark the web inbox's cookies `Secure` (set this when the hub is reached over HTTPS).
     #[arg(long, env = "GHL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// A reverse proxy whose `X-Forwarded-For` names the client, for the sign-in throttle
+    /// (repeatable; env: comma-separated). Without one, the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "GHL_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     email: crate::serve_email::EmailArgs,
 }
@@ -132,6 +141,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let web = WebConfig {
         secure_cookies: args.secure_cookies,
         email,
+        trusted_proxies: args.trusted_proxies,
     };
     let app = api::router_with(hub.clone(), web);
     let stop = stop_signal()?;

@@ -7,6 +7,7 @@
 //! Content-Security-Policy that allows no inline script.
 
 mod assets;
+mod client;
 mod download;
 pub mod email_links;
 mod error;
@@ -45,6 +46,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The email channel, whose signed links `/email/{token}` serves.
     pub email: Option<std::sync::Arc<crate::channels::email::EmailChannel>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the sign-in throttle);
+    /// from any other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The inbox's routes (state: the hub).

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
@@ -42,7 +42,14 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
 
 impl TestHub {
     pub async fn start() -> Self {
-        Self::start_with(None::<fn(&str) -> EmailChannelConfig>)
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, Vec::new())
+            .await
+            .0
+    }
+
+    /// A hub that takes `X-Forwarded-For` from these peers (the web inbox's `trusted_proxies`).
+    pub async fn start_behind(trusted_proxies: Vec<IpAddr>) -> Self {
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, trusted_proxies)
             .await
             .0
     }
@@ -51,12 +58,13 @@ impl TestHub {
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {
-        let (hub, channel) = Self::start_with(Some(config)).await;
+        let (hub, channel) = Self::start_with(Some(config), Vec::new()).await;
         (hub, channel.unwrap())
     }
 
     async fn start_with(
         email: Option<impl FnOnce(&str) -> EmailChannelConfig>,
+        trusted_proxies: Vec<IpAddr>,
     ) -> (Self, Option<Arc<EmailChannel>>) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("hub.db").display());
@@ -82,6 +90,7 @@ impl TestHub {
         let web = WebConfig {
             secure_cookies: false,
             email: channel.clone(),
+            trusted_proxies,
         };
         let app = api::router_with(hub.clone(), web);
         let shutdown_hub = hub.clone();
