@@ -64,6 +64,15 @@ pub struct ServeArgs {
     /// Mark the web inbox's cookies `Secure` (set this when the hub is reached over HTTPS).
     #[arg(long, env = "GHL_SECURE_COOKIES")]
     secure_cookies: bool,
+    /// A reverse proxy whose `X-Forwarded-For` names the client, for the sign-in throttle
+    /// (repeatable; env: comma-separated). Without one, the header is ignored.
+    #[arg(
+        long = "trusted-proxy",
+        env = "GHL_TRUSTED_PROXIES",
+        value_name = "IP",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     email: crate::serve_email::EmailArgs,
 }
@@ -154,9 +163,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => None,
     };
+    let limits = args.limits();
     let web = WebConfig {
         secure_cookies: args.secure_cookies,
         email,
+        trusted_proxies: args.trusted_proxies,
     };
     let app = api::router_with(hub.clone(), web);
     let stop = stop_signal()?;
@@ -168,7 +179,6 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     ));
     announce(&format!("Web inbox: http://{addr}/inbox"));
     let shutdown_hub = hub.clone();
-    let limits = args.limits();
     tracing::info!(
         max_connections = limits.max_connections,
         per_address = limits.max_connections_per_address,

@@ -338,6 +338,33 @@ pub struct TaskRecord {
     pub updates: i64,
 }
 
+/// Part of a conversation around one of its turns (oldest first), and how many turns lie
+/// beyond it on either side.
+#[derive(Debug, Clone, Default)]
+pub struct ConversationWindow {
+    /// The turns shown, the one asked about included.
+    pub turns: Vec<RequestRecord>,
+    /// How many older turns are left out.
+    pub earlier: u64,
+    /// How many newer turns are left out.
+    pub later: u64,
+}
+
+/// What the task list shows of a task snapshot, without the snapshot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskSummary {
+    /// The task.
+    pub task_id: String,
+    /// How many conversations the snapshot holds.
+    pub conversations: u64,
+    /// How many requests, over all its conversations.
+    pub requests: u64,
+    /// How many uploads were merged.
+    pub updates: i64,
+    /// When the last upload arrived (RFC 3339).
+    pub received_at: String,
+}
+
 /// Which version of a task snapshot the store holds: merges are written against it, so that
 /// two merges of the same task never overwrite each other.
 #[derive(Debug, Clone, PartialEq, Eq)]

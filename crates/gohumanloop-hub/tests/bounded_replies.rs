@@ -172,3 +172,52 @@ async fn task_lists_page_by_bytes_too() {
     assert!(replies >= 2);
     t.stop().await;
 }
+
+#[tokio::test]
+async fn the_store_reads_a_window_of_a_conversation_and_task_summaries_without_snapshots() {
+    let t = TestHub::start().await;
+    for i in 0..10 {
+        create(&t, "c", &format!("r{i}"), 10).await;
+    }
+    let middle = t.store.get(1, "r5").await.unwrap().remove(0);
+    let window = t
+        .store
+        .conversation_window(1, "c", &middle.id, 2)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = window.turns.iter().map(|r| r.request_id.as_str()).collect();
+    assert_eq!(ids, ["r3", "r4", "r5", "r6", "r7"]);
+    assert_eq!((window.earlier, window.later), (3, 2));
+    let first = t.store.get(1, "r0").await.unwrap().remove(0);
+    let window = t
+        .store
+        .conversation_window(1, "c", &first.id, 2)
+        .await
+        .unwrap();
+    assert_eq!(window.turns.len(), 3);
+    assert_eq!((window.earlier, window.later), (0, 7));
+    let other_tenant = t
+        .store
+        .conversation_window(2, "c", &first.id, 2)
+        .await
+        .unwrap();
+    assert!(other_tenant.turns.is_empty());
+
+    let upload = json!({
+        "task_id": "t",
+        "conversations": [
+            {"conversation_id": "a", "requests": [
+                {"request_id": "1", "status": "pending", "loop_type": "approval", "response": {}},
+                {"request_id": "2", "status": "pending", "loop_type": "approval", "response": {}}]},
+            {"conversation_id": "b", "requests": []}],
+        "timestamp": "2025-08-25T10:00:00",
+        "metadata": {"source": "gohumanloop-0.0.15", "client_ip": "127.0.0.1", "user_agent": "Linux 6"}
+    });
+    t.post(&t.keys.agent, "/api/v1/humanloop/tasks/sync", upload)
+        .await;
+    let (summaries, total) = t.store.task_summaries(1, 10).await.unwrap();
+    assert_eq!(total, 1);
+    assert_eq!((summaries[0].conversations, summaries[0].requests), (2, 2));
+    assert_eq!(summaries[0].updates, 1);
+    t.stop().await;
+}

@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 
 use super::auth::Caller;
 use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, PathParam, QueryParams};
-use super::paged::{ListReply, MAX_REPLY_BYTES};
+use super::paged::{chunk_size, ListReply, MAX_REPLY_BYTES};
 use crate::hub::Hub;
 use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord, Transition, TransitionOutcome};
 
@@ -156,45 +156,50 @@ pub async fn get(
     PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
     let request = resolve(&hub, &caller, &id).await?;
-    let filter = RequestFilter {
-        conversation_id: Some(request.conversation_id.clone()),
-        limit: HISTORY_TURNS,
-        ..RequestFilter::default()
-    };
+    let spent = to_json(&request).len();
+    let (history, older) = newest_turns(&hub, &caller, &request.conversation_id, spent).await?;
+    let older = older.map(|position| position.to_string());
+    Ok(ok(
+        json!({"request": request, "history": history, "history_before": older}),
+    ))
+}
+
+/// The newest turns of a conversation, oldest first, that fit beside `spent` bytes in a reply
+/// (at most [`HISTORY_TURNS`]), and where the older ones continue, if any.
+async fn newest_turns(
+    hub: &Hub,
+    caller: &Caller,
+    conversation_id: &str,
+    spent: usize,
+) -> Result<(Vec<RequestRecord>, Option<i64>), ApiError> {
     let mut history = Vec::new();
-    let mut bytes = to_json(&request).len();
-    let mut older = None;
+    let mut bytes = 0;
     let mut before = None;
-    'pages: loop {
+    loop {
+        let left = HISTORY_TURNS as usize - history.len();
         let chunk = RequestFilter {
-            limit: 16.min(HISTORY_TURNS - history.len() as u32),
-            ..filter.clone()
+            conversation_id: Some(conversation_id.to_owned()),
+            limit: chunk_size(history.len(), bytes, left) as u32,
+            ..RequestFilter::default()
         };
         let page = hub.store().page(caller.tenant, &chunk, before).await?;
         let complete = page.len() < chunk.limit as usize;
         for (position, turn) in page {
             let size = to_json(&turn).len();
-            if history.len() as u32 == HISTORY_TURNS || bytes + size > MAX_REPLY_BYTES {
-                older = before;
-                break 'pages;
+            if history.len() == HISTORY_TURNS as usize || spent + bytes + size > MAX_REPLY_BYTES {
+                history.reverse();
+                return Ok((history, before));
             }
             bytes += size;
             history.push(turn);
             before = Some(position);
         }
-        if complete {
-            break;
-        }
-        if history.len() as u32 == HISTORY_TURNS {
-            older = before;
-            break;
+        if complete || history.len() == HISTORY_TURNS as usize {
+            let older = if complete { None } else { before };
+            history.reverse();
+            return Ok((history, older));
         }
     }
-    history.reverse();
-    let older = older.map(|position| position.to_string());
-    Ok(ok(
-        json!({"request": request, "history": history, "history_before": older}),
-    ))
 }
 
 /// `GET /api/v1/requests/{id}/audit`: the request's audit entries, oldest first.

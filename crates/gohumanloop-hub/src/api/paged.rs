@@ -18,8 +18,12 @@ use crate::store::StoreResult;
 /// The most bytes of records one reply holds (a single larger record is still sent whole).
 pub const MAX_REPLY_BYTES: usize = 4 * 1024 * 1024;
 
-/// How many records are fetched from the store at once.
+/// How many records are fetched from the store at once, at most; the first fetch takes
+/// [`FIRST_CHUNK`], later ones as many as the records so far suggest will fit.
 const CHUNK: usize = 16;
+
+/// How many records the first fetch takes (records may be 1 MiB each).
+const FIRST_CHUNK: usize = 4;
 
 /// Records as fetched: each serialised as it appears in the reply, with the cursor that
 /// continues after it.
@@ -35,6 +39,19 @@ pub(crate) struct ListReply {
     pub(crate) object: bool,
     /// The most records to send.
     pub(crate) limit: usize,
+}
+
+/// How many records to fetch next, with `sent` records of `bytes` in the reply and at most
+/// `left` more wanted: [`FIRST_CHUNK`] at first, then as many as seem to fit in what is left
+/// of the reply, judging by the records so far (one more, to learn whether it is full).
+pub(crate) fn chunk_size(sent: usize, bytes: usize, left: usize) -> usize {
+    let wanted = match bytes.checked_div(sent) {
+        None => FIRST_CHUNK,
+        Some(average) => {
+            (MAX_REPLY_BYTES.saturating_sub(bytes) / average.max(1) + 1).clamp(1, CHUNK)
+        }
+    };
+    wanted.min(left)
 }
 
 struct Streaming<F> {
@@ -62,7 +79,7 @@ impl ListReply {
         F: FnMut(Option<String>, usize) -> Fut + Send + 'static,
         Fut: Future<Output = StoreResult<Chunk>> + Send + 'static,
     {
-        let first_size = CHUNK.min(self.limit);
+        let first_size = chunk_size(0, 0, self.limit);
         let first = fetch(cursor.clone(), first_size).await?;
         let (open, close) = if self.object { ("{", "}") } else { ("[", "]") };
         let opening = format!(
@@ -102,7 +119,7 @@ where
     async fn next_piece(mut self) -> Option<(Result<Bytes, std::io::Error>, Self)> {
         let close = self.tail?;
         if self.sent < self.limit && self.queued.is_empty() && !self.exhausted {
-            let wanted = CHUNK.min(self.limit - self.sent);
+            let wanted = chunk_size(self.sent, self.bytes, self.limit - self.sent);
             match (self.fetch)(self.cursor.clone(), wanted).await {
                 Ok(chunk) => {
                     self.exhausted = chunk.len() < wanted;
@@ -141,5 +158,32 @@ where
                 Some((Ok(Bytes::from(closing)), self))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_fit_what_is_left_of_the_reply() {
+        assert_eq!(chunk_size(0, 0, 1_000), FIRST_CHUNK);
+        assert_eq!(chunk_size(0, 0, 2), 2);
+        assert_eq!(
+            chunk_size(4, 400, 1_000),
+            CHUNK,
+            "small records: full chunks"
+        );
+        assert_eq!(
+            chunk_size(2, 2 << 20, 1_000),
+            3,
+            "1 MiB records: two fit, one to see"
+        );
+        assert_eq!(
+            chunk_size(4, 4 << 20, 1_000),
+            1,
+            "full: one more to see it is"
+        );
+        assert_eq!(chunk_size(10, 1_000, 3), 3, "never more than wanted");
     }
 }

@@ -12,9 +12,9 @@ use async_trait::async_trait;
 
 use crate::audit::ChainCheck;
 use crate::record::{
-    AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition,
-    TransitionOutcome,
+    AuditEntry, ConversationWindow, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter,
+    RequestKey, RequestRecord, StatusCount, TaskRecord, TaskSummary, TaskVersion, TaskWrite,
+    TenantId, Transition, TransitionOutcome,
 };
 
 pub use accounts::Accounts;
@@ -91,6 +91,17 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     /// A request by its protocol identity.
     async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>>;
 
+    /// The turns of a conversation around the request with the hub's id `around`: it, up to
+    /// `each_side` turns before and after it (oldest first), and how many turns lie beyond
+    /// them. Empty if the tenant has no such request.
+    async fn conversation_window(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+        around: &str,
+        each_side: u32,
+    ) -> StoreResult<ConversationWindow>;
+
     /// A request by the hub's id, or by its client `request_id` when that is unambiguous.
     async fn get(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<RequestRecord>>;
 
@@ -158,8 +169,13 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
         limit: u32,
     ) -> StoreResult<Vec<TaskRecord>>;
 
-    /// The tenant's task snapshots.
-    async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>>;
+    /// The summaries of the tenant's `limit` most recently uploaded tasks, newest first, and
+    /// how many tasks the tenant has in all (the snapshots themselves are not read out).
+    async fn task_summaries(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> StoreResult<(Vec<TaskSummary>, u64)>;
 
     /// One task snapshot.
     async fn task(&self, tenant: TenantId, task_id: &str) -> StoreResult<Option<TaskRecord>>;

@@ -6,6 +6,7 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use gohumanloop::model::{LoopType, Status};
 
+use super::json_view::Words;
 use super::session::cookie_value;
 
 /// The cookie that remembers the chosen language.
@@ -54,6 +55,14 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Zh => "zh",
+        }
+    }
+
+    /// The language of the fold notices ("… 12 more items").
+    pub(crate) fn words(self) -> Words {
+        match self {
+            Lang::En => Words::En,
+            Lang::Zh => Words::Zh,
         }
     }
 
@@ -127,6 +136,10 @@ pub struct Texts {
     pub function: &'static str,
     pub arguments: &'static str,
     pub other_context: &'static str,
+    /// Above a request whose page leaves out part of it.
+    pub folded: &'static str,
+    /// The link to the raw context.
+    pub download_context: &'static str,
     pub metadata: &'static str,
     pub conversation: &'static str,
     pub audit: &'static str,
@@ -206,7 +219,7 @@ pub static EN: Texts = Texts {
     name: "Name",
     password: "Password",
     wrong_credentials: "Wrong name or password.",
-    too_many_attempts: "Too many failed sign-ins for this name. Try again in (seconds):",
+    too_many_attempts: "Too many failed sign-ins from your address. Try again in (seconds):",
     session_ended: "Your session has ended. Please sign in again.",
     live: "live",
     all: "All",
@@ -232,6 +245,9 @@ pub static EN: Texts = Texts {
     function: "Function",
     arguments: "Arguments",
     other_context: "Other context",
+    folded:
+        "This request is too large to show in full: the folded parts say how much they leave out.",
+    download_context: "Download the whole context (JSON)",
     metadata: "Metadata",
     conversation: "Conversation",
     audit: "Audit trail",
@@ -302,7 +318,7 @@ pub static ZH: Texts = Texts {
     name: "用户名",
     password: "密码",
     wrong_credentials: "用户名或密码错误。",
-    too_many_attempts: "该用户名登录失败次数过多，请稍后再试（秒）：",
+    too_many_attempts: "您的地址登录失败次数过多，请稍后再试（秒）：",
     session_ended: "会话已结束，请重新登录。",
     live: "实时",
     all: "全部",
@@ -328,6 +344,8 @@ pub static ZH: Texts = Texts {
     function: "函数",
     arguments: "参数",
     other_context: "其他上下文",
+    folded: "此请求太大，无法完整显示：折叠处注明了省略的数量。",
+    download_context: "下载完整上下文（JSON）",
     metadata: "元数据",
     conversation: "对话",
     audit: "审计记录",

@@ -7,11 +7,13 @@
 //! Content-Security-Policy that allows no inline script.
 
 mod assets;
+mod client;
+mod download;
 pub mod email_links;
 mod error;
 mod i18n;
 mod inbox;
-mod json_view;
+pub(crate) mod json_view;
 mod keys;
 mod live;
 mod pages;
@@ -44,6 +46,9 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// The email channel, whose signed links `/email/{token}` serves.
     pub email: Option<std::sync::Arc<crate::channels::email::EmailChannel>>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (for the sign-in throttle);
+    /// from any other peer the header is ignored.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// The inbox's routes (state: the hub).
@@ -55,6 +60,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/inbox", get(inbox::page))
         .route("/inbox/events", get(live::stream))
         .route("/requests/{id}", get(request::page))
+        .route("/requests/{id}/context.json", get(download::context))
         .route("/requests/{id}/{action}", post(request::act))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{tenant}/{task_id}", get(tasks::page))

@@ -13,19 +13,31 @@ use serde_json::{json, Value};
 
 use super::error::{WebError, WebForm};
 use super::i18n::Texts;
-use super::json_view::highlight;
+use super::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
 use crate::hub::Hub;
-use crate::record::{ms_to_rfc3339, AuditEntry, RequestRecord, Transition, TransitionOutcome};
-use crate::store::MailRecord;
+use crate::record::{
+    ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord, Transition, TransitionOutcome,
+};
+use crate::store::{MailRecord, StoreResult};
 
 /// The audit channel of answers given in the inbox.
 const CHANNEL: &str = "web";
 
 /// Context keys shown in their own sections (the rest appear under "other context").
 const KNOWN_KEYS: [&str; 4] = ["question", "message", "additional", "function"];
+
+/// How many turns of a conversation the thread shows, around the one on the page.
+const MAX_TURNS: usize = 50;
+
+/// The longest turn line of the thread, in characters.
+const TURN_CHARS: usize = 2_000;
+
+/// The largest arguments offered for editing (pretty-printed bytes); bigger ones are approved
+/// as they are.
+const EDITABLE_BYTES: usize = 64 * 1024;
 
 /// The request being looked at.
 pub struct Detail {
@@ -61,13 +73,13 @@ pub struct Detail {
     pub message: Option<Shown>,
     /// `context.additional`.
     pub additional: Option<Shown>,
-    /// `context.function.function_name`.
+    /// `context.function.function_name` (escaped HTML).
     pub function_name: Option<String>,
     /// `context.function` (all of it, highlighted).
     pub function: Option<Shown>,
-    /// The rest of the context, highlighted.
+    /// The rest of the context, highlighted (escaped HTML).
     pub other_context: Option<String>,
-    /// The metadata, highlighted.
+    /// The metadata, highlighted (escaped HTML).
     pub metadata: Option<String>,
     /// The answer.
     pub response: Option<Shown>,
@@ -91,7 +103,7 @@ pub struct Turn {
     pub status: &'static str,
     /// Status in the approver's language.
     pub status_label: &'static str,
-    /// What the agent said or asked.
+    /// What the agent said or asked (escaped HTML).
     pub said: String,
     /// What the human answered.
     pub response: Option<Shown>,
@@ -111,7 +123,7 @@ pub struct AuditLine {
     pub channel: String,
     /// `pending → approved`.
     pub change: String,
-    /// The answer or the create's ids, as recorded.
+    /// The answer or the create's ids, as recorded (escaped HTML).
     pub detail: String,
 }
 
@@ -146,8 +158,14 @@ pub struct RequestPage {
     pub chrome: Chrome,
     /// The request.
     pub r: Detail,
-    /// The conversation, oldest first.
+    /// The conversation, oldest first (a window around this request's turn).
     pub history: Vec<Turn>,
+    /// How many earlier turns the thread leaves out, as a notice.
+    pub turns_before: Option<String>,
+    /// How many later turns the thread leaves out, as a notice.
+    pub turns_after: Option<String>,
+    /// Whether some of what the page shows was folded (it then links the raw context).
+    pub folded: bool,
     /// The audit trail, oldest first.
     pub audit: Vec<AuditLine>,
     /// How the email channel fared with this request, if it mailed it.
@@ -189,7 +207,11 @@ fn mail_line(t: &Texts, mail: MailRecord) -> MailLine {
 }
 
 /// A request the approver may see, by the hub's id (another tenant's is "not found" too).
-async fn find(hub: &Hub, approver: &Approver, id: &str) -> Result<RequestRecord, WebError> {
+pub(super) async fn find(
+    hub: &Hub,
+    approver: &Approver,
+    id: &str,
+) -> Result<RequestRecord, WebError> {
     let lang = approver.lang;
     hub.store()
         .by_id(id)
@@ -223,23 +245,41 @@ pub async fn page(
         arguments: editable_arguments(&record),
         ..Draft::default()
     };
-    show(&hub, &approver, record, notice, draft, StatusCode::OK).await
+    let budget = Budget::page(approver.lang.words());
+    show(
+        &hub,
+        &approver,
+        record,
+        notice,
+        draft,
+        budget,
+        StatusCode::OK,
+    )
+    .await
 }
 
+/// The page of `record`; its values spend what `budget` has left after the notice.
 async fn show(
     hub: &Hub,
     approver: &Approver,
     record: RequestRecord,
     notice: Option<Notice>,
-    draft: Draft,
+    mut draft: Draft,
+    mut budget: Budget,
     status: StatusCode,
 ) -> Result<Response, WebError> {
     let lang = approver.lang;
     let t = lang.texts();
     let store_error = |e| WebError::Store(lang, e);
-    let turns = hub
+    // A window of the conversation only: it may be long, and its turns large (1 MiB each).
+    let window = hub
         .store()
-        .conversation(record.tenant, &record.conversation_id)
+        .conversation_window(
+            record.tenant,
+            &record.conversation_id,
+            &record.id,
+            MAX_TURNS as u32 / 2,
+        )
         .await
         .map_err(store_error)?;
     let audit = hub
@@ -248,38 +288,68 @@ async fn show(
         .await
         .map_err(store_error)?;
     let mail = hub.store().mail_of(&record.id).await.map_err(store_error)?;
-    let open_turn = (record.status != Status::Pending)
-        .then(|| {
-            turns
-                .iter()
-                .rev()
-                .find(|turn| turn.status == Status::Pending)
-                .map(|turn| turn.id.clone())
-        })
-        .flatten();
-    let history = if turns.len() > 1 {
-        turns
-            .iter()
-            .map(|turn| Turn {
-                id: turn.id.clone(),
-                current: turn.id == record.id,
-                status: turn.status.as_str(),
-                status_label: t.status_name(turn.status),
-                said: title_of(&turn.context, 2_000),
-                response: Shown::answer(turn.response.as_ref()),
-                responded_by: turn.responded_by.clone(),
-                created: short_time(&turn.created_at),
-            })
-            .collect()
-    } else {
-        Vec::new()
+    let open_turn = match record.status {
+        Status::Pending => None,
+        _ => newest_pending_turn(hub, &record)
+            .await
+            .map_err(store_error)?,
     };
+    // What the approver typed comes back first; what does not fit is dropped.
+    for field in [&mut draft.reason, &mut draft.text] {
+        if !budget.row(html_len(field)) {
+            field.clear();
+        }
+    }
+    if draft
+        .arguments
+        .as_deref()
+        .is_some_and(|args| !budget.row(html_len(args)))
+    {
+        draft.arguments = None;
+    }
+    let can_act = record.status == Status::Pending;
+    let turns = &window.turns;
+    let this_turn = turns.iter().position(|turn| turn.id == record.id);
+    let r = detail(approver, record, &mut budget);
+    let (shown, before, after) = if turns.len() > 1 {
+        let (start, end) = turn_window(turns.len(), this_turn.unwrap_or(0));
+        let before = window.earlier as usize + start;
+        (
+            &turns[start..end],
+            before,
+            window.later as usize + turns.len() - end,
+        )
+    } else {
+        (&turns[..0], 0, 0)
+    };
+    let history = shown
+        .iter()
+        .map(|turn| Turn {
+            id: turn.id.clone(),
+            current: turn.id == r.id,
+            status: turn.status.as_str(),
+            status_label: t.status_name(turn.status),
+            said: budget.text(&title_of(&turn.context, TURN_CHARS)),
+            response: Shown::answer(turn.response.as_ref(), &mut budget),
+            responded_by: turn.responded_by.clone(),
+            created: short_time(&turn.created_at),
+        })
+        .collect();
+    let words = budget.words();
+    let omitted = |n: usize| (n > 0).then(|| words.more(n, Unit::Turns));
+    let audit = audit
+        .iter()
+        .map(|entry| audit_line(entry, &mut budget))
+        .collect();
     let page = RequestPage {
         chrome: approver.chrome("inbox"),
-        can_act: record.status == Status::Pending,
-        r: detail(approver, record),
+        can_act,
+        r,
         history,
-        audit: audit.iter().map(audit_line).collect(),
+        turns_before: omitted(before),
+        turns_after: omitted(after),
+        folded: budget.folded(),
+        audit,
         mail: mail.map(|m| mail_line(t, m)),
         notice,
         open_turn,
@@ -288,7 +358,26 @@ async fn show(
     Ok((status, pages::render(&page)).into_response())
 }
 
-fn detail(approver: &Approver, r: RequestRecord) -> Detail {
+/// The hub's id of the newest `pending` turn of the request's conversation, if any.
+async fn newest_pending_turn(hub: &Hub, record: &RequestRecord) -> StoreResult<Option<String>> {
+    let pending = RequestFilter {
+        statuses: vec![Status::Pending],
+        conversation_id: Some(record.conversation_id.clone()),
+        limit: 1,
+        ..RequestFilter::default()
+    };
+    let newest = hub.store().page(record.tenant, &pending, None).await?;
+    Ok(newest.into_iter().next().map(|(_, turn)| turn.id))
+}
+
+/// The turns `[start, end)` the thread shows: at most [`MAX_TURNS`], around `current`.
+fn turn_window(len: usize, current: usize) -> (usize, usize) {
+    let start = current.saturating_sub(MAX_TURNS / 2);
+    let end = (start + MAX_TURNS).min(len);
+    (end.saturating_sub(MAX_TURNS), end)
+}
+
+fn detail(approver: &Approver, r: RequestRecord, budget: &mut Budget) -> Detail {
     let t = approver.lang.texts();
     let context = &r.context;
     let other: serde_json::Map<String, Value> = context
@@ -315,18 +404,20 @@ fn detail(approver: &Approver, r: RequestRecord) -> Detail {
         type_label: t.type_name(r.loop_type),
         created: short_time(&r.created_at),
         deadline_ms: deadline_ms(&r),
-        question: Shown::of(context.get("question")),
-        message: Shown::of(context.get("message")),
-        additional: Shown::of(context.get("additional")),
+        question: Shown::of(context.get("question"), budget),
+        message: Shown::of(context.get("message"), budget),
+        additional: Shown::of(context.get("additional"), budget),
         function_name: context
             .pointer("/function/function_name")
             .and_then(Value::as_str)
-            .map(str::to_owned),
-        function: Shown::of(context.get("function")),
-        other_context: (!other.is_empty()).then(|| highlight(&Value::Object(other))),
-        metadata: non_empty_object(&r.metadata).then(|| highlight(&r.metadata)),
-        response: Shown::answer(r.response.as_ref()),
-        feedback: Shown::of(r.feedback.as_ref()),
+            .map(|name| budget.text(name)),
+        function: Shown::of(context.get("function"), budget),
+        other_context: (!other.is_empty())
+            .then(|| budget.json(&Value::Object(other), Markup::Highlight)),
+        metadata: non_empty_object(&r.metadata)
+            .then(|| budget.json(&r.metadata, Markup::Highlight)),
+        response: Shown::answer(r.response.as_ref(), budget),
+        feedback: Shown::of(r.feedback.as_ref(), budget),
         responded_at: r.responded_at.as_deref().map(short_time),
         deadline_at: r
             .deadline_at
@@ -342,7 +433,7 @@ fn detail(approver: &Approver, r: RequestRecord) -> Detail {
     }
 }
 
-fn audit_line(e: &AuditEntry) -> AuditLine {
+fn audit_line(e: &AuditEntry, budget: &mut Budget) -> AuditLine {
     AuditLine {
         at: short_time(&e.at),
         actor: e.actor.clone(),
@@ -352,19 +443,20 @@ fn audit_line(e: &AuditEntry) -> AuditLine {
             e.old_status.map_or("—", |s| s.as_str()),
             e.new_status
         ),
-        detail: e.detail.clone(),
+        detail: budget.text(&e.detail),
     }
 }
 
 /// The function arguments of an approval, as text to edit (JSON pretty-printed; the original
-/// Python client sends them as a Python `str`, shown as it is).
+/// Python client sends them as a Python `str`, shown as it is); `None` past [`EDITABLE_BYTES`].
 fn editable_arguments(r: &RequestRecord) -> Option<String> {
     if r.loop_type != LoopType::Approval {
         return None;
     }
     match r.context.pointer("/function/arguments")? {
-        Value::String(s) => Some(s.clone()),
-        other => serde_json::to_string_pretty(other).ok(),
+        Value::String(s) if s.len() <= EDITABLE_BYTES => Some(s.clone()),
+        Value::String(_) => None,
+        other => pretty_within(other, EDITABLE_BYTES),
     }
 }
 
@@ -479,6 +571,7 @@ pub async fn act(
                 .as_deref()
                 .unwrap_or(&winner.updated_at)
                 .to_owned();
+            let mut budget = Budget::page(lang.words());
             let notice = Notice {
                 ok: false,
                 text: format!(
@@ -487,7 +580,7 @@ pub async fn act(
                     t.status_name(winner.status),
                     short_time(&when)
                 ),
-                detail: Shown::answer(winner.response.as_ref()),
+                detail: Shown::answer(winner.response.as_ref(), &mut budget),
             };
             show(
                 &hub,
@@ -495,6 +588,7 @@ pub async fn act(
                 *winner,
                 Some(notice),
                 draft,
+                budget,
                 StatusCode::CONFLICT,
             )
             .await
@@ -509,12 +603,14 @@ async fn refuse(
     record: RequestRecord,
     draft: Draft,
 ) -> Result<Response, WebError> {
+    let budget = Budget::page(approver.lang.words());
     show(
         hub,
         approver,
         record,
         None,
         draft,
+        budget,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await

@@ -1,5 +1,6 @@
 //! Who is signed in: the session cookie (HttpOnly, SameSite=Lax, expiring; only its SHA-256 is
-//! stored), the CSRF token every form carries, signing in (throttled per name) and out.
+//! stored), the CSRF token every form carries, signing in (throttled by client address and by
+//! name, see [`super::throttle`]) and out.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -13,6 +14,7 @@ use axum::Extension;
 use cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
+use super::client::ClientAddress;
 use super::error::{WebError, WebForm};
 use super::i18n::Lang;
 use super::pages::{self, Chrome};
@@ -193,6 +195,7 @@ pub async fn login(
     lang: Lang,
     Extension(config): Extension<WebConfig>,
     Extension(throttle): Extension<Arc<Throttle>>,
+    client: ClientAddress,
     headers: HeaderMap,
     WebForm(form): WebForm<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -201,7 +204,9 @@ pub async fn login(
     if expected.is_empty() || !accounts::same_secret(&form.csrf, &expected) {
         return Err(WebError::Forbidden(lang));
     }
-    if let Some(wait) = throttle.wait(&form.name, Instant::now()) {
+    // Only the address can be refused before the password is checked: a name's pause is
+    // paid by the addresses guessing at it (see `throttle`), so its owner still gets in.
+    if let Some(wait) = throttle.wait(client, Instant::now()) {
         let error = format!(
             "{} {}",
             lang.texts().too_many_attempts,
@@ -232,8 +237,9 @@ pub async fn login(
     .flatten();
     let Some(user_id) = user_id else {
         // `?`: the name is untrusted input, logged escaped (a line break or ESC cannot forge a line).
-        tracing::warn!(name = ?form.name, "failed sign-in to the web inbox");
-        throttle.failed(&form.name, Instant::now());
+        let from = client.0.map(|ip| ip.to_string());
+        tracing::warn!(name = ?form.name, client = from.as_deref().unwrap_or("-"), "failed sign-in to the web inbox");
+        throttle.failed(&form.name, client, Instant::now());
         let error = Some(lang.texts().wrong_credentials.to_owned());
         return Ok(login_page(
             lang,

@@ -1,6 +1,9 @@
 //! `GET /tasks` and `GET /tasks/{tenant}/{task_id}`: the task snapshots the original client's
 //! manager uploads (`tasks/sync`), with their conversations and requests, linked to the hub's
-//! own copies of those requests.
+//! own copies of those requests. Both pages list only what fits the page's
+//! [`Budget`] and say how many tasks, conversations or requests they leave out.
+
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -8,6 +11,7 @@ use axum::response::Response;
 use gohumanloop::model::wire::TaskSync;
 
 use super::error::WebError;
+use super::json_view::{html_len, Budget, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::short_time;
@@ -38,7 +42,19 @@ pub struct TasksPage {
     pub chrome: Chrome,
     /// The tasks, most recently synced first.
     pub tasks: Vec<TaskLine>,
+    /// How many tasks the list leaves out, as a notice.
+    pub more: Option<String>,
 }
+
+/// About the HTML of a task line, without its texts.
+const TASK_ROW: usize = 300;
+
+/// How many tasks of each tenant the list reads at most (far more than a page shows).
+const LISTED_PER_TENANT: u32 = 5_000;
+/// About the HTML of a conversation's heading, without its texts.
+const CONVERSATION_ROW: usize = 250;
+/// About the HTML of a request's line, without its texts.
+const REQUEST_ROW: usize = 450;
 
 /// A request inside a task snapshot.
 pub struct SyncedRequest {
@@ -66,6 +82,8 @@ pub struct SyncedConversation {
     pub provider_id: String,
     /// Its requests.
     pub requests: Vec<SyncedRequest>,
+    /// How many requests the page leaves out, as a notice.
+    pub more: Option<String>,
 }
 
 /// One task.
@@ -82,40 +100,49 @@ pub struct TaskPage {
     pub received: String,
     /// The snapshot's conversations.
     pub conversations: Vec<SyncedConversation>,
+    /// How many conversations the page leaves out, as a notice.
+    pub more: Option<String>,
 }
 
 /// `GET /tasks`.
 pub async fn list(State(hub): State<Hub>, approver: Approver) -> Result<Response, WebError> {
     let mut tasks = Vec::new();
+    let mut total = 0;
     for tenant in &approver.user.tenants {
-        let stored = hub
+        let (summaries, count) = hub
             .store()
-            .tasks(tenant.id)
+            .task_summaries(tenant.id, LISTED_PER_TENANT)
             .await
             .map_err(|e| WebError::Store(approver.lang, e))?;
-        for task in stored {
-            let snapshot = serde_json::from_value::<TaskSync>(task.data).ok();
-            let conversations = snapshot.as_ref().map_or(0, |s| s.conversations.len());
-            let requests = snapshot.as_ref().map_or(0, |s| {
-                s.conversations.iter().map(|c| c.requests.len()).sum()
-            });
-            tasks.push(TaskLine {
-                tenant: tenant.name.clone(),
-                task_id: task.task_id,
-                conversations,
-                requests,
-                updates: task.updates,
-                received: task.received_at,
-            });
-        }
+        total += count as usize;
+        tasks.extend(summaries.into_iter().map(|task| TaskLine {
+            tenant: tenant.name.clone(),
+            task_id: task.task_id,
+            conversations: task.conversations as usize,
+            requests: task.requests as usize,
+            updates: task.updates,
+            received: task.received_at,
+        }));
     }
     tasks.sort_by(|a, b| b.received.cmp(&a.received));
+    let mut budget = Budget::page(approver.lang.words());
+    // Links carry the names URL-encoded: up to three bytes for one.
+    let shown = tasks
+        .iter()
+        .take_while(|t| {
+            let text = |s: &str| html_len(s) * 2 + s.len() * 3;
+            budget.row(TASK_ROW + text(&t.task_id) + text(&t.tenant))
+        })
+        .count();
+    let more = (shown < total).then(|| budget.words().more(total - shown, Unit::Tasks));
+    tasks.truncate(shown);
     for task in &mut tasks {
         task.received = short_time(&task.received);
     }
     let page = TasksPage {
         chrome: approver.chrome("tasks"),
         tasks,
+        more,
     };
     Ok(pages::render(&page))
 }
@@ -151,12 +178,18 @@ pub async fn page(
         .list(tenant.id, &filter)
         .await
         .map_err(store_error)?;
-    let snapshot = task
-        .as_ref()
-        .and_then(|task| serde_json::from_value::<TaskSync>(task.data.clone()).ok());
     if task.is_none() && known.is_empty() {
         return Err(WebError::NotFound(lang));
     }
+    let received = task.as_ref().map(|t| short_time(&t.received_at));
+    let snapshot = task.and_then(|task| serde_json::from_value::<TaskSync>(task.data).ok());
+    let hub_ids: HashMap<(&str, &str), &str> = known
+        .iter()
+        .map(|k| {
+            let key = (k.conversation_id.as_str(), k.request_id.as_str());
+            (key, k.id.as_str())
+        })
+        .collect();
     let conversations = match snapshot {
         Some(s) => s
             .conversations
@@ -166,13 +199,9 @@ pub async fn page(
                     .requests
                     .into_iter()
                     .map(|r| SyncedRequest {
-                        hub_id: known
-                            .iter()
-                            .find(|k| {
-                                k.request_id == r.request_id
-                                    && k.conversation_id == c.conversation_id
-                            })
-                            .map(|k| k.id.clone()),
+                        hub_id: hub_ids
+                            .get(&(c.conversation_id.as_str(), r.request_id.as_str()))
+                            .map(|id| (*id).to_owned()),
                         loop_type: r.loop_type.as_str(),
                         type_label: t.type_name(r.loop_type),
                         status: r.status.as_str(),
@@ -183,6 +212,7 @@ pub async fn page(
                     .collect(),
                 conversation_id: c.conversation_id,
                 provider_id: c.provider_id.unwrap_or_default(),
+                more: None,
             })
             .collect(),
         // No snapshot yet: the hub's own requests of the task, by conversation.
@@ -207,20 +237,54 @@ pub async fn page(
                         conversation_id: k.conversation_id.clone(),
                         provider_id: k.platform.clone(),
                         requests: vec![line],
+                        more: None,
                     }),
                 }
             }
             by_conversation
         }
     };
+    let mut budget = Budget::page(lang.words());
+    let (conversations, more) = fit(conversations, &mut budget);
     let page = TaskPage {
         chrome: approver.chrome("tasks"),
         tenant: tenant.name.clone(),
-        received: task
-            .map(|t| short_time(&t.received_at))
-            .unwrap_or_else(|| "—".into()),
+        received: received.unwrap_or_else(|| "—".into()),
         task_id,
         conversations,
+        more,
     };
     Ok(pages::render(&page))
+}
+
+/// The conversations and requests that fit `budget`, in order, with notices of what is left.
+fn fit(
+    mut conversations: Vec<SyncedConversation>,
+    budget: &mut Budget,
+) -> (Vec<SyncedConversation>, Option<String>) {
+    let words = budget.words();
+    let total = conversations.len();
+    let mut shown = 0;
+    for c in &mut conversations {
+        let heading = CONVERSATION_ROW + html_len(&c.conversation_id) + html_len(&c.provider_id);
+        if !budget.row(heading) {
+            break;
+        }
+        shown += 1;
+        let fits = c
+            .requests
+            .iter()
+            .take_while(|r| {
+                budget.row(REQUEST_ROW + html_len(&r.request_id) + html_len(&r.responded_by))
+            })
+            .count();
+        if fits < c.requests.len() {
+            c.more = Some(words.more(c.requests.len() - fits, Unit::Requests));
+            c.requests.truncate(fits);
+            break;
+        }
+    }
+    conversations.truncate(shown);
+    let more = (shown < total).then(|| words.more(total - shown, Unit::Conversations));
+    (conversations, more)
 }

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::json_view::highlight;
+use super::json_view::{Budget, Markup};
 use crate::record::{rfc3339_to_ms, RequestRecord};
 
 /// The line that names a request: its question, else its message, shortened to `max` characters.
@@ -43,49 +43,57 @@ pub fn deadline_ms(record: &RequestRecord) -> Option<i64> {
     record.deadline_at.as_deref().and_then(rfc3339_to_ms)
 }
 
-/// A value as text if it is a string, else as highlighted JSON.
-pub enum Shown {
-    /// Plain text (escaped by the template).
-    Text(String),
-    /// Highlighted JSON, already escaped.
-    Json(String),
+/// A value as text if it is a string, else as highlighted JSON; escaped HTML either way, cut
+/// to the page's [`Budget`].
+pub struct Shown {
+    html: String,
+    text: bool,
 }
 
 impl Shown {
     /// How to show a value; `None` for nothing worth showing.
-    pub fn of(value: Option<&Value>) -> Option<Self> {
+    pub(crate) fn of(value: Option<&Value>, budget: &mut Budget) -> Option<Self> {
         match value {
             None | Some(Value::Null) => None,
             Some(Value::String(s)) if s.trim().is_empty() => None,
             Some(Value::Object(m)) if m.is_empty() => None,
-            Some(Value::String(s)) => Some(Shown::Text(s.clone())),
-            Some(other) => Some(Shown::Json(highlight(other))),
+            Some(Value::String(s)) => Some(Self::text(s, budget)),
+            Some(other) => Some(Shown {
+                html: budget.json(other, Markup::Highlight),
+                text: false,
+            }),
         }
     }
 
     /// How to show an answer: the original's text shapes (`{"message": …}`,
     /// `{"information": …}`) as their text, anything else as [`Shown::of`] does.
-    pub fn answer(value: Option<&Value>) -> Option<Self> {
+    pub(crate) fn answer(value: Option<&Value>, budget: &mut Budget) -> Option<Self> {
         if let Some(Value::Object(map)) = value {
             if map.len() == 1 {
                 if let Some(Value::String(text)) = map.get("message").or(map.get("information")) {
-                    return Some(Shown::Text(text.clone()));
+                    return Some(Self::text(text, budget));
                 }
             }
         }
-        Self::of(value)
+        Self::of(value, budget)
+    }
+
+    /// Plain text.
+    pub(crate) fn text(text: &str, budget: &mut Budget) -> Self {
+        Shown {
+            html: budget.text(text),
+            text: true,
+        }
     }
 
     /// Whether it is plain text.
     pub fn is_text(&self) -> bool {
-        matches!(self, Shown::Text(_))
+        self.text
     }
 
-    /// The text, or the highlighted HTML.
+    /// The escaped HTML.
     pub fn content(&self) -> &str {
-        match self {
-            Shown::Text(s) | Shown::Json(s) => s,
-        }
+        &self.html
     }
 }
 
@@ -108,11 +116,16 @@ mod tests {
 
     #[test]
     fn text_answers_are_shown_as_text() {
-        let text = |v: Value| match Shown::answer(Some(&v)) {
-            Some(Shown::Text(t)) => Some(t),
-            _ => None,
+        let text = |v: Value| {
+            let mut budget = Budget::page(super::super::json_view::Words::En);
+            Shown::answer(Some(&v), &mut budget)
+                .filter(Shown::is_text)
+                .map(|s| s.content().to_owned())
         };
-        assert_eq!(text(json!({"message": "hi <b>"})), Some("hi <b>".into()));
+        assert_eq!(
+            text(json!({"message": "hi <b>"})),
+            Some("hi &#60;b&#62;".into())
+        );
         assert_eq!(text(json!({"information": "42"})), Some("42".into()));
         assert_eq!(text(json!({"message": "a", "extra": 1})), None);
         assert_eq!(text(json!({"decision": "approved"})), None);

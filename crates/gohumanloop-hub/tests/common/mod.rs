@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use gohumanloop_hub::api::server::ServeLimits;
@@ -41,6 +41,13 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
     key
 }
 
+/// How a test hub is served.
+#[derive(Default)]
+struct Setup {
+    limits: ServeLimits,
+    trusted_proxies: Vec<IpAddr>,
+}
+
 impl TestHub {
     pub async fn start() -> Self {
         Self::start_limited(ServeLimits::default()).await
@@ -48,7 +55,22 @@ impl TestHub {
 
     /// A hub served within these connection limits.
     pub async fn start_limited(limits: ServeLimits) -> Self {
-        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, limits)
+        let setup = Setup {
+            limits,
+            trusted_proxies: Vec::new(),
+        };
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
+            .await
+            .0
+    }
+
+    /// A hub that takes `X-Forwarded-For` from these peers (the web inbox's `trusted_proxies`).
+    pub async fn start_behind(trusted_proxies: Vec<IpAddr>) -> Self {
+        let setup = Setup {
+            limits: ServeLimits::default(),
+            trusted_proxies,
+        };
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
             .await
             .0
     }
@@ -57,13 +79,13 @@ impl TestHub {
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {
-        let (hub, channel) = Self::start_with(Some(config), ServeLimits::default()).await;
+        let (hub, channel) = Self::start_with(Some(config), Setup::default()).await;
         (hub, channel.unwrap())
     }
 
     async fn start_with(
         email: Option<impl FnOnce(&str) -> EmailChannelConfig>,
-        limits: ServeLimits,
+        setup: Setup,
     ) -> (Self, Option<Arc<EmailChannel>>) {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("hub.db").display());
@@ -89,11 +111,12 @@ impl TestHub {
         let web = WebConfig {
             secure_cookies: false,
             email: channel.clone(),
+            trusted_proxies: setup.trusted_proxies,
         };
         let app = api::router_with(hub.clone(), web);
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
-            api::server::serve_with(listener, app, limits, async move {
+            api::server::serve_with(listener, app, setup.limits, async move {
                 let _ = stopped.await;
                 shutdown_hub.begin_shutdown();
             })

@@ -60,6 +60,8 @@ pub struct Browser {
     http: reqwest::Client,
     pub cookies: Vec<(String, String)>,
     pub csrf: String,
+    /// Sent as `X-Forwarded-For` (a client behind a proxy), when set.
+    pub forwarded_for: Option<String>,
 }
 
 impl Browser {
@@ -72,6 +74,7 @@ impl Browser {
                 .unwrap(),
             cookies: Vec::new(),
             csrf: String::new(),
+            forwarded_for: None,
         }
     }
 
@@ -121,6 +124,10 @@ impl Browser {
             request
         } else {
             request.header(COOKIE, self.cookie_header())
+        };
+        let request = match &self.forwarded_for {
+            Some(client) => request.header("x-forwarded-for", client),
+            None => request,
         };
         let response = request.send().await.unwrap();
         let page = Page {

@@ -1,13 +1,15 @@
 //! The request as an HTML block, for the mail's HTML part and the link pages: the question
 //! first, then the message, the function and its arguments, other context and the details —
 //! what the web inbox's request page shows. Mails get inline styles (mail clients drop style
-//! sheets); pages get classes (their CSP allows no inline style).
+//! sheets); pages get classes (their CSP allows no inline style). Values are shown within one
+//! page's [`Budget`], folded past it like the inbox's request page.
 
 use gohumanloop::providers::email::compose::escape_html;
 use gohumanloop::providers::email::EmailLanguage;
 use serde_json::Value;
 
 use crate::record::RequestRecord;
+use crate::web::json_view::{Budget, Markup, Words};
 
 const KNOWN: [&str; 4] = ["question", "message", "additional", "function"];
 
@@ -53,10 +55,12 @@ fn labels(language: EmailLanguage) -> &'static Labels {
     }
 }
 
-fn text(value: &Value) -> String {
+/// A value as escaped HTML: a string as it is, anything else as pretty JSON.
+fn html(value: Option<&Value>, budget: &mut Budget) -> String {
     match value {
-        Value::String(s) => s.clone(),
-        other => serde_json::to_string_pretty(other).unwrap_or_default(),
+        None => String::new(),
+        Some(Value::String(s)) => budget.text(s.trim()),
+        Some(other) => budget.json(other, Markup::Plain),
     }
 }
 
@@ -84,6 +88,7 @@ impl Styling {
     }
 }
 
+/// A labelled block; `body` is escaped HTML.
 fn section(out: &mut String, styling: Styling, label: &str, body: &str, preformatted: bool) {
     if body.trim().is_empty() {
         return;
@@ -99,15 +104,17 @@ fn section(out: &mut String, styling: Styling, label: &str, body: &str, preforma
         styling.attr(PARA, "req-text")
     };
     let tag = if preformatted { "pre" } else { "div" };
-    out.push_str(&format!(
-        "<{tag} {attr}>{}</{tag}>",
-        escape_html(body.trim_end())
-    ));
+    out.push_str(&format!("<{tag} {attr}>{}</{tag}>", body.trim_end()));
 }
 
 /// The request as HTML (every value escaped).
 pub fn request_html(record: &RequestRecord, language: EmailLanguage, styling: Styling) -> String {
     let l = labels(language);
+    let mut budget = Budget::page(match language {
+        EmailLanguage::En => Words::En,
+        EmailLanguage::Zh => Words::Zh,
+    });
+    let budget = &mut budget;
     let context = &record.context;
     let mut out = format!(
         "<div {}>",
@@ -116,37 +123,27 @@ pub fn request_html(record: &RequestRecord, language: EmailLanguage, styling: St
             "req"
         )
     );
-    let question = context.get("question").map(text).unwrap_or_default();
+    let question = html(context.get("question"), budget);
     if !question.trim().is_empty() {
         out.push_str(&format!(
             "<div {}>{}</div><h2 {}>{}</h2>",
             styling.attr(LABEL, "req-label"),
             escape_html(l.question),
             styling.attr("font-size:20px;margin:0 0 12px", "req-question"),
-            escape_html(question.trim())
+            question.trim()
         ));
     }
-    section(
-        &mut out,
-        styling,
-        l.message,
-        &context.get("message").map(text).unwrap_or_default(),
-        false,
-    );
-    section(
-        &mut out,
-        styling,
-        l.additional,
-        &context.get("additional").map(text).unwrap_or_default(),
-        false,
-    );
+    let message = html(context.get("message"), budget);
+    section(&mut out, styling, l.message, &message, false);
+    let additional = html(context.get("additional"), budget);
+    section(&mut out, styling, l.additional, &additional, false);
     if let Some(function) = context.get("function") {
         let (name, arguments) = match function {
             Value::Object(f) => (
-                f.get("name").map(text).unwrap_or_default(),
-                f.get("arguments").map(text).unwrap_or_default(),
+                html(f.get("name"), budget),
+                html(f.get("arguments"), budget),
             ),
-            other => (text(other), String::new()),
+            other => (html(Some(other), budget), String::new()),
         };
         section(&mut out, styling, l.function, &name, false);
         section(&mut out, styling, l.arguments, &arguments, true);
@@ -158,13 +155,8 @@ pub fn request_html(record: &RequestRecord, language: EmailLanguage, styling: St
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
         if !others.is_empty() {
-            section(
-                &mut out,
-                styling,
-                l.other,
-                &text(&Value::Object(others)),
-                true,
-            );
+            let others = html(Some(&Value::Object(others)), budget);
+            section(&mut out, styling, l.other, &others, true);
         }
     }
     let mut details = format!(
@@ -187,9 +179,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    #[test]
-    fn every_value_is_escaped_and_the_question_leads() {
-        let record = RequestRecord {
+    fn record(context: Value) -> RequestRecord {
+        RequestRecord {
             id: "h1".into(),
             tenant: 1,
             task_id: "t<1>".into(),
@@ -197,11 +188,7 @@ mod tests {
             request_id: "r".into(),
             platform: "p".into(),
             loop_type: gohumanloop::model::LoopType::Approval,
-            context: json!({
-                "question": "<script>alert(1)</script>",
-                "function": {"name": "deploy", "arguments": {"env": "prod"}},
-                "ticket": "T-9",
-            }),
+            context,
             metadata: json!({}),
             status: gohumanloop::model::Status::Pending,
             response: None,
@@ -212,15 +199,37 @@ mod tests {
             created_at: "2026-11-25T10:00:00Z".into(),
             updated_at: "2026-11-25T10:00:00Z".into(),
             deadline_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn every_value_is_escaped_and_the_question_leads() {
+        let record = record(json!({
+            "question": "<script>alert(1)</script>",
+            "function": {"name": "deploy", "arguments": {"env": "prod"}},
+            "ticket": "T-9",
+        }));
         let html = request_html(&record, EmailLanguage::En, Styling::Inline);
         assert!(!html.contains("<script>"));
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;</h2>"));
-        assert!(html.contains("&quot;env&quot;: &quot;prod&quot;"));
+        assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;</h2>"));
+        assert!(html.contains("&#34;env&#34;: &#34;prod&#34;"));
         assert!(html.contains("T-9") && html.contains("t&lt;1&gt;"));
         let page = request_html(&record, EmailLanguage::Zh, Styling::Classes);
         assert!(
             page.contains("参数") && page.contains("class=\"req-pre\"") && !page.contains("style=")
         );
+    }
+
+    #[test]
+    fn a_huge_context_is_folded_not_multiplied() {
+        // About 1 MB of JSON nested 100 deep: pretty-printed whole, it was over 60 MB.
+        let chain = (0..100).fold(json!(1), |inner, _| Value::Array(vec![inner]));
+        let big = record(json!({
+            "question": "q".repeat(2_000_000),
+            "function": {"name": "f", "arguments": vec![chain; 5_000]},
+        }));
+        let html = request_html(&big, EmailLanguage::En, Styling::Inline);
+        assert!(html.len() < 1_100_000, "{}", html.len());
+        assert!(html.contains("more characters") && html.contains("more items"));
     }
 }

@@ -13,9 +13,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
 };
-use sqlx::{ConnectOptions, QueryBuilder, Sqlite};
+use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite};
 use tokio::sync::{mpsc, oneshot};
 
 use self::rows::request_columns;
@@ -23,9 +24,9 @@ use self::writer::Command;
 use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
-    now_ms, AuditEntry, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter, RequestKey,
-    RequestRecord, StatusCount, TaskRecord, TaskVersion, TaskWrite, TenantId, Transition,
-    TransitionOutcome,
+    ms_to_rfc3339, now_ms, AuditEntry, ConversationWindow, CreateOutcome, KeyInfo, KeyOwner,
+    NewRequest, RequestFilter, RequestKey, RequestRecord, StatusCount, TaskRecord, TaskSummary,
+    TaskVersion, TaskWrite, TenantId, Transition, TransitionOutcome,
 };
 
 /// How many audit entries `verify_audit` reads at a time.
@@ -137,6 +138,86 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(rows::request).collect()
+    }
+
+    async fn conversation_window(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+        around: &str,
+        each_side: u32,
+    ) -> StoreResult<ConversationWindow> {
+        let position: Option<i64> =
+            sqlx::query_scalar("SELECT rowid FROM requests WHERE tenant_id = ? AND id = ?")
+                .bind(tenant)
+                .bind(around)
+                .fetch_optional(&self.pool)
+                .await?;
+        let Some(position) = position else {
+            return Ok(ConversationWindow::default());
+        };
+        let side = |comparison: &'static str, order: &'static str, limit: u32| {
+            let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("SELECT rowid AS seq, ");
+            q.push(request_columns!())
+                .push(" FROM requests WHERE tenant_id = ")
+                .push_bind(tenant)
+                .push(" AND conversation_id = ")
+                .push_bind(conversation_id.to_owned())
+                .push(" AND rowid ")
+                .push(comparison)
+                .push_bind(position)
+                .push(" ORDER BY rowid ")
+                .push(order)
+                .push(" LIMIT ")
+                .push_bind(i64::from(limit));
+            q
+        };
+        let older = side("<= ", "DESC", each_side + 1)
+            .build()
+            .fetch_all(&self.pool)
+            .await?;
+        let newer = side("> ", "ASC", each_side)
+            .build()
+            .fetch_all(&self.pool)
+            .await?;
+        let seq = |row: Option<&SqliteRow>| -> StoreResult<i64> {
+            Ok(row
+                .map(|r| r.try_get("seq"))
+                .transpose()?
+                .unwrap_or(position))
+        };
+        let beyond = |sql: &'static str, seq: i64| async move {
+            let count: i64 = sqlx::query_scalar(sql)
+                .bind(tenant)
+                .bind(conversation_id)
+                .bind(seq)
+                .fetch_one(&self.pool)
+                .await?;
+            StoreResult::Ok(u64::try_from(count).unwrap_or(0))
+        };
+        let earlier = beyond(
+            "SELECT count(*) FROM requests WHERE tenant_id = ? AND conversation_id = ? \
+             AND rowid < ?",
+            seq(older.last())?,
+        )
+        .await?;
+        let later = beyond(
+            "SELECT count(*) FROM requests WHERE tenant_id = ? AND conversation_id = ? \
+             AND rowid > ?",
+            seq(newer.last())?,
+        )
+        .await?;
+        let turns = older
+            .iter()
+            .rev()
+            .chain(newer.iter())
+            .map(rows::request)
+            .collect::<StoreResult<_>>()?;
+        Ok(ConversationWindow {
+            turns,
+            earlier,
+            later,
+        })
     }
 
     async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>> {
@@ -346,12 +427,40 @@ impl Store for SqliteStore {
         rows.iter().map(rows::task).collect()
     }
 
-    async fn tasks(&self, tenant: TenantId) -> StoreResult<Vec<TaskRecord>> {
-        let rows = sqlx::query("SELECT * FROM tasks WHERE tenant_id = ? ORDER BY received_at")
+    async fn task_summaries(
+        &self,
+        tenant: TenantId,
+        limit: u32,
+    ) -> StoreResult<(Vec<TaskSummary>, u64)> {
+        // SQLite counts inside the snapshots: they never leave the database.
+        let rows: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT task_id, json_array_length(conversations), \
+             (SELECT coalesce(sum(json_array_length(value, '$.requests')), 0) \
+              FROM json_each(tasks.conversations)), updates, received_at \
+             FROM tasks WHERE tenant_id = ? ORDER BY received_at DESC LIMIT ?",
+        )
+        .bind(tenant)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        let total: i64 = sqlx::query_scalar("SELECT count(*) FROM tasks WHERE tenant_id = ?")
             .bind(tenant)
-            .fetch_all(&self.pool)
+            .fetch_one(&self.pool)
             .await?;
-        rows.iter().map(rows::task).collect()
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        let tasks = rows
+            .into_iter()
+            .map(
+                |(task_id, conversations, requests, updates, received)| TaskSummary {
+                    task_id,
+                    conversations: count(conversations),
+                    requests: count(requests),
+                    updates,
+                    received_at: ms_to_rfc3339(received),
+                },
+            )
+            .collect();
+        Ok((tasks, count(total)))
     }
 
     async fn task(&self, tenant: TenantId, task_id: &str) -> StoreResult<Option<TaskRecord>> {
