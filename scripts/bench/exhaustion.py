@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Exhaustion figures for one or more `ghl` binaries, side by side (issue 13's scenarios).
 
-Usage: python3 scripts/bench/exhaustion.py GHL [GHL ...]
-  e.g. an older build and this one, to compare them in one run on one machine.
+Usage: python3 scripts/bench/exhaustion.py [--only NAME,...] GHL [GHL ...]
+  e.g. an older build and this one, to compare them in one run on one machine; NAME is one of
+  slow_bodies, huge_length, descriptors, big_replies, task_sync.
 
 For each binary, on a fresh hub over loopback:
   slow bodies   1,000 sockets send a sign-in form one byte every 5 s; how many are still open
@@ -189,15 +190,20 @@ def task_sync(ghl, bench_ghl, work):
 
 
 def main():
-    binaries = sys.argv[1:]
-    if not binaries:
+    args = sys.argv[1:]
+    only = None
+    if args[:1] == ["--only"] and len(args) > 1:
+        only, args = set(args[1].split(",")), args[2:]
+    if not args:
         sys.exit(__doc__)
-    for ghl in binaries:
+    for ghl in args:
         print(f"== {ghl}")
         with tempfile.TemporaryDirectory() as work:
             for scenario in (slow_bodies, huge_length, descriptors, big_replies):
-                print(scenario(ghl, work), flush=True)
-            print(task_sync(ghl, binaries[-1], work), flush=True)
+                if only is None or scenario.__name__ in only:
+                    print(scenario(ghl, work), flush=True)
+            if only is None or "task_sync" in only:
+                print(task_sync(ghl, args[-1], work), flush=True)
 
 
 if __name__ == "__main__":

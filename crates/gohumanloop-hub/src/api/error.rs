@@ -128,6 +128,23 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
     }
 }
 
+/// Like [`JsonBody`], but parsed on a blocking thread: for bodies that may be large (up to
+/// [`MAX_BODY_BYTES`] of JSON take milliseconds to parse, which would hold up every other
+/// request on the same runtime thread).
+pub struct LargeJsonBody<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send + 'static> FromRequest<S> for LargeJsonBody<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req, state).await?;
+        tokio::task::spawn_blocking(move || parse_json(&bytes))
+            .await
+            .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal error"))?
+            .map(LargeJsonBody)
+    }
+}
+
 async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
     Bytes::from_request(req, state).await.map_err(|e| {
         let status = e.status();

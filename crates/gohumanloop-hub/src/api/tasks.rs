@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::auth::Caller;
-use super::error::{ok, ApiError, JsonBody, PathParam, QueryParams};
+use super::error::{ok, ApiError, LargeJsonBody, PathParam, QueryParams};
 use super::paged::ListReply;
 use crate::hub::Hub;
 use crate::record::TaskRecord;
@@ -20,7 +20,7 @@ use crate::tasks::{self, SyncError};
 pub async fn sync(
     State(hub): State<Hub>,
     caller: Caller,
-    JsonBody(snapshot): JsonBody<TaskSync>,
+    LargeJsonBody(snapshot): LargeJsonBody<TaskSync>,
 ) -> Result<Response, ApiError> {
     if snapshot.task_id.is_empty() {
         return Err(ApiError::invalid("task_id must not be empty"));

@@ -14,8 +14,8 @@
 //! right password from an address that is not itself paused (so knowing a name is not enough
 //! to lock its owner out); instead every wrong password for it costs the address
 //! [`PAUSED_NAME_COST`] failures, so each address gets three guesses at an account under
-//! attack, then one every ten minutes. This is the design the issue allows ("or an
-//! equivalent"): the name's pause is paid by the guessing addresses, never by the owner.
+//! attack, then one every ten minutes: the name's pause is paid by the guessing addresses,
+//! never by the owner.
 //!
 //! A successful sign-in clears its name's record, never its address's (one valid account must
 //! not reset the guessing of another). Both tables are bounded ([`MAX_NAMES`],
