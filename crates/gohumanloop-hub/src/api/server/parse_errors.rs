@@ -25,8 +25,15 @@ const REPLACED: [(&str, &str); 3] = [
     ),
 ];
 
-/// The JSON reply for a reply head hyper wrote itself, if `written` is one.
+/// The longest reply head hyper writes itself (status line, `content-length: 0`, `date`).
+const LONGEST_HEAD: usize = 256;
+
+/// The JSON reply for a reply head hyper wrote itself, if `written` is one. Every write of
+/// every reply passes here: anything but a short head of a 4xx is passed over at once.
 fn json_reply_for(written: &[u8]) -> Option<Vec<u8>> {
+    if written.len() > LONGEST_HEAD || !written.starts_with(b"HTTP/1.1 4") {
+        return None;
+    }
     let head = std::str::from_utf8(written)
         .ok()?
         .strip_suffix("\r\n\r\n")?;
