@@ -3,7 +3,7 @@
 
 Usage: python3 scripts/bench/exhaustion.py [--only NAME,...] GHL [GHL ...]
   e.g. an older build and this one, to compare them in one run on one machine; NAME is one of
-  slow_bodies, huge_length, descriptors, big_replies, task_sync.
+  slow_bodies, huge_length, descriptors, big_replies, big_page, task_sync.
 
 For each binary, on a fresh hub over loopback:
   slow bodies   1,000 sockets send a sign-in form one byte every 5 s; how many are still open
@@ -12,9 +12,12 @@ For each binary, on a fresh hub over loopback:
   descriptors   the hub limited to 1,024 open files, 1,100 idle sockets: does /health answer?
   big replies   300 requests of 1 MB in one conversation: the list reply (limit 300) and one
                 request's reply — bytes, time, the hub's peak memory
+  big page      a request whose 0.96 MB context is deeply nested arrays, its inbox page viewed
+                by four approvers at once — bytes, time, the hub's peak memory
   task sync     `ghl bench --sync-key` of the last binary (which has it) against this hub: 4 uploads of
                 20,000 new conversations, then 4 of 2,500, while another tenant creates
 """
+import http.cookiejar
 import json
 import os
 import re
@@ -22,7 +25,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 
 
@@ -171,6 +176,63 @@ def big_replies(ghl, work):
         hub.kill()
 
 
+def nested_context(target=960_000):
+    """Deeply nested arrays: chains of 120 levels, each around a short string."""
+    chain = "[" * 120 + '"x"' + "]" * 120
+    chains = ",".join([chain] * (target // (len(chain) + 1)))
+    return json.loads("{\"message\": \"nested\", \"data\": [" + chains + "]}")
+
+
+def signed_in(addr, name, password):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    base = f"http://{addr[0]}:{addr[1]}"
+    form = opener.open(f"{base}/login", timeout=30).read().decode()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)
+    body = urllib.parse.urlencode({"name": name, "password": password, "csrf": csrf}).encode()
+    opener.open(f"{base}/login", data=body, timeout=30).read()
+    return opener
+
+
+def big_page(ghl, work):
+    db = f"sqlite://{work}/page.db"
+    k = key(ghl, db, "a")
+    out = subprocess.run([ghl, "users", "create", "--db", db, "--role", "admin", "root"],
+                         capture_output=True, text=True, check=True)
+    password = out.stdout.strip().splitlines()[-1]
+    hub, addr = start_hub(ghl, db)
+    try:
+        body = {"task_id": "t", "conversation_id": "c", "request_id": "nested", "loop_type": "approval",
+                "context": nested_context(), "platform": "p", "metadata": {}}
+        status, _, _ = call(addr, "POST", "/api/v1/humanloop/request", k, body)
+        assert status == 200, status
+        listed = json.loads(urllib.request.urlopen(urllib.request.Request(
+            f"http://{addr[0]}:{addr[1]}/api/v1/requests?limit=1",
+            headers={"Authorization": f"Bearer {k}"}), timeout=60).read())
+        rid = listed["requests"][0]["id"]
+        viewers = [signed_in(addr, "root", password) for _ in range(4)]
+        before = memory(hub.pid, "VmHWM")
+        sizes, times = [], []
+
+        def view(opener):
+            started = time.monotonic()
+            page = opener.open(f"http://{addr[0]}:{addr[1]}/requests/{rid}", timeout=300).read()
+            sizes.append(len(page))
+            times.append(time.monotonic() - started)
+
+        threads = [threading.Thread(target=view, args=(v,)) for v in viewers]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        after = memory(hub.pid, "VmHWM")
+        return (f"request page of a {len(json.dumps(body['context'])) / 1e6:.2f} MB nested context, 4 viewers "
+                f"at once: {max(sizes) / 1e6:.2f} MB of HTML each, slowest {max(times):.2f} s; hub peak RSS "
+                f"{before:.0f} MiB before, {after:.0f} after")
+    finally:
+        hub.kill()
+
+
 def task_sync(ghl, bench_ghl, work):
     lines = []
     for conversations in (20000, 2500):
@@ -199,7 +261,7 @@ def main():
     for ghl in args:
         print(f"== {ghl}")
         with tempfile.TemporaryDirectory() as work:
-            for scenario in (slow_bodies, huge_length, descriptors, big_replies):
+            for scenario in (slow_bodies, huge_length, descriptors, big_replies, big_page):
                 if only is None or scenario.__name__ in only:
                     print(scenario(ghl, work), flush=True)
             if only is None or "task_sync" in only:

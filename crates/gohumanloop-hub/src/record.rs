@@ -338,12 +338,14 @@ pub struct TaskRecord {
     pub updates: i64,
 }
 
-/// Part of a conversation around one of its turns (oldest first), and how many turns lie
-/// beyond it on either side.
+/// The turns of a conversation around one of its turns (not included: the caller has it), and
+/// how many turns lie beyond them on either side.
 #[derive(Debug, Clone, Default)]
 pub struct ConversationWindow {
-    /// The turns shown, the one asked about included.
-    pub turns: Vec<RequestRecord>,
+    /// The turns just before it, oldest first.
+    pub before: Vec<RequestRecord>,
+    /// The turns just after it, oldest first.
+    pub after: Vec<RequestRecord>,
     /// How many older turns are left out.
     pub earlier: u64,
     /// How many newer turns are left out.

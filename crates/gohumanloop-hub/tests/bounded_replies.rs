@@ -185,8 +185,11 @@ async fn the_store_reads_a_window_of_a_conversation_and_task_summaries_without_s
         .conversation_window(1, "c", &middle.id, 2)
         .await
         .unwrap();
-    let ids: Vec<&str> = window.turns.iter().map(|r| r.request_id.as_str()).collect();
-    assert_eq!(ids, ["r3", "r4", "r5", "r6", "r7"]);
+    let ids = |turns: &[gohumanloop_hub::record::RequestRecord]| -> Vec<String> {
+        turns.iter().map(|r| r.request_id.clone()).collect()
+    };
+    assert_eq!(ids(&window.before), ["r3", "r4"]);
+    assert_eq!(ids(&window.after), ["r6", "r7"]);
     assert_eq!((window.earlier, window.later), (3, 2));
     let first = t.store.get(1, "r0").await.unwrap().remove(0);
     let window = t
@@ -194,14 +197,15 @@ async fn the_store_reads_a_window_of_a_conversation_and_task_summaries_without_s
         .conversation_window(1, "c", &first.id, 2)
         .await
         .unwrap();
-    assert_eq!(window.turns.len(), 3);
+    assert!(window.before.is_empty());
+    assert_eq!(ids(&window.after), ["r1", "r2"]);
     assert_eq!((window.earlier, window.later), (0, 7));
     let other_tenant = t
         .store
         .conversation_window(2, "c", &first.id, 2)
         .await
         .unwrap();
-    assert!(other_tenant.turns.is_empty());
+    assert!(other_tenant.before.is_empty() && other_tenant.after.is_empty());
 
     let upload = json!({
         "task_id": "t",

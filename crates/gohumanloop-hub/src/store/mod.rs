@@ -91,8 +91,8 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     /// A request by its protocol identity.
     async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>>;
 
-    /// The turns of a conversation around the request with the hub's id `around`: it, up to
-    /// `each_side` turns before and after it (oldest first), and how many turns lie beyond
+    /// The turns of a conversation around the request with the hub's id `around` (not it): up
+    /// to `each_side` turns before and after it (oldest first), and how many turns lie beyond
     /// them. Empty if the tenant has no such request.
     async fn conversation_window(
         &self,

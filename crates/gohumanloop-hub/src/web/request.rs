@@ -282,6 +282,7 @@ async fn show(
         )
         .await
         .map_err(store_error)?;
+    let (earlier_turns, later_turns) = (window.earlier as usize, window.later as usize);
     let audit = hub
         .store()
         .audit_trail(record.tenant, &record.id)
@@ -308,31 +309,31 @@ async fn show(
         draft.arguments = None;
     }
     let can_act = record.status == Status::Pending;
-    let turns = &window.turns;
-    let this_turn = turns.iter().position(|turn| turn.id == record.id);
+    // The thread: the window's turns with this one (already read) in its place.
+    let this_turn = window.before.len();
+    let mut turns: Vec<ThreadTurn> = window.before.iter().map(ThreadTurn::of).collect();
+    turns.push(ThreadTurn::of(&record));
+    turns.extend(window.after.iter().map(ThreadTurn::of));
+    drop(window);
     let r = detail(approver, record, &mut budget);
     let (shown, before, after) = if turns.len() > 1 {
-        let (start, end) = turn_window(turns.len(), this_turn.unwrap_or(0));
-        let before = window.earlier as usize + start;
-        (
-            &turns[start..end],
-            before,
-            window.later as usize + turns.len() - end,
-        )
+        let (start, end) = turn_window(turns.len(), this_turn);
+        (start..end, start, turns.len() - end)
     } else {
-        (&turns[..0], 0, 0)
+        (0..0, 0, 0)
     };
-    let history = shown
-        .iter()
+    let (earlier, later) = (before + earlier_turns, after + later_turns);
+    let history = turns
+        .drain(shown)
         .map(|turn| Turn {
-            id: turn.id.clone(),
             current: turn.id == r.id,
             status: turn.status.as_str(),
             status_label: t.status_name(turn.status),
-            said: budget.text(&title_of(&turn.context, TURN_CHARS)),
+            said: budget.text(&turn.said),
             response: Shown::answer(turn.response.as_ref(), &mut budget),
-            responded_by: turn.responded_by.clone(),
+            responded_by: turn.responded_by,
             created: short_time(&turn.created_at),
+            id: turn.id,
         })
         .collect();
     let words = budget.words();
@@ -346,8 +347,8 @@ async fn show(
         can_act,
         r,
         history,
-        turns_before: omitted(before),
-        turns_after: omitted(after),
+        turns_before: omitted(earlier),
+        turns_after: omitted(later),
         folded: budget.folded(),
         audit,
         mail: mail.map(|m| mail_line(t, m)),
@@ -356,6 +357,29 @@ async fn show(
         draft,
     };
     Ok((status, pages::render(&page)).into_response())
+}
+
+/// What the thread needs of a turn: its title rather than its whole context.
+struct ThreadTurn {
+    id: String,
+    status: Status,
+    said: String,
+    response: Option<Value>,
+    responded_by: Option<String>,
+    created_at: String,
+}
+
+impl ThreadTurn {
+    fn of(turn: &RequestRecord) -> Self {
+        Self {
+            id: turn.id.clone(),
+            status: turn.status,
+            said: title_of(&turn.context, TURN_CHARS),
+            response: turn.response.clone(),
+            responded_by: turn.responded_by.clone(),
+            created_at: turn.created_at.clone(),
+        }
+    }
 }
 
 /// The hub's id of the newest `pending` turn of the request's conversation, if any.

@@ -172,7 +172,7 @@ impl Store for SqliteStore {
                 .push_bind(i64::from(limit));
             q
         };
-        let older = side("<= ", "DESC", each_side + 1)
+        let older = side("< ", "DESC", each_side)
             .build()
             .fetch_all(&self.pool)
             .await?;
@@ -207,14 +207,16 @@ impl Store for SqliteStore {
             seq(newer.last())?,
         )
         .await?;
-        let turns = older
-            .iter()
-            .rev()
-            .chain(newer.iter())
-            .map(rows::request)
-            .collect::<StoreResult<_>>()?;
         Ok(ConversationWindow {
-            turns,
+            before: older
+                .iter()
+                .rev()
+                .map(rows::request)
+                .collect::<StoreResult<_>>()?,
+            after: newer
+                .iter()
+                .map(rows::request)
+                .collect::<StoreResult<_>>()?,
             earlier,
             later,
         })
