@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{create, ms, percentile};
-use crate::client::{HubArgs, HubClient};
+use crate::client::{HubArgs, HubClient, Reply};
 
 /// The options of the task-sync part of `ghl bench`.
 #[derive(Args)]
@@ -39,6 +39,20 @@ fn upload(task: &str, from: u32, count: u32) -> Value {
         "timestamp": "2026-01-01T00:00:00.000000",
         "metadata": {"source": "ghl-bench", "client_ip": "127.0.0.1", "user_agent": "bench"}
     })
+}
+
+/// One upload, and how long it took.
+async fn sync(uploader: &HubClient, body: &Value) -> (anyhow::Result<Reply>, Duration) {
+    let started = Instant::now();
+    let reply = uploader
+        .call(
+            Method::POST,
+            "/api/v1/humanloop/tasks/sync",
+            &[],
+            Some(body),
+        )
+        .await;
+    (reply, started.elapsed())
 }
 
 /// Creates in the bench key's tenant, one after the other, until `done` says stop.
@@ -94,16 +108,8 @@ pub async fn run(
     let uploads = async {
         let mut outcomes = Vec::new();
         for body in &bodies {
-            let started = Instant::now();
-            let reply = uploader
-                .call(
-                    Method::POST,
-                    "/api/v1/humanloop/tasks/sync",
-                    &[],
-                    Some(body),
-                )
-                .await;
-            outcomes.push((reply.map(|r| r.status.as_u16()), started.elapsed()));
+            let (reply, took) = sync(&uploader, body).await;
+            outcomes.push((reply.map(|r| r.status.as_u16()), took));
         }
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
         outcomes
@@ -134,19 +140,12 @@ pub async fn run(
     let small = upload(&task, 0, args.sync_conversations.min(1_000));
     let mut resends = Vec::new();
     for _ in 0..21 {
-        let started = Instant::now();
-        let reply = uploader
-            .call(
-                Method::POST,
-                "/api/v1/humanloop/tasks/sync",
-                &[],
-                Some(&small),
-            )
-            .await?;
+        let (reply, took) = sync(&uploader, &small).await;
+        let reply = reply?;
         if !reply.succeeded() {
             bail!("re-send refused: {}", reply.error());
         }
-        resends.push(started.elapsed());
+        resends.push(took);
     }
     resends.remove(0);
     resends.sort();

@@ -13,30 +13,31 @@ pub async fn put_task(
     tenant: TenantId,
     write: &TaskWrite,
 ) -> StoreResult<bool> {
-    let done = match (write.base, &write.conversations) {
-        (None, conversations) => {
-            sqlx::query(
-                "INSERT INTO tasks (tenant_id, task_id, conversations, received_at, updates, \
+    let done =
+        match (write.base, &write.conversations) {
+            (None, conversations) => {
+                sqlx::query(
+                    "INSERT INTO tasks (tenant_id, task_id, conversations, received_at, updates, \
                  sync_timestamp, sync_metadata, upload_digest) VALUES (?, ?, ?, ?, 1, ?, ?, ?) \
                  ON CONFLICT (tenant_id, task_id) DO NOTHING",
-            )
-            .bind(tenant)
-            .bind(&write.task_id)
-            .bind(conversations.as_deref().unwrap_or("[]"))
-            .bind(now_ms())
-            .bind(&write.timestamp)
-            .bind(&write.metadata)
-            .bind(&write.digest)
-            .execute(&mut *conn)
-            .await?
-        }
-        (Some(base), Some(conversations)) => {
-            sqlx::query(
-                "UPDATE tasks SET conversations = ?, received_at = ?, updates = updates + 1, \
-                 sync_timestamp = ?, sync_metadata = ?, upload_digest = ? \
+                )
+                .bind(tenant)
+                .bind(&write.task_id)
+                .bind(conversations.as_deref().unwrap_or("[]"))
+                .bind(now_ms())
+                .bind(&write.timestamp)
+                .bind(&write.metadata)
+                .bind(&write.digest)
+                .execute(&mut *conn)
+                .await?
+            }
+            // No conversations: an unchanged re-send, which keeps the stored ones.
+            (Some(base), conversations) => sqlx::query(
+                "UPDATE tasks SET conversations = coalesce(?, conversations), received_at = ?, \
+                 updates = updates + 1, sync_timestamp = ?, sync_metadata = ?, upload_digest = ? \
                  WHERE tenant_id = ? AND task_id = ? AND updates = ?",
             )
-            .bind(conversations)
+            .bind(conversations.as_deref())
             .bind(now_ms())
             .bind(&write.timestamp)
             .bind(&write.metadata)
@@ -45,24 +46,7 @@ pub async fn put_task(
             .bind(&write.task_id)
             .bind(base)
             .execute(&mut *conn)
-            .await?
-        }
-        (Some(base), None) => {
-            sqlx::query(
-                "UPDATE tasks SET received_at = ?, updates = updates + 1, sync_timestamp = ?, \
-                 sync_metadata = ?, upload_digest = ? \
-                 WHERE tenant_id = ? AND task_id = ? AND updates = ?",
-            )
-            .bind(now_ms())
-            .bind(&write.timestamp)
-            .bind(&write.metadata)
-            .bind(&write.digest)
-            .bind(tenant)
-            .bind(&write.task_id)
-            .bind(base)
-            .execute(&mut *conn)
-            .await?
-        }
-    };
+            .await?,
+        };
     Ok(done.rows_affected() == 1)
 }
