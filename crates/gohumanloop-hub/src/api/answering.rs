@@ -103,7 +103,6 @@ pub async fn list(
     let store = hub.store().clone();
     let tenant = caller.tenant;
     let reply = ListReply {
-        head: String::new(),
         key: "requests",
         object: false,
         limit: limit as usize,

@@ -29,10 +29,8 @@ const FIRST_CHUNK: usize = 4;
 /// continues after it.
 pub(crate) type Chunk = Vec<(Vec<u8>, String)>;
 
-/// A list reply: `{"success":true,"error":null,<head…>"<key>":[records…],"count":n,"next":…}`.
+/// A list reply: `{"success":true,"error":null,"<key>":[records…],"count":n,"next":…}`.
 pub(crate) struct ListReply {
-    /// Keys placed before the list (each `"name":value,`).
-    pub(crate) head: String,
     /// The list's key.
     pub(crate) key: &'static str,
     /// `true`: the records are `"name":value` entries of an object, not array items.
@@ -83,8 +81,7 @@ impl ListReply {
         let first = fetch(cursor.clone(), first_size).await?;
         let (open, close) = if self.object { ("{", "}") } else { ("[", "]") };
         let opening = format!(
-            "{{\"success\":true,\"error\":null,{}{}:{open}",
-            self.head,
+            "{{\"success\":true,\"error\":null,{}:{open}",
             Value::from(self.key)
         );
         let state = Streaming {

@@ -71,7 +71,6 @@ pub async fn list(
     let store = hub.store().clone();
     let tenant = caller.tenant;
     let reply = ListReply {
-        head: String::new(),
         key: "tasks",
         object: true,
         limit: usize::MAX,
