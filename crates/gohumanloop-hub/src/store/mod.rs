@@ -81,13 +81,6 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     /// (one conditional write; the first change wins, later ones get `Conflict`).
     async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome>;
 
-    /// The requests of a conversation (oldest first); empty if the tenant has none.
-    async fn conversation(
-        &self,
-        tenant: TenantId,
-        conversation_id: &str,
-    ) -> StoreResult<Vec<RequestRecord>>;
-
     /// A request by its protocol identity.
     async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>>;
 

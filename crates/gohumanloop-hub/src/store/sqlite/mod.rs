@@ -123,23 +123,6 @@ impl Store for SqliteStore {
         self.write(|tx| Command::Transition(change, tx)).await
     }
 
-    async fn conversation(
-        &self,
-        tenant: TenantId,
-        conversation_id: &str,
-    ) -> StoreResult<Vec<RequestRecord>> {
-        let rows = sqlx::query(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE tenant_id = ? AND conversation_id = ? ORDER BY rowid"
-        ))
-        .bind(tenant)
-        .bind(conversation_id)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter().map(rows::request).collect()
-    }
-
     async fn conversation_window(
         &self,
         tenant: TenantId,
