@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The hub's benchmark, on a release build, over loopback:
-#   1. creates/s   — wrk, 32 connections, every create committed before its reply
+#   1. creates/s   — wrk, 32 connections, every create committed before its reply; the hub's
+#      CPU time (user + system) per create over that run
 #   2. status/s    — wrk, 32 connections, the original client's status poll
 #   3. answer -> waiting agent latency (p50/p99): a raw long-poll, then the library's ApiProvider;
 #      then 10,000 agents waiting at once and the hub's memory meanwhile — `ghl bench`;
@@ -39,7 +40,15 @@ base=$(grep -o 'http://[0-9.:]*' "$dir/serve.out" | head -n 1)
 [ -n "$base" ] || { cat "$dir/serve.err"; exit 1; }
 echo "hub $base (sync ${GHL_SYNC:-full}, ${GHL_BENCH_WORKERS:-1} worker thread(s)), $(nproc) cores shared with the load generators"
 
-wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key" | tail -n 1
+# The hub's own CPU time (user + system, all threads) per create, over the wrk run.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$hub/stat"; }
+ticks_before=$(cpu_ticks)
+creates=$(wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key" | tail -n 1)
+ticks_after=$(cpu_ticks)
+echo "$creates"
+count=$(grep -o '[0-9]* creates)' <<<"$creates" | grep -o '[0-9]*')
+awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$count" \
+  'BEGIN { if (n > 0) printf "hub CPU time per create: %.1f µs (%d creates)\n", t * 1e6 / hz / n, n }'
 
 curl -fsS -X POST "$base/api/v1/humanloop/request" -H "Authorization: Bearer $key" \
   -d '{"task_id":"t","conversation_id":"c","request_id":"polled","loop_type":"approval","context":{},"platform":"p","metadata":{}}' >/dev/null

@@ -42,7 +42,8 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  io.write(string.format("creates/s: %.0f  (p50 %.2f ms, p99 %.2f ms, non-2xx %d)\n",
+  io.write(string.format("creates/s: %.0f  (p50 %.2f ms, p99 %.2f ms, non-2xx %d, %d creates)\n",
     summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status))
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000, summary.errors.status,
+    summary.requests))
 end

@@ -10,8 +10,6 @@
 //! - `ghl completions bash|zsh|fish` and `ghl man` generate shell completions and man pages from
 //!   this definition.
 
-#![warn(missing_docs)]
-
 mod ask;
 mod ask_hub;
 mod audit;

@@ -12,8 +12,6 @@
 //! # Ok(()) }
 //! ```
 
-#![warn(missing_docs)]
-
 pub mod accounts;
 pub mod api;
 pub mod audit;

@@ -1,6 +1,9 @@
 //! How long reading one reply takes: MIME decoding, charset, quote stripping and grammar, on
 //! real clients' replies from the test corpus.
 
+// criterion's macros define public functions without documentation.
+#![allow(missing_docs)]
+
 use criterion::{criterion_group, criterion_main, Criterion};
 use gohumanloop::model::LoopType;
 use gohumanloop::providers::email::reply::read_raw;

@@ -1,6 +1,9 @@
 //! One request → answer → result through the manager with the in-process provider.
 //! Target: < 10 µs per round trip (DESIGN.md). Run: `cargo bench -p gohumanloop`.
 
+// criterion's macros define public functions without documentation.
+#![allow(missing_docs)]
+
 use std::sync::Arc;
 
 use criterion::{criterion_group, criterion_main, Criterion};

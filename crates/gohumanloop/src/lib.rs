@@ -25,8 +25,6 @@
 //! # Ok(()) }
 //! ```
 
-#![warn(missing_docs)]
-
 pub mod error;
 pub mod guard;
 pub mod manager;

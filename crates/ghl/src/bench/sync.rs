@@ -93,6 +93,9 @@ pub async fn run(
     let Some(key) = &args.sync_key else {
         return Ok(());
     };
+    if args.sync_uploads == 0 {
+        return Ok(());
+    }
     let uploader = HubClient::new(&HubArgs {
         hub: hub.hub.clone(),
         key: Some(key.clone()),
