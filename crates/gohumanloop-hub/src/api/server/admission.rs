@@ -76,6 +76,7 @@ impl Admission {
 
     /// Admits a connection from `address`.
     pub(crate) fn admit(self: &Arc<Self>, address: IpAddr) -> Ticket {
+        let address = client_of(address);
         let kind = {
             let mut per_address = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
             let from_address = per_address.get(&address).copied().unwrap_or(0);
@@ -109,6 +110,15 @@ impl Admission {
             kind,
             evictable,
         }
+    }
+}
+
+/// Whom a connection is counted against: an IPv4 address, or an IPv6 /64, which one client
+/// usually holds whole (as the sign-in throttle counts them).
+fn client_of(address: IpAddr) -> IpAddr {
+    match address.to_canonical() {
+        IpAddr::V6(v6) => IpAddr::V6((u128::from(v6) & !u128::from(u64::MAX)).into()),
+        v4 => v4,
     }
 }
 
@@ -161,6 +171,27 @@ mod tests {
         drop((a2, b1));
         assert!(admission.over_cap.lock().unwrap().is_empty());
         assert!(admission.per_address.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn an_ipv6_client_is_counted_by_its_64() {
+        let admission = Admission::new(ServeLimits {
+            max_connections: 10,
+            max_connections_per_address: 2,
+            ..ServeLimits::default()
+        });
+        let ip = |s: &str| s.parse::<IpAddr>().unwrap();
+        let _a = admission.admit(ip("2001:db8:1:2::1"));
+        let _b = admission.admit(ip("2001:db8:1:2::ffff"));
+        assert_eq!(
+            admission.admit(ip("2001:db8:1:2:3::9")).kind(),
+            Admit::AddressFull
+        );
+        assert_eq!(admission.admit(ip("2001:db8:1:3::1")).kind(), Admit::Serve);
+        // An IPv4 client over IPv6 is the IPv4 address.
+        let _c = admission.admit(ip("::ffff:10.0.0.7"));
+        let _d = admission.admit(ip("10.0.0.7"));
+        assert_eq!(admission.admit(ip("10.0.0.7")).kind(), Admit::AddressFull);
     }
 
     #[tokio::test]
