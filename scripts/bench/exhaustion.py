@@ -17,6 +17,7 @@ For each binary, on a fresh hub over loopback:
   task sync     `ghl bench --sync-key` of the last binary (which has it) against this hub: 4 uploads of
                 20,000 new conversations, then 4 of 2,500, while another tenant creates
 """
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -43,6 +44,17 @@ def start_hub(ghl, db, nofile=None):
         if "listening on" in line and found:
             return hub, (found.group(1), int(found.group(2)))
     raise RuntimeError("the hub did not start")
+
+
+@contextlib.contextmanager
+def hub_running(ghl, db, nofile=None):
+    """A hub on `db` for the length of a `with` block: (process, (host, port))."""
+    hub, addr = start_hub(ghl, db, nofile)
+    try:
+        yield hub, addr
+    finally:
+        hub.kill()
+        hub.wait()
 
 
 def key(ghl, db, tenant):
@@ -86,8 +98,7 @@ def closed(sock):
 
 def slow_bodies(ghl, work):
     db = f"sqlite://{work}/slow.db"
-    hub, addr = start_hub(ghl, db)
-    try:
+    with hub_running(ghl, db) as (hub, addr):
         socks = []
         for _ in range(1000):
             s = socket.create_connection(addr)
@@ -107,15 +118,12 @@ def slow_bodies(ghl, work):
         for s in socks:
             s.close()
         return f"slow bodies: {still_open} of 1000 still open after 30 s; hub RSS {rss:.0f} MiB"
-    finally:
-        hub.kill()
 
 
 def huge_length(ghl, work):
     db = f"sqlite://{work}/huge.db"
     k = key(ghl, db, "a")
-    hub, addr = start_hub(ghl, db)
-    try:
+    with hub_running(ghl, db) as (hub, addr):
         s = socket.create_connection(addr)
         s.settimeout(10)
         started = time.monotonic()
@@ -126,14 +134,11 @@ def huge_length(ghl, work):
             return f"Content-Length 99999999999999: '{reply}' after {1000 * (time.monotonic() - started):.1f} ms"
         except socket.timeout:
             return "Content-Length 99999999999999: no reply within 10 s"
-    finally:
-        hub.kill()
 
 
 def descriptors(ghl, work):
     db = f"sqlite://{work}/fd.db"
-    hub, addr = start_hub(ghl, db, nofile=1024)
-    try:
+    with hub_running(ghl, db, nofile=1024) as (hub, addr):
         socks = []
         for _ in range(1100):
             try:
@@ -149,15 +154,12 @@ def descriptors(ghl, work):
         for s in socks:
             s.close()
         return f"1,024 open files, {len(socks)} idle sockets: {health}"
-    finally:
-        hub.kill()
 
 
 def big_replies(ghl, work):
     db = f"sqlite://{work}/big.db"
     k = key(ghl, db, "a")
-    hub, addr = start_hub(ghl, db)
-    try:
+    with hub_running(ghl, db) as (hub, addr):
         context = {"message": "x" * 1_000_000, "question": "Approve?"}
         for i in range(300):
             body = {"task_id": "t", "conversation_id": "long", "request_id": f"r{i}", "loop_type": "approval",
@@ -172,8 +174,6 @@ def big_replies(ghl, work):
         return (f"list of 300 × 1 MB: {status}, {size / 1e6:.1f} MB in {took:.2f} s; "
                 f"one request of a 300-turn conversation: {status2}, {size2 / 1e6:.1f} MB in {took2:.2f} s; "
                 f"hub peak RSS {before:.0f} MiB before, {after_list:.0f} after the list, {after_get:.0f} after the request")
-    finally:
-        hub.kill()
 
 
 def nested_context(target=960_000):
@@ -200,8 +200,7 @@ def big_page(ghl, work):
     out = subprocess.run([ghl, "users", "create", "--db", db, "--role", "admin", "root"],
                          capture_output=True, text=True, check=True)
     password = out.stdout.strip().splitlines()[-1]
-    hub, addr = start_hub(ghl, db)
-    try:
+    with hub_running(ghl, db) as (hub, addr):
         body = {"task_id": "t", "conversation_id": "c", "request_id": "nested", "loop_type": "approval",
                 "context": nested_context(), "platform": "p", "metadata": {}}
         status, _, _ = call(addr, "POST", "/api/v1/humanloop/request", k, body)
@@ -229,8 +228,6 @@ def big_page(ghl, work):
         return (f"request page of a {len(json.dumps(body['context'])) / 1e6:.2f} MB nested context, 4 viewers "
                 f"at once: {max(sizes) / 1e6:.2f} MB of HTML each, slowest {max(times):.2f} s; hub peak RSS "
                 f"{before:.0f} MiB before, {after:.0f} after")
-    finally:
-        hub.kill()
 
 
 def task_sync(ghl, bench_ghl, work):
@@ -238,16 +235,13 @@ def task_sync(ghl, bench_ghl, work):
     for conversations in (20000, 2500):
         db = f"sqlite://{work}/sync{conversations}.db"
         k, other = key(ghl, db, "creates"), key(ghl, db, "uploads")
-        hub, addr = start_hub(ghl, db)
-        try:
+        with hub_running(ghl, db) as (hub, addr):
             out = subprocess.run([bench_ghl, "bench", "--hub", f"http://{addr[0]}:{addr[1]}", "--key", k,
                                   "--samples", "0", "--waiters", "0", "--inbox-requests", "0",
                                   "--sync-key", other, "--sync-uploads", "4",
                                   "--sync-conversations", str(conversations)],
                                  capture_output=True, text=True, timeout=900)
             lines.append(out.stdout.strip() or out.stderr.strip())
-        finally:
-            hub.kill()
     return "\n".join(lines)
 
 

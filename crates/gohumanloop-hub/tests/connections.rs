@@ -117,7 +117,6 @@ async fn slow_bodies_are_cut_off_and_their_connections_closed() {
         stream.write_all(head.as_bytes()).await.unwrap();
         slow.push(stream);
     }
-    let mut closed = 0;
     for stream in &mut slow {
         let mut reply = Vec::new();
         tokio::time::timeout(PATIENCE, stream.read_to_end(&mut reply))
@@ -126,9 +125,7 @@ async fn slow_bodies_are_cut_off_and_their_connections_closed() {
             .unwrap();
         let text = String::from_utf8_lossy(&reply);
         assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
-        closed += 1;
     }
-    assert_eq!(closed, slow.len());
     // An API client is told why, in JSON.
     let mut stream = connect(&t, 2).await;
     let head = format!(

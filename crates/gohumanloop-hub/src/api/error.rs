@@ -155,10 +155,7 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
             };
             ApiError::new(status, refused.to_string())
         } else if status == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::new(
-                status,
-                format!("request body is larger than {MAX_BODY_BYTES} bytes"),
-            )
+            ApiError::new(status, BodyRefused::TooLarge.to_string())
         } else {
             ApiError::new(status, e.body_text())
         }

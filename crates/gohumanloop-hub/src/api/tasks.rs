@@ -61,8 +61,9 @@ pub struct ListParams {
 }
 
 /// `GET /api/v1/humanloop/tasks`: `{"success":true,"tasks":{task_id: {data, received_at,
-/// updates}},"count":n,"next":…}`, by task id, at most [`MAX_REPLY_BYTES`](super::paged::MAX_REPLY_BYTES) of snapshots per
-/// reply; `next`, when not `null`, continues with `?after=…`.
+/// updates}},"count":n,"next":…}`, by task id, at most
+/// [`MAX_REPLY_BYTES`](super::paged::MAX_REPLY_BYTES) of snapshots per reply; `next`, when not
+/// `null`, continues with `?after=…`.
 pub async fn list(
     State(hub): State<Hub>,
     caller: Caller,

@@ -5,8 +5,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio::sync::Notify;
 
@@ -30,11 +29,20 @@ pub(crate) enum Admit {
 #[derive(Debug)]
 pub(crate) struct Admission {
     limits: ServeLimits,
-    open: AtomicUsize,
+    counts: Mutex<Counts>,
+}
+
+/// What [`Admission`] counts, behind one lock (taken once per connection, never per request).
+#[derive(Debug, Default)]
+struct Counts {
+    /// Connections served normally.
+    open: usize,
+    /// Of those, per client.
+    per_address: HashMap<IpAddr, usize>,
     /// The connections over a cap, oldest first, each with what closes it.
-    over_cap: Mutex<VecDeque<(u64, Arc<Notify>)>>,
-    next_over_cap: AtomicU64,
-    per_address: Mutex<HashMap<IpAddr, usize>>,
+    over_cap: VecDeque<(u64, Arc<Notify>)>,
+    /// The place the next connection over a cap gets.
+    next_over_cap: u64,
 }
 
 /// Holds a connection's place until it closes.
@@ -67,43 +75,40 @@ impl Admission {
     pub(crate) fn new(limits: ServeLimits) -> Arc<Self> {
         Arc::new(Self {
             limits,
-            open: AtomicUsize::new(0),
-            over_cap: Mutex::new(VecDeque::new()),
-            next_over_cap: AtomicU64::new(0),
-            per_address: Mutex::new(HashMap::new()),
+            counts: Mutex::default(),
         })
+    }
+
+    fn counts(&self) -> MutexGuard<'_, Counts> {
+        self.counts.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Admits a connection from `address`.
     pub(crate) fn admit(self: &Arc<Self>, address: IpAddr) -> Ticket {
         let address = client_of(address);
-        let kind = {
-            let mut per_address = self.per_address.lock().unwrap_or_else(|e| e.into_inner());
-            let from_address = per_address.get(&address).copied().unwrap_or(0);
-            if from_address >= self.limits.max_connections_per_address {
-                Admit::AddressFull
-            } else if self.open.load(Ordering::Relaxed) >= self.limits.max_connections {
-                Admit::HubFull
-            } else {
-                *per_address.entry(address).or_insert(0) += 1;
-                self.open.fetch_add(1, Ordering::Relaxed);
-                Admit::Serve
-            }
+        let mut counts = self.counts();
+        let from_address = counts.per_address.get(&address).copied().unwrap_or(0);
+        let kind = if from_address >= self.limits.max_connections_per_address {
+            Admit::AddressFull
+        } else if counts.open >= self.limits.max_connections {
+            Admit::HubFull
+        } else {
+            *counts.per_address.entry(address).or_insert(0) += 1;
+            counts.open += 1;
+            Admit::Serve
         };
         let evictable = (kind != Admit::Serve).then(|| {
-            let mut over_cap = self.over_cap.lock().unwrap_or_else(|e| e.into_inner());
-            if over_cap.len() >= OVER_CAP_RESERVE {
-                if let Some((_, oldest)) = over_cap.pop_front() {
+            if counts.over_cap.len() >= OVER_CAP_RESERVE {
+                if let Some((_, oldest)) = counts.over_cap.pop_front() {
                     oldest.notify_one();
                 }
             }
-            let place = (
-                self.next_over_cap.fetch_add(1, Ordering::Relaxed),
-                Arc::new(Notify::new()),
-            );
-            over_cap.push_back(place.clone());
+            let place = (counts.next_over_cap, Arc::new(Notify::new()));
+            counts.next_over_cap += 1;
+            counts.over_cap.push_back(place.clone());
             place
         });
+        drop(counts);
         Ticket {
             admission: Arc::clone(self),
             address,
@@ -124,21 +129,16 @@ fn client_of(address: IpAddr) -> IpAddr {
 
 impl Drop for Ticket {
     fn drop(&mut self) {
-        let admission = &self.admission;
+        let mut counts = self.admission.counts();
         if let Some((place, _)) = &self.evictable {
-            let mut over_cap = admission.over_cap.lock().unwrap_or_else(|e| e.into_inner());
-            over_cap.retain(|(other, _)| other != place);
+            counts.over_cap.retain(|(other, _)| other != place);
             return;
         }
-        admission.open.fetch_sub(1, Ordering::Relaxed);
-        let mut per_address = admission
-            .per_address
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = per_address.get_mut(&self.address) {
+        counts.open -= 1;
+        if let Some(count) = counts.per_address.get_mut(&self.address) {
             *count -= 1;
             if *count == 0 {
-                per_address.remove(&self.address);
+                counts.per_address.remove(&self.address);
             }
         }
     }
@@ -169,8 +169,9 @@ mod tests {
         drop(a1);
         assert_eq!(admission.admit(ip(3)).kind(), Admit::Serve);
         drop((a2, b1));
-        assert!(admission.over_cap.lock().unwrap().is_empty());
-        assert!(admission.per_address.lock().unwrap().is_empty());
+        let counts = admission.counts();
+        assert!(counts.over_cap.is_empty() && counts.per_address.is_empty());
+        assert_eq!(counts.open, 0);
     }
 
     #[test]
@@ -215,8 +216,8 @@ mod tests {
         assert!(still_open.is_none());
         assert!(futures_util::FutureExt::now_or_never(newest.evicted()).is_none());
         assert!(futures_util::FutureExt::now_or_never(served.evicted()).is_none());
-        assert_eq!(admission.over_cap.lock().unwrap().len(), OVER_CAP_RESERVE);
+        assert_eq!(admission.counts().over_cap.len(), OVER_CAP_RESERVE);
         drop(over);
-        assert_eq!(admission.over_cap.lock().unwrap().len(), 1);
+        assert_eq!(admission.counts().over_cap.len(), 1);
     }
 }
