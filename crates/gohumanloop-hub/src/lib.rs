@@ -16,13 +16,11 @@ pub mod accounts;
 pub mod api;
 pub mod audit;
 pub mod channels;
-mod deadline;
-mod hub;
+pub mod core;
 pub mod keys;
-mod live;
 pub mod record;
 pub mod store;
 pub mod tasks;
 pub mod web;
 
-pub use hub::{Hub, HubEvent, TIMED_OUT};
+pub use crate::core::{Hub, HubEvent, TIMED_OUT};

@@ -134,18 +134,22 @@ pub struct Outcome {
     pub error: Option<String>,
 }
 
-/// A change of status: an answer, a cancellation or an expiry.
+/// A change of status, as the core resolved it (an answer, a cancellation, an expiry, a
+/// settled turn): what the store applies with one compare-and-set.
 #[derive(Debug, Clone)]
 pub struct Transition {
     /// The owning tenant.
     pub tenant: TenantId,
     /// The hub's id of the request.
     pub id: String,
+    /// The statuses it may move from; in any other, someone else was first.
+    pub from: Vec<Status>,
     /// The status it moves to.
     pub to: Status,
-    /// The answer, if any.
+    /// The answer (`Some`: this change is an answer, and sets `response`, `feedback`,
+    /// `responded_by` and `responded_at`; `None`: they stay as they are).
     pub response: Option<Value>,
-    /// Extra remarks, if any.
+    /// Extra remarks (answers only).
     pub feedback: Option<Value>,
     /// Who answered (`responded_by`); also the audit actor.
     pub actor: String,
@@ -153,57 +157,6 @@ pub struct Transition {
     pub channel: String,
     /// Why it ended without an answer, if it did.
     pub error: Option<String>,
-    /// Whether this change is an answer (sets `responded_by` / `responded_at`).
-    pub is_answer: bool,
-}
-
-impl Transition {
-    /// A human's (or a key holder's) answer: sets `responded_by`/`responded_at`.
-    pub fn answer(
-        tenant: TenantId,
-        id: String,
-        to: Status,
-        response: Value,
-        feedback: Option<Value>,
-        actor: &str,
-        channel: &str,
-    ) -> Self {
-        Self {
-            tenant,
-            id,
-            to,
-            response: Some(response),
-            feedback,
-            actor: actor.to_owned(),
-            channel: channel.to_owned(),
-            error: None,
-            is_answer: true,
-        }
-    }
-
-    /// A cancellation: the request ends without an answer.
-    pub fn cancel(tenant: TenantId, id: String, actor: &str, channel: &str) -> Self {
-        Self {
-            tenant,
-            id,
-            to: Status::Cancelled,
-            response: None,
-            feedback: None,
-            actor: actor.to_owned(),
-            channel: channel.to_owned(),
-            error: None,
-            is_answer: false,
-        }
-    }
-
-    /// The hub's deadline came before any answer.
-    pub fn expire(tenant: TenantId, id: String) -> Self {
-        Self {
-            error: Some(crate::hub::TIMED_OUT.to_owned()),
-            to: Status::Expired,
-            ..Self::cancel(tenant, id, "hub", "deadline")
-        }
-    }
 }
 
 /// What a create did.

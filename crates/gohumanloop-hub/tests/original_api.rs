@@ -106,6 +106,71 @@ async fn continue_stores_the_next_conversation_turn() {
     t.stop().await;
 }
 
+/// The original client polls a turn until it leaves `pending`/`inprogress`: a turn answered with
+/// "reply" would keep its poll thread alive for ever, so `continue` settles it as `completed`.
+#[tokio::test]
+async fn continue_settles_the_turn_answered_before_it() {
+    let t = TestHub::start().await;
+    let turn = |rid: &str| {
+        json!({"conversation_id": "talk", "request_id": rid, "task_id": "task-1",
+               "loop_type": "conversation", "context": {"message": rid}, "platform": "test",
+               "metadata": {}})
+    };
+    let (_, reply) = t
+        .post(&t.keys.agent, "/api/v1/humanloop/request", turn("t1"))
+        .await;
+    assert_eq!(reply["success"], true, "{reply}");
+    let (status, reply) = t
+        .post(
+            &t.keys.alice,
+            "/api/v1/requests/t1/reply",
+            json!({"text": "go on"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{reply}");
+    assert_eq!(reply["request"]["status"], "inprogress");
+    // An unanswered turn stays open: only answered ones are settled.
+    let (_, reply) = t
+        .post(&t.keys.agent, "/api/v1/humanloop/continue", turn("t2"))
+        .await;
+    assert_eq!(reply["success"], true, "{reply}");
+    let (_, first) = t.status(&t.keys.agent, "talk", "t1", "").await;
+    assert_eq!(first["status"], "completed", "{first}");
+    assert_eq!(
+        first["response"],
+        json!({"message": "go on"}),
+        "the human's words are kept"
+    );
+    assert_eq!(first["responded_by"], "alice");
+    let (_, trail) = t.get(&t.keys.alice, "/api/v1/requests/t1/audit").await;
+    let last = &trail["entries"].as_array().unwrap()[2];
+    assert_eq!(
+        (
+            &last["old_status"],
+            &last["new_status"],
+            &last["channel"],
+            &last["actor"]
+        ),
+        (
+            &json!("inprogress"),
+            &json!("completed"),
+            &json!("continue"),
+            &json!("agent")
+        ),
+        "{trail}"
+    );
+    let (_, reply) = t
+        .post(&t.keys.agent, "/api/v1/humanloop/continue", turn("t3"))
+        .await;
+    assert_eq!(reply["success"], true, "{reply}");
+    let (_, second) = t.status(&t.keys.agent, "talk", "t2", "").await;
+    assert_eq!(
+        second["status"], "pending",
+        "an open turn is left to the human"
+    );
+    t.stop().await;
+}
+
 #[tokio::test]
 async fn cancel_is_idempotent_and_never_undoes_an_answer() {
     let t = TestHub::start().await;

@@ -102,8 +102,10 @@ async fn other_statuses_are_errors_naming_the_status() {
     for (answer, status) in [
         (Answer::new(Status::Cancelled), Status::Cancelled),
         (Answer::error("mail server down"), Status::Error),
-        (Answer::completed("huh"), Status::Completed),
-        (Answer::in_progress("?"), Status::InProgress),
+        // An approval never becomes `completed` or `inprogress`: the ledger refuses such an
+        // answer, and the guard reports the refusal as an error.
+        (Answer::completed("huh"), Status::Error),
+        (Answer::in_progress("?"), Status::Error),
     ] {
         let (guard, _) = guard_answering(move |_| answer.clone());
         let guard = guard.execute_on_reject(true);

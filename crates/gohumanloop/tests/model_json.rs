@@ -81,6 +81,44 @@ fn terminal_statuses_never_move() {
 }
 
 #[test]
+fn each_loop_type_has_its_own_transitions() {
+    for from in Status::ALL {
+        for to in Status::ALL {
+            let any = LoopType::ALL.iter().any(|t| t.allows(from, to));
+            assert_eq!(
+                any,
+                from.can_become(to),
+                "the union over types: {from} -> {to}"
+            );
+        }
+    }
+    let approval = LoopType::Approval;
+    assert!(approval.allows(Status::Pending, Status::Approved));
+    assert!(
+        !approval.allows(Status::Pending, Status::Completed),
+        "an approval is never completed"
+    );
+    assert!(!approval.allows(Status::Pending, Status::InProgress));
+    assert!(!LoopType::Information.allows(Status::Pending, Status::Approved));
+    assert!(LoopType::Information.allows(Status::Pending, Status::Completed));
+    let conversation = LoopType::Conversation;
+    assert!(conversation.allows(Status::Pending, Status::InProgress));
+    assert!(conversation.allows(Status::InProgress, Status::Completed));
+    assert!(!conversation.allows(Status::InProgress, Status::Rejected));
+    assert!(!conversation.allows(Status::Pending, Status::Approved));
+    for t in LoopType::ALL {
+        for s in [
+            Status::Rejected,
+            Status::Expired,
+            Status::Cancelled,
+            Status::Error,
+        ] {
+            assert!(t.allows(Status::Pending, s), "{t}: pending -> {s}");
+        }
+    }
+}
+
+#[test]
 fn result_defaults_match_the_original() {
     let r: HumanLoopResult = serde_json::from_value(json!({
         "conversation_id": "c", "request_id": "r", "loop_type": "approval", "status": "pending"

@@ -1,10 +1,9 @@
 //! `/api/v1/requests…`: the hub's own API for the humans' side — list and read requests, and
-//! answer them. Every answer goes through [`Hub::transition`]; the first valid answer wins and
-//! a later one gets HTTP 409 naming the winner.
+//! answer them. Every answer is a [`Decision`] for [`Hub::decide`]; the first valid answer wins
+//! and a later one gets HTTP 409 naming the winner; a refused one gets 422 saying why.
 //!
-//! Answers take the original mock server's shapes, which the original examples read:
-//! approve/reject → `{"decision", "reason"}`, answer → `{"information"}`, reply →
-//! `{"message"}`; a `response` field in the body replaces that with any JSON.
+//! Answers take the original mock server's shapes (see [`crate::core::decision`]); a
+//! `response` field in the body replaces that with any JSON.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,8 +15,9 @@ use serde_json::{json, Value};
 use super::auth::Caller;
 use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, PathParam, QueryParams};
 use super::paged::{chunk_size, ListReply, MAX_REPLY_BYTES};
-use crate::hub::Hub;
-use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord, Transition, TransitionOutcome};
+use crate::core::verdict::winner_words;
+use crate::core::{Action, Actor, Decision, Hub, Verdict};
+use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord};
 
 /// The most requests one list returns.
 const MAX_LIMIT: u32 = 1_000;
@@ -240,25 +240,19 @@ pub async fn approve(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    decision(
-        &hub,
-        &caller,
-        &id,
-        Status::Approved,
-        &[LoopType::Approval],
-        b,
-    )
-    .await
+    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default());
+    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
-/// `POST /api/v1/requests/{id}/reject` (any request: the human declines).
+/// `POST /api/v1/requests/{id}/reject` (any request: the human declines, with a reason).
 pub async fn reject(
     State(hub): State<Hub>,
     caller: Caller,
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    decision(&hub, &caller, &id, Status::Rejected, &LoopType::ALL, b).await
+    let decision = Decision::new(Action::Reject, b.reason.as_deref().unwrap_or_default());
+    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
 /// `POST /api/v1/requests/{id}/answer` (information requests).
@@ -268,13 +262,8 @@ pub async fn answer(
     PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
-    let response = text_response(b.response, b.text, "information")?;
-    let answer = Answer {
-        to: Status::Completed,
-        response,
-        feedback: b.feedback,
-    };
-    decide(&hub, &caller, &id, &[LoopType::Information], answer).await
+    let decision = Decision::new(Action::Answer, b.text.as_deref().unwrap_or_default());
+    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
 /// `POST /api/v1/requests/{id}/reply` (conversation requests; `complete` ends the dialogue).
@@ -284,18 +273,13 @@ pub async fn reply(
     PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
-    let to = if b.complete {
-        Status::Completed
+    let action = if b.complete {
+        Action::Complete
     } else {
-        Status::InProgress
+        Action::Reply
     };
-    let response = text_response(b.response, b.text, "message")?;
-    let answer = Answer {
-        to,
-        response,
-        feedback: b.feedback,
-    };
-    decide(&hub, &caller, &id, &[LoopType::Conversation], answer).await
+    let decision = Decision::new(action, b.text.as_deref().unwrap_or_default());
+    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
 /// `POST /api/v1/requests/{id}/cancel`.
@@ -304,104 +288,40 @@ pub async fn cancel(
     caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
-    let request = resolve(&hub, &caller, &id).await?;
-    let change = Transition::cancel(caller.tenant, request.id, &caller.name, CHANNEL);
-    finish(hub.transition(change).await?, &id)
-}
-
-/// Approve or reject: the response is `{"decision", "reason"}` unless the body gives one.
-async fn decision(
-    hub: &Hub,
-    caller: &Caller,
-    id: &str,
-    to: Status,
-    accepts: &[LoopType],
-    body: DecisionBody,
-) -> Result<Response, ApiError> {
-    let response = body.response.unwrap_or_else(
-        || json!({"decision": to.as_str(), "reason": body.reason.unwrap_or_default()}),
-    );
-    let answer = Answer {
-        to,
-        response,
-        feedback: body.feedback,
-    };
-    decide(hub, caller, id, accepts, answer).await
-}
-
-fn text_response(
-    response: Option<Value>,
-    text: Option<String>,
-    key: &str,
-) -> Result<Value, ApiError> {
-    match (response, text) {
-        (Some(r), _) => Ok(r),
-        (None, Some(t)) => Ok(json!({ key: t })),
-        (None, None) => Err(ApiError::invalid(
-            "give the answer as `text` (or `response`)",
-        )),
-    }
-}
-
-struct Answer {
-    to: Status,
-    response: Value,
-    feedback: Option<Value>,
+    let decision = Decision::new(Action::Cancel, "");
+    decide(&hub, &caller, &id, decision, None, None).await
 }
 
 async fn decide(
     hub: &Hub,
     caller: &Caller,
     id: &str,
-    accepts: &[LoopType],
-    answer: Answer,
+    decision: Decision,
+    response: Option<Value>,
+    feedback: Option<Value>,
 ) -> Result<Response, ApiError> {
     let request = resolve(hub, caller, id).await?;
-    if !accepts.contains(&request.loop_type) {
-        return Err(ApiError::invalid(format!(
-            "request {id} is of type {}; this action is for {}",
-            request.loop_type,
-            accepts
-                .iter()
-                .map(|t| t.as_str())
-                .collect::<Vec<_>>()
-                .join(" or ")
-        )));
-    }
-    let change = Transition::answer(
-        caller.tenant,
-        request.id,
-        answer.to,
-        answer.response,
-        answer.feedback,
-        &caller.name,
-        CHANNEL,
-    );
-    finish(hub.transition(change).await?, id)
+    let decision = decision.with_response(response).with_feedback(feedback);
+    let actor = Actor::new(CHANNEL, caller.name.clone());
+    let verdict = hub
+        .decide(caller.tenant, &request.id, decision, &actor)
+        .await?;
+    verdict_reply(verdict, id)
 }
 
-fn finish(outcome: TransitionOutcome, id: &str) -> Result<Response, ApiError> {
-    match outcome {
-        TransitionOutcome::Changed { record, .. } => Ok(ok(json!({ "request": record }))),
-        TransitionOutcome::NotFound => Err(ApiError::not_found(id)),
-        TransitionOutcome::Conflict(winner) => {
-            let by = winner
-                .responded_by
-                .as_deref()
-                .map(|who| format!(" by {who}"))
-                .unwrap_or_default();
-            let at = winner
-                .responded_at
-                .as_deref()
-                .unwrap_or(&winner.updated_at)
-                .to_owned();
-            Err(ApiError::new(
-                StatusCode::CONFLICT,
-                format!("request {id} is already {}{by} at {at}", winner.status),
-            )
-            .with("status", winner.status.as_str())
-            .with("responded_by", winner.responded_by.clone())
-            .with("responded_at", winner.responded_at.clone()))
-        }
+/// The answer to a decision: 200 with the request, 409 naming the winner, 422 saying why it
+/// was refused, 404.
+pub(crate) fn verdict_reply(verdict: Verdict, id: &str) -> Result<Response, ApiError> {
+    match verdict {
+        Verdict::Changed { record, .. } => Ok(ok(json!({ "request": record }))),
+        Verdict::NotFound => Err(ApiError::not_found(id)),
+        Verdict::Refused(why) => Err(ApiError::invalid(format!("request {id}: {why}"))),
+        Verdict::Conflict(winner) => Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!("request {id} is already {}", winner_words(&winner)),
+        )
+        .with("status", winner.status.as_str())
+        .with("responded_by", winner.responded_by.clone())
+        .with("responded_at", winner.responded_at.clone())),
     }
 }

@@ -6,7 +6,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 
 use super::error::ApiError;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::TenantId;
 
 /// An authenticated caller: the key's tenant and name.

@@ -17,8 +17,8 @@ use serde_json::Value;
 
 use super::auth::Caller;
 use super::error::{ok_empty, ApiError, JsonBody, QueryParams};
-use crate::hub::Hub;
-use crate::record::{now_ms, CreateOutcome, NewRequest, RequestKey, Transition, TransitionOutcome};
+use crate::core::{Action, Actor, Decision, Hub, Verdict};
+use crate::record::{now_ms, CreateOutcome, NewRequest, RequestKey};
 
 /// The longest deadline a request may carry: one year.
 pub const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
@@ -268,15 +268,20 @@ pub async fn cancel(
             key.request_id
         )));
     };
-    let change = Transition::cancel(caller.tenant, current.id.clone(), &caller.name, CHANNEL);
-    match hub.transition(change).await? {
-        TransitionOutcome::Changed { .. } => Ok(ok_empty()),
-        TransitionOutcome::Conflict(r) if r.status == Status::Cancelled => Ok(ok_empty()),
-        TransitionOutcome::Conflict(r) => Err(ApiError::soft(format!(
+    let actor = Actor::new(CHANNEL, caller.name.clone());
+    let cancel = Decision::new(Action::Cancel, "");
+    match hub
+        .decide(caller.tenant, &current.id, cancel, &actor)
+        .await?
+    {
+        Verdict::Changed { .. } => Ok(ok_empty()),
+        Verdict::Conflict(r) if r.status == Status::Cancelled => Ok(ok_empty()),
+        Verdict::Conflict(r) => Err(ApiError::soft(format!(
             "Request {} is already {}; it cannot be cancelled",
             r.request_id, r.status
         ))),
-        TransitionOutcome::NotFound => Err(ApiError::soft(format!(
+        Verdict::Refused(why) => Err(ApiError::soft(why.to_string())),
+        Verdict::NotFound => Err(ApiError::soft(format!(
             "Request not found: {}",
             key.request_id
         ))),
@@ -291,7 +296,11 @@ pub async fn cancel_conversation(
     JsonBody(body): JsonBody<CancelConversationBody>,
 ) -> Result<Response, ApiError> {
     match hub
-        .cancel_conversation(caller.tenant, &body.conversation_id, &caller.name, CHANNEL)
+        .cancel_conversation(
+            caller.tenant,
+            &body.conversation_id,
+            &Actor::new(CHANNEL, caller.name.clone()),
+        )
         .await?
     {
         Some(_) => Ok(ok_empty()),

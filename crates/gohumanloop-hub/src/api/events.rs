@@ -13,7 +13,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::auth::{bearer_key, Caller};
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::keys::KEY_CACHE_TTL;
 
 /// The stream; it ends when the hub shuts down or the key stops being valid.

@@ -22,7 +22,7 @@ use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
 use self::error::{ApiError, MAX_BODY_BYTES};
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::web::WebConfig;
 
 /// Every route of the hub, the web inbox included (with default settings).

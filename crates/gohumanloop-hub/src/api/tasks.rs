@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::auth::Caller;
 use super::error::{ok, ApiError, LargeJsonBody, PathParam, QueryParams};
 use super::paged::ListReply;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::TaskRecord;
 use crate::tasks::{self, SyncError};
 

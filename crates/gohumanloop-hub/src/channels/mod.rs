@@ -11,7 +11,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::RequestRecord;
 use crate::store::StoreError;
 

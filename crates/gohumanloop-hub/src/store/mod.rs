@@ -6,9 +6,13 @@
 
 mod accounts;
 pub mod email;
+pub mod feed;
 mod sqlite;
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
+use tokio::sync::broadcast;
 
 use crate::audit::ChainCheck;
 use crate::record::{
@@ -19,6 +23,7 @@ use crate::record::{
 
 pub use accounts::Accounts;
 pub use email::{LinkUse, MailLog, MailRecord, SendOutcome};
+pub use feed::Change;
 pub use sqlite::SqliteStore;
 
 /// A store failure: the database could not be reached or refused the operation.
@@ -122,8 +127,22 @@ pub trait Store: Accounts + MailLog + Send + Sync + 'static {
     /// A request by the hub's id alone, whatever its tenant (the caller checks who may see it).
     async fn by_id(&self, id: &str) -> StoreResult<Option<RequestRecord>>;
 
-    /// Every `pending` request that has a deadline.
-    async fn deadlines(&self) -> StoreResult<Vec<Deadline>>;
+    /// Up to `limit` `pending` requests whose deadline is at or before `now` (Unix ms),
+    /// earliest first. Deadlines are read as they fall due, never held in memory.
+    async fn due(&self, now: i64, limit: u32) -> StoreResult<Vec<Deadline>>;
+
+    /// The earliest deadline of any `pending` request (Unix ms).
+    async fn next_deadline(&self) -> StoreResult<Option<i64>>;
+
+    // --- change feed ----------------------------------------------------------------------
+
+    /// A receiver of every change committed from now on ([`feed`]), each published after its
+    /// commit and before its write is acknowledged. A receiver that lags must read the store
+    /// again.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Change>>;
+
+    /// The `seq` of the last change published (0: none yet).
+    fn published(&self) -> u64;
 
     // --- audit ----------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 use super::error::WebError;
 use super::request::find;
 use super::session::Approver;
-use crate::hub::Hub;
+use crate::core::Hub;
 
 /// `GET /requests/{id}/context.json`.
 pub(crate) async fn context(

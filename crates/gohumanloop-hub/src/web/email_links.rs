@@ -10,10 +10,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use gohumanloop::model::{LoopType, Status};
+use gohumanloop::model::Status;
 use gohumanloop::providers::email::EmailLanguage;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::error::WebForm;
 use super::i18n::Lang;
@@ -22,8 +21,8 @@ use super::WebConfig;
 use crate::channels::email::links::{link_id, Action, Link, LinkError};
 use crate::channels::email::view::Styling;
 use crate::channels::email::EmailChannel;
-use crate::hub::Hub;
-use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
+use crate::core::{Actor, Hub, Verdict};
+use crate::record::{now_ms, RequestRecord};
 use crate::store::LinkUse;
 
 /// The audit channel of answers given through a link.
@@ -182,13 +181,13 @@ async fn open(
             ));
         }
     };
-    let fits = matches!(
-        (link.action, record.loop_type),
-        (Action::Approve | Action::Reject, LoopType::Approval)
-            | (Action::Answer, LoopType::Information)
-            | (Action::Reply, LoopType::Conversation)
-    );
-    if !fits {
+    if !link
+        .action
+        .decision("", false)
+        .action
+        .loop_types()
+        .contains(&record.loop_type)
+    {
         return Err(link_error(lang, LinkError::Invalid));
     }
     match hub.store().link_used(&link_id(token)).await {
@@ -313,21 +312,8 @@ pub async fn answer(
         Ok(opened) => opened,
         Err(refused) => return refused,
     };
-    let text = body.text.trim().to_owned();
-    let (to, response) = match link.action {
-        Action::Approve => (
-            Status::Approved,
-            json!({"decision": "approved", "reason": text}),
-        ),
-        Action::Reject => (
-            Status::Rejected,
-            json!({"decision": "rejected", "reason": text}),
-        ),
-        Action::Answer => (Status::Completed, json!({ "information": text })),
-        Action::Reply if body.end.is_some() => (Status::Completed, json!({ "message": text })),
-        Action::Reply => (Status::InProgress, json!({ "message": text })),
-    };
-    if text.is_empty() && link.action != Action::Approve {
+    let decision = link.action.decision(&body.text, body.end.is_some());
+    if decision.check(record.loop_type).is_err() {
         let message = if zh(lang) {
             "请填写内容后再提交。"
         } else {
@@ -347,17 +333,12 @@ pub async fn answer(
             );
         }
     }
-    let change = Transition::answer(
-        record.tenant,
-        record.id.clone(),
-        to,
-        response,
-        None,
-        &link.recipient,
-        LINK_CHANNEL,
-    );
-    match hub.transition(change).await {
-        Ok(TransitionOutcome::Changed { record, .. }) => {
+    let actor = Actor::new(LINK_CHANNEL, link.recipient.clone());
+    match hub
+        .decide(record.tenant, &record.id, decision, &actor)
+        .await
+    {
+        Ok(Verdict::Changed { record, .. }) => {
             let message = if zh(lang) {
                 format!("已记录：{}。谢谢！", record.status)
             } else {
@@ -366,8 +347,11 @@ pub async fn answer(
             let title = if zh(lang) { "完成" } else { "Done" };
             page(lang, StatusCode::OK, title.into(), Some((message, "ok")))
         }
-        Ok(TransitionOutcome::Conflict(winner)) => closed(lang, &winner),
-        Ok(TransitionOutcome::NotFound) => link_error(lang, LinkError::Invalid),
+        Ok(Verdict::Conflict(winner)) => closed(lang, &winner),
+        Ok(Verdict::Refused(why)) => {
+            refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, &why.to_string())
+        }
+        Ok(Verdict::NotFound) => link_error(lang, LinkError::Invalid),
         Err(e) => {
             tracing::error!("email link: {e}");
             refusal(

@@ -14,7 +14,7 @@ use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of};
 use crate::accounts::Tenant;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::{RequestFilter, RequestRecord};
 use crate::store::StoreResult;
 

@@ -11,7 +11,7 @@ use super::pages::{self, Chrome};
 use super::session::{Approver, CsrfForm};
 use super::view::short_time;
 use crate::accounts::{Role, Tenant};
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::keys;
 use crate::record::KeyInfo;
 

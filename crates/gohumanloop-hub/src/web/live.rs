@@ -11,7 +11,7 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::session::Approver;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::now_ms;
 
 /// How often an open stream checks that its session still holds.

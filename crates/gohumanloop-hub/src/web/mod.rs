@@ -37,7 +37,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 
 pub use self::i18n::Lang;
-use crate::hub::Hub;
+use crate::core::Hub;
 
 /// How the inbox is served.
 #[derive(Debug, Clone, Default)]

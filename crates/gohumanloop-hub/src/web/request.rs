@@ -1,6 +1,6 @@
 //! `GET /requests/{id}`: everything a human needs to decide, and `POST /requests/{id}/{action}`:
 //! approve (optionally with edited arguments), reject with a reason, answer, reply (optionally
-//! ending the conversation), cancel. Every action goes through [`Hub::transition`], the hub's one
+//! ending the conversation), cancel. Every action is a [`Decision`] for [`Hub::decide`], the hub's one
 //! answering function: the first answer wins, and a later one is shown who answered and what.
 
 use askama::Template;
@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use gohumanloop::model::{LoopType, Status};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::error::{WebError, WebForm};
 use super::i18n::Texts;
@@ -17,10 +17,8 @@ use super::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
-use crate::hub::Hub;
-use crate::record::{
-    ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord, Transition, TransitionOutcome,
-};
+use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
+use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
 use crate::store::{MailRecord, StoreResult};
 
 /// The audit channel of answers given in the inbox.
@@ -514,81 +512,54 @@ pub async fn act(
         arguments: form.arguments.clone().or(original_arguments.clone()),
         text: form.text.clone(),
     };
-    let name = approver.user.name.clone();
-    let answer = |to: Status, response: Value| {
-        Transition::answer(
-            record.tenant,
-            record.id.clone(),
-            to,
-            response,
-            None,
-            &name,
-            CHANNEL,
-        )
+    let Ok(action) = action.parse::<Action>() else {
+        return Err(WebError::BadForm(
+            lang,
+            format!("'{action}' is not an action"),
+        ));
     };
-    let reason = form.reason.trim().to_owned();
-    let text = form.text.trim().to_owned();
-    let change = match (action.as_str(), record.loop_type) {
-        ("approve", LoopType::Approval) => {
-            let mut response = json!({"decision": "approved", "reason": reason});
-            let edited = form
-                .arguments
-                .as_deref()
-                .filter(|a| Some(a.trim()) != original_arguments.as_deref().map(str::trim));
-            if let Some(edited) = edited {
-                match serde_json::from_str::<Value>(edited) {
-                    Ok(arguments) => response["arguments"] = arguments,
-                    Err(e) => {
-                        draft.error = Some(format!("{}: {e}", t.invalid_json));
-                        return refuse(&hub, &approver, record, draft).await;
-                    }
+    let (action, text) = match action {
+        Action::Approve | Action::Reject => (action, &form.reason),
+        Action::Reply if form.complete.is_some() => (Action::Complete, &form.text),
+        _ => (action, &form.text),
+    };
+    let mut decision = Decision::new(action, text);
+    if action == Action::Approve {
+        let edited = form
+            .arguments
+            .as_deref()
+            .filter(|a| Some(a.trim()) != original_arguments.as_deref().map(str::trim));
+        if let Some(edited) = edited {
+            match serde_json::from_str::<Value>(edited) {
+                Ok(arguments) => decision = decision.with_arguments(Some(arguments)),
+                Err(e) => {
+                    draft.error = Some(format!("{}: {e}", t.invalid_json));
+                    return refuse(&hub, &approver, record, draft).await;
                 }
             }
-            answer(Status::Approved, response)
         }
-        ("reject", _) if reason.is_empty() => {
-            draft.error = Some(t.reason_required.to_owned());
-            return refuse(&hub, &approver, record, draft).await;
-        }
-        ("reject", _) => answer(
-            Status::Rejected,
-            json!({"decision": "rejected", "reason": reason}),
-        ),
-        ("answer", LoopType::Information) | ("reply", LoopType::Conversation)
-            if text.is_empty() =>
-        {
-            draft.error = Some(t.your_answer.to_owned());
-            return refuse(&hub, &approver, record, draft).await;
-        }
-        ("answer", LoopType::Information) => {
-            answer(Status::Completed, json!({ "information": text }))
-        }
-        ("reply", LoopType::Conversation) => {
-            let to = if form.complete.is_some() {
-                Status::Completed
-            } else {
-                Status::InProgress
-            };
-            answer(to, json!({ "message": text }))
-        }
-        ("cancel", _) => Transition::cancel(record.tenant, record.id.clone(), &name, CHANNEL),
-        (other, kind) => {
-            return Err(WebError::BadForm(
-                lang,
-                format!("'{other}' is not an action for a request of type {kind}"),
-            ))
-        }
-    };
+    }
+    let actor = Actor::new(CHANNEL, approver.user.name.clone());
     match hub
-        .transition(change)
+        .decide(record.tenant, &record.id, decision, &actor)
         .await
         .map_err(|e| WebError::Store(lang, e))?
     {
-        TransitionOutcome::Changed { record, .. } => {
+        Verdict::Changed { record, .. } => {
             Ok(Redirect::to(&format!("/requests/{}?done=1", record.id)).into_response())
         }
-        TransitionOutcome::NotFound => Err(WebError::NotFound(lang)),
-        TransitionOutcome::Conflict(winner) => {
+        Verdict::NotFound => Err(WebError::NotFound(lang)),
+        Verdict::Refused(why @ Refusal::NotForType { .. }) => {
+            Err(WebError::BadForm(lang, why.to_string()))
+        }
+        Verdict::Refused(why) => {
+            draft.error = Some(match why {
+                Refusal::ReasonMissing => t.reason_required.to_owned(),
+                _ => t.your_answer.to_owned(),
+            });
+            refuse(&hub, &approver, record, draft).await
+        }
+        Verdict::Conflict(winner) => {
             let who = winner.responded_by.clone().unwrap_or_else(|| "—".into());
             let when = winner
                 .responded_at

@@ -22,7 +22,7 @@ use super::throttle::Throttle;
 use super::WebConfig;
 use crate::accounts::{self, SessionUser, SESSION_TTL_MS};
 use crate::audit::sha256_hex;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::now_ms;
 
 /// The session cookie.

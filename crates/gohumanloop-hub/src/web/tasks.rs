@@ -15,7 +15,7 @@ use super::json_view::{html_len, Budget, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::short_time;
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::RequestFilter;
 
 /// A line of the task list.

@@ -62,6 +62,26 @@ impl LoopType {
             Self::Conversation => "conversation",
         }
     }
+
+    /// Whether a request of this type in status `from` may move to `to`: the statuses a
+    /// request may take depend on its type, and only move forward ([`Status::can_become`]).
+    ///
+    /// | type | from `pending` | from `inprogress` |
+    /// |---|---|---|
+    /// | approval | approved, rejected, expired, cancelled, error | — |
+    /// | information | completed, rejected, expired, cancelled, error | — |
+    /// | conversation | inprogress, completed, rejected, expired, cancelled, error | completed, cancelled, error |
+    pub fn allows(self, from: Status, to: Status) -> bool {
+        use Status::*;
+        match (self, from) {
+            (_, Pending) if matches!(to, Rejected | Expired | Cancelled | Error) => true,
+            (Self::Approval, Pending) => to == Approved,
+            (Self::Information, Pending) => to == Completed,
+            (Self::Conversation, Pending) => matches!(to, InProgress | Completed),
+            (Self::Conversation, InProgress) => matches!(to, Completed | Cancelled | Error),
+            _ => false,
+        }
+    }
 }
 
 impl Status {
@@ -96,14 +116,15 @@ impl Status {
         !matches!(self, Self::Pending | Self::InProgress)
     }
 
-    /// Whether a request in status `self` may move to `next`.
+    /// Whether a request in status `self` may move to `next`, whatever its type (the union of
+    /// [`LoopType::allows`] over the types: use that when the type is known).
     ///
     /// Statuses only move forward: `pending` may become anything else, `inprogress` (an
     /// answered turn of a live conversation) may still end, and terminal statuses never change.
     pub fn can_become(self, next: Status) -> bool {
         match self {
             Self::Pending => next != Self::Pending,
-            Self::InProgress => next.is_terminal() && next != Self::Expired,
+            Self::InProgress => matches!(next, Self::Completed | Self::Cancelled | Self::Error),
             _ => false,
         }
     }

@@ -268,7 +268,7 @@ impl Ledger {
             .and_then(|c| c.entry(request_id))
             .ok_or_else(|| not_found(conversation_id, request_id))?;
         let from = entry.status();
-        if !from.can_become(answer.status) {
+        if !entry.request.loop_type.allows(from, answer.status) {
             return Err(ProviderError::InvalidTransition {
                 request_id: request_id.to_owned(),
                 from,

@@ -36,7 +36,8 @@ pub enum ProviderError {
         /// The request.
         request_id: String,
     },
-    /// The request already reached a state it cannot leave for the one asked.
+    /// The request already reached a state it cannot leave for the one asked, or its loop
+    /// type never takes that status (an approval is never `completed`).
     #[error("Request '{request_id}' is {from} and cannot become {to}")]
     InvalidTransition {
         /// The request.

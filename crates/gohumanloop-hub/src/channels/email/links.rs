@@ -7,6 +7,8 @@ use base64::Engine;
 use hmac::{KeyInit, Mac};
 use sha2::{Digest, Sha256};
 
+use crate::core::{self, Decision};
+
 type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// What a link does.
@@ -23,6 +25,19 @@ pub enum Action {
 }
 
 impl Action {
+    /// The decision a link of this kind makes, with the text typed on its page (and, for a
+    /// reply, whether it ends the conversation).
+    pub fn decision(self, text: &str, end: bool) -> Decision {
+        let action = match self {
+            Self::Approve => core::Action::Approve,
+            Self::Reject => core::Action::Reject,
+            Self::Answer => core::Action::Answer,
+            Self::Reply if end => core::Action::Complete,
+            Self::Reply => core::Action::Reply,
+        };
+        Decision::new(action, text)
+    }
+
     /// The word in the token.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -28,7 +28,7 @@ use self::links::LinkSigner;
 use self::replies::HubReplies;
 use self::routing::{recipients_of, RouteRule};
 use super::{CatchUp, Channel, ChannelError};
-use crate::hub::Hub;
+use crate::core::Hub;
 use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
 use crate::store::{MailRecord, SendOutcome};
 

@@ -1,15 +1,14 @@
 //! Replies by mail: each new mail in the hub's mailbox is read with the library's parser and,
 //! if it answers a pending request from one of the addresses it was sent to, applied through
-//! [`Hub::transition`] — the same one place every other answer goes through.
+//! [`Hub::decide`] — the same one place every other answer goes through.
 
 use async_trait::async_trait;
 use gohumanloop::model::Status;
 use gohumanloop::providers::email::imap::Inbox;
-use gohumanloop::providers::email::reply::{self, ReplyMail};
+use gohumanloop::providers::email::reply::{self, Reading, ReplyMail};
 use gohumanloop::providers::email::EmailError;
 
-use crate::hub::Hub;
-use crate::record::{Transition, TransitionOutcome};
+use crate::core::{Action, Actor, Decision, Hub, Verdict};
 
 /// The audit channel of answers given by mail.
 pub const REPLY_CHANNEL: &str = "email";
@@ -76,27 +75,39 @@ impl HubReplies {
                 return false;
             }
         };
-        let who = mail
-            .from_address
-            .clone()
-            .unwrap_or_else(|| mail.from.clone());
-        let change = Transition::answer(
-            record.tenant,
-            record.id.clone(),
-            reading.status(),
-            reading.response(&mail),
-            None,
-            &who,
-            REPLY_CHANNEL,
-        );
-        match self.hub.transition(change).await {
-            Ok(TransitionOutcome::Changed { .. }) => true,
-            Ok(TransitionOutcome::Conflict(winner)) => {
+        let response = Some(reading.response(&mail));
+        let decision = match reading {
+            Reading::Approved(reason) => Decision::new(Action::Approve, &reason),
+            Reading::Rejected(reason) => Decision::new(Action::Reject, &reason),
+            Reading::Information(text) => Decision::new(Action::Answer, &text),
+            Reading::Said { content, ended } => {
+                let action = if ended {
+                    Action::Complete
+                } else {
+                    Action::Reply
+                };
+                Decision::new(action, &content)
+            }
+        };
+        let actor = Actor::new(REPLY_CHANNEL, mail.responder());
+        let decision = decision.with_response(response);
+        match self
+            .hub
+            .decide(record.tenant, &record.id, decision, &actor)
+            .await
+        {
+            Ok(Verdict::Changed { .. }) => true,
+            Ok(Verdict::Conflict(winner)) => {
                 tracing::info!(request = %winner.id, status = %winner.status,
                     "a reply by mail came second");
                 true
             }
-            Ok(TransitionOutcome::NotFound) => false,
+            Ok(Verdict::Refused(why)) => {
+                tracing::info!(from = ?mail.from, request = %record.id, %why,
+                    "a reply was refused as an answer; still waiting");
+                false
+            }
+            Ok(Verdict::NotFound) => false,
             Err(e) => {
                 tracing::error!("email reply: {e}");
                 false

@@ -17,10 +17,11 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot};
 
 use self::rows::request_columns;
 use self::writer::Command;
+use super::feed::{Change, FeedSender};
 use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
@@ -38,6 +39,8 @@ pub struct SqliteStore {
     writer: mpsc::Sender<Command>,
     /// Set by the writer after each batch: whether it committed.
     writable: Arc<AtomicBool>,
+    /// Where the writer publishes what it committed.
+    feed: Arc<FeedSender>,
 }
 
 impl SqliteStore {
@@ -65,11 +68,18 @@ impl SqliteStore {
         let connection = options.connect().await?;
         let (writer, inbox) = mpsc::channel(4096);
         let writable = Arc::new(AtomicBool::new(true));
-        tokio::spawn(writer::run(connection, inbox, writable.clone()));
+        let feed = Arc::new(FeedSender::default());
+        tokio::spawn(writer::run(
+            connection,
+            inbox,
+            writable.clone(),
+            feed.clone(),
+        ));
         Ok(Self {
             pool,
             writer,
             writable,
+            feed,
         })
     }
 
@@ -313,17 +323,38 @@ impl Store for SqliteStore {
         row.as_ref().map(rows::request).transpose()
     }
 
-    async fn deadlines(&self) -> StoreResult<Vec<Deadline>> {
+    async fn due(&self, now: i64, limit: u32) -> StoreResult<Vec<Deadline>> {
         let rows: Vec<(i64, i64, String)> = sqlx::query_as(
             "SELECT deadline_at, tenant_id, id FROM requests \
-             WHERE deadline_at IS NOT NULL AND status = 'pending'",
+             WHERE deadline_at IS NOT NULL AND status = 'pending' AND deadline_at <= ? \
+             ORDER BY deadline_at LIMIT ?",
         )
+        .bind(now)
+        .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
             .into_iter()
             .map(|(at, tenant, id)| Deadline { at, tenant, id })
             .collect())
+    }
+
+    async fn next_deadline(&self) -> StoreResult<Option<i64>> {
+        let next: Option<i64> = sqlx::query_scalar(
+            "SELECT deadline_at FROM requests \
+             WHERE deadline_at IS NOT NULL AND status = 'pending' ORDER BY deadline_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(next)
+    }
+
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.feed.subscribe()
+    }
+
+    fn published(&self) -> u64 {
+        self.feed.published()
     }
 
     async fn audit_trail(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<AuditEntry>> {

@@ -182,7 +182,7 @@ impl Inbox for Replies {
         };
         let answer = Answer::new(reading.status())
             .response(reading.response(&mail))
-            .by(mail.from.clone());
+            .by(mail.responder());
         let resolved = entry
             .ledger
             .resolve(&entry.conversation_id, &entry.request_id, answer);

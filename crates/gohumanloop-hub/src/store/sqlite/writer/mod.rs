@@ -1,6 +1,8 @@
 //! The single writer: every change goes through one connection, and the changes that arrive
 //! together are committed together (group commit), so one fsync acknowledges many of them.
-//! Nothing is acknowledged before its transaction has committed.
+//! Nothing is acknowledged before its transaction has committed. The audit chain's head is read
+//! inside each transaction, after its write lock is taken: never kept between them, so another
+//! writer of the same file cannot fork the chain.
 
 mod chain;
 mod create;
@@ -17,6 +19,7 @@ use self::chain::ChainHead;
 use crate::record::{
     CreateOutcome, NewRequest, TaskWrite, TenantId, Transition, TransitionOutcome,
 };
+use crate::store::feed::{Change, FeedSender};
 use crate::store::{StoreError, StoreResult};
 
 /// How many changes one transaction takes at most.
@@ -57,28 +60,21 @@ pub async fn run(
     mut conn: SqliteConnection,
     mut inbox: mpsc::Receiver<Command>,
     writable: Arc<AtomicBool>,
+    feed: Arc<FeedSender>,
 ) {
-    let mut head = match ChainHead::load(&mut conn).await {
-        Ok(head) => head,
-        Err(e) => {
-            tracing::error!("the store writer cannot read the audit log: {e}");
-            return;
-        }
-    };
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while inbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let before = head.clone();
         let started = std::time::Instant::now();
-        match apply(&mut conn, &mut head, &batch).await {
+        match apply(&mut conn, &batch).await {
             Ok(done) => {
                 writable.store(true, Ordering::Relaxed);
                 tracing::debug!(size = batch.len(), took = ?started.elapsed(), "committed a batch");
                 for (command, done) in batch.drain(..).zip(done) {
+                    publish(&feed, &command, &done);
                     reply(command, done);
                 }
             }
             Err(e) => {
-                head = before;
                 writable.store(false, Ordering::Relaxed);
                 tracing::error!("a write batch of {} failed: {e}", batch.len());
                 let message = e.to_string();
@@ -87,6 +83,22 @@ pub async fn run(
                 }
             }
         }
+    }
+}
+
+/// Tells the change feed what a committed command changed (before its caller hears of it).
+fn publish(feed: &FeedSender, command: &Command, done: &Done) {
+    match (command, done) {
+        (Command::Create(request, _), Done::Create(CreateOutcome::Created(record))) => {
+            feed.publish(Change::of(record, None, request.deadline_at));
+        }
+        (
+            Command::Transition(..),
+            Done::Transition(TransitionOutcome::Changed { before, record }),
+        ) => {
+            feed.publish(Change::of(record, Some(*before), None));
+        }
+        _ => {}
     }
 }
 
@@ -112,11 +124,7 @@ fn fail(command: Command, message: &str) {
 /// Applies a batch in one transaction, in order. Runs of plain creates are stored together;
 /// anything else (a `continue`, an answer, a task snapshot) first stores the creates before it, so
 /// every command sees the effects of the ones before it.
-async fn apply(
-    conn: &mut SqliteConnection,
-    head: &mut ChainHead,
-    batch: &[Command],
-) -> StoreResult<Vec<Done>> {
+async fn apply(conn: &mut SqliteConnection, batch: &[Command]) -> StoreResult<Vec<Done>> {
     let new_requests: Option<Vec<&NewRequest>> = batch
         .iter()
         .map(|c| match c {
@@ -125,13 +133,14 @@ async fn apply(
         })
         .collect();
     if let Some(requests) = new_requests {
-        let before = head.clone();
-        if let Some(created) = create::create_batch(conn, head, &requests).await? {
+        if let Some(created) = create::create_batch(conn, &requests).await? {
             return Ok(created.into_iter().map(Done::Create).collect());
         }
-        *head = before;
     }
-    let mut tx = conn.begin().await?;
+    // IMMEDIATE: the write lock is taken before the chain's head is read.
+    let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
+    let mut head = ChainHead::load(&mut tx).await?;
+    let head = &mut head;
     let mut done = Vec::with_capacity(batch.len());
     let mut creates: Vec<&NewRequest> = Vec::new();
     for command in batch {

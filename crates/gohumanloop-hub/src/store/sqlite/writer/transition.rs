@@ -1,20 +1,46 @@
-//! Changing a request's status: the compare-and-set write behind the hub's single answer
-//! function, with its audit entry in the same transaction.
+//! Changing a request's status: the compare-and-set write behind the core's one decision
+//! path, with its audit entry in the same transaction.
 
 use serde_json::{json, Value};
 use sqlx::SqliteConnection;
 
 use super::chain::{self, ChainHead, Entry};
-use crate::record::{ms_to_rfc3339, now_ms, Transition, TransitionOutcome};
+use crate::record::{ms_to_rfc3339, now_ms, RequestRecord, Transition, TransitionOutcome};
 use crate::store::sqlite::rows::{self, request_columns};
-use crate::store::{StoreError, StoreResult};
+use crate::store::StoreResult;
 
-/// Applies one change if the request's current status may become the new one.
+/// How often a change is tried again when its compare-and-set found the status moved.
+const ATTEMPTS: usize = 3;
+
+/// Applies one change if the request's current status is one it may move from: a
+/// compare-and-set on the status read just before. Zero rows updated means another writer
+/// changed it in between: read again, and either try again or report the winner.
 pub async fn transition(
     conn: &mut SqliteConnection,
     head: &mut ChainHead,
     change: &Transition,
 ) -> StoreResult<TransitionOutcome> {
+    for _ in 0..ATTEMPTS {
+        let Some(record) = read(conn, change).await? else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if !change.from.contains(&record.status) {
+            return Ok(TransitionOutcome::Conflict(Box::new(record)));
+        }
+        if let Some(outcome) = compare_and_set(conn, head, change, record).await? {
+            return Ok(outcome);
+        }
+    }
+    match read(conn, change).await? {
+        Some(winner) => Ok(TransitionOutcome::Conflict(Box::new(winner))),
+        None => Ok(TransitionOutcome::NotFound),
+    }
+}
+
+async fn read(
+    conn: &mut SqliteConnection,
+    change: &Transition,
+) -> StoreResult<Option<RequestRecord>> {
     let row = sqlx::query(concat!(
         "SELECT ",
         request_columns!(),
@@ -24,17 +50,20 @@ pub async fn transition(
     .bind(change.tenant)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some(row) = row else {
-        return Ok(TransitionOutcome::NotFound);
-    };
-    let mut record = rows::request(&row)?;
+    row.as_ref().map(rows::request).transpose()
+}
+
+/// The write itself, if the status is still `record`'s; `None` if it moved meanwhile.
+async fn compare_and_set(
+    conn: &mut SqliteConnection,
+    head: &mut ChainHead,
+    change: &Transition,
+    mut record: RequestRecord,
+) -> StoreResult<Option<TransitionOutcome>> {
     let before = record.status;
-    if !before.can_become(change.to) {
-        return Ok(TransitionOutcome::Conflict(Box::new(record)));
-    }
     let now = now_ms();
     let now_text = ms_to_rfc3339(now);
-    if change.is_answer {
+    if change.response.is_some() {
         record.response = change.response.clone();
         record.feedback = change.feedback.clone();
         record.responded_by = Some(change.actor.clone());
@@ -43,10 +72,10 @@ pub async fn transition(
     record.status = change.to;
     record.error = change.error.clone();
     record.updated_at = now_text;
-    // Compare-and-set on the status read above: the write happens only if nobody changed it.
     let updated = sqlx::query(
         "UPDATE requests SET status = ?, response = ?, feedback = ?, responded_by = ?, \
-         responded_at = ?, error = ?, updated_at = ? WHERE id = ? AND status = ?",
+         responded_at = ?, error = ?, updated_at = ? WHERE id = ? AND tenant_id = ? \
+         AND status = ?",
     )
     .bind(change.to.as_str())
     .bind(record.response.as_ref().map(Value::to_string))
@@ -56,14 +85,12 @@ pub async fn transition(
     .bind(&record.error)
     .bind(now)
     .bind(&change.id)
+    .bind(change.tenant)
     .bind(before.as_str())
     .execute(&mut *conn)
     .await?;
     if updated.rows_affected() == 0 {
-        return Err(StoreError::Corrupt(format!(
-            "request {} changed under the single writer",
-            change.id
-        )));
+        return Ok(None);
     }
     let detail = json!({
         "response": record.response,
@@ -80,8 +107,8 @@ pub async fn transition(
         detail: &detail,
     };
     chain::insert(conn, vec![head.next(entry)]).await?;
-    Ok(TransitionOutcome::Changed {
+    Ok(Some(TransitionOutcome::Changed {
         before,
         record: Box::new(record),
-    })
+    }))
 }

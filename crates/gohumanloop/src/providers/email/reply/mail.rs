@@ -40,6 +40,14 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
 }
 
 impl ReplyMail {
+    /// Who answered, as `responded_by` records it (by the hub and the library alike): the
+    /// sender's bare address, or the `From` header when it names no address.
+    pub fn responder(&self) -> String {
+        self.from_address
+            .clone()
+            .unwrap_or_else(|| self.from.clone())
+    }
+
     /// Reads a raw RFC 5322 message; `None` if it is not a mail at all.
     pub fn parse(raw: &[u8]) -> Option<Self> {
         let message = MessageParser::default().parse(raw)?;

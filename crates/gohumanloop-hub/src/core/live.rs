@@ -44,8 +44,7 @@ impl Live {
     }
 
     /// Records a committed change and wakes every waiter of that request.
-    pub fn publish(&self, key: RequestKey, outcome: Outcome) {
-        let outcome = Arc::new(outcome);
+    pub fn publish(&self, key: RequestKey, outcome: Arc<Outcome>) {
         let mut entries = self.lock();
         if let Some(tx) = entries.map.get(&key) {
             tx.send_if_modified(|current| {
@@ -92,6 +91,16 @@ impl Live {
         Some(rx)
     }
 
+    /// The requests someone is waiting for.
+    pub fn watched(&self) -> Vec<RequestKey> {
+        self.lock()
+            .map
+            .iter()
+            .filter(|(_, tx)| tx.receiver_count() > 0)
+            .map(|(key, _)| key.clone())
+            .collect()
+    }
+
     /// A receiver for a tracked request's changes.
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
         self.lock().map.get(key).map(watch::Sender::subscribe)
@@ -131,11 +140,11 @@ mod tests {
         let mut rx = live
             .fill(key(), outcome(Status::Pending), live.epoch())
             .unwrap();
-        live.publish(key(), outcome(Status::Approved));
+        live.publish(key(), Arc::new(outcome(Status::Approved)));
         assert!(rx.has_changed().unwrap());
         assert_eq!(rx.borrow_and_update().status, Status::Approved);
         // The create's own publication, arriving after the answer's.
-        live.publish(key(), outcome(Status::Pending));
+        live.publish(key(), Arc::new(outcome(Status::Pending)));
         assert!(
             !rx.has_changed().unwrap(),
             "waiters are not woken by a stale value"

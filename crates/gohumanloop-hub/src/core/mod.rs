@@ -1,6 +1,19 @@
 //! The hub's core: the one place where requests are created and change state. The HTTP API,
-//! the deadline timer and the channels all call these functions; each one commits to
+//! the inbox, the channels and the deadline timer all call these functions; each one commits to
 //! the store first and only then tells waiters and event subscribers.
+//!
+//! A human's action reaches the core as a [`Decision`] by an [`Actor`]; [`Hub::decide`]
+//! resolves it for the request's loop type in one table ([`decision`]) and applies it with one
+//! conditional write, answering a [`Verdict`].
+
+mod deadline;
+pub mod decision;
+mod follow;
+mod live;
+pub mod verdict;
+
+pub use decision::{Action, Actor, Decision, Refusal};
+pub use verdict::Verdict;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,14 +22,14 @@ use gohumanloop::model::{LoopType, Status};
 use serde::Serialize;
 use tokio::sync::{broadcast, mpsc, watch};
 
-use crate::deadline;
+use self::live::Live;
+
 use crate::keys::KeyCache;
-use crate::live::Live;
 use crate::record::{
     ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestFilter, RequestKey,
-    RequestRecord, TenantId, Transition, TransitionOutcome,
+    TenantId, Transition, TransitionOutcome,
 };
-use crate::store::{Deadline, Store, StoreResult};
+use crate::store::{Change, Deadline, Store, StoreResult};
 
 /// How many events a slow SSE subscriber may fall behind before it misses some.
 const EVENT_BUFFER: usize = 4_096;
@@ -55,23 +68,24 @@ pub struct HubEvent {
 }
 
 impl HubEvent {
-    fn new(record: &RequestRecord, previous_status: Option<Status>) -> Self {
+    fn of(change: &Change) -> Self {
+        let outcome = &change.outcome;
         Self {
-            tenant: record.tenant,
-            event: if previous_status.is_some() {
+            tenant: change.key.tenant,
+            event: if change.before.is_some() {
                 "updated"
             } else {
                 "created"
             },
-            id: record.id.clone(),
-            task_id: record.task_id.clone(),
-            conversation_id: record.conversation_id.clone(),
-            request_id: record.request_id.clone(),
-            platform: record.platform.clone(),
-            loop_type: record.loop_type,
-            status: record.status,
-            previous_status,
-            responded_by: record.responded_by.clone(),
+            id: outcome.id.clone(),
+            task_id: change.task_id.clone(),
+            conversation_id: change.key.conversation_id.clone(),
+            request_id: change.key.request_id.clone(),
+            platform: change.key.platform.clone(),
+            loop_type: change.loop_type,
+            status: outcome.status,
+            previous_status: change.before,
+            responded_by: outcome.responded_by.clone(),
             at: ms_to_rfc3339(now_ms()),
         }
     }
@@ -82,7 +96,8 @@ pub(crate) struct Core {
     live: Live,
     keys: KeyCache,
     events: broadcast::Sender<HubEvent>,
-    deadlines: mpsc::UnboundedSender<Deadline>,
+    /// The `seq` of the last change of the feed applied to `live` and `events`.
+    processed: watch::Receiver<u64>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -93,22 +108,24 @@ pub struct Hub {
 }
 
 impl Hub {
-    /// Starts a hub on a store: arms the deadlines of every pending request (expiring at once
-    /// those that passed while the hub was down).
+    /// Starts a hub on a store: follows its change feed, and expires pending requests as
+    /// their deadlines come (at once those that passed while the hub was down).
     pub async fn start(store: Arc<dyn Store>) -> StoreResult<Self> {
-        let (deadlines, due) = mpsc::unbounded_channel();
+        let feed = store.subscribe();
+        let (processed_tx, processed) = watch::channel(store.published());
+        let (deadlines, sooner) = mpsc::unbounded_channel();
         let core = Arc::new(Core {
             store,
             live: Live::default(),
             keys: KeyCache::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
-            deadlines,
+            processed,
             shutdown: watch::channel(false).0,
         });
-        let hub = Self { core };
-        let pending = hub.core.store.deadlines().await?;
-        tokio::spawn(deadline::run(Arc::downgrade(&hub.core), due, pending));
-        Ok(hub)
+        let weak = Arc::downgrade(&core);
+        tokio::spawn(follow::run(weak.clone(), feed, deadlines, processed_tx));
+        tokio::spawn(deadline::run(weak, sooner));
+        Ok(Self { core })
     }
 
     /// The store underneath.
@@ -122,40 +139,111 @@ impl Hub {
     }
 
     /// Stores a request (or recognises an identical repeat) and announces it.
+    /// A `continue` also settles the conversation's earlier `inprogress` turns as `completed`
+    /// (their answers kept, audited): the agent has moved on, and a client polling such a
+    /// turn would otherwise wait for ever.
     pub async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome> {
-        let deadline = request.deadline_at;
+        let settle = request
+            .continues_conversation
+            .then(|| (request.key.clone(), request.actor.clone()));
         let outcome = self.core.store.create(request).await?;
-        if let CreateOutcome::Created(record) = &outcome {
-            self.core.live.publish(record.key(), record.outcome());
-            if let Some(at) = deadline {
-                // The timer task outlives every handler; a send fails only at shutdown.
-                let _ = self.core.deadlines.send(Deadline {
-                    at,
-                    tenant: record.tenant,
-                    id: record.id.clone(),
-                });
+        if let (CreateOutcome::Created(record), Some((key, actor))) = (&outcome, settle) {
+            self.settle_turns(&key, &record.id, &actor).await?;
+        }
+        Ok(outcome)
+    }
+
+    /// Settles the `inprogress` turns of `key`'s conversation other than `current`.
+    async fn settle_turns(&self, key: &RequestKey, current: &str, actor: &str) -> StoreResult<()> {
+        let open = RequestFilter {
+            conversation_id: Some(key.conversation_id.clone()),
+            statuses: vec![Status::InProgress],
+            limit: 64,
+            ..RequestFilter::default()
+        };
+        let mut before = None;
+        loop {
+            let page = self.core.store.page(key.tenant, &open, before).await?;
+            let Some((last, _)) = page.last() else {
+                return Ok(());
+            };
+            before = Some(*last);
+            for (_, turn) in page.into_iter().filter(|(_, t)| t.id != current) {
+                let change = Transition {
+                    tenant: key.tenant,
+                    id: turn.id,
+                    from: vec![Status::InProgress],
+                    to: Status::Completed,
+                    response: None,
+                    feedback: None,
+                    actor: actor.to_owned(),
+                    channel: "continue".into(),
+                    error: None,
+                };
+                // A conflict: someone ended that turn meanwhile; nothing left to settle.
+                self.apply(change).await?;
             }
-            self.announce(record, None);
         }
-        Ok(outcome)
     }
 
-    /// **The one function that changes a request's state** (answers, cancellations, expiry):
-    /// a single conditional write in the store; the first valid change wins and later ones get
-    /// [`TransitionOutcome::Conflict`] naming the winner. Waiters wake after the commit.
-    pub async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome> {
+    /// **The one entry point for a human's decision**, from any channel: resolves it for the
+    /// request's loop type in the one table ([`decision`]) and applies it with one conditional
+    /// write. The first valid decision wins; later ones get [`Verdict::Conflict`] naming the
+    /// winner, invalid ones [`Verdict::Refused`] saying why (nothing recorded). Waiters wake
+    /// after the commit.
+    pub async fn decide(
+        &self,
+        tenant: TenantId,
+        id: &str,
+        decision: Decision,
+        actor: &Actor,
+    ) -> StoreResult<Verdict> {
+        let Some(record) = self.core.store.by_id(id).await? else {
+            return Ok(Verdict::NotFound);
+        };
+        if record.tenant != tenant {
+            return Ok(Verdict::NotFound);
+        }
+        let resolution = match decision::resolve(record.loop_type, &decision) {
+            Ok(resolution) => resolution,
+            Err(refusal) => return Ok(Verdict::Refused(refusal)),
+        };
+        let feedback = resolution.response.as_ref().and(decision.feedback);
+        let change = Transition {
+            tenant,
+            id: record.id,
+            from: decision::sources(record.loop_type, resolution.to),
+            to: resolution.to,
+            response: resolution.response,
+            feedback,
+            actor: actor.identity.clone(),
+            channel: actor.channel.clone(),
+            error: None,
+        };
+        Ok(match self.apply(change).await? {
+            TransitionOutcome::Changed { before, record } => Verdict::Changed { before, record },
+            TransitionOutcome::Conflict(winner) => Verdict::Conflict(winner),
+            TransitionOutcome::NotFound => Verdict::NotFound,
+        })
+    }
+
+    /// Commits a change the core resolved; returns once the change feed has carried it to
+    /// this hub's waiters and event streams (so that whoever made it reads it back).
+    async fn apply(&self, change: Transition) -> StoreResult<TransitionOutcome> {
         let outcome = self.core.store.transition(change).await?;
-        if let TransitionOutcome::Changed { before, record } = &outcome {
-            self.core.live.publish(record.key(), record.outcome());
-            self.announce(record, Some(*before));
+        if let TransitionOutcome::Changed { .. } = &outcome {
+            self.caught_up(self.core.store.published()).await;
         }
         Ok(outcome)
     }
 
-    fn announce(&self, record: &RequestRecord, before: Option<Status>) {
-        // Building the event costs allocations: skip it when no stream listens.
-        if self.core.events.receiver_count() > 0 {
-            let _ = self.core.events.send(HubEvent::new(record, before));
+    /// Waits until the change feed has been followed up to `seq` (or the hub stops).
+    async fn caught_up(&self, seq: u64) {
+        let mut processed = self.core.processed.clone();
+        let mut shutdown = self.core.shutdown.subscribe();
+        tokio::select! {
+            _ = processed.wait_for(|done| *done >= seq) => {}
+            _ = shutdown.wait_for(|down| *down) => {}
         }
     }
 
@@ -208,8 +296,7 @@ impl Hub {
         &self,
         tenant: TenantId,
         conversation_id: &str,
-        actor: &str,
-        channel: &str,
+        actor: &Actor,
     ) -> StoreResult<Option<usize>> {
         let store = &self.core.store;
         let conversation = RequestFilter {
@@ -235,8 +322,10 @@ impl Hub {
             };
             before = Some(*last);
             for (_, request) in page {
-                let change = Transition::cancel(tenant, request.id, actor, channel);
-                if let TransitionOutcome::Changed { .. } = self.transition(change).await? {
+                let cancel = Decision::new(Action::Cancel, "");
+                if let Verdict::Changed { .. } =
+                    self.decide(tenant, &request.id, cancel, actor).await?
+                {
                     cancelled += 1;
                 }
             }
@@ -262,9 +351,18 @@ impl Hub {
     /// Expires a request whose deadline came (a no-op if it was answered in time).
     pub(crate) async fn expire(&self, due: Deadline) -> StoreResult<()> {
         // Answered or cancelled in time: the conflict is the normal case, nothing to do.
-        self.transition(Transition::expire(due.tenant, due.id))
-            .await
-            .map(drop)
+        let change = Transition {
+            tenant: due.tenant,
+            id: due.id,
+            from: vec![Status::Pending],
+            to: Status::Expired,
+            response: None,
+            feedback: None,
+            actor: "hub".into(),
+            channel: "deadline".into(),
+            error: Some(TIMED_OUT.into()),
+        };
+        self.apply(change).await.map(drop)
     }
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {

@@ -1,0 +1,86 @@
+//! The change feed: every committed change of a request, in commit order, for whoever must
+//! react to it (live waiters, event streams, deadlines, channels). A store publishes each
+//! change after its commit and before it acknowledges the write.
+
+use std::sync::Arc;
+
+use gohumanloop::model::{LoopType, Status};
+use tokio::sync::broadcast;
+
+use crate::record::{Outcome, RequestKey, RequestRecord};
+
+/// How many changes a slow consumer may fall behind before it is told it lagged (and must read
+/// the store again).
+pub const FEED_BUFFER: usize = 65_536;
+
+/// One committed change of one request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    /// Its position in this store's feed: 1, 2, 3, … in commit order.
+    pub seq: u64,
+    /// The request's protocol identity (with its tenant).
+    pub key: RequestKey,
+    /// The business task.
+    pub task_id: String,
+    /// The kind of interaction.
+    pub loop_type: LoopType,
+    /// The status before (`None`: the request was created).
+    pub before: Option<Status>,
+    /// Where it stands now, with its answer.
+    pub outcome: Arc<Outcome>,
+    /// When the hub expires it (Unix ms), if it is pending with a deadline.
+    pub deadline_at: Option<i64>,
+}
+
+impl Change {
+    /// A change of `record`, which had status `before` (`None`: just created).
+    pub fn of(record: &RequestRecord, before: Option<Status>, deadline_at: Option<i64>) -> Self {
+        Self {
+            seq: 0,
+            key: record.key(),
+            task_id: record.task_id.clone(),
+            loop_type: record.loop_type,
+            before,
+            outcome: Arc::new(record.outcome()),
+            deadline_at,
+        }
+    }
+}
+
+/// The sending side a store keeps: a broadcast of changes and how many were published.
+pub(crate) struct FeedSender {
+    tx: broadcast::Sender<Arc<Change>>,
+    published: std::sync::atomic::AtomicU64,
+}
+
+impl Default for FeedSender {
+    fn default() -> Self {
+        Self {
+            tx: broadcast::channel(FEED_BUFFER).0,
+            published: Default::default(),
+        }
+    }
+}
+
+impl FeedSender {
+    /// Publishes a committed change, numbering it. One writer publishes at a time (the caller
+    /// keeps commit order).
+    pub fn publish(&self, mut change: Change) {
+        use std::sync::atomic::Ordering;
+        change.seq = self.published.load(Ordering::Acquire) + 1;
+        let seq = change.seq;
+        // No receiver is fine: nobody needs to react (a store used by a CLI command).
+        let _ = self.tx.send(Arc::new(change));
+        self.published.store(seq, Ordering::Release);
+    }
+
+    /// A receiver of every change published from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
+        self.tx.subscribe()
+    }
+
+    /// The `seq` of the last change published (0: none yet).
+    pub fn published(&self) -> u64 {
+        self.published.load(std::sync::atomic::Ordering::Acquire)
+    }
+}
