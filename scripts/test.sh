@@ -13,7 +13,9 @@
 #
 # Needs: the Rust toolchain (cargo, rustfmt, clippy) and python3 with venv. It installs:
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
-#   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it);
+#   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it), and
+#   standardwebhooks==1.1.0, the reference implementation the webhook tests check our
+#   signatures with;
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
 # - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
@@ -103,9 +105,9 @@ summary_on_failure() {
 }
 
 setup() {
-  echo "== Python client venv (gohumanloop==0.0.15)"
+  echo "== Python venv (gohumanloop==0.0.15, standardwebhooks==1.1.0)"
   local venv=target/py-venv
-  if ! "$venv/bin/python" -c "import gohumanloop" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import gohumanloop, standardwebhooks" 2>/dev/null; then
     if ! python3 -m venv "$venv" 2>/dev/null; then
       # Debian splits venv support out of python3.
       if command -v apt-get >/dev/null; then
@@ -113,7 +115,8 @@ setup() {
       fi
       python3 -m venv "$venv"
     fi
-    "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15
+    "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15 \
+      standardwebhooks==1.1.0
   fi
 
   echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions)"

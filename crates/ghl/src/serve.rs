@@ -1,11 +1,13 @@
 //! `ghl serve`: runs the hub.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::EmailChannel;
+use gohumanloop_hub::channels::{Channel, Dispatcher};
 use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, store, Hub};
@@ -169,7 +171,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         email,
         trusted_proxies: args.trusted_proxies,
     };
-    let app = api::router_with(hub.clone(), web);
+    let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
+    if let Some(email) = &web.email {
+        channels.push(email.clone());
+    }
+    let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
+    let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
     let stop = stop_signal()?;
     announce(&format!(
         "ghl hub listening on http://{addr} (database {url})"

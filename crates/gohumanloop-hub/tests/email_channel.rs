@@ -13,6 +13,7 @@ use std::time::Duration;
 use common::TestHub;
 use gohumanloop::providers::email::{Login, Security, ServerSettings};
 use gohumanloop_hub::channels::email::EmailChannelConfig;
+use gohumanloop_hub::store::DeliveryState;
 use mail::{open, reply, MailServer, Received};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -507,9 +508,11 @@ async fn requests_accepted_while_the_channel_was_off_are_mailed_when_it_starts()
         password: server.password.clone(),
     });
     config.extra_ca_pem = Some(server.ca_pem.clone());
-    let _channel = gohumanloop_hub::channels::email::EmailChannel::start(hub.clone(), config)
+    let channel = gohumanloop_hub::channels::email::EmailChannel::start(hub.clone(), config)
         .await
         .unwrap();
+    let _dispatcher =
+        gohumanloop_hub::channels::Dispatcher::start(hub.clone(), vec![channel]).unwrap();
     let mail = open(&server.wait_for(&approver, 1).await[0]);
     assert!(mail.text.contains("Ship release 2.3 to production"));
     hub.begin_shutdown();
@@ -599,11 +602,27 @@ async fn addresses_refused_for_good_are_not_tried_again() {
         assert!(record.sent_at.is_none());
         assert!(record.last_error.is_some_and(|e| !e.is_empty()));
     }
-    let unsent = s.hub.store.mail_unsent(None).await.unwrap();
-    assert!(
-        unsent.is_empty(),
-        "given-up mails are not retried: {unsent:?}"
-    );
+    for rid in ["bad", "far"] {
+        let hub_id = s.hub_id(rid).await;
+        let mut deliveries = Vec::new();
+        // The dispatcher records the attempt just after the channel gave up.
+        for _ in 0..100 {
+            deliveries = s.hub.store.deliveries_of(&hub_id).await.unwrap();
+            if deliveries.iter().all(|d| d.state == DeliveryState::GaveUp) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let states: Vec<_> = deliveries
+            .iter()
+            .map(|d| (d.channel.as_str(), d.state, d.due_at))
+            .collect();
+        assert_eq!(
+            states,
+            [("email", DeliveryState::GaveUp, None)],
+            "given-up mails are not retried: {deliveries:?}"
+        );
+    }
     // The requests themselves still wait: another channel may answer them.
     assert_eq!(s.status("bad").await["status"], "pending");
     // The web inbox shows why the mail did not go.

@@ -1,24 +1,35 @@
-//! Channels: ways besides the web inbox and the API to put requests before humans. A channel
-//! is told of every new request (and, after a restart or when it fell behind, of every pending
-//! one it has not handled yet); answers it receives go through [`Hub::transition`] like any
-//! other.
+//! Channels: ways besides the web inbox and the API to put requests before humans — email,
+//! webhooks, chat platforms. A channel does three things:
+//!
+//! - **deliver**: put a new request before its recipients, and say how the platform names the
+//!   message (its reference);
+//! - **update**: bring a delivered message up to date after every later change of the request —
+//!   decided on another channel, expired, cancelled (idempotent: it may be called again);
+//! - **receive**: its own inbound routes (signed callbacks, link pages), mounted by the app;
+//!   what a human does there becomes a [`crate::core::Decision`] for [`crate::Hub::decide`].
+//!
+//! It does not keep track of what it did: the [`dispatcher`], driven by the store's change
+//! feed, records every delivery in the store, retries failures with backoff and jitter, gives
+//! up on permanent errors (and keeps why), and after a restart resumes what was left undone.
 
+pub mod dispatcher;
 pub mod email;
+mod schedule;
+pub mod webhook;
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use tokio::sync::broadcast::error::RecvError;
+use axum::Router;
+use serde_json::Value;
 
-use crate::core::Hub;
 use crate::record::RequestRecord;
-use crate::store::StoreError;
+use crate::store::{Delivery, StoreError};
 
-/// How often a channel looks again for requests it failed to handle.
-const CATCH_UP_EVERY: Duration = Duration::from_secs(60);
+pub use dispatcher::Dispatcher;
+pub use schedule::{default_retry_delay, DEFAULT_RETRY_SCHEDULE};
 
-/// Why a channel could not do its part.
+/// Why a channel could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ChannelError {
     /// The store failed.
@@ -27,86 +38,66 @@ pub enum ChannelError {
     /// The channel's settings cannot work.
     #[error("{0}")]
     Config(String),
-    /// The outside service refused or could not be reached.
+}
+
+/// What a delivery did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Delivered {
+    /// The message is out.
+    Sent {
+        /// How the platform names it (to update it later, or to recognise answers to it).
+        reference: String,
+        /// The channel's own data to keep with the delivery.
+        data: Option<Value>,
+    },
+    /// The channel declined it, and says why (e.g. the request ended before it was sent).
+    Skipped(String),
+}
+
+/// Why an attempt failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeliveryError {
+    /// A passing failure (a time-out, a 5xx, a 429): tried again later.
     #[error("{0}")]
-    Delivery(String),
+    Retry(String),
+    /// It will not get better (a refused address, a 4xx): given up, and the reason kept.
+    #[error("{0}")]
+    Permanent(String),
 }
 
-/// Why a channel is asked to catch up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CatchUp {
-    /// The channel just started: requests from before may be waiting.
-    Start,
-    /// Some new requests were not announced (the channel fell behind, or a read failed).
-    Missed,
-    /// The periodic retry: only needed if something failed since the last one.
-    Retry,
-}
-
-/// A way of reaching humans.
+/// A way of reaching humans. See the module's docs for the contract.
 #[async_trait]
 pub trait Channel: Send + Sync + 'static {
-    /// Its name (logs, audit).
-    fn name(&self) -> &'static str;
+    /// Its name, unique among the hub's channels (`email`, `webhook:ops`): the deliveries'
+    /// and the audit's channel.
+    fn name(&self) -> &str;
 
-    /// A new request: put it before its humans if it is routed to this channel.
-    async fn announce(&self, record: RequestRecord) -> Result<(), ChannelError>;
+    /// Whom a new request goes to on this channel (empty: it is not routed here). Each
+    /// recipient gets its own delivery; `""` names the channel's one destination.
+    fn recipients(&self, record: &RequestRecord) -> Vec<String>;
 
-    /// Announces every pending request this channel has not handled yet.
-    async fn catch_up(&self, why: CatchUp) -> Result<(), ChannelError>;
-}
+    /// Puts the request before `delivery.recipient`.
+    async fn deliver(
+        &self,
+        record: &RequestRecord,
+        delivery: &Delivery,
+    ) -> Result<Delivered, DeliveryError>;
 
-/// Feeds a channel the hub's new requests until the hub shuts down.
-pub fn spawn(hub: Hub, channel: Arc<dyn Channel>) {
-    let mut events = hub.events();
-    let mut shutdown = hub.shutdown_signal();
-    tokio::spawn(async move {
-        let catch_up = |channel: Arc<dyn Channel>, why: CatchUp| async move {
-            if let Err(e) = channel.catch_up(why).await {
-                tracing::warn!(channel = channel.name(), "catching up failed: {e}");
-            }
-        };
-        catch_up(channel.clone(), CatchUp::Start).await;
-        let mut missed = false;
-        let stopped = async move {
-            let _ = shutdown.wait_for(|down| *down).await;
-        };
-        tokio::pin!(stopped);
-        let mut tick = tokio::time::interval(CATCH_UP_EVERY);
-        tick.tick().await;
-        loop {
-            tokio::select! {
-                event = events.recv() => match event {
-                    Ok(event) if event.event == "created" => {
-                        let record = match hub.store().by_id(&event.id).await {
-                            Ok(Some(record)) => record,
-                            Ok(None) => continue,
-                            Err(e) => {
-                                tracing::warn!(channel = channel.name(), "{e}");
-                                missed = true;
-                                continue;
-                            }
-                        };
-                        let channel = channel.clone();
-                        tokio::spawn(async move {
-                            if let Err(e) = channel.announce(record).await {
-                                tracing::warn!(channel = channel.name(), "{e}");
-                            }
-                        });
-                    }
-                    Ok(_) => {}
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(channel = channel.name(), missed, "fell behind; catching up");
-                        catch_up(channel.clone(), CatchUp::Missed).await;
-                    }
-                    Err(RecvError::Closed) => return,
-                },
-                _ = tick.tick() => {
-                    let why = if std::mem::take(&mut missed) { CatchUp::Missed } else { CatchUp::Retry };
-                    catch_up(channel.clone(), why).await;
-                }
-                _ = &mut stopped => return,
-            }
-        }
-    });
+    /// Brings the delivered message up to date with the request as it is now.
+    async fn update(
+        &self,
+        record: &RequestRecord,
+        delivery: &Delivery,
+    ) -> Result<(), DeliveryError>;
+
+    /// How long to wait before attempt `failures + 1`, after `failures` failed attempts in a
+    /// row (`None`: give up).
+    fn retry_delay(&self, failures: u32) -> Option<Duration> {
+        default_retry_delay(failures)
+    }
+
+    /// Its inbound routes (absolute paths under `/channels/…` or its own prefix), if any.
+    fn routes(&self) -> Option<Router> {
+        None
+    }
 }

@@ -4,7 +4,7 @@
 use async_trait::async_trait;
 
 use super::StoreResult;
-use crate::record::{RequestRecord, TenantId};
+use crate::record::TenantId;
 
 /// One request's mail.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,10 +71,6 @@ pub trait MailLog: Send + Sync {
         tenant: TenantId,
         conversation_id: &str,
     ) -> StoreResult<Vec<MailRecord>>;
-
-    /// Pending requests whose mail was never sent (found again after a restart or a failure;
-    /// not those given up on) among those that name a `recipient_email` or have one of `platforms` (`None`: any).
-    async fn mail_unsent(&self, platforms: Option<&[String]>) -> StoreResult<Vec<RequestRecord>>;
 
     /// Records the use of a signed link (by its id); [`LinkUse::Again`] if it was used before.
     async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse>;

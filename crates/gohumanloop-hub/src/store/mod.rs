@@ -5,6 +5,7 @@
 //! same transaction.
 
 mod accounts;
+pub mod deliveries;
 pub mod email;
 pub mod feed;
 mod sqlite;
@@ -22,6 +23,7 @@ use crate::record::{
 };
 
 pub use accounts::Accounts;
+pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
 pub use email::{LinkUse, MailLog, MailRecord, SendOutcome};
 pub use feed::Change;
 pub use sqlite::SqliteStore;
@@ -67,7 +69,7 @@ pub struct Deadline {
 /// Durable storage for requests, keys, task snapshots, the audit log and (through
 /// [`Accounts`]) the web inbox's accounts and (through [`MailLog`]) the email channel's mails.
 #[async_trait]
-pub trait Store: Accounts + MailLog + Send + Sync + 'static {
+pub trait Store: Accounts + MailLog + Deliveries + Send + Sync + 'static {
     // --- health ---------------------------------------------------------------------------
 
     /// Checks the database before it is served: its structure is intact (a quick integrity

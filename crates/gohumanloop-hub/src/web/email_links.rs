@@ -1,6 +1,6 @@
 //! The pages behind the signed links of the email channel (`/email/{token}`). Opening a link
 //! only shows the request and one button (mail scanners open links by themselves; nothing
-//! is decided by a GET); the button's POST answers through [`Hub::transition`]. A link works
+//! is decided by a GET); the button's POST answers through [`Hub::decide`]. A link works
 //! once, until it expires, for the request it names only.
 
 use std::sync::Arc;

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
+use gohumanloop_hub::channels::{Channel, Dispatcher};
 use gohumanloop_hub::store::{self, Store};
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, keys, Hub};
@@ -113,7 +114,12 @@ impl TestHub {
             email: channel.clone(),
             trusted_proxies: setup.trusted_proxies,
         };
-        let app = api::router_with(hub.clone(), web);
+        let channels: Vec<Arc<dyn Channel>> = match &channel {
+            Some(email) => vec![email.clone()],
+            None => Vec::new(),
+        };
+        let dispatcher = Dispatcher::start(hub.clone(), channels).unwrap();
+        let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
             api::server::serve_with(listener, app, setup.limits, async move {

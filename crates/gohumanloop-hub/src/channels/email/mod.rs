@@ -1,7 +1,7 @@
 //! The hub's email channel: each request routed to an address is mailed (text + HTML, the
 //! request as the inbox shows it, signed one-click links, the reply template); replies are read
 //! from an IMAP mailbox with the library's parser. Links and replies answer through
-//! [`crate::Hub::transition`], so the first answer from any channel wins.
+//! [`crate::Hub::decide`], so the first answer from any channel wins.
 
 pub mod letter;
 pub mod links;
@@ -9,9 +9,7 @@ pub mod replies;
 pub mod routing;
 pub mod view;
 
-use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -27,10 +25,10 @@ use self::letter::{letter, MailParts};
 use self::links::LinkSigner;
 use self::replies::HubReplies;
 use self::routing::{recipients_of, RouteRule};
-use super::{CatchUp, Channel, ChannelError};
+use super::{Channel, ChannelError, Delivered, DeliveryError};
 use crate::core::Hub;
 use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
-use crate::store::{MailRecord, SendOutcome};
+use crate::store::{Delivery, MailRecord, SendOutcome};
 
 /// The name of the link-signing key among the hub's secrets.
 const LINK_KEY: &str = "email-link-key";
@@ -97,10 +95,6 @@ pub struct EmailChannel {
     mailer: Mailer,
     signer: LinkSigner,
     sends: Semaphore,
-    /// Requests being mailed now (a catch-up must not mail them a second time).
-    in_flight: Mutex<HashSet<String>>,
-    /// A send failed since the last periodic catch-up.
-    retry_due: AtomicBool,
     _replies: Option<Arc<HubReplies>>,
 }
 
@@ -111,8 +105,8 @@ impl std::fmt::Debug for EmailChannel {
 }
 
 impl EmailChannel {
-    /// Starts the channel on `hub`: mails every routed request (those pending and unsent from
-    /// before, then each new one) and, with IMAP, reads the replies.
+    /// Starts the channel on `hub`: with IMAP, it reads the replies at once; requests are
+    /// mailed once it is given to the [`super::Dispatcher`].
     pub async fn start(hub: Hub, config: EmailChannelConfig) -> Result<Arc<Self>, ChannelError> {
         let config_error =
             |e: gohumanloop::providers::email::EmailError| ChannelError::Config(e.to_string());
@@ -148,11 +142,8 @@ impl EmailChannel {
             mailer,
             signer: LinkSigner::new(key),
             sends: Semaphore::new(PARALLEL_SENDS),
-            in_flight: Mutex::default(),
-            retry_due: AtomicBool::new(false),
             _replies: replies,
         });
-        super::spawn(hub, channel.clone());
         Ok(channel)
     }
 
@@ -189,37 +180,16 @@ impl EmailChannel {
         format!("{prefix} Task {}", record.task_id)
     }
 
-    async fn mail(&self, record: RequestRecord) -> Result<(), ChannelError> {
-        let recipients = recipients_of(&record, &self.config.routes);
-        if recipients.is_empty() || record.status != Status::Pending {
-            return Ok(());
-        }
-        let claimed = self
-            .in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(record.id.clone());
-        if !claimed {
-            return Ok(());
-        }
-        let id = record.id.clone();
-        let outcome = self.mail_once(record, recipients).await;
-        self.in_flight
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
-        outcome
-    }
-
     async fn mail_once(
         &self,
-        record: RequestRecord,
+        record: &RequestRecord,
         recipients: Vec<String>,
-    ) -> Result<(), ChannelError> {
+    ) -> Result<Delivered, DeliveryError> {
         let store = self.hub.store();
         let thread = store
             .mail_thread(record.tenant, &record.conversation_id)
-            .await?;
+            .await
+            .map_err(retry)?;
         let token = token::new_token();
         let prepared = store
             .mail_prepare(MailRecord {
@@ -227,27 +197,33 @@ impl EmailChannel {
                 message_id: token::message_id(&token, token::domain_of(&self.config.sender)),
                 token,
                 recipients,
-                subject: self.subject_of(&record, &thread),
+                subject: self.subject_of(record, &thread),
                 sent_at: None,
                 attempts: 0,
                 last_error: None,
                 gave_up_at: None,
             })
-            .await?;
+            .await
+            .map_err(retry)?;
+        let sent = Delivered::Sent {
+            reference: prepared.message_id.clone(),
+            data: None,
+        };
+        // Mailed before a restart (or before deliveries were recorded): never twice.
         if prepared.sent_at.is_some() {
-            return Ok(());
+            return Ok(sent);
         }
         let thread_ids: Vec<String> = thread
             .iter()
             .filter(|m| m.request_id != record.id)
             .map(|m| m.message_id.clone())
             .collect();
-        let language = self.language_of(&record);
-        let links_expire_at = self.links_expire_at(&record);
+        let language = self.language_of(record);
+        let links_expire_at = self.links_expire_at(record);
         let mut messages = Vec::new();
         for recipient in &prepared.recipients {
             let parts = MailParts {
-                record: &record,
+                record,
                 sender: &self.config.sender,
                 recipient,
                 subject: &prepared.subject,
@@ -280,33 +256,29 @@ impl EmailChannel {
             (1.., _, _) => {
                 store
                     .mail_sent(&record.id, SendOutcome::Sent(now_ms()))
-                    .await?;
-                Ok(())
+                    .await
+                    .map_err(retry)?;
+                Ok(sent)
             }
             (0, Some(why), _) => {
-                // Tried again at the next catch-up, for as long as the request waits.
-                self.retry_due.store(true, Ordering::Relaxed);
                 store
                     .mail_sent(&record.id, SendOutcome::Failed(why.clone()))
-                    .await?;
-                Err(ChannelError::Delivery(format!(
-                    "request {}: {why}",
-                    record.id
-                )))
+                    .await
+                    .map_err(retry)?;
+                Err(DeliveryError::Retry(why))
             }
             (0, None, why) => self.gave_up(&record.id, why.unwrap_or_default()).await,
         }
     }
 
     /// Records that a request's mail was given up for good.
-    async fn gave_up(&self, request_id: &str, why: String) -> Result<(), ChannelError> {
+    async fn gave_up(&self, request_id: &str, why: String) -> Result<Delivered, DeliveryError> {
         self.hub
             .store()
             .mail_sent(request_id, SendOutcome::GaveUp(why.clone()))
-            .await?;
-        Err(ChannelError::Delivery(format!(
-            "request {request_id}: {why}"
-        )))
+            .await
+            .map_err(retry)?;
+        Err(DeliveryError::Permanent(why))
     }
 
     /// Sends one mail, trying again after a passing failure (not after a refusal).
@@ -334,33 +306,47 @@ fn rand_key() -> [u8; 32] {
     key
 }
 
+/// A store failure during a delivery: tried again later.
+fn retry(e: crate::store::StoreError) -> DeliveryError {
+    DeliveryError::Retry(e.to_string())
+}
+
 #[async_trait]
 impl Channel for EmailChannel {
-    fn name(&self) -> &'static str {
+    fn name(&self) -> &str {
         "email"
     }
 
-    async fn announce(&self, record: RequestRecord) -> Result<(), ChannelError> {
-        self.mail(record).await
+    /// One delivery per request (one mail, to all of its addresses at once).
+    fn recipients(&self, record: &RequestRecord) -> Vec<String> {
+        if recipients_of(record, &self.config.routes).is_empty() {
+            Vec::new()
+        } else {
+            vec![String::new()]
+        }
     }
 
-    async fn catch_up(&self, why: CatchUp) -> Result<(), ChannelError> {
-        // The periodic pass reads every unsent pending request: skip it unless a send failed.
-        if why == CatchUp::Retry && !self.retry_due.swap(false, Ordering::Relaxed) {
-            return Ok(());
+    async fn deliver(
+        &self,
+        record: &RequestRecord,
+        _delivery: &Delivery,
+    ) -> Result<Delivered, DeliveryError> {
+        if record.status != Status::Pending {
+            return Ok(Delivered::Skipped(format!(
+                "the request was already {} when it could be mailed",
+                record.status
+            )));
         }
-        // Only requests that can be routed here: a `*` rule takes every platform.
-        let rules = &self.config.routes;
-        let platforms: Option<Vec<String>> = if rules.iter().any(|r| r.platform.is_none()) {
-            None
-        } else {
-            Some(rules.iter().filter_map(|r| r.platform.clone()).collect())
-        };
-        for record in self.hub.store().mail_unsent(platforms.as_deref()).await? {
-            if let Err(e) = self.mail(record).await {
-                tracing::warn!("email: {e}");
-            }
-        }
+        let recipients = recipients_of(record, &self.config.routes);
+        self.mail_once(record, recipients).await
+    }
+
+    /// A mail cannot be changed once sent: its links and replies see the request's state.
+    async fn update(
+        &self,
+        _record: &RequestRecord,
+        _delivery: &Delivery,
+    ) -> Result<(), DeliveryError> {
         Ok(())
     }
 }

@@ -3,11 +3,10 @@
 
 use async_trait::async_trait;
 use sqlx::sqlite::SqliteRow;
-use sqlx::{QueryBuilder, Row, Sqlite};
+use sqlx::Row;
 
-use super::rows::{self, request_columns};
 use super::SqliteStore;
-use crate::record::{now_ms, RequestRecord, TenantId};
+use crate::record::{now_ms, TenantId};
 use crate::store::email::{LinkUse, MailLog, MailRecord, SendOutcome};
 use crate::store::{StoreError, StoreResult};
 
@@ -111,31 +110,6 @@ impl MailLog for SqliteStore {
         .fetch_all(&self.pool)
         .await?;
         rows.iter().map(mail).collect()
-    }
-
-    async fn mail_unsent(&self, platforms: Option<&[String]>) -> StoreResult<Vec<RequestRecord>> {
-        let mut query = QueryBuilder::<Sqlite>::new(concat!(
-            "SELECT ",
-            request_columns!(),
-            " FROM requests WHERE status = 'pending' AND NOT EXISTS (SELECT 1 FROM \
-             email_messages m WHERE m.request_id = requests.id AND (m.sent_at IS NOT NULL \
-             OR m.gave_up_at IS NOT NULL))"
-        ));
-        if let Some(platforms) = platforms {
-            query.push(" AND (json_extract(metadata, '$.recipient_email') IS NOT NULL");
-            if !platforms.is_empty() {
-                query.push(" OR platform IN (");
-                let mut list = query.separated(", ");
-                for platform in platforms {
-                    list.push_bind(platform.clone());
-                }
-                query.push(")");
-            }
-            query.push(")");
-        }
-        query.push(" ORDER BY rowid");
-        let rows = query.build().fetch_all(&self.pool).await?;
-        rows.iter().map(rows::request).collect()
     }
 
     async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse> {

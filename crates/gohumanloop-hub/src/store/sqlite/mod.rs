@@ -2,6 +2,7 @@
 //! one writer task that commits them in groups (see `writer`).
 
 mod accounts;
+mod deliveries;
 mod email;
 mod rows;
 mod writer;

@@ -92,6 +92,13 @@ async fn compare_and_set(
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
+    // The channels' messages of this request must now be brought up to date: marked in the
+    // same transaction, so that a crash cannot lose the update.
+    sqlx::query("UPDATE deliveries SET due_at = ? WHERE request_id = ? AND state = 'delivered'")
+        .bind(now)
+        .bind(&change.id)
+        .execute(&mut *conn)
+        .await?;
     let detail = json!({
         "response": record.response,
         "feedback": record.feedback,

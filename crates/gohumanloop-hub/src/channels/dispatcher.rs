@@ -1,0 +1,270 @@
+//! The dispatcher: routes new requests to channels, and works every due delivery — first
+//! deliveries, retries, updates after a change — recording each attempt in the store.
+//!
+//! It follows the store's change feed: a created request is routed (one delivery opened per
+//! channel and recipient), a changed one already had its deliveries marked due by the store.
+//! Work is claimed from the store for a lease (see [`crate::store::deliveries`]), so a
+//! delivery is never worked twice at once, and one whose worker died is taken up again when
+//! its lease ends. At start it routes the pending requests that have no delivery yet (created
+//! while it was not running) and resumes whatever was left due.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::{Notify, Semaphore};
+
+use super::schedule::jittered;
+use super::{Channel, Delivered, DeliveryError};
+use crate::core::Hub;
+use crate::record::now_ms;
+use crate::store::{Attempt, Delivery, DeliveryState, StoreResult};
+
+/// How long a claimed delivery is held before another worker may take it up.
+const LEASE: Duration = Duration::from_secs(120);
+
+/// The longest the worker sleeps without looking at the store.
+const IDLE: Duration = Duration::from_secs(30);
+
+/// How many deliveries are claimed at a time.
+const CLAIM: u32 = 32;
+
+/// How many attempts run at once.
+const PARALLEL: usize = 16;
+
+/// How long to wait before trying again after the store failed.
+const STORE_RETRY: Duration = Duration::from_secs(1);
+
+/// The running dispatcher of a hub's channels.
+pub struct Dispatcher {
+    hub: Hub,
+    channels: HashMap<String, Arc<dyn Channel>>,
+    work: Notify,
+    attempts: Arc<Semaphore>,
+}
+
+impl Dispatcher {
+    /// Starts dispatching to `channels` (names must differ: a later one of the same name is
+    /// refused with an error naming it).
+    pub fn start(hub: Hub, channels: Vec<Arc<dyn Channel>>) -> Result<Arc<Self>, String> {
+        let mut by_name = HashMap::new();
+        for channel in channels {
+            let name = channel.name().to_owned();
+            if by_name.insert(name.clone(), channel).is_some() {
+                return Err(format!("two channels are named '{name}'"));
+            }
+        }
+        let dispatcher = Arc::new(Self {
+            hub,
+            channels: by_name,
+            work: Notify::new(),
+            attempts: Arc::new(Semaphore::new(PARALLEL)),
+        });
+        if !dispatcher.channels.is_empty() {
+            tokio::spawn(dispatcher.clone().follow());
+            tokio::spawn(dispatcher.clone().work());
+        }
+        Ok(dispatcher)
+    }
+
+    /// Every channel's inbound routes, to merge into the hub's router.
+    pub fn routes(&self) -> Router {
+        self.channels
+            .values()
+            .filter_map(|c| c.routes())
+            .fold(Router::new(), Router::merge)
+    }
+
+    /// Routes new requests as the change feed reports them.
+    async fn follow(self: Arc<Self>) {
+        let mut feed = self.hub.store().subscribe();
+        let mut shutdown = self.hub.shutdown_signal();
+        self.route_undelivered().await;
+        loop {
+            let change = tokio::select! {
+                change = feed.recv() => change,
+                _ = shutdown.wait_for(|down| *down) => return,
+            };
+            match change {
+                Ok(change) if change.before.is_none() => {
+                    if let Err(e) = self.route(&change.outcome.id).await {
+                        tracing::warn!("could not route request {}: {e}", change.outcome.id);
+                    }
+                }
+                // A change marked the request's deliveries due.
+                Ok(_) => self.work.notify_one(),
+                Err(RecvError::Lagged(missed)) => {
+                    tracing::warn!(missed, "the dispatcher fell behind; routing again");
+                    self.route_undelivered().await;
+                }
+                Err(RecvError::Closed) => return,
+            }
+        }
+    }
+
+    /// Opens the deliveries of a new request on every channel it is routed to.
+    async fn route(&self, id: &str) -> StoreResult<()> {
+        let Some(record) = self.hub.store().by_id(id).await? else {
+            return Ok(());
+        };
+        for (name, channel) in &self.channels {
+            let recipients = channel.recipients(&record);
+            if !recipients.is_empty() {
+                self.hub
+                    .store()
+                    .open_deliveries(&record.id, name, &recipients)
+                    .await?;
+            }
+        }
+        self.work.notify_one();
+        Ok(())
+    }
+
+    /// Routes every pending request that a channel has no delivery of yet.
+    async fn route_undelivered(&self) {
+        for (name, channel) in &self.channels {
+            let mut after = None;
+            loop {
+                let page = match self.hub.store().undelivered(name, after, 256).await {
+                    Ok(page) => page,
+                    Err(e) => {
+                        tracing::warn!(channel = %name, "could not look for undelivered requests: {e}");
+                        break;
+                    }
+                };
+                let Some((last, _)) = page.last() else { break };
+                after = Some(*last);
+                for (_, record) in page {
+                    let recipients = channel.recipients(&record);
+                    if recipients.is_empty() {
+                        continue;
+                    }
+                    let opened = self
+                        .hub
+                        .store()
+                        .open_deliveries(&record.id, name, &recipients)
+                        .await;
+                    if let Err(e) = opened {
+                        tracing::warn!(channel = %name, "could not route request {}: {e}", record.id);
+                    }
+                }
+            }
+        }
+        self.work.notify_one();
+    }
+
+    /// Works due deliveries until the hub shuts down.
+    async fn work(self: Arc<Self>) {
+        let mut shutdown = self.hub.shutdown_signal();
+        loop {
+            let wait = match self.claim_and_start().await {
+                Ok(true) => Duration::ZERO,
+                Ok(false) => self.until_next_due().await,
+                Err(e) => {
+                    tracing::warn!("could not claim deliveries: {e}");
+                    STORE_RETRY
+                }
+            };
+            if wait.is_zero() {
+                continue;
+            }
+            tokio::select! {
+                _ = self.work.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.wait_for(|down| *down) => return,
+            }
+        }
+    }
+
+    /// Claims a batch and starts an attempt on each; `true` if the batch was full (more may
+    /// be due).
+    async fn claim_and_start(self: &Arc<Self>) -> StoreResult<bool> {
+        let now = now_ms();
+        let lease_until = now + LEASE.as_millis() as i64;
+        let claimed = self.hub.store().claim_due(now, lease_until, CLAIM).await?;
+        let full = claimed.len() == CLAIM as usize;
+        for delivery in claimed {
+            let Ok(permit) = self.attempts.clone().acquire_owned().await else {
+                break;
+            };
+            let dispatcher = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = dispatcher.attempt(&delivery).await {
+                    tracing::warn!(channel = %delivery.channel, request = %delivery.request_id,
+                        "could not record a delivery attempt: {e}");
+                }
+                drop(permit);
+            });
+        }
+        Ok(full)
+    }
+
+    async fn until_next_due(&self) -> Duration {
+        match self.hub.store().next_delivery_due().await {
+            Ok(Some(at)) => Duration::from_millis(u64::try_from(at - now_ms()).unwrap_or(0))
+                .max(Duration::from_millis(1))
+                .min(IDLE),
+            Ok(None) => IDLE,
+            Err(e) => {
+                tracing::warn!("could not read the next delivery: {e}");
+                STORE_RETRY
+            }
+        }
+    }
+
+    /// One attempt on one delivery, and its record.
+    async fn attempt(&self, delivery: &Delivery) -> StoreResult<()> {
+        let store = self.hub.store();
+        let record = store.by_id(&delivery.request_id).await?;
+        let (Some(channel), Some(record)) = (self.channels.get(&delivery.channel), record) else {
+            let error = "the channel is not configured on this hub".to_owned();
+            return store
+                .record_attempt(delivery, Attempt::GaveUp { error })
+                .await;
+        };
+        let attempt = match delivery.state {
+            DeliveryState::Pending => match channel.deliver(&record, delivery).await {
+                Ok(Delivered::Sent { reference, data }) => Attempt::Delivered {
+                    reference,
+                    shown: record.status,
+                    data,
+                },
+                Ok(Delivered::Skipped(reason)) => Attempt::Skipped { reason },
+                Err(e) => self.failed(channel.as_ref(), delivery, e),
+            },
+            DeliveryState::Delivered if delivery.shown_status == Some(record.status) => {
+                Attempt::Updated {
+                    shown: record.status,
+                }
+            }
+            DeliveryState::Delivered => match channel.update(&record, delivery).await {
+                Ok(()) => Attempt::Updated {
+                    shown: record.status,
+                },
+                Err(e) => self.failed(channel.as_ref(), delivery, e),
+            },
+            // Nothing more to do; clear what made it due.
+            DeliveryState::Skipped | DeliveryState::GaveUp => Attempt::Idle,
+        };
+        if let Attempt::Failed { error, .. } | Attempt::GaveUp { error } = &attempt {
+            tracing::warn!(channel = %delivery.channel, request = %delivery.request_id,
+                recipient = %delivery.recipient, "delivery failed: {error}");
+        }
+        store.record_attempt(delivery, attempt).await
+    }
+
+    fn failed(&self, channel: &dyn Channel, delivery: &Delivery, error: DeliveryError) -> Attempt {
+        match error {
+            DeliveryError::Retry(error) => match channel.retry_delay(delivery.attempts + 1) {
+                Some(delay) => Attempt::Failed {
+                    error,
+                    retry_at: now_ms() + jittered(delay).as_millis() as i64,
+                },
+                None => Attempt::GaveUp { error },
+            },
+            DeliveryError::Permanent(error) => Attempt::GaveUp { error },
+        }
+    }
+}

@@ -1,0 +1,158 @@
+//! Deliveries: what each channel did with each request — the contract the channel dispatcher
+//! relies on (see [`crate::channels`]).
+//!
+//! - A delivery is opened once per (request, channel, recipient); opening again changes
+//!   nothing.
+//! - It is **due** when there is something to do: its first delivery, a retry, or an update
+//!   after the request changed (a change marks the request's delivered rows due in the same
+//!   transaction, so no update is lost to a crash).
+//! - [`Deliveries::claim_due`] hands each due delivery to one claimant for a lease: several
+//!   dispatchers (several nodes) never work on the same delivery at once, and a claimant that
+//!   died is replaced when its lease ends.
+
+use async_trait::async_trait;
+use gohumanloop::model::Status;
+use serde_json::Value;
+
+use super::StoreResult;
+use crate::record::RequestRecord;
+
+/// Where a delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryState {
+    /// Not delivered yet (maybe after failed attempts).
+    Pending,
+    /// On the platform: `reference` names the message.
+    Delivered,
+    /// The channel declined it (e.g. the request had ended before it could be sent).
+    Skipped,
+    /// Given up for good: `last_error` says why.
+    GaveUp,
+}
+
+impl DeliveryState {
+    /// The stored word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Delivered => "delivered",
+            Self::Skipped => "skipped",
+            Self::GaveUp => "gave_up",
+        }
+    }
+
+    /// The state a stored word names.
+    pub fn parse(word: &str) -> Option<Self> {
+        [Self::Pending, Self::Delivered, Self::Skipped, Self::GaveUp]
+            .into_iter()
+            .find(|s| s.as_str() == word)
+    }
+}
+
+/// One message of one request on one channel to one recipient.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Delivery {
+    /// The hub's id of the request.
+    pub request_id: String,
+    /// The channel's name (`email`, `webhook:ops`).
+    pub channel: String,
+    /// Whom it is for, as the channel names them (empty: the channel's one destination).
+    pub recipient: String,
+    /// Where it stands.
+    pub state: DeliveryState,
+    /// The platform's reference to the message (a `Message-ID`, a Slack `ts`, a webhook id).
+    pub reference: Option<String>,
+    /// The request's status the message shows.
+    pub shown_status: Option<Status>,
+    /// Failed attempts since the last success.
+    pub attempts: u32,
+    /// When the dispatcher acts on it next (Unix ms); `None`: nothing to do.
+    pub due_at: Option<i64>,
+    /// Why the last attempt failed.
+    pub last_error: Option<String>,
+    /// The channel's own data.
+    pub data: Option<Value>,
+}
+
+/// How an attempt on a delivery ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Attempt {
+    /// Delivered, showing the request as `shown`.
+    Delivered {
+        /// The platform's reference to the message.
+        reference: String,
+        /// The status the message shows.
+        shown: Status,
+        /// The channel's own data to keep.
+        data: Option<Value>,
+    },
+    /// The message was brought up to date: it shows `shown`.
+    Updated {
+        /// The status the message shows now.
+        shown: Status,
+    },
+    /// Failed; to be tried again at `retry_at` (Unix ms).
+    Failed {
+        /// Why.
+        error: String,
+        /// When to try again.
+        retry_at: i64,
+    },
+    /// Failed for good: never tried again.
+    GaveUp {
+        /// Why.
+        error: String,
+    },
+    /// The channel declined it.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Nothing was to be done (a delivery that had ended): it is no longer due.
+    Idle,
+}
+
+/// The deliveries aggregate of the store.
+#[async_trait]
+pub trait Deliveries: Send + Sync {
+    /// Opens a delivery of a request on `channel` for each recipient, due at once (those
+    /// opened before are left as they are).
+    async fn open_deliveries(
+        &self,
+        request_id: &str,
+        channel: &str,
+        recipients: &[String],
+    ) -> StoreResult<()>;
+
+    /// Claims up to `limit` deliveries due by `now` for a lease ending at `lease_until` (they
+    /// are due again then, unless the claimant records an attempt first), earliest first.
+    async fn claim_due(&self, now: i64, lease_until: i64, limit: u32)
+        -> StoreResult<Vec<Delivery>>;
+
+    /// Records how an attempt ended. After a success the delivery stays due if the request has
+    /// moved on from the status the message shows.
+    async fn record_attempt(&self, delivery: &Delivery, attempt: Attempt) -> StoreResult<()>;
+
+    /// When the next delivery falls due (Unix ms).
+    async fn next_delivery_due(&self) -> StoreResult<Option<i64>>;
+
+    /// Every delivery of a request.
+    async fn deliveries_of(&self, request_id: &str) -> StoreResult<Vec<Delivery>>;
+
+    /// The delivery a platform reference names on a channel.
+    async fn delivery_by_reference(
+        &self,
+        channel: &str,
+        reference: &str,
+    ) -> StoreResult<Option<Delivery>>;
+
+    /// Up to `limit` pending requests (of any tenant) with no delivery on `channel`, oldest
+    /// first, created after the position `after` (from an earlier call; `None`: from the
+    /// oldest), each with its position: what a channel must still be given after a restart.
+    async fn undelivered(
+        &self,
+        channel: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, RequestRecord)>>;
+}

@@ -1,0 +1,213 @@
+//! [`Deliveries`] on SQLite. These writes are few (a handful per request and channel), so they
+//! use the pool directly; SQLite's busy timeout orders them with the request writer.
+
+use async_trait::async_trait;
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+
+use super::rows::{self, request_columns};
+use super::SqliteStore;
+use crate::record::{now_ms, RequestRecord};
+use crate::store::deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
+use crate::store::{StoreError, StoreResult};
+
+const COLUMNS: &str = "request_id, channel, recipient, state, reference, shown_status, attempts, \
+                       due_at, last_error, data";
+
+fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
+    let state: String = row.try_get("state")?;
+    let shown: Option<String> = row.try_get("shown_status")?;
+    let data: Option<String> = row.try_get("data")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(Delivery {
+        request_id: row.try_get("request_id")?,
+        channel: row.try_get("channel")?,
+        recipient: row.try_get("recipient")?,
+        state: DeliveryState::parse(&state)
+            .ok_or_else(|| StoreError::Corrupt(format!("delivery state '{state}'")))?,
+        reference: row.try_get("reference")?,
+        shown_status: shown.as_deref().map(rows::status).transpose()?,
+        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        due_at: row.try_get("due_at")?,
+        last_error: row.try_get("last_error")?,
+        data: data
+            .map(|d| serde_json::from_str(&d))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("delivery data: {e}")))?,
+    })
+}
+
+#[async_trait]
+impl Deliveries for SqliteStore {
+    async fn open_deliveries(
+        &self,
+        request_id: &str,
+        channel: &str,
+        recipients: &[String],
+    ) -> StoreResult<()> {
+        let now = now_ms();
+        let mut tx = self.pool.begin().await?;
+        for recipient in recipients {
+            sqlx::query(
+                "INSERT INTO deliveries (request_id, channel, recipient, state, due_at, \
+                 created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) \
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(request_id)
+            .bind(channel)
+            .bind(recipient)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn claim_due(
+        &self,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Delivery>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE deliveries SET due_at = ?, updated_at = ? WHERE rowid IN \
+             (SELECT rowid FROM deliveries WHERE due_at IS NOT NULL AND due_at <= ? \
+              ORDER BY due_at LIMIT ?) RETURNING {COLUMNS}"
+        )))
+        .bind(lease_until)
+        .bind(now)
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery).collect()
+    }
+
+    async fn record_attempt(&self, d: &Delivery, attempt: Attempt) -> StoreResult<()> {
+        let now = now_ms();
+        // After a success, still due if the request moved on from what the message shows.
+        const SUCCESS: &str =
+            "UPDATE deliveries SET state = ?, reference = coalesce(?, reference), \
+             shown_status = ?, data = coalesce(?, data), attempts = 0, last_error = NULL, \
+             due_at = CASE WHEN (SELECT status FROM requests WHERE id = request_id) = ? \
+             THEN NULL ELSE ? END, updated_at = ? \
+             WHERE request_id = ? AND channel = ? AND recipient = ?";
+        const FAILURE: &str = "UPDATE deliveries SET state = ?, attempts = attempts + 1, \
+             last_error = ?, due_at = ?, updated_at = ? \
+             WHERE request_id = ? AND channel = ? AND recipient = ?";
+        let query = match attempt {
+            Attempt::Delivered {
+                reference,
+                shown,
+                data,
+            } => sqlx::query(SUCCESS)
+                .bind(DeliveryState::Delivered.as_str())
+                .bind(Some(reference))
+                .bind(shown.as_str())
+                .bind(data.map(|d| d.to_string()))
+                .bind(shown.as_str())
+                .bind(now)
+                .bind(now),
+            Attempt::Updated { shown } => sqlx::query(SUCCESS)
+                .bind(d.state.as_str())
+                .bind(None::<String>)
+                .bind(shown.as_str())
+                .bind(None::<String>)
+                .bind(shown.as_str())
+                .bind(now)
+                .bind(now),
+            Attempt::Failed { error, retry_at } => sqlx::query(FAILURE)
+                .bind(d.state.as_str())
+                .bind(error)
+                .bind(Some(retry_at))
+                .bind(now),
+            Attempt::GaveUp { error } => {
+                // A message already out stays delivered: only its updates stop.
+                let state = match d.state {
+                    DeliveryState::Delivered => DeliveryState::Delivered,
+                    _ => DeliveryState::GaveUp,
+                };
+                sqlx::query(FAILURE)
+                    .bind(state.as_str())
+                    .bind(format!("gave up: {error}"))
+                    .bind(None::<i64>)
+                    .bind(now)
+            }
+            Attempt::Idle => sqlx::query(
+                "UPDATE deliveries SET due_at = NULL WHERE request_id = ? AND channel = ? \
+                 AND recipient = ?",
+            ),
+            Attempt::Skipped { reason } => sqlx::query(FAILURE)
+                .bind(DeliveryState::Skipped.as_str())
+                .bind(reason)
+                .bind(None::<i64>)
+                .bind(now),
+        };
+        query
+            .bind(&d.request_id)
+            .bind(&d.channel)
+            .bind(&d.recipient)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn next_delivery_due(&self) -> StoreResult<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT due_at FROM deliveries WHERE due_at IS NOT NULL ORDER BY due_at LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn deliveries_of(&self, request_id: &str) -> StoreResult<Vec<Delivery>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE request_id = ? ORDER BY channel, recipient"
+        )))
+        .bind(request_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery).collect()
+    }
+
+    async fn delivery_by_reference(
+        &self,
+        channel: &str,
+        reference: &str,
+    ) -> StoreResult<Option<Delivery>> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM deliveries WHERE channel = ? AND reference = ?"
+        )))
+        .bind(channel)
+        .bind(reference)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(delivery).transpose()
+    }
+
+    async fn undelivered(
+        &self,
+        channel: &str,
+        after: Option<i64>,
+        limit: u32,
+    ) -> StoreResult<Vec<(i64, RequestRecord)>> {
+        let rows = sqlx::query(concat!(
+            "SELECT rowid AS seq, ",
+            request_columns!(),
+            " FROM requests WHERE status = 'pending' AND rowid > ? AND NOT EXISTS \
+             (SELECT 1 FROM deliveries d WHERE d.request_id = requests.id AND d.channel = ?) \
+             ORDER BY rowid LIMIT ?"
+        ))
+        .bind(after.unwrap_or(0))
+        .bind(channel)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("seq")?, rows::request(row)?)))
+            .collect()
+    }
+}
