@@ -1,11 +1,11 @@
 //! `ghl respond REQUEST_ID approve|reject|answer|reply|complete [TEXT]`: answers a request.
 //! Exit codes: 0 recorded, 1 someone answered first (the winner is printed), 3 error.
 
+use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use gohumanloop::providers::hub::HubError;
 
-use crate::client::{HubArgs, HubClient};
+use crate::client::HubArgs;
 use crate::outcome::{ANSWERED, ERROR};
 
 /// Exit code when another answer won the race.
@@ -51,46 +51,26 @@ pub async fn run(args: RespondArgs) -> i32 {
 }
 
 async fn respond(args: &RespondArgs) -> anyhow::Result<i32> {
-    let client = HubClient::new(&args.hub)?;
-    let text = args.text.clone();
-    let needs_text = |what: &str| {
-        text.clone()
-            .ok_or_else(|| anyhow::anyhow!("{what} needs the TEXT argument"))
+    let client = args.hub.client()?;
+    let text = args.text.as_deref();
+    let needs_text = |what: &str| text.ok_or_else(|| anyhow!("{what} needs the TEXT argument"));
+    let id = args.request.as_str();
+    let answered = match args.action {
+        Action::Approve => client.approve(id, text).await,
+        Action::Reject => client.reject(id, text.unwrap_or_default()).await,
+        Action::Answer => client.answer(id, needs_text("answer")?).await,
+        Action::Reply => client.reply(id, needs_text("reply")?, false).await,
+        Action::Complete => client.reply(id, text.unwrap_or_default(), true).await,
     };
-    let (verb, body) = match args.action {
-        Action::Approve => (
-            "approve",
-            json!({"reason": text.clone().unwrap_or_default()}),
-        ),
-        Action::Reject => (
-            "reject",
-            json!({"reason": text.clone().unwrap_or_default()}),
-        ),
-        Action::Answer => ("answer", json!({"text": needs_text("answer")?})),
-        Action::Reply => (
-            "reply",
-            json!({"text": needs_text("reply")?, "complete": false}),
-        ),
-        Action::Complete => (
-            "reply",
-            json!({"text": text.clone().unwrap_or_default(), "complete": true}),
-        ),
-    };
-    let path = format!("/api/v1/requests/{}/{verb}", args.request);
-    let reply = client.call(Method::POST, &path, &[], Some(&body)).await?;
-    if reply.succeeded() {
-        let status = reply.body["request"]["status"].as_str().unwrap_or("?");
-        println!("{} is now {status}", args.request);
-        return Ok(ANSWERED);
+    match answered {
+        Ok(request) => {
+            println!("{} is now {}", args.request, request.status);
+            Ok(ANSWERED)
+        }
+        Err(HubError::Conflict(won)) => {
+            eprintln!("ghl respond: {won}");
+            Ok(TOO_LATE)
+        }
+        Err(e) => Err(e.into()),
     }
-    eprintln!("ghl respond: {}", reply.error());
-    Ok(
-        if reply.status == StatusCode::CONFLICT
-            && reply.body.get("status").is_some_and(Value::is_string)
-        {
-            TOO_LATE
-        } else {
-            ERROR
-        },
-    )
 }
