@@ -16,7 +16,7 @@ const TOO_LATE: i32 = 1;
 pub enum Action {
     /// Approve an approval request (TEXT: an optional reason).
     Approve,
-    /// Reject any request (TEXT: the reason).
+    /// Reject any request (TEXT: the reason, required).
     Reject,
     /// Answer an information request (TEXT: the information).
     Answer,
@@ -33,7 +33,7 @@ pub struct RespondArgs {
     request: String,
     /// What to do.
     action: Action,
-    /// The reason, information or reply.
+    /// The reason (required to reject), information or reply.
     text: Option<String>,
     #[command(flatten)]
     hub: HubArgs,
@@ -57,7 +57,13 @@ async fn respond(args: &RespondArgs) -> anyhow::Result<i32> {
     let id = args.request.as_str();
     let answered = match args.action {
         Action::Approve => client.approve(id, text).await,
-        Action::Reject => client.reject(id, text.unwrap_or_default()).await,
+        Action::Reject => {
+            // Every rejection carries its reason; the hub refuses one without.
+            let reason = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                anyhow!("reject needs a reason: ghl respond {id} reject \"REASON\"")
+            })?;
+            client.reject(id, reason).await
+        }
         Action::Answer => client.answer(id, needs_text("answer")?).await,
         Action::Reply => client.reply(id, needs_text("reply")?, false).await,
         Action::Complete => client.reply(id, text.unwrap_or_default(), true).await,
