@@ -1,10 +1,13 @@
-//! A small HTTP client for the hub, used by `ghl ask --hub`, `ghl inbox` and `ghl respond`.
+//! Where the hub is and which key to use (`--hub`/`GHL_HUB`, `--key`/`GHL_API_KEY`) for
+//! `ghl ask --hub`, `ghl inbox` and `ghl respond`, which talk to it through the library's typed
+//! [`HubClient`]; how they ride out a hub that is starting or restarting; and how they print an
+//! answer.
 
 use std::time::Duration;
 
-use anyhow::{anyhow, bail, Context};
+use anyhow::anyhow;
 use clap::Args;
-use reqwest::{Method, StatusCode};
+use gohumanloop::providers::hub::HubClient;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -19,116 +22,24 @@ pub struct HubArgs {
     pub key: Option<String>,
 }
 
-/// What the hub said: the HTTP status and the JSON body.
-pub struct Reply {
-    /// The HTTP status.
-    pub status: StatusCode,
-    /// The body (always a JSON object from the hub).
-    pub body: Value,
-}
-
-impl Reply {
-    /// The body's `error` text, or the status.
-    pub fn error(&self) -> String {
-        self.body
-            .get("error")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("HTTP {}", self.status))
-    }
-
-    /// Whether the call succeeded (2xx and `success:true`).
-    pub fn succeeded(&self) -> bool {
-        self.status.is_success() && self.body.get("success") == Some(&Value::Bool(true))
-    }
-}
-
-/// A connection to one hub with one key.
-pub struct HubClient {
-    http: reqwest::Client,
-    base: String,
-    key: String,
-}
-
-impl HubClient {
-    /// A client for `args`, or an error naming what is missing.
-    pub fn new(args: &HubArgs) -> anyhow::Result<Self> {
-        let hub = args
+impl HubArgs {
+    /// The hub's URL and the key, or an error naming what is missing.
+    pub fn hub_and_key(&self) -> anyhow::Result<(&str, &str)> {
+        let hub = self
             .hub
             .as_deref()
             .ok_or_else(|| anyhow!("no hub given: use --hub URL or set GHL_HUB"))?;
-        let key = args
+        let key = self
             .key
-            .clone()
+            .as_deref()
             .ok_or_else(|| anyhow!("no API key given: use --key KEY or set GHL_API_KEY"))?;
-        let base = hub.trim_end_matches('/');
-        let base = base.strip_suffix("/api").unwrap_or(base).to_owned();
-        if !(base.starts_with("http://") || base.starts_with("https://")) {
-            bail!("the hub URL must start with http:// or https://, got '{hub}'");
-        }
-        let http = reqwest::Client::builder()
-            .build()
-            .context("cannot build the HTTP client")?;
-        Ok(Self { http, base, key })
+        Ok((hub, key))
     }
 
-    /// The hub's base URL (`http://HOST:PORT`).
-    pub fn base(&self) -> &str {
-        &self.base
-    }
-
-    /// Sends one call; `path` starts with `/api/…`.
-    pub async fn call(
-        &self,
-        method: Method,
-        path: &str,
-        query: &[(&str, String)],
-        body: Option<&Value>,
-    ) -> anyhow::Result<Reply> {
-        let mut request = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(&self.key)
-            .query(query);
-        if let Some(body) = body {
-            request = request.json(body);
-        }
-        let response = request
-            .send()
-            .await
-            .with_context(|| format!("cannot reach the hub at {}", self.base))?;
-        let status = response.status();
-        let body = response
-            .json::<Value>()
-            .await
-            .with_context(|| format!("the hub answered HTTP {status} without JSON"))?;
-        Ok(Reply { status, body })
-    }
-
-    /// Opens the tenant's event stream (`GET /api/v1/events`). Once this returns, every later
-    /// change is on the stream. A hub that cannot be reached is `Ok(None)`, so that the caller
-    /// can try again; a refusal (a bad key) is an error.
-    pub async fn open_events(&self) -> anyhow::Result<Option<reqwest::Response>> {
-        let sent = self
-            .http
-            .get(format!("{}/api/v1/events", self.base))
-            .bearer_auth(&self.key)
-            .send()
-            .await;
-        let response = match sent {
-            Ok(response) => response,
-            Err(e) if e.is_connect() => return Ok(None),
-            Err(e) => return Err(e).context("cannot open the hub's event stream"),
-        };
-        let status = response.status();
-        if status.is_server_error() {
-            return Ok(None);
-        }
-        if !status.is_success() {
-            let body = response.json::<Value>().await.unwrap_or(Value::Null);
-            bail!("{}", Reply { status, body }.error());
-        }
-        Ok(Some(response))
+    /// A client of the hub with the key.
+    pub fn client(&self) -> anyhow::Result<HubClient> {
+        let (hub, key) = self.hub_and_key()?;
+        Ok(HubClient::new(hub, key)?)
     }
 }
 

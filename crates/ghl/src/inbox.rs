@@ -2,13 +2,12 @@
 
 use std::time::Duration;
 
-use anyhow::bail;
 use clap::Args;
-use reqwest::Method;
+use gohumanloop::providers::hub::{HubClient, HubError, ListFilter, RequestView};
 use serde_json::Value;
 use tokio::time::{timeout_at, Instant};
 
-use crate::client::{HubArgs, HubClient, Retry};
+use crate::client::{HubArgs, Retry};
 
 /// Arguments of `ghl inbox`.
 #[derive(Args)]
@@ -33,16 +32,17 @@ pub struct InboxArgs {
 
 /// Lists pending requests.
 pub async fn run(args: InboxArgs) -> anyhow::Result<()> {
-    let client = HubClient::new(&args.hub)?;
+    let client = args.hub.client()?;
     let requests = match args.wait {
         Some(secs) => wait_for_first(&client, args.limit, Duration::from_secs(secs)).await?,
         None => pending(&client, args.limit).await?,
     };
     if args.json {
-        println!("{}", Value::Array(requests));
+        // Through a JSON value, as the hub's JSON: keys in the same (sorted) order.
+        println!("{}", serde_json::to_value(&requests)?);
     } else if args.quiet {
         for r in &requests {
-            println!("{}", field(r, "id"));
+            println!("{}", r.id);
         }
     } else if requests.is_empty() {
         eprintln!("nothing waits for a human");
@@ -53,21 +53,9 @@ pub async fn run(args: InboxArgs) -> anyhow::Result<()> {
 }
 
 /// The pending requests, newest first.
-async fn pending(client: &HubClient, limit: u32) -> anyhow::Result<Vec<Value>> {
-    let query = [
-        ("status", "pending".to_owned()),
-        ("limit", limit.to_string()),
-    ];
-    let reply = client
-        .call(Method::GET, "/api/v1/requests", &query, None)
-        .await?;
-    if !reply.succeeded() {
-        bail!("{}", reply.error());
-    }
-    Ok(reply.body["requests"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default())
+async fn pending(client: &HubClient, limit: u32) -> anyhow::Result<Vec<RequestView>> {
+    let page = client.list(&ListFilter::pending().limit(limit)).await?;
+    Ok(page.requests)
 }
 
 /// The pending requests, once there is at least one or `patience` has passed. Woken by the
@@ -77,15 +65,20 @@ async fn wait_for_first(
     client: &HubClient,
     limit: u32,
     patience: Duration,
-) -> anyhow::Result<Vec<Value>> {
+) -> anyhow::Result<Vec<RequestView>> {
     let deadline = Instant::now() + patience;
     let mut retry = Retry::default();
     loop {
         // Subscribe before listing, so that a request created in between is not missed.
-        let stream = match timeout_at(deadline, client.open_events()).await {
-            Ok(Ok(Some(stream))) => Some(stream),
-            Ok(Ok(None)) => None,
-            Ok(Err(e)) => return Err(e),
+        let stream = match timeout_at(deadline, client.events()).await {
+            Ok(Ok(stream)) => Some(stream),
+            // Not listening yet, or not able to serve the stream now: try again.
+            Ok(Err(HubError::Unreachable { .. })) => None,
+            Ok(Err(e)) if e.status().is_some_and(|s| s >= 500) => None,
+            Ok(Err(e @ HubError::Transport { .. })) => {
+                return Err(anyhow::Error::new(e).context("cannot open the hub's event stream"))
+            }
+            Ok(Err(e)) => return Err(e.into()),
             Err(_) => None,
         };
         let Some(mut stream) = stream else {
@@ -101,38 +94,29 @@ async fn wait_for_first(
             if !requests.is_empty() {
                 return Ok(requests);
             }
-            match timeout_at(deadline, stream.chunk()).await {
+            match timeout_at(deadline, stream.next_activity()).await {
                 Err(_) => return Ok(requests),
                 // Any event (or keep-alive) is a reason to look again.
-                Ok(Ok(Some(_))) => continue,
+                Ok(true) => continue,
                 // The stream ended (the hub stopped): subscribe again.
-                Ok(Ok(None)) | Ok(Err(_)) => break,
+                Ok(false) => break,
             }
         }
     }
 }
 
 /// The table: one id (the hub's, which `ghl respond` takes), the type, when, and the question.
-fn print_table(requests: &[Value]) {
+fn print_table(requests: &[RequestView]) {
     println!("{:<36}  {:<12}  {:<19}  WHAT", "ID", "TYPE", "CREATED");
     for r in requests {
         println!(
             "{:<36}  {:<12}  {:<19}  {}",
-            field(r, "id"),
-            field(r, "loop_type"),
-            field(r, "created_at").chars().take(19).collect::<String>(),
-            summary(&r["context"])
+            r.id,
+            r.loop_type.as_str(),
+            r.created_at.chars().take(19).collect::<String>(),
+            summary(&r.context)
         );
     }
-}
-
-/// A string field of a request, or nothing.
-fn field(request: &Value, key: &str) -> String {
-    request
-        .get(key)
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned()
 }
 
 /// One line saying what the human is asked: the question, else the message.

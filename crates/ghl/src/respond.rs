@@ -1,11 +1,11 @@
 //! `ghl respond REQUEST_ID approve|reject|answer|reply|complete [TEXT]`: answers a request.
 //! Exit codes: 0 recorded, 1 someone answered first (the winner is printed), 3 error.
 
+use anyhow::anyhow;
 use clap::{Args, ValueEnum};
-use reqwest::{Method, StatusCode};
-use serde_json::{json, Value};
+use gohumanloop::providers::hub::HubError;
 
-use crate::client::{HubArgs, HubClient};
+use crate::client::HubArgs;
 use crate::outcome::{ANSWERED, ERROR};
 
 /// Exit code when another answer won the race.
@@ -16,7 +16,7 @@ const TOO_LATE: i32 = 1;
 pub enum Action {
     /// Approve an approval request (TEXT: an optional reason).
     Approve,
-    /// Reject any request (TEXT: the reason).
+    /// Reject any request (TEXT: the reason, required).
     Reject,
     /// Answer an information request (TEXT: the information).
     Answer,
@@ -33,7 +33,7 @@ pub struct RespondArgs {
     request: String,
     /// What to do.
     action: Action,
-    /// The reason, information or reply.
+    /// The reason (required to reject), information or reply.
     text: Option<String>,
     #[command(flatten)]
     hub: HubArgs,
@@ -51,46 +51,32 @@ pub async fn run(args: RespondArgs) -> i32 {
 }
 
 async fn respond(args: &RespondArgs) -> anyhow::Result<i32> {
-    let client = HubClient::new(&args.hub)?;
-    let text = args.text.clone();
-    let needs_text = |what: &str| {
-        text.clone()
-            .ok_or_else(|| anyhow::anyhow!("{what} needs the TEXT argument"))
+    let client = args.hub.client()?;
+    let text = args.text.as_deref();
+    let needs_text = |what: &str| text.ok_or_else(|| anyhow!("{what} needs the TEXT argument"));
+    let id = args.request.as_str();
+    let answered = match args.action {
+        Action::Approve => client.approve(id, text).await,
+        Action::Reject => {
+            // Every rejection carries its reason; the hub refuses one without.
+            let reason = text.filter(|t| !t.trim().is_empty()).ok_or_else(|| {
+                anyhow!("reject needs a reason: ghl respond {id} reject \"REASON\"")
+            })?;
+            client.reject(id, reason).await
+        }
+        Action::Answer => client.answer(id, needs_text("answer")?).await,
+        Action::Reply => client.reply(id, needs_text("reply")?, false).await,
+        Action::Complete => client.reply(id, text.unwrap_or_default(), true).await,
     };
-    let (verb, body) = match args.action {
-        Action::Approve => (
-            "approve",
-            json!({"reason": text.clone().unwrap_or_default()}),
-        ),
-        Action::Reject => (
-            "reject",
-            json!({"reason": text.clone().unwrap_or_default()}),
-        ),
-        Action::Answer => ("answer", json!({"text": needs_text("answer")?})),
-        Action::Reply => (
-            "reply",
-            json!({"text": needs_text("reply")?, "complete": false}),
-        ),
-        Action::Complete => (
-            "reply",
-            json!({"text": text.clone().unwrap_or_default(), "complete": true}),
-        ),
-    };
-    let path = format!("/api/v1/requests/{}/{verb}", args.request);
-    let reply = client.call(Method::POST, &path, &[], Some(&body)).await?;
-    if reply.succeeded() {
-        let status = reply.body["request"]["status"].as_str().unwrap_or("?");
-        println!("{} is now {status}", args.request);
-        return Ok(ANSWERED);
+    match answered {
+        Ok(request) => {
+            println!("{} is now {}", args.request, request.status);
+            Ok(ANSWERED)
+        }
+        Err(HubError::Conflict(won)) => {
+            eprintln!("ghl respond: {won}");
+            Ok(TOO_LATE)
+        }
+        Err(e) => Err(e.into()),
     }
-    eprintln!("ghl respond: {}", reply.error());
-    Ok(
-        if reply.status == StatusCode::CONFLICT
-            && reply.body.get("status").is_some_and(Value::is_string)
-        {
-            TOO_LATE
-        } else {
-            ERROR
-        },
-    )
 }

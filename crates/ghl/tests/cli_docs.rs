@@ -165,4 +165,9 @@ fn man_pages_render_with_man() {
         serve.contains("GHL_DB"),
         "the serve page names its variables"
     );
+    let respond = std::fs::read_to_string(pages.join("ghl-respond.1")).unwrap();
+    assert!(
+        respond.contains("reject: Reject any request (TEXT: the reason, required)"),
+        "the respond page says a rejection needs its reason: {respond}"
+    );
 }

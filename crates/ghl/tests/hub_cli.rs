@@ -175,6 +175,48 @@ fn errors_exit_with_3() {
 }
 
 #[test]
+fn reject_needs_a_reason_and_is_refused_before_the_hub_is_called() {
+    let f = Fixture::new();
+    let ask = f.ask(&["approval", "Deploy?"]);
+    let rid = f.waiting_request();
+    for blank in [&[][..], &["  "][..]] {
+        let mut args = vec!["respond", rid.as_str(), "reject"];
+        args.extend_from_slice(blank);
+        let out = f.as_alice(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{stderr}");
+        assert!(stderr.contains("reject needs a reason"), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    // Refused here: with no hub listening, the message is still the missing reason.
+    let nowhere = ghl(
+        &[
+            "respond",
+            &rid,
+            "reject",
+            "--hub",
+            "http://127.0.0.1:9",
+            "--key",
+            "k",
+        ],
+        &[],
+    );
+    let stderr = String::from_utf8_lossy(&nowhere.stderr);
+    assert_eq!(nowhere.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("reject needs a reason"), "{stderr}");
+    // Nothing was recorded: the request still waits, and a reason rejects it.
+    assert_eq!(f.waiting_request(), rid);
+    let out = f.as_alice(&["respond", &rid, "reject", "too risky"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{rid} is now rejected\n")
+    );
+    let (exit, stdout, stderr) = finish(ask);
+    assert_eq!((exit, stdout.as_str()), (1, "too risky"), "{stderr}");
+}
+
+#[test]
 fn keys_list_revoke_and_audit_verify() {
     let f = Fixture::new();
     let db = f.hub.db_url();

@@ -11,8 +11,8 @@ use reqwest::header::{COOKIE, LOCATION, SET_COOKIE};
 use reqwest::Method;
 use serde_json::json;
 
+use super::raw::RawClient;
 use super::{create_as, for_each, ms, percentile};
-use crate::client::HubClient;
 
 /// The inbox part of `ghl bench`.
 #[derive(Args)]
@@ -37,7 +37,7 @@ pub struct InboxArgs {
 }
 
 /// Seeds, signs in, and times the inbox's pages.
-pub async fn run(client: &Arc<HubClient>, run: &str, args: &InboxArgs) -> anyhow::Result<()> {
+pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let ids: Vec<String> = (0..args.inbox_requests)
         .map(|i| format!("{run}-i{i}"))

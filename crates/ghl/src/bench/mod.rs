@@ -5,6 +5,7 @@
 
 mod inbox;
 mod provider;
+mod raw;
 mod sync;
 
 use std::sync::Arc;
@@ -16,7 +17,8 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-use crate::client::{HubArgs, HubClient};
+use self::raw::RawClient;
+use crate::client::HubArgs;
 
 /// Arguments of `ghl bench`.
 #[derive(Args)]
@@ -44,7 +46,7 @@ pub struct BenchArgs {
 /// Runs the benchmark and prints its figures.
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     crate::raise_open_files_limit();
-    let client = Arc::new(HubClient::new(&args.hub)?);
+    let client = Arc::new(RawClient::new(&args.hub)?);
     let run = uuid::Uuid::new_v4().simple().to_string();
     if args.samples > 0 {
         latency(&client, &run, args.samples).await?;
@@ -63,13 +65,13 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn create(client: &HubClient, conversation: &str, request: &str) -> anyhow::Result<()> {
+async fn create(client: &RawClient, conversation: &str, request: &str) -> anyhow::Result<()> {
     create_as(client, conversation, request, "approval", "bench").await
 }
 
 /// Creates a request of a type in a task.
 async fn create_as(
-    client: &HubClient,
+    client: &RawClient,
     conversation: &str,
     request: &str,
     loop_type: &str,
@@ -89,7 +91,7 @@ async fn create_as(
     Ok(())
 }
 
-async fn approve(client: &HubClient, request: &str) -> anyhow::Result<()> {
+async fn approve(client: &RawClient, request: &str) -> anyhow::Result<()> {
     let path = format!("/api/v1/requests/{request}/approve");
     let reply = client
         .call(Method::POST, &path, &[], Some(&json!({})))
@@ -100,7 +102,7 @@ async fn approve(client: &HubClient, request: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn wait(client: &HubClient, conversation: &str, request: &str) -> anyhow::Result<Value> {
+async fn wait(client: &RawClient, conversation: &str, request: &str) -> anyhow::Result<Value> {
     let query = [
         ("conversation_id", conversation.to_owned()),
         ("request_id", request.to_owned()),
@@ -119,7 +121,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Answer sent → the waiting long-poll returns, one request at a time.
-async fn latency(client: &Arc<HubClient>, run: &str, samples: u32) -> anyhow::Result<()> {
+async fn latency(client: &Arc<RawClient>, run: &str, samples: u32) -> anyhow::Result<()> {
     let conversation = format!("latency-{run}");
     let mut times = Vec::with_capacity(samples as usize);
     for i in 0..samples {
@@ -161,7 +163,7 @@ fn ms(d: Duration) -> f64 {
 
 /// Many agents waiting at once, each on its own request over its own connection.
 async fn waiters(
-    client: &Arc<HubClient>,
+    client: &Arc<RawClient>,
     run: &str,
     count: u32,
     hub_pid: Option<u32>,
@@ -213,13 +215,13 @@ async fn waiters(
 
 /// Runs `f` for every item with at most `width` at a time.
 async fn for_each<F, Fut>(
-    client: &Arc<HubClient>,
+    client: &Arc<RawClient>,
     items: &[String],
     width: usize,
     f: F,
 ) -> anyhow::Result<()>
 where
-    F: Fn(Arc<HubClient>, String) -> Fut,
+    F: Fn(Arc<RawClient>, String) -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
 {
     let mut running = JoinSet::new();

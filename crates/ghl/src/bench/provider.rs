@@ -9,11 +9,11 @@ use anyhow::{bail, Context};
 use gohumanloop::providers::api::{ApiOptions, ApiProvider};
 use gohumanloop::{LoopRequest, Manager, Status};
 
+use super::raw::RawClient;
 use super::{approve, ms, percentile};
-use crate::client::HubClient;
 
 /// Times `samples` answers reaching a waiting `ApiProvider` call.
-pub async fn run(client: &Arc<HubClient>, key: &str, samples: u32) -> anyhow::Result<()> {
+pub async fn run(client: &Arc<RawClient>, key: &str, samples: u32) -> anyhow::Result<()> {
     let options = ApiOptions::new(format!("{}/api", client.base()))
         .api_key(key)
         .default_platform("bench");

@@ -9,8 +9,9 @@ use clap::Args;
 use reqwest::Method;
 use serde_json::{json, Value};
 
+use super::raw::{RawClient, Reply};
 use super::{create, ms, percentile};
-use crate::client::{HubArgs, HubClient, Reply};
+use crate::client::HubArgs;
 
 /// The options of the task-sync part of `ghl bench`.
 #[derive(Args)]
@@ -42,7 +43,7 @@ fn upload(task: &str, from: u32, count: u32) -> Value {
 }
 
 /// One upload, and how long it took.
-async fn sync(uploader: &HubClient, body: &Value) -> (anyhow::Result<Reply>, Duration) {
+async fn sync(uploader: &RawClient, body: &Value) -> (anyhow::Result<Reply>, Duration) {
     let started = Instant::now();
     let reply = uploader
         .call(
@@ -57,7 +58,7 @@ async fn sync(uploader: &HubClient, body: &Value) -> (anyhow::Result<Reply>, Dur
 
 /// Creates in the bench key's tenant, one after the other, until `done` says stop.
 async fn creates_until(
-    client: &HubClient,
+    client: &RawClient,
     run: &str,
     label: &str,
     done: impl Fn(usize) -> bool,
@@ -85,7 +86,7 @@ fn latencies(times: &[Duration]) -> String {
 
 /// Runs the part, if a second key is given.
 pub async fn run(
-    client: &HubClient,
+    client: &RawClient,
     hub: &HubArgs,
     run: &str,
     args: &SyncArgs,
@@ -96,7 +97,7 @@ pub async fn run(
     if args.sync_uploads == 0 {
         return Ok(());
     }
-    let uploader = HubClient::new(&HubArgs {
+    let uploader = RawClient::new(&HubArgs {
         hub: hub.hub.clone(),
         key: Some(key.clone()),
     })?;

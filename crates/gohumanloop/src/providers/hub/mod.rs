@@ -1,11 +1,18 @@
 //! The hub: [`HubProvider`], the original's `GoHumanLoopProvider` — an [`ApiProvider`]
 //! configured from the environment, with the platform `GoHumanLoop` (protocol reference §2.4) —
 //! and [`HubManager`], the original's `GoHumanLoopManager`: a manager that also uploads its task
-//! snapshots to the hub (§1.12, §4.3).
+//! snapshots to the hub (§1.12, §4.3). [`HubClient`] is a typed client of the hub's own API:
+//! the answering API (list, read and answer requests), its event stream, and create / status
+//! for asking without a manager.
 
+mod client;
 mod manager;
 mod snapshot;
 
+pub use client::{
+    AuditEntry, BoxError, Conflict, EventStream, HubClient, HubError, ListFilter, RequestDetail,
+    RequestPage, RequestView,
+};
 pub use manager::{HubManager, SyncReport};
 
 use super::api::{ApiOptions, ApiProvider};

@@ -1,0 +1,39 @@
+//! The agent's side, in the original protocol (`/api/v1/humanloop/…`): create a request and read
+//! its status, long-polling where asked. For asking without a [`Manager`](crate::Manager) —
+//! one question, one process — e.g. `ghl ask --hub`; an agent with a manager uses
+//! [`HubProvider`](super::super::HubProvider).
+
+use std::time::Duration;
+
+use reqwest::Method;
+
+use super::{HubClient, HubError, NO_BODY};
+use crate::model::wire::{ApiResponse, CreateRequestBody, StatusQuery, StatusResponse};
+
+impl HubClient {
+    /// `POST /api/v1/humanloop/request`. The hub accepts a create repeated with the same ids and
+    /// body once, so a create whose reply was lost may be sent again.
+    pub async fn create(&self, body: &CreateRequestBody) -> Result<(), HubError> {
+        let request = self.request(Method::POST, &["humanloop", "request"]);
+        let _: ApiResponse = self.call(request, Some(body)).await?;
+        Ok(())
+    }
+
+    /// `GET /api/v1/humanloop/status`: where the request stands; with `wait`, the hub answers
+    /// as soon as it leaves `pending`, or after `wait` (whole seconds) with `pending`. An
+    /// unknown request is the original protocol's soft failure ([`HubError::Failed`] with a
+    /// 2xx status).
+    pub async fn status(
+        &self,
+        query: &StatusQuery,
+        wait: Option<Duration>,
+    ) -> Result<StatusResponse, HubError> {
+        let mut request = self
+            .request(Method::GET, &["humanloop", "status"])
+            .query(query);
+        if let Some(wait) = wait {
+            request = request.query(&[("wait", wait.as_secs())]);
+        }
+        self.call(request, NO_BODY).await
+    }
+}
