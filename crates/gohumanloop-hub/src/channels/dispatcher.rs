@@ -196,6 +196,8 @@ impl Dispatcher {
                         "could not record a delivery attempt: {e}");
                 }
                 drop(permit);
+                // Its next due time (a retry) may be sooner than the worker's sleep.
+                dispatcher.work.notify_one();
             });
         }
         Ok(full)

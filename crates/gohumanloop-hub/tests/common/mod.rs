@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
+use gohumanloop_hub::channels::webhook::{WebhookChannel, WebhookConfig};
 use gohumanloop_hub::channels::{Channel, Dispatcher};
 use gohumanloop_hub::store::{self, Store};
 use gohumanloop_hub::web::WebConfig;
@@ -47,6 +48,7 @@ async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
 struct Setup {
     limits: ServeLimits,
     trusted_proxies: Vec<IpAddr>,
+    webhooks: Vec<WebhookConfig>,
 }
 
 impl TestHub {
@@ -58,7 +60,7 @@ impl TestHub {
     pub async fn start_limited(limits: ServeLimits) -> Self {
         let setup = Setup {
             limits,
-            trusted_proxies: Vec::new(),
+            ..Setup::default()
         };
         Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
             .await
@@ -68,8 +70,8 @@ impl TestHub {
     /// A hub that takes `X-Forwarded-For` from these peers (the web inbox's `trusted_proxies`).
     pub async fn start_behind(trusted_proxies: Vec<IpAddr>) -> Self {
         let setup = Setup {
-            limits: ServeLimits::default(),
             trusted_proxies,
+            ..Setup::default()
         };
         Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
             .await
@@ -77,6 +79,17 @@ impl TestHub {
     }
 
     /// A hub with the email channel `config(base_url)` describes.
+    /// A hub with these webhook channels.
+    pub async fn start_with_webhooks(webhooks: Vec<WebhookConfig>) -> Self {
+        let setup = Setup {
+            webhooks,
+            ..Setup::default()
+        };
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
+            .await
+            .0
+    }
+
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {
@@ -114,10 +127,13 @@ impl TestHub {
             email: channel.clone(),
             trusted_proxies: setup.trusted_proxies,
         };
-        let channels: Vec<Arc<dyn Channel>> = match &channel {
+        let mut channels: Vec<Arc<dyn Channel>> = match &channel {
             Some(email) => vec![email.clone()],
             None => Vec::new(),
         };
+        for config in setup.webhooks {
+            channels.push(WebhookChannel::start(hub.clone(), config).await.unwrap());
+        }
         let dispatcher = Dispatcher::start(hub.clone(), channels).unwrap();
         let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
         let shutdown_hub = hub.clone();

@@ -234,7 +234,14 @@ mod tests {
         );
         let other = secret("whsec_c2VjcmV0LW9mLWFub3RoZXItaG9vaw==");
         assert_eq!(
-            verify(std::slice::from_ref(&other), ID, "1614265330", SIGNATURE, BODY, AT),
+            verify(
+                std::slice::from_ref(&other),
+                ID,
+                "1614265330",
+                SIGNATURE,
+                BODY,
+                AT
+            ),
             Err(SignatureError::NoMatch)
         );
         // A rotation: the old and the new secret both verify; each signs its own.

@@ -92,7 +92,7 @@ impl Deliveries for SqliteStore {
         const SUCCESS: &str =
             "UPDATE deliveries SET state = ?, reference = coalesce(?, reference), \
              shown_status = ?, data = coalesce(?, data), attempts = 0, last_error = NULL, \
-             due_at = CASE WHEN (SELECT status FROM requests WHERE id = request_id) = ? \
+             due_at = CASE WHEN (SELECT r.status FROM requests r WHERE r.id = deliveries.request_id) = ? \
              THEN NULL ELSE ? END, updated_at = ? \
              WHERE request_id = ? AND channel = ? AND recipient = ?";
         const FAILURE: &str = "UPDATE deliveries SET state = ?, attempts = attempts + 1, \
