@@ -90,6 +90,19 @@ impl TestHub {
             .0
     }
 
+    /// A hub with the email channel and these webhook channels.
+    pub async fn start_with_email_and_webhooks(
+        config: impl FnOnce(&str) -> EmailChannelConfig,
+        webhooks: Vec<WebhookConfig>,
+    ) -> (Self, Arc<EmailChannel>) {
+        let setup = Setup {
+            webhooks,
+            ..Setup::default()
+        };
+        let (hub, channel) = Self::start_with(Some(config), setup).await;
+        (hub, channel.unwrap())
+    }
+
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {

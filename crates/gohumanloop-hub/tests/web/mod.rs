@@ -78,6 +78,14 @@ impl Browser {
         }
     }
 
+    /// Another tab of the same signed-in session.
+    pub fn fork(&self) -> Self {
+        let mut tab = Self::new(&self.base);
+        tab.cookies = self.cookies.clone();
+        tab.csrf = self.csrf.clone();
+        tab
+    }
+
     /// Signs in; panics unless it worked.
     pub async fn signed_in(base: &str, name: &str) -> Self {
         let mut browser = Self::new(base);
