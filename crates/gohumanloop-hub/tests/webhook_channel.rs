@@ -204,6 +204,17 @@ async fn a_failing_receiver_gets_the_event_again_with_the_same_id_and_a_refusal_
     assert_eq!(refused[0].attempts, 1, "a 404 is not tried again");
     let error = refused[0].last_error.clone().unwrap_or_default();
     assert!(error.starts_with("gave up: HTTP 404"), "{error}");
+    // The request's page shows why.
+    web::add_user(t2.store.as_ref(), "alice", Role::Approver, &["a"]).await;
+    let mut browser = web::Browser::signed_in(&t2.base, "alice").await;
+    let page = browser.get(&format!("/requests/{id2}")).await;
+    assert!(
+        page.body
+            .contains("webhook:gone</strong>: <span class=\"delivery-state\">Given up"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("gave up: HTTP 404"), "{}", page.body);
     t.stop().await;
     t2.stop().await;
 }

@@ -19,7 +19,7 @@ use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
 use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
 use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
-use crate::store::{MailRecord, StoreResult};
+use crate::store::{Delivery, DeliveryState, MailRecord, StoreResult};
 
 /// The audit channel of answers given in the inbox.
 const CHANNEL: &str = "web";
@@ -168,6 +168,8 @@ pub struct RequestPage {
     pub audit: Vec<AuditLine>,
     /// How the email channel fared with this request, if it mailed it.
     pub mail: Option<MailLine>,
+    /// How the other channels fared with it.
+    pub deliveries: Vec<DeliveryLine>,
     /// A message above the request.
     pub notice: Option<Notice>,
     /// The conversation's turn that waits now, when it is not this one.
@@ -188,6 +190,42 @@ pub struct MailLine {
     pub sent: Option<String>,
     /// The last error, if any.
     pub error: Option<String>,
+}
+
+/// One channel's delivery of a request, as the page shows it.
+pub struct DeliveryLine {
+    /// The channel (`webhook:ops`).
+    pub channel: String,
+    /// To whom, when the channel has several recipients.
+    pub recipient: String,
+    /// Delivered, waiting, skipped or given up.
+    pub state: &'static str,
+    /// The status the message shows, once delivered.
+    pub shows: Option<String>,
+    /// When it is tried next, if it waits for a retry.
+    pub next: Option<String>,
+    /// Why the last attempt failed, or why it was skipped.
+    pub error: Option<String>,
+}
+
+fn delivery_line(t: &Texts, d: Delivery) -> DeliveryLine {
+    let state = match d.state {
+        DeliveryState::Delivered => t.delivery_states[0],
+        DeliveryState::Pending => t.delivery_states[1],
+        DeliveryState::Skipped => t.delivery_states[2],
+        DeliveryState::GaveUp => t.delivery_states[3],
+    };
+    DeliveryLine {
+        channel: d.channel,
+        recipient: d.recipient,
+        state,
+        shows: d.shown_status.map(|s| t.status_name(s).to_owned()),
+        next: d
+            .due_at
+            .filter(|_| d.attempts > 0)
+            .map(|ms| short_time(&ms_to_rfc3339(ms))),
+        error: d.last_error,
+    }
 }
 
 fn mail_line(t: &Texts, mail: MailRecord) -> MailLine {
@@ -287,6 +325,16 @@ async fn show(
         .await
         .map_err(store_error)?;
     let mail = hub.store().mail_of(&record.id).await.map_err(store_error)?;
+    // The email channel has its own section above.
+    let deliveries: Vec<DeliveryLine> = hub
+        .store()
+        .deliveries_of(&record.id)
+        .await
+        .map_err(store_error)?
+        .into_iter()
+        .filter(|d| d.channel != "email")
+        .map(|d| delivery_line(t, d))
+        .collect();
     let open_turn = match record.status {
         Status::Pending => None,
         _ => newest_pending_turn(hub, &record)
@@ -350,6 +398,7 @@ async fn show(
         folded: budget.folded(),
         audit,
         mail: mail.map(|m| mail_line(t, m)),
+        deliveries,
         notice,
         open_turn,
         draft,
