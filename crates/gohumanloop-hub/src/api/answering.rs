@@ -18,6 +18,7 @@ use super::paged::{chunk_size, ListReply, MAX_REPLY_BYTES};
 use crate::core::verdict::winner_words;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord};
+use crate::store::Cursor;
 
 /// The most requests one list returns.
 const MAX_LIMIT: u32 = 1_000;
@@ -83,7 +84,7 @@ pub async fn list(
         .before
         .map(|cursor| {
             cursor
-                .parse::<i64>()
+                .parse::<Cursor>()
                 .map(|_| cursor)
                 .map_err(|_| ApiError::invalid("before must be the `next` of an earlier reply"))
         })
@@ -170,7 +171,7 @@ async fn newest_turns(
     caller: &Caller,
     conversation_id: &str,
     spent: usize,
-) -> Result<(Vec<RequestRecord>, Option<i64>), ApiError> {
+) -> Result<(Vec<RequestRecord>, Option<Cursor>), ApiError> {
     let mut history = Vec::new();
     let mut bytes = 0;
     let mut before = None;

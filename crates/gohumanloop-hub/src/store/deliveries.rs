@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use gohumanloop::model::Status;
 use serde_json::Value;
 
-use super::StoreResult;
+use super::{Cursor, StoreResult};
 use crate::record::RequestRecord;
 
 /// Where a delivery stands.
@@ -152,7 +152,7 @@ pub trait Deliveries: Send + Sync {
     async fn undelivered(
         &self,
         channel: &str,
-        after: Option<i64>,
+        after: Option<Cursor>,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, RequestRecord)>>;
+    ) -> StoreResult<Vec<(Cursor, RequestRecord)>>;
 }

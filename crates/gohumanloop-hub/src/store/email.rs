@@ -1,5 +1,4 @@
-//! The part of the store the email channel keeps: which mail carried which request, the signed
-//! links already used, and the hub's secrets.
+//! The part of the store the email channel keeps: which mail carried which request.
 
 use async_trait::async_trait;
 
@@ -40,15 +39,6 @@ pub enum SendOutcome {
     GaveUp(String),
 }
 
-/// Whether a signed link was used before.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkUse {
-    /// First use: recorded now.
-    First,
-    /// Used before.
-    Again,
-}
-
 /// What the email channel stores.
 #[async_trait]
 pub trait MailLog: Send + Sync {
@@ -71,13 +61,4 @@ pub trait MailLog: Send + Sync {
         tenant: TenantId,
         conversation_id: &str,
     ) -> StoreResult<Vec<MailRecord>>;
-
-    /// Records the use of a signed link (by its id); [`LinkUse::Again`] if it was used before.
-    async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse>;
-
-    /// Whether a signed link was used.
-    async fn link_used(&self, link_id: &str) -> StoreResult<bool>;
-
-    /// A named secret of the hub: the stored one, or `fresh` stored now if there is none.
-    async fn secret(&self, name: &str, fresh: &[u8]) -> StoreResult<Vec<u8>>;
 }

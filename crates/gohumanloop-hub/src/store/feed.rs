@@ -47,6 +47,16 @@ impl Change {
     }
 }
 
+/// The change feed aggregate of a store.
+pub trait ChangeFeed: Send + Sync {
+    /// A receiver of every change committed from now on, each published after its commit and
+    /// before its write is acknowledged. A receiver that lags must read the store again.
+    fn subscribe(&self) -> broadcast::Receiver<Arc<Change>>;
+
+    /// The `seq` of the last change published (0: none yet).
+    fn published(&self) -> u64;
+}
+
 /// The sending side a store keeps: a broadcast of changes and how many were published.
 pub(crate) struct FeedSender {
     tx: broadcast::Sender<Arc<Change>>,

@@ -1,32 +1,65 @@
-//! Where the hub keeps everything: the [`Store`] trait and its backends.
+//! Where the hub keeps everything: the [`Store`] trait, split by aggregate, and its backends.
 //!
-//! A store acknowledges a write only once it is committed. Every status change goes through
-//! [`Store::transition`], a single conditional write, and is appended to the audit log in the
-//! same transaction.
+//! # The contract every backend keeps
+//! The conformance suite (`tests/contract`, run by `tests/store_contract.rs`) checks it; every
+//! backend runs it, with several handles on one database as several writers (several nodes).
+//!
+//! 1. **Acknowledged means committed.** A write returns only after its transaction committed
+//!    (with [`Durability::Full`], on disk).
+//! 2. **One compare-and-set per change.** [`Requests::transition`] changes a request only if
+//!    its status is one of [`Transition::from`](crate::record::Transition::from), in one
+//!    conditional write (`UPDATE … WHERE id = ? AND status = ?`). Zero rows updated means
+//!    another writer came first: the store reads the request again and answers
+//!    [`TransitionOutcome::Conflict`](crate::record::TransitionOutcome::Conflict) with the
+//!    winner — never an error.
+//! 3. **One audit chain.** Every create and change appends its audit entry in the same
+//!    transaction, hashed over the previous entry, whose head is read under that
+//!    transaction's write lock — never kept in a writer's memory — so two writers cannot fork
+//!    the chain.
+//! 4. **A change feed** ([`ChangeFeed`]): every committed create and change is published, in
+//!    commit order and numbered, after the commit and before the write is acknowledged. The
+//!    live waiters, the event streams, the deadline timer and the channel dispatcher all follow
+//!    it; the hub wakes nobody itself. A receiver that lags reads the store again.
+//! 5. **Deadlines are read as they fall due** ([`Requests::due`], [`Requests::next_deadline`]),
+//!    never loaded once: a request created by any writer expires on time.
+//! 6. **Deliveries** ([`Deliveries`]) are opened once per request, channel and recipient, and
+//!    claimed for a lease before they are worked, so that one is never worked twice at once; a
+//!    change of a request marks its delivered messages due in the same transaction.
+//! 7. **Opaque positions.** Pages continue from a [`Cursor`] the store handed out; nothing
+//!    outside a backend reads what is inside one.
+//! 8. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
+//!    data is corrupt, the configuration is bad, or the store is closing. A lost race is not an
+//!    error but an outcome.
 
 mod accounts;
+mod audit;
+mod cursor;
 pub mod deliveries;
 pub mod email;
 pub mod feed;
+mod keys;
+mod links;
+mod requests;
+mod secrets;
 mod sqlite;
-
-use std::sync::Arc;
+mod tasks;
 
 use async_trait::async_trait;
-use tokio::sync::broadcast;
 
-use crate::audit::ChainCheck;
-use crate::record::{
-    AuditEntry, ConversationWindow, CreateOutcome, KeyInfo, KeyOwner, NewRequest, RequestFilter,
-    RequestKey, RequestRecord, StatusCount, TaskRecord, TaskSummary, TaskVersion, TaskWrite,
-    TenantId, Transition, TransitionOutcome,
-};
+use crate::record::TenantId;
 
 pub use accounts::Accounts;
+pub use audit::Audit;
+pub use cursor::{BadCursor, Cursor};
 pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
-pub use email::{LinkUse, MailLog, MailRecord, SendOutcome};
-pub use feed::Change;
+pub use email::{MailLog, MailRecord, SendOutcome};
+pub use feed::{Change, ChangeFeed};
+pub use keys::Keys;
+pub use links::{LinkUse, Links};
+pub use requests::Requests;
+pub use secrets::Secrets;
 pub use sqlite::SqliteStore;
+pub use tasks::Tasks;
 
 /// A store failure: the database could not be reached or refused the operation.
 #[derive(Debug, thiserror::Error)]
@@ -44,9 +77,10 @@ pub enum StoreError {
     /// message holds the details, for the operator's log.
     #[error("database unavailable: {0}")]
     Unavailable(String),
-    /// The database URL names no backend this build has.
-    #[error("unsupported database URL '{0}' (use sqlite://PATH)")]
-    UnsupportedUrl(String),
+    /// The store cannot work as configured (e.g. a database URL names no backend this build
+    /// has).
+    #[error("bad store configuration: {0}")]
+    BadConfiguration(String),
     /// The store's writer has stopped (the hub is shutting down).
     #[error("the store is shutting down")]
     Closed,
@@ -66,153 +100,31 @@ pub struct Deadline {
     pub id: String,
 }
 
-/// Durable storage for requests, keys, task snapshots, the audit log and (through
-/// [`Accounts`]) the web inbox's accounts and (through [`MailLog`]) the email channel's mails.
+/// Durable storage, by aggregate: requests, audit, keys, accounts, tasks, deliveries, links,
+/// secrets, the change feed (and, for now, the email channel's mail log). See the module's
+/// docs for the contract every backend keeps.
 #[async_trait]
-pub trait Store: Accounts + MailLog + Deliveries + Send + Sync + 'static {
-    // --- health ---------------------------------------------------------------------------
-
+pub trait Store:
+    Requests
+    + Audit
+    + Keys
+    + Accounts
+    + Tasks
+    + Deliveries
+    + Links
+    + Secrets
+    + ChangeFeed
+    + MailLog
+    + Send
+    + Sync
+    + 'static
+{
     /// Checks the database before it is served: its structure is intact (a quick integrity
     /// check: [`StoreError::Corrupt`]) and it can be written ([`StoreError::Unavailable`]).
     async fn verify(&self) -> StoreResult<()>;
 
     /// Whether writes go through: `false` after a write failed, until one succeeds again.
     fn writable(&self) -> bool;
-
-    // --- requests -------------------------------------------------------------------------
-
-    /// Stores a new request (idempotent for an identical repeat; see [`CreateOutcome`]).
-    async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome>;
-
-    /// Changes a request's status if, and only if, its current status may become `to`
-    /// (one conditional write; the first change wins, later ones get `Conflict`).
-    async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome>;
-
-    /// A request by its protocol identity.
-    async fn find(&self, key: &RequestKey) -> StoreResult<Option<RequestRecord>>;
-
-    /// The turns of a conversation around the request with the hub's id `around` (not it): up
-    /// to `each_side` turns before and after it (oldest first), and how many turns lie beyond
-    /// them. Empty if the tenant has no such request.
-    async fn conversation_window(
-        &self,
-        tenant: TenantId,
-        conversation_id: &str,
-        around: &str,
-        each_side: u32,
-    ) -> StoreResult<ConversationWindow>;
-
-    /// A request by the hub's id, or by its client `request_id` when that is unambiguous.
-    async fn get(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<RequestRecord>>;
-
-    /// Requests matching a filter, newest first.
-    async fn list(
-        &self,
-        tenant: TenantId,
-        filter: &RequestFilter,
-    ) -> StoreResult<Vec<RequestRecord>>;
-
-    /// A page of requests matching a filter, newest first, that arrived before the position
-    /// `before` (from an earlier page; `None`: from the newest), skipping `offset` of them
-    /// first. Each comes with its own position, to ask for the next page with. With an
-    /// `offset` of 0 the cost does not grow with how deep the page is.
-    async fn page(
-        &self,
-        tenant: TenantId,
-        filter: &RequestFilter,
-        before: Option<i64>,
-    ) -> StoreResult<Vec<(i64, RequestRecord)>>;
-
-    /// How many requests these tenants have together, per status and type.
-    async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>>;
-
-    /// A request by the hub's id alone, whatever its tenant (the caller checks who may see it).
-    async fn by_id(&self, id: &str) -> StoreResult<Option<RequestRecord>>;
-
-    /// Up to `limit` `pending` requests whose deadline is at or before `now` (Unix ms),
-    /// earliest first. Deadlines are read as they fall due, never held in memory.
-    async fn due(&self, now: i64, limit: u32) -> StoreResult<Vec<Deadline>>;
-
-    /// The earliest deadline of any `pending` request (Unix ms).
-    async fn next_deadline(&self) -> StoreResult<Option<i64>>;
-
-    // --- change feed ----------------------------------------------------------------------
-
-    /// A receiver of every change committed from now on ([`feed`]), each published after its
-    /// commit and before its write is acknowledged. A receiver that lags must read the store
-    /// again.
-    fn subscribe(&self) -> broadcast::Receiver<Arc<Change>>;
-
-    /// The `seq` of the last change published (0: none yet).
-    fn published(&self) -> u64;
-
-    // --- audit ----------------------------------------------------------------------------
-
-    /// The audit entries of one request, oldest first.
-    async fn audit_trail(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<AuditEntry>>;
-
-    /// Checks the whole audit chain.
-    async fn verify_audit(&self) -> StoreResult<ChainCheck>;
-
-    // --- task snapshots -------------------------------------------------------------------
-
-    /// The version of a task snapshot, without its contents (cheap).
-    async fn task_version(
-        &self,
-        tenant: TenantId,
-        task_id: &str,
-    ) -> StoreResult<Option<TaskVersion>>;
-
-    /// A task snapshot's conversations (a JSON array) and their version, to merge into.
-    async fn task_conversations(
-        &self,
-        tenant: TenantId,
-        task_id: &str,
-    ) -> StoreResult<Option<(TaskVersion, String)>>;
-
-    /// Stores a merged task snapshot if the stored one is still `write.base` (a new task: if
-    /// there is none yet), bumping its version; `false` if another merge came first (merge
-    /// again from the new version). Either way nothing else changes.
-    async fn put_task(&self, tenant: TenantId, write: TaskWrite) -> StoreResult<bool>;
-
-    /// Up to `limit` of the tenant's task snapshots whose ids sort after `after`, by id.
-    async fn task_page(
-        &self,
-        tenant: TenantId,
-        after: Option<&str>,
-        limit: u32,
-    ) -> StoreResult<Vec<TaskRecord>>;
-
-    /// The summaries of the tenant's `limit` most recently uploaded tasks, newest first, and
-    /// how many tasks the tenant has in all (the snapshots themselves are not read out).
-    async fn task_summaries(
-        &self,
-        tenant: TenantId,
-        limit: u32,
-    ) -> StoreResult<(Vec<TaskSummary>, u64)>;
-
-    /// One task snapshot.
-    async fn task(&self, tenant: TenantId, task_id: &str) -> StoreResult<Option<TaskRecord>>;
-
-    // --- keys -----------------------------------------------------------------------------
-
-    /// Stores a key (by its hash) for a tenant, creating the tenant if needed.
-    async fn add_key(
-        &self,
-        tenant: &str,
-        name: &str,
-        prefix: &str,
-        key_hash: &str,
-    ) -> StoreResult<KeyInfo>;
-
-    /// Every key, revoked ones included.
-    async fn keys(&self) -> StoreResult<Vec<KeyInfo>>;
-
-    /// Revokes a key by id or prefix; `false` if none matched or it was already revoked.
-    async fn revoke_key(&self, id_or_prefix: &str) -> StoreResult<bool>;
-
-    /// The owner of a live key with this hash.
-    async fn key_owner(&self, key_hash: &str) -> StoreResult<Option<KeyOwner>>;
 }
 
 /// When a committed change is safe.
@@ -244,6 +156,8 @@ pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<std::syn
     if url.starts_with("sqlite:") {
         Ok(std::sync::Arc::new(SqliteStore::open(url, options).await?))
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
+        Err(StoreError::BadConfiguration(format!(
+            "unsupported database URL '{url}' (use sqlite://PATH)"
+        )))
     }
 }

@@ -16,7 +16,7 @@ use super::view::{deadline_ms, short_time, title_of};
 use crate::accounts::Tenant;
 use crate::core::Hub;
 use crate::record::{RequestFilter, RequestRecord};
-use crate::store::StoreResult;
+use crate::store::{Cursor, StoreResult};
 
 /// Requests per page.
 pub const PAGE_SIZE: u32 = 50;
@@ -40,28 +40,36 @@ pub struct InboxQuery {
 
 /// Where a page starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Cursor {
-    /// Among the pending requests, before this position.
-    Pending(i64),
-    /// Among the others, before this position.
-    Rest(i64),
+enum PageStart {
+    /// Among the pending requests, after this position.
+    Pending(Cursor),
+    /// Among the others, after this position (`None`: from their newest).
+    Rest(Option<Cursor>),
 }
 
-impl Cursor {
+impl PageStart {
     fn parse(text: &str) -> Option<Self> {
-        let (kind, seq) = text.split_at_checked(1)?;
-        let seq = seq.parse().ok()?;
-        match kind {
-            "p" => Some(Cursor::Pending(seq)),
-            "r" => Some(Cursor::Rest(seq)),
+        let (kind, position) = text.split_at_checked(1)?;
+        match (kind, position) {
+            ("p", position) => Some(Self::Pending(position.parse().ok()?)),
+            ("r", "") => Some(Self::Rest(None)),
+            ("r", position) => Some(Self::Rest(Some(position.parse().ok()?))),
             _ => None,
         }
     }
 
     fn text(self) -> String {
         match self {
-            Cursor::Pending(seq) => format!("p{seq}"),
-            Cursor::Rest(seq) => format!("r{seq}"),
+            Self::Pending(at) => format!("p{at}"),
+            Self::Rest(Some(at)) => format!("r{at}"),
+            Self::Rest(None) => "r".to_owned(),
+        }
+    }
+
+    fn position(self) -> Option<Cursor> {
+        match self {
+            Self::Pending(at) => Some(at),
+            Self::Rest(at) => at,
         }
     }
 }
@@ -149,7 +157,9 @@ pub async fn page(
     let loop_type = parse_choice::<LoopType>(q.loop_type.as_deref()).map_err(bad)?;
     let cursor = match q.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
-        Some(text) => Some(Cursor::parse(text).ok_or_else(|| bad(format!("bad page '{text}'")))?),
+        Some(text) => {
+            Some(PageStart::parse(text).ok_or_else(|| bad(format!("bad page '{text}'")))?)
+        }
     };
     let from = parse_day(q.from.as_deref(), 0).map_err(bad)?;
     let to = parse_day(q.to.as_deref(), 1).map_err(bad)?;
@@ -215,7 +225,7 @@ pub async fn page(
             n: counts.1[LoopType::ALL.iter().position(|x| x == l).unwrap_or(0)],
         })
         .collect();
-    let link = |after: Option<Cursor>| {
+    let link = |after: Option<PageStart>| {
         let mut query = url_query(&q);
         if let Some(after) = after {
             query.push(("after", after.text()));
@@ -303,31 +313,27 @@ async fn load(
     hub: &Hub,
     tenants: &[Tenant],
     filter: RequestFilter,
-    cursor: Option<Cursor>,
-) -> StoreResult<(Vec<RequestRecord>, Option<Cursor>)> {
+    start: Option<PageStart>,
+) -> StoreResult<(Vec<RequestRecord>, Option<PageStart>)> {
     let limit = filter.limit as usize;
     if !filter.statuses.is_empty() {
-        let before = cursor.map(|c| match c {
-            Cursor::Pending(s) | Cursor::Rest(s) => s,
-        });
+        let before = start.and_then(PageStart::position);
         let (rows, more) = merged(hub, tenants, &filter, before, limit).await?;
         let next = more
-            .then(|| rows.last().map(|r| Cursor::Rest(r.0)))
+            .then(|| rows.last().map(|r| PageStart::Rest(Some(r.0))))
             .flatten();
         return Ok((rows.into_iter().map(|r| r.1).collect(), next));
     }
     let mut rows = Vec::new();
-    if let None | Some(Cursor::Pending(_)) = cursor {
+    if let None | Some(PageStart::Pending(_)) = start {
         let pending = RequestFilter {
             statuses: vec![Status::Pending],
             ..filter.clone()
         };
-        let before = cursor.map(|c| match c {
-            Cursor::Pending(s) | Cursor::Rest(s) => s,
-        });
+        let before = start.and_then(PageStart::position);
         let (found, more) = merged(hub, tenants, &pending, before, limit).await?;
         if more {
-            let next = found.last().map(|r| Cursor::Pending(r.0));
+            let next = found.last().map(|r| PageStart::Pending(r.0));
             return Ok((found.into_iter().map(|r| r.1).collect(), next));
         }
         rows = found;
@@ -336,20 +342,20 @@ async fn load(
         exclude_statuses: vec![Status::Pending],
         ..filter
     };
-    let before = match cursor {
-        Some(Cursor::Rest(s)) => Some(s),
+    let before = match start {
+        Some(PageStart::Rest(at)) => at,
         _ => None,
     };
     let room = limit - rows.len();
     if room == 0 {
         // The pending part filled this page exactly: the rest starts on the next one.
         let (probe, _) = merged(hub, tenants, &rest, None, 1).await?;
-        let next = (!probe.is_empty()).then_some(Cursor::Rest(i64::MAX));
+        let next = (!probe.is_empty()).then_some(PageStart::Rest(None));
         return Ok((rows.into_iter().map(|r| r.1).collect(), next));
     }
     let (found, more) = merged(hub, tenants, &rest, before, room).await?;
     let next = more
-        .then(|| found.last().map(|r| Cursor::Rest(r.0)))
+        .then(|| found.last().map(|r| PageStart::Rest(Some(r.0))))
         .flatten();
     rows.extend(found);
     Ok((rows.into_iter().map(|r| r.1).collect(), next))
@@ -361,9 +367,9 @@ async fn merged(
     hub: &Hub,
     tenants: &[Tenant],
     filter: &RequestFilter,
-    before: Option<i64>,
+    before: Option<Cursor>,
     limit: usize,
-) -> StoreResult<(Vec<(i64, RequestRecord)>, bool)> {
+) -> StoreResult<(Vec<(Cursor, RequestRecord)>, bool)> {
     let probe = RequestFilter {
         limit: limit as u32 + 1,
         ..filter.clone()
@@ -400,13 +406,18 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_bad_ones_are_refused() {
-        for c in [Cursor::Pending(42), Cursor::Rest(7)] {
-            assert_eq!(Cursor::parse(&c.text()), Some(c));
+        for c in [
+            PageStart::Pending(Cursor::at(42)),
+            PageStart::Rest(Some(Cursor::at(7))),
+            PageStart::Rest(None),
+        ] {
+            assert_eq!(PageStart::parse(&c.text()), Some(c));
         }
-        assert_eq!(Cursor::parse("x1"), None);
-        assert_eq!(Cursor::parse("p"), None);
-        assert_eq!(Cursor::parse("pabc"), None);
-        assert_eq!(Cursor::parse(""), None);
+        assert_eq!(PageStart::parse("p0"), None);
+        assert_eq!(PageStart::parse("x1"), None);
+        assert_eq!(PageStart::parse("p"), None);
+        assert_eq!(PageStart::parse("pabc"), None);
+        assert_eq!(PageStart::parse(""), None);
     }
 
     #[test]

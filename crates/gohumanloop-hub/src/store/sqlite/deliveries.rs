@@ -9,7 +9,7 @@ use super::rows::{self, request_columns};
 use super::SqliteStore;
 use crate::record::{now_ms, RequestRecord};
 use crate::store::deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
-use crate::store::{StoreError, StoreResult};
+use crate::store::{Cursor, StoreError, StoreResult};
 
 const COLUMNS: &str = "request_id, channel, recipient, state, reference, shown_status, attempts, \
                        due_at, last_error, data";
@@ -191,9 +191,9 @@ impl Deliveries for SqliteStore {
     async fn undelivered(
         &self,
         channel: &str,
-        after: Option<i64>,
+        after: Option<Cursor>,
         limit: u32,
-    ) -> StoreResult<Vec<(i64, RequestRecord)>> {
+    ) -> StoreResult<Vec<(Cursor, RequestRecord)>> {
         let rows = sqlx::query(concat!(
             "SELECT rowid AS seq, ",
             request_columns!(),
@@ -201,13 +201,13 @@ impl Deliveries for SqliteStore {
              (SELECT 1 FROM deliveries d WHERE d.request_id = requests.id AND d.channel = ?) \
              ORDER BY rowid LIMIT ?"
         ))
-        .bind(after.unwrap_or(0))
+        .bind(after.map_or(0, Cursor::position))
         .bind(channel)
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()
-            .map(|row| Ok((row.try_get("seq")?, rows::request(row)?)))
+            .map(|row| Ok((Cursor::at(row.try_get("seq")?), rows::request(row)?)))
             .collect()
     }
 }

@@ -7,7 +7,8 @@ use sqlx::Row;
 
 use super::SqliteStore;
 use crate::record::{now_ms, TenantId};
-use crate::store::email::{LinkUse, MailLog, MailRecord, SendOutcome};
+use crate::store::email::{MailLog, MailRecord, SendOutcome};
+use crate::store::{LinkUse, Links, Secrets};
 use crate::store::{StoreError, StoreResult};
 
 const MAIL_COLUMNS: &str =
@@ -111,7 +112,10 @@ impl MailLog for SqliteStore {
         .await?;
         rows.iter().map(mail).collect()
     }
+}
 
+#[async_trait]
+impl Links for SqliteStore {
     async fn use_link(&self, link_id: &str, request_id: &str) -> StoreResult<LinkUse> {
         let done = sqlx::query(
             "INSERT INTO email_links_used (link_id, request_id, used_at) VALUES (?, ?, ?) \
@@ -137,7 +141,10 @@ impl MailLog for SqliteStore {
                 .await?;
         Ok(found.is_some())
     }
+}
 
+#[async_trait]
+impl Secrets for SqliteStore {
     async fn secret(&self, name: &str, fresh: &[u8]) -> StoreResult<Vec<u8>> {
         sqlx::query(
             "INSERT INTO hub_secrets (name, value, created_at) VALUES (?, ?, ?) \

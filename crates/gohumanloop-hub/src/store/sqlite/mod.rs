@@ -22,8 +22,12 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use self::rows::request_columns;
 use self::writer::Command;
+use super::feed::ChangeFeed;
 use super::feed::{Change, FeedSender};
-use super::{Deadline, Durability, Store, StoreError, StoreOptions, StoreResult};
+use super::{
+    Audit, Cursor, Deadline, Durability, Keys, Requests, Store, StoreError, StoreOptions,
+    StoreResult, Tasks,
+};
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
     ms_to_rfc3339, now_ms, AuditEntry, ConversationWindow, CreateOutcome, KeyInfo, KeyOwner,
@@ -125,7 +129,10 @@ impl Store for SqliteStore {
     fn writable(&self) -> bool {
         self.writable.load(Ordering::Relaxed)
     }
+}
 
+#[async_trait]
+impl Requests for SqliteStore {
     async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome> {
         self.write(|tx| Command::Create(request, tx)).await
     }
@@ -275,16 +282,26 @@ impl Store for SqliteStore {
         &self,
         tenant: TenantId,
         filter: &RequestFilter,
-        before: Option<i64>,
-    ) -> StoreResult<Vec<(i64, RequestRecord)>> {
-        let mut q = filtered("rowid AS seq, ", tenant, filter, before);
+        before: Option<Cursor>,
+    ) -> StoreResult<Vec<(Cursor, RequestRecord)>> {
+        let mut q = filtered(
+            "rowid AS seq, ",
+            tenant,
+            filter,
+            before.map(Cursor::position),
+        );
         q.push(" ORDER BY rowid DESC LIMIT ")
             .push_bind(i64::from(filter.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset));
         let rows = q.build().fetch_all(&self.pool).await?;
         rows.iter()
-            .map(|row| Ok((sqlx::Row::try_get(row, "seq")?, rows::request(row)?)))
+            .map(|row| {
+                Ok((
+                    Cursor::at(sqlx::Row::try_get(row, "seq")?),
+                    rows::request(row)?,
+                ))
+            })
             .collect()
     }
 
@@ -349,7 +366,9 @@ impl Store for SqliteStore {
         .await?;
         Ok(next)
     }
+}
 
+impl ChangeFeed for SqliteStore {
     fn subscribe(&self) -> broadcast::Receiver<Arc<Change>> {
         self.feed.subscribe()
     }
@@ -357,7 +376,10 @@ impl Store for SqliteStore {
     fn published(&self) -> u64 {
         self.feed.published()
     }
+}
 
+#[async_trait]
+impl Audit for SqliteStore {
     async fn audit_trail(&self, tenant: TenantId, id: &str) -> StoreResult<Vec<AuditEntry>> {
         let rows =
             sqlx::query("SELECT * FROM audit_log WHERE request = ? AND tenant_id = ? ORDER BY seq")
@@ -388,7 +410,10 @@ impl Store for SqliteStore {
             }
         }
     }
+}
 
+#[async_trait]
+impl Tasks for SqliteStore {
     async fn task_version(
         &self,
         tenant: TenantId,
@@ -488,7 +513,10 @@ impl Store for SqliteStore {
             .await?;
         row.as_ref().map(rows::task).transpose()
     }
+}
 
+#[async_trait]
+impl Keys for SqliteStore {
     async fn add_key(
         &self,
         tenant: &str,
