@@ -16,6 +16,7 @@ mod audit;
 mod bench;
 mod client;
 mod completions;
+mod config;
 mod inbox;
 mod keys;
 mod man;
@@ -25,7 +26,9 @@ mod serve;
 mod serve_email;
 mod users;
 
-use clap::{Parser, Subcommand};
+use std::ffi::OsString;
+
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 /// The hub allocates many small, short-lived objects on several threads; mimalloc handles that
 /// with less contention than the system allocator (creates/s in the benchmark: see README).
@@ -68,14 +71,52 @@ enum Command {
     Man(man::ManArgs),
 }
 
-fn main() {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() { outcome::ERROR } else { 0 };
-            let _ = e.print();
-            std::process::exit(code);
+impl Cli {
+    /// Parses a command line, only to check it.
+    fn try_parse_args(args: Vec<OsString>) -> Result<(), clap::Error> {
+        Self::try_parse_from(args).map(drop)
+    }
+}
+
+/// Prints a command-line error (or help) and gives the exit code.
+fn clap_exit(e: clap::Error) -> i32 {
+    let code = if e.use_stderr() { outcome::ERROR } else { 0 };
+    let _ = e.print();
+    code
+}
+
+/// The command line, with `ghl serve --config FILE`'s settings under its flags.
+fn parse(args: Vec<OsString>) -> Result<Cli, i32> {
+    let matches = Cli::command()
+        .try_get_matches_from(&args)
+        .map_err(clap_exit)?;
+    let cli = Cli::from_arg_matches(&matches).map_err(clap_exit)?;
+    let (Command::Serve(serve), Some(("serve", given))) = (&cli.command, matches.subcommand())
+    else {
+        return Ok(cli);
+    };
+    let Some(path) = serve.config.clone() else {
+        return Ok(cli);
+    };
+    let file = config::load(&path, given).map_err(|problems| {
+        for problem in problems {
+            eprintln!("ghl: {problem}");
         }
+        outcome::ERROR
+    })?;
+    let mut all = args;
+    all.extend(file.arguments);
+    let mut cli = Cli::try_parse_from(all).map_err(clap_exit)?;
+    if let Command::Serve(serve) = &mut cli.command {
+        serve.webhooks = file.webhooks;
+    }
+    Ok(cli)
+}
+
+fn main() {
+    let cli = match parse(std::env::args_os().collect()) {
+        Ok(cli) => cli,
+        Err(code) => std::process::exit(code),
     };
     let code = match cli.command {
         Command::Ask(args) => ask::run(args),

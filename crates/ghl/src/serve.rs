@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::EmailChannel;
+use gohumanloop_hub::channels::webhook::{decisions_path, WebhookChannel, WebhookConfig};
 use gohumanloop_hub::channels::{Channel, Dispatcher};
 use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::web::WebConfig;
@@ -77,6 +78,17 @@ pub struct ServeArgs {
     trusted_proxies: Vec<std::net::IpAddr>,
     #[command(flatten)]
     email: crate::serve_email::EmailArgs,
+    /// Settings in a TOML file (`ghl.example.toml` shows every key); flags and environment
+    /// variables win over it. Webhook channels are set only there.
+    #[arg(long, env = "GHL_CONFIG", value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Check the settings (flags, environment, configuration file) and exit: 0 if the hub
+    /// could start with them, 3 naming each problem. Opens no database and no connection.
+    #[arg(long)]
+    check_config: bool,
+    /// The webhook channels of the configuration file.
+    #[arg(skip)]
+    pub webhooks: Vec<WebhookConfig>,
 }
 
 impl ServeArgs {
@@ -106,6 +118,9 @@ enum Sync {
 
 /// Runs the hub until SIGINT or SIGTERM.
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if args.check_config {
+        return check(&args);
+    }
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_new(&args.log_level)
@@ -175,6 +190,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(email) = &web.email {
         channels.push(email.clone());
     }
+    for webhook in args.webhooks {
+        let described = format!(
+            "Webhook channel '{}': events to {}, decisions at http://{addr}{}",
+            webhook.name,
+            webhook.url,
+            decisions_path(&webhook.name)
+        );
+        let channel = WebhookChannel::start(hub.clone(), webhook)
+            .await
+            .context("cannot start a webhook channel")?;
+        announce(&described);
+        channels.push(channel);
+    }
     let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
     let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
     let stop = stop_signal()?;
@@ -197,6 +225,31 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown_hub.begin_shutdown();
     })
     .await?;
+    Ok(())
+}
+
+/// `--check-config`: what the hub would start with, without starting it (no secret shown).
+fn check(args: &ServeArgs) -> anyhow::Result<()> {
+    tracing_subscriber::EnvFilter::try_new(&args.log_level)
+        .with_context(|| format!("bad --log-level '{}'", args.log_level))?;
+    let email = args.email.config(args.addr)?;
+    announce(&format!(
+        "configuration OK: listen on {}, database {}, email channel {}, {} webhook channel(s)",
+        args.addr,
+        args.db.url(),
+        if email.is_some() { "on" } else { "off" },
+        args.webhooks.len()
+    ));
+    for webhook in &args.webhooks {
+        announce(&format!(
+            "webhook '{}': events to {} ({} secret(s), {} retries, time-out {:?})",
+            webhook.name,
+            webhook.url,
+            webhook.secrets.len(),
+            webhook.retry.len(),
+            webhook.timeout
+        ));
+    }
     Ok(())
 }
 

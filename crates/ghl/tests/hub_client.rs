@@ -333,7 +333,10 @@ async fn unknown_requests_bad_keys_and_unfit_answers_are_typed_errors() {
     let Err(HubError::Refused { message }) = unfit else {
         panic!("422: {unfit:?}");
     };
-    assert!(message.contains("is of type approval"), "{message}");
+    assert!(
+        message.contains("answer is not an action for a request of type approval"),
+        "{message}"
+    );
     let bad_limit = f.alice.list(&ListFilter::default().limit(0)).await;
     assert!(
         matches!(bad_limit, Err(HubError::Refused { .. })),

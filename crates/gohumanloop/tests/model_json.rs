@@ -104,7 +104,9 @@ fn each_loop_type_has_its_own_transitions() {
     let conversation = LoopType::Conversation;
     assert!(conversation.allows(Status::Pending, Status::InProgress));
     assert!(conversation.allows(Status::InProgress, Status::Completed));
-    assert!(!conversation.allows(Status::InProgress, Status::Rejected));
+    assert!(conversation.allows(Status::InProgress, Status::Rejected));
+    assert!(!conversation.allows(Status::InProgress, Status::InProgress));
+    assert!(!conversation.allows(Status::InProgress, Status::Expired));
     assert!(!conversation.allows(Status::Pending, Status::Approved));
     for t in LoopType::ALL {
         for s in [

@@ -78,6 +78,15 @@ impl HubProcess {
         }
     }
 
+    /// The arguments and environment every later [`HubProcess::spawn`] adds.
+    pub fn set_extra(&mut self, args: &[&str], envs: &[(&str, &str)]) {
+        self.extra_args = args.iter().map(|a| a.to_string()).collect();
+        self.envs = envs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+    }
+
     pub fn db_url(&self) -> String {
         format!("sqlite://{}", self.db_path().display())
     }

@@ -70,7 +70,7 @@ impl LoopType {
     /// |---|---|---|
     /// | approval | approved, rejected, expired, cancelled, error | — |
     /// | information | completed, rejected, expired, cancelled, error | — |
-    /// | conversation | inprogress, completed, rejected, expired, cancelled, error | completed, cancelled, error |
+    /// | conversation | inprogress, completed, rejected, expired, cancelled, error | completed, rejected, cancelled, error |
     pub fn allows(self, from: Status, to: Status) -> bool {
         use Status::*;
         match (self, from) {
@@ -78,7 +78,9 @@ impl LoopType {
             (Self::Approval, Pending) => to == Approved,
             (Self::Information, Pending) => to == Completed,
             (Self::Conversation, Pending) => matches!(to, InProgress | Completed),
-            (Self::Conversation, InProgress) => matches!(to, Completed | Cancelled | Error),
+            (Self::Conversation, InProgress) => {
+                matches!(to, Completed | Rejected | Cancelled | Error)
+            }
             _ => false,
         }
     }
@@ -124,7 +126,10 @@ impl Status {
     pub fn can_become(self, next: Status) -> bool {
         match self {
             Self::Pending => next != Self::Pending,
-            Self::InProgress => matches!(next, Self::Completed | Self::Cancelled | Self::Error),
+            Self::InProgress => matches!(
+                next,
+                Self::Completed | Self::Rejected | Self::Cancelled | Self::Error
+            ),
             _ => false,
         }
     }
