@@ -13,7 +13,8 @@
 #      time until the local Postfix (scripts/mail-server.sh) has accepted every mail — mails/s
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
-#    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=20000)
+#    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=20000,
+#    GHL_BENCH_BIN=PATH to measure another build of ghl)
 # The load generators run on the same machine as the hub and share its cores; on a 2-core
 # machine the hub does best with one HTTP worker thread (GHL_BENCH_WORKERS=1, the default here).
 set -euo pipefail
@@ -22,8 +23,14 @@ seconds="${1:-10}"
 command -v wrk >/dev/null || {
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 }
-cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
-ghl="$PWD/target/release/ghl"
+# GHL_BENCH_BIN: measure this build of ghl instead (e.g. the commit before a change, built
+# elsewhere), so that two commits are measured in one run on one machine.
+if [ -n "${GHL_BENCH_BIN:-}" ]; then
+  ghl="$GHL_BENCH_BIN"
+else
+  cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
+  ghl="$PWD/target/release/ghl"
+fi
 dir=$(mktemp -d)
 trap 'kill "$hub" "${inbox_hub:-}" "${mail_hub:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="sqlite://$dir/bench.db"

@@ -63,6 +63,9 @@ impl SqliteStore {
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
+            // Statement journals and sorts in memory: on disk, every write batch created,
+            // opened and unlinked a temporary file (four system calls and a file of its own).
+            .pragma("temp_store", "memory")
             .disable_statement_logging();
         let pool = SqlitePoolOptions::new()
             .max_connections(4)

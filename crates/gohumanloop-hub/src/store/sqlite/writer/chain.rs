@@ -1,10 +1,10 @@
-//! Appending to the audit log inside the writer's transaction: the chain's head is read under
-//! the transaction's write lock, each new entry is hashed over the previous one, and a batch of
-//! entries is written with one statement.
+//! Appending to the audit log inside the writer's transaction: each new entry is hashed over
+//! the previous one, and a batch of entries is written with one statement. The chain's head is
+//! read under the transaction's write lock, or checked inside it (see `writer::apply`).
 
 use gohumanloop::model::Status;
 use serde_json::Value;
-use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 use crate::audit::{entry_hash, AuditFields, GENESIS};
 use crate::record::{ms_to_rfc3339, now_ms, TenantId};
@@ -26,23 +26,6 @@ impl ChainHead {
                 .await?;
         Ok(match last {
             Some((seq, hash)) => Self { seq, hash },
-            None => Self::genesis(),
-        })
-    }
-
-    /// Begins an IMMEDIATE transaction (taking the write lock) and reads the last entry of
-    /// the log under it, in one round trip.
-    pub async fn begin(conn: &mut SqliteConnection) -> StoreResult<Self> {
-        let last = sqlx::raw_sql(
-            "BEGIN IMMEDIATE; SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1",
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        Ok(match last {
-            Some(row) => Self {
-                seq: row.try_get(0)?,
-                hash: row.try_get(1)?,
-            },
             None => Self::genesis(),
         })
     }

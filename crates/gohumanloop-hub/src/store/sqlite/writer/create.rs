@@ -28,23 +28,16 @@ struct Prepared<'a> {
 /// `Ok(None)`: some ids were stored before, and nothing was written (use [`create_all`]).
 pub async fn create_batch(
     conn: &mut SqliteConnection,
+    head: &mut ChainHead,
     requests: &[&NewRequest],
 ) -> StoreResult<Option<Vec<CreateOutcome>>> {
     let prepared = prepare(requests);
-    let mut head = match ChainHead::begin(conn).await {
-        Ok(head) => head,
-        Err(e) => {
-            // The lock may have been taken before the read failed: give it back.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(e);
-        }
-    };
     let audit: Vec<_> = prepared
         .iter()
         .map(|p| head.next(create_entry(p, &detail(p))))
         .collect();
     // `OR ROLLBACK`: a repeated id ends the whole attempt, so SQLite keeps no statement journal.
-    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
+    let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
     push_insert(&mut q, "INSERT OR ROLLBACK", &prepared);
     q.push("; ");
     chain::push_insert(&mut q, "INSERT OR ROLLBACK", &audit);
