@@ -38,7 +38,7 @@ async fn start_hub() -> TestHub {
     let hub = Hub::start(store).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(api::server::serve(
+    tokio::spawn(gohumanloop_hub::server::serve(
         listener,
         api::router(hub),
         std::future::pending(),

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
-use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::EmailChannel;
 use gohumanloop_hub::channels::webhook::{decisions_path, WebhookChannel, WebhookConfig};
 use gohumanloop_hub::channels::{Channel, Dispatcher};
+use gohumanloop_hub::server::ServeLimits;
 use gohumanloop_hub::store::{Durability, StoreOptions};
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, store, Hub};
@@ -219,7 +219,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         per_address = limits.max_connections_per_address,
         "connection caps"
     );
-    api::server::serve_with(listener, app, limits, async move {
+    gohumanloop_hub::server::serve_with(listener, app, limits, async move {
         stop.await;
         tracing::info!("shutting down");
         shutdown_hub.begin_shutdown();

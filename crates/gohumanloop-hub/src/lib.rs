@@ -8,7 +8,7 @@
 //! let hub = gohumanloop_hub::Hub::start(store).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8000").await.unwrap();
 //! let app = gohumanloop_hub::api::router(hub);
-//! gohumanloop_hub::api::server::serve(listener, app, std::future::pending()).await.unwrap();
+//! gohumanloop_hub::server::serve(listener, app, std::future::pending()).await.unwrap();
 //! # Ok(()) }
 //! ```
 
@@ -17,8 +17,10 @@ pub mod api;
 pub mod audit;
 pub mod channels;
 pub mod core;
+pub(crate) mod json_view;
 pub mod keys;
 pub mod record;
+pub mod server;
 pub mod store;
 pub mod tasks;
 pub mod web;

@@ -11,11 +11,10 @@ use axum::Json;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
-use crate::api::server::{body_refused, BodyRefused};
+use crate::server::{body_refused, BodyRefused};
 use crate::store::StoreError;
 
-/// The largest request body the hub reads.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+pub use crate::server::MAX_BODY_BYTES;
 
 /// An HTTP failure: a status and a message, plus optional extra keys for the body.
 #[derive(Debug)]

@@ -9,7 +9,6 @@ pub mod error;
 pub mod events;
 pub mod openapi;
 pub mod paged;
-pub mod server;
 pub mod tasks;
 
 use std::any::Any;

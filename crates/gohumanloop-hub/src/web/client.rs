@@ -1,5 +1,5 @@
 //! Which client a request comes from, for the sign-in throttle: the TCP peer
-//! ([`ConnectInfo`], inserted by `api::server`), or — when that peer is one of
+//! ([`ConnectInfo`], inserted by `server`), or — when that peer is one of
 //! [`WebConfig::trusted_proxies`] — the right-most `X-Forwarded-For` entry that is not a
 //! trusted proxy itself. Entries left of it were written by the client and can be anything; a
 //! peer that is not trusted cannot speak for anyone but itself.

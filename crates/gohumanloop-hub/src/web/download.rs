@@ -1,5 +1,5 @@
 //! `GET /requests/{id}/context.json`: a request's whole context as a JSON download, for what
-//! its page folds away (see [`super::json_view`]). The same session and tenant checks as the
+//! its page folds away (see [`crate::json_view`]). The same session and tenant checks as the
 //! page; the body is the stored JSON value, never HTML.
 
 use axum::extract::{Path, State};

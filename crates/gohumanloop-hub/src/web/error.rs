@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 
 use super::i18n::Lang;
 use super::pages::{self, Chrome, ErrorPage};
-use crate::api::server::{body_refused, BodyRefused};
+use crate::server::{body_refused, BodyRefused};
 use crate::store::StoreError;
 
 /// A refusal or failure of a web page.

@@ -6,8 +6,8 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use gohumanloop::model::{LoopType, Status};
 
-use super::json_view::Words;
 use super::session::cookie_value;
+use crate::json_view::Words;
 
 /// The cookie that remembers the chosen language.
 pub const LANG_COOKIE: &str = "ghl_lang";

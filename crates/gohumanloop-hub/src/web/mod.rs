@@ -13,7 +13,6 @@ pub mod email_links;
 mod error;
 mod i18n;
 mod inbox;
-pub(crate) mod json_view;
 mod keys;
 mod live;
 mod pages;

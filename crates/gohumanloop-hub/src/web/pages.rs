@@ -1,6 +1,6 @@
 //! The frame every page shares, rendering, and the pages that belong to no section (sign-in,
 //! errors). Templates are in `templates/`, compiled into the binary by askama; every value they
-//! print is HTML-escaped unless a view built it with [`super::json_view`].
+//! print is HTML-escaped unless a view built it with [`crate::json_view`].
 
 use askama::Template;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};

@@ -13,11 +13,11 @@ use serde_json::Value;
 
 use super::error::{WebError, WebForm};
 use super::i18n::Texts;
-use super::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
 use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
+use crate::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
 use crate::store::{Delivery, DeliveryState, MailRecord, StoreResult};
 

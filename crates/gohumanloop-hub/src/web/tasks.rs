@@ -11,11 +11,11 @@ use axum::response::Response;
 use gohumanloop::model::wire::TaskSync;
 
 use super::error::WebError;
-use super::json_view::{html_len, Budget, Unit};
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::short_time;
 use crate::core::Hub;
+use crate::json_view::{html_len, Budget, Unit};
 use crate::record::RequestFilter;
 
 /// A line of the task list.

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::json_view::{Budget, Markup};
+use crate::json_view::{Budget, Markup};
 use crate::record::{rfc3339_to_ms, RequestRecord};
 
 /// The line that names a request: its question, else its message, shortened to `max` characters.
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn text_answers_are_shown_as_text() {
         let text = |v: Value| {
-            let mut budget = Budget::page(super::super::json_view::Words::En);
+            let mut budget = Budget::page(crate::json_view::Words::En);
             Shown::answer(Some(&v), &mut budget)
                 .filter(Shown::is_text)
                 .map(|s| s.content().to_owned())

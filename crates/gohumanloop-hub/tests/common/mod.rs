@@ -5,10 +5,10 @@
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
-use gohumanloop_hub::api::server::ServeLimits;
 use gohumanloop_hub::channels::email::{EmailChannel, EmailChannelConfig};
 use gohumanloop_hub::channels::webhook::{WebhookChannel, WebhookConfig};
 use gohumanloop_hub::channels::{Channel, Dispatcher};
+use gohumanloop_hub::server::ServeLimits;
 use gohumanloop_hub::store::{self, Store};
 use gohumanloop_hub::web::WebConfig;
 use gohumanloop_hub::{api, keys, Hub};
@@ -151,7 +151,7 @@ impl TestHub {
         let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
         let shutdown_hub = hub.clone();
         let server = tokio::spawn(async move {
-            api::server::serve_with(listener, app, setup.limits, async move {
+            gohumanloop_hub::server::serve_with(listener, app, setup.limits, async move {
                 let _ = stopped.await;
                 shutdown_hub.begin_shutdown();
             })

@@ -8,8 +8,8 @@ use gohumanloop::providers::email::compose::escape_html;
 use gohumanloop::providers::email::EmailLanguage;
 use serde_json::Value;
 
+use crate::json_view::{Budget, Markup, Words};
 use crate::record::RequestRecord;
-use crate::web::json_view::{Budget, Markup, Words};
 
 const KNOWN: [&str; 4] = ["question", "message", "additional", "function"];
 

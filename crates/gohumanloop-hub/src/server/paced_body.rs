@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::time::{Instant, Sleep};
 
-use crate::api::error::MAX_BODY_BYTES;
+use super::limits::MAX_BODY_BYTES;
 
 /// How long any body may take before the rate counts, by default.
 pub const BODY_GRACE: Duration = Duration::from_secs(10);

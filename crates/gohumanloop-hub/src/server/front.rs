@@ -18,8 +18,8 @@ use hyper::body::Incoming;
 use tower::Service;
 
 use super::admission::Admit;
+use super::limits::MAX_BODY_BYTES;
 use super::paced_body::{BodyRefused, PacedBody};
-use crate::api::error::{ApiError, MAX_BODY_BYTES};
 
 /// The router as one connection sees it.
 #[derive(Clone)]
@@ -45,24 +45,24 @@ impl Front {
         let refusal = match self.admit {
             Admit::Serve => None,
             _ if path == "/health" || path == "/api/health" => None,
-            Admit::HubFull => Some(ApiError::new(
+            Admit::HubFull => Some(json_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the hub has as many connections open as it serves; try again shortly",
             )),
-            Admit::AddressFull => Some(ApiError::new(
+            Admit::AddressFull => Some(json_error(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too many connections from your address; close some and try again",
             )),
         };
         let refusal = refusal.or_else(|| {
             (too_large && path.starts_with("/api/")).then(|| {
-                ApiError::new(
+                json_error(
                     StatusCode::PAYLOAD_TOO_LARGE,
                     BodyRefused::TooLarge.to_string(),
                 )
             })
         })?;
-        let mut reply = refusal.into_response();
+        let mut reply = refusal;
         // The unread body (or the over-cap connection) is not worth keeping.
         reply.headers_mut().insert(
             header::CONNECTION,
@@ -70,6 +70,13 @@ impl Front {
         );
         Some(reply)
     }
+}
+
+/// The JSON every refusal of the hub is (`{"success": false, "error": …}`), made here, before
+/// any router.
+fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
+    let body = serde_json::json!({"success": false, "error": message.into()});
+    (status, axum::Json(body)).into_response()
 }
 
 /// Whether the request announces a body over the limit.

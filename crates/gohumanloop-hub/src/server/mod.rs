@@ -24,7 +24,7 @@ use self::admission::{Admission, Admit};
 use self::front::Front;
 use self::parse_errors::JsonParseErrors;
 
-pub use self::limits::ServeLimits;
+pub use self::limits::{ServeLimits, MAX_BODY_BYTES};
 pub use self::paced_body::{body_refused, BodyRefused, BODY_GRACE, BODY_MIN_RATE};
 
 /// How long a client may take to send a request's headers (also how long an idle connection

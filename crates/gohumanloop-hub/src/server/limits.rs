@@ -52,6 +52,9 @@ impl Default for ServeLimits {
     }
 }
 
+/// The largest request body the hub reads.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
 #[cfg(test)]
 mod tests {
     use super::*;
