@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::record::TenantId;
 
 /// How long a sign-in lasts (ms): a working day, then the approver signs in again.
-pub const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
+pub(crate) const SESSION_TTL_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// The shortest password `ghl users` accepts.
 pub const MIN_PASSWORD_LEN: usize = 10;
@@ -128,7 +128,7 @@ pub fn hash_password(password: &str) -> Result<String, HashError> {
 }
 
 /// Whether `password` matches a stored hash (a malformed hash matches nothing).
-pub fn verify_password(password: &str, stored: &str) -> bool {
+pub(crate) fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| {
         Argon2::default()
             .verify_password(password.as_bytes(), &hash)
@@ -138,7 +138,7 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 
 /// Spends the time a real check takes, so that an unknown name cannot be told apart from a
 /// wrong password by how long the answer takes.
-pub fn verify_nothing(password: &str) {
+pub(crate) fn verify_nothing(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let stored =
         DUMMY.get_or_init(|| hash_password("not a password of anyone").unwrap_or_default());
@@ -146,7 +146,7 @@ pub fn verify_nothing(password: &str) {
 }
 
 /// A random secret token (244 random bits, hex): session cookies, CSRF tokens.
-pub fn random_token() -> String {
+pub(crate) fn random_token() -> String {
     format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
@@ -162,7 +162,7 @@ pub fn random_password() -> String {
 }
 
 /// Constant-time comparison of two secrets.
-pub fn same_secret(a: &str, b: &str) -> bool {
+pub(crate) fn same_secret(a: &str, b: &str) -> bool {
     use subtle::ConstantTimeEq;
     a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }

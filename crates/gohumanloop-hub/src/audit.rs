@@ -6,11 +6,11 @@ use sha2::{Digest, Sha256};
 use crate::record::AuditEntry;
 
 /// The `prev_hash` of the first entry.
-pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+pub(crate) const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// The fields an entry's hash covers (everything but the hash itself).
 #[derive(Debug, Clone, Copy)]
-pub struct AuditFields<'a> {
+pub(crate) struct AuditFields<'a> {
     /// Position in the log.
     pub seq: i64,
     /// When (RFC 3339).
@@ -34,7 +34,7 @@ pub struct AuditFields<'a> {
 }
 
 /// The SHA-256 (hex) of an entry: over a JSON array of its fields, which cannot be ambiguous.
-pub fn entry_hash(f: &AuditFields<'_>) -> String {
+pub(crate) fn entry_hash(f: &AuditFields<'_>) -> String {
     let canonical = serde_json::json!([
         f.seq,
         f.at,
@@ -81,7 +81,7 @@ pub enum ChainCheck {
 
 /// Checks entries given in `seq` order, carrying the chain across calls (the log is read in pages).
 #[derive(Debug, Clone)]
-pub struct ChainVerifier {
+pub(crate) struct ChainVerifier {
     prev_hash: String,
     prev_seq: i64,
     checked: u64,

@@ -10,7 +10,7 @@ use crate::record::KeyOwner;
 use crate::store::{Store, StoreResult};
 
 /// How long a key check is trusted; a revoked key stops working within this time.
-pub const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
+pub(crate) const KEY_CACHE_TTL: Duration = Duration::from_secs(2);
 
 /// How many characters of a key are kept in clear to recognise it (`ghl keys list`).
 const PREFIX_LEN: usize = 12;
@@ -39,7 +39,7 @@ pub fn prefix(key: &str) -> String {
 /// key itself (in memory only: it passes through memory with every request anyway), so that
 /// a cached check costs no hashing.
 #[derive(Default)]
-pub struct KeyCache {
+pub(crate) struct KeyCache {
     checked: Mutex<HashMap<String, (Option<KeyOwner>, Instant)>>,
 }
 

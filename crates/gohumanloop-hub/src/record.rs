@@ -354,7 +354,7 @@ pub fn now_ms() -> i64 {
 }
 
 /// Unix milliseconds as RFC 3339 text (UTC).
-pub fn ms_to_rfc3339(ms: i64) -> String {
+pub(crate) fn ms_to_rfc3339(ms: i64) -> String {
     OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
         .ok()
         .and_then(|t| {
@@ -365,7 +365,7 @@ pub fn ms_to_rfc3339(ms: i64) -> String {
 }
 
 /// RFC 3339 text as Unix milliseconds.
-pub fn rfc3339_to_ms(text: &str) -> Option<i64> {
+pub(crate) fn rfc3339_to_ms(text: &str) -> Option<i64> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .ok()
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)

@@ -24,7 +24,7 @@ use crate::store::Cursor;
 const MAX_LIMIT: u32 = 1_000;
 
 /// The most conversation turns a request's reply holds.
-pub const HISTORY_TURNS: u32 = 100;
+pub(crate) const HISTORY_TURNS: u32 = 100;
 
 /// The audit channel of answers given through this API.
 const CHANNEL: &str = "api";

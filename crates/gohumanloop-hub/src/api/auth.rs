@@ -42,7 +42,7 @@ impl FromRequestParts<Hub> for Caller {
 }
 
 /// The key of an `Authorization: Bearer <key>` header, if the header is one.
-pub fn bearer_key(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn bearer_key(headers: &HeaderMap) -> Option<&str> {
     let text = headers.get(AUTHORIZATION)?.to_str().ok()?;
     let mut words = text.split_whitespace();
     match (words.next(), words.next(), words.next()) {

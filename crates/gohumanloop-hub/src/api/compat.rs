@@ -21,10 +21,10 @@ use crate::core::{Action, Actor, Decision, Hub, Verdict};
 use crate::record::{now_ms, CreateOutcome, NewRequest, RequestKey};
 
 /// The longest deadline a request may carry: one year.
-pub const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
 
 /// The longest `wait=` a status check may ask for.
-pub const MAX_WAIT_SECS: f64 = 300.0;
+pub(crate) const MAX_WAIT_SECS: f64 = 300.0;
 
 /// The longest id or platform name accepted.
 const MAX_ID_LEN: usize = 255;
@@ -183,7 +183,7 @@ fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f
 
 /// The query of `GET /api/v1/humanloop/status`, plus our optional long-poll `wait`.
 #[derive(Debug, Deserialize)]
-pub struct StatusParams {
+pub(crate) struct StatusParams {
     conversation_id: String,
     request_id: String,
     platform: String,

@@ -45,7 +45,7 @@ impl ApiError {
     }
 
     /// 404 with the usual message.
-    pub fn not_found(what: &str) -> Self {
+    pub(crate) fn not_found(what: &str) -> Self {
         Self::new(StatusCode::NOT_FOUND, format!("Request not found: {what}"))
     }
 
@@ -95,7 +95,7 @@ pub fn ok(fields: Value) -> Response {
 }
 
 /// The generic success reply of the original protocol.
-pub fn ok_empty() -> Response {
+pub(crate) fn ok_empty() -> Response {
     ok(json!({}))
 }
 

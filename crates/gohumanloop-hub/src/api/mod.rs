@@ -3,8 +3,8 @@
 //! inbox ([`crate::web`]) is served beside it.
 
 pub mod answering;
-pub mod auth;
-pub mod compat;
+pub(crate) mod auth;
+pub(crate) mod compat;
 pub mod error;
 pub mod events;
 pub mod openapi;

@@ -24,7 +24,7 @@ pub fn default_retry_delay(failures: u32) -> Option<Duration> {
 
 /// A schedule's delay after `failures` failed attempts (the first failure takes the first
 /// delay; `None` past the end or with no failure).
-pub fn from_schedule(schedule: &[Duration], failures: u32) -> Option<Duration> {
+pub(crate) fn from_schedule(schedule: &[Duration], failures: u32) -> Option<Duration> {
     let index = usize::try_from(failures).ok()?.checked_sub(1)?;
     schedule.get(index).copied()
 }

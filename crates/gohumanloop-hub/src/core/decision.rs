@@ -65,7 +65,7 @@ impl Action {
     }
 
     /// The loop types it applies to.
-    pub fn loop_types(self) -> &'static [LoopType] {
+    pub(crate) fn loop_types(self) -> &'static [LoopType] {
         match self {
             Self::Approve => &[LoopType::Approval],
             Self::Answer => &[LoopType::Information],
@@ -146,19 +146,19 @@ impl Decision {
     }
 
     /// The same decision with edited arguments (approve only).
-    pub fn with_arguments(mut self, arguments: Option<Value>) -> Self {
+    pub(crate) fn with_arguments(mut self, arguments: Option<Value>) -> Self {
         self.arguments = arguments;
         self
     }
 
     /// The same decision with a whole response of its own.
-    pub fn with_response(mut self, response: Option<Value>) -> Self {
+    pub(crate) fn with_response(mut self, response: Option<Value>) -> Self {
         self.response = response;
         self
     }
 
     /// The same decision with feedback.
-    pub fn with_feedback(mut self, feedback: Option<Value>) -> Self {
+    pub(crate) fn with_feedback(mut self, feedback: Option<Value>) -> Self {
         self.feedback = feedback;
         self
     }

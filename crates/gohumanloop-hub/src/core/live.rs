@@ -28,7 +28,7 @@ struct Entries {
 
 /// The latest outcome of each request seen, and a watch channel per request for its waiters.
 #[derive(Default)]
-pub struct Live {
+pub(crate) struct Live {
     entries: Mutex<Entries>,
 }
 
@@ -44,7 +44,7 @@ impl Live {
     }
 
     /// Records a committed change and wakes every waiter of that request.
-    pub fn publish(&self, key: RequestKey, outcome: Arc<Outcome>) {
+    pub(crate) fn publish(&self, key: RequestKey, outcome: Arc<Outcome>) {
         let mut entries = self.lock();
         if let Some(tx) = entries.map.get(&key) {
             tx.send_if_modified(|current| {
@@ -65,7 +65,7 @@ impl Live {
     }
 
     /// A token to pass to [`Live::fill`]: take it before reading the store.
-    pub fn epoch(&self) -> u64 {
+    pub(crate) fn epoch(&self) -> u64 {
         self.lock().prunes
     }
 
@@ -92,7 +92,7 @@ impl Live {
     }
 
     /// The requests someone is waiting for.
-    pub fn watched(&self) -> Vec<RequestKey> {
+    pub(crate) fn watched(&self) -> Vec<RequestKey> {
         self.lock()
             .map
             .iter()

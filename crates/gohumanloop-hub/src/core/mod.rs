@@ -10,7 +10,7 @@ mod deadline;
 pub mod decision;
 mod follow;
 mod live;
-pub mod verdict;
+pub(crate) mod verdict;
 
 pub use decision::{Action, Actor, Decision, Refusal};
 pub use verdict::Verdict;
@@ -134,7 +134,7 @@ impl Hub {
     }
 
     /// Who a key belongs to (`None`: unknown or revoked).
-    pub async fn authenticate(&self, key: &str) -> StoreResult<Option<KeyOwner>> {
+    pub(crate) async fn authenticate(&self, key: &str) -> StoreResult<Option<KeyOwner>> {
         self.core.keys.owner(self.core.store.as_ref(), key).await
     }
 
@@ -339,7 +339,7 @@ impl Hub {
     }
 
     /// A receiver that turns `true` when the hub begins shutting down.
-    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.core.shutdown.subscribe()
     }
 

@@ -25,7 +25,7 @@ pub enum Verdict {
 }
 
 /// Who won a conflict and when, in words: `approved by alice at 2026-…`.
-pub fn winner_words(winner: &RequestRecord) -> String {
+pub(crate) fn winner_words(winner: &RequestRecord) -> String {
     let by = winner
         .responded_by
         .as_deref()

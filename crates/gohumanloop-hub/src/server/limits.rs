@@ -12,7 +12,7 @@ const RESERVED_FILES: u64 = 256;
 /// The default per-address cap. Every waiting agent holds one connection, and a single
 /// machine may run thousands of agents, so this is generous; it keeps one client from taking
 /// every connection the hub has.
-pub const DEFAULT_PER_ADDRESS: usize = 4_096;
+pub(crate) const DEFAULT_PER_ADDRESS: usize = 4_096;
 
 /// The connection caps of [`super::serve_with`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct ServeLimits {
 
 impl ServeLimits {
     /// Caps that fit an open-file limit of `open_files`.
-    pub fn for_open_files(open_files: u64) -> Self {
+    pub(crate) fn for_open_files(open_files: u64) -> Self {
         let max_connections = usize::try_from(open_files.saturating_sub(RESERVED_FILES))
             .unwrap_or(usize::MAX)
             .max(16);

@@ -33,7 +33,7 @@ const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 /// The same, on a connection admitted over a cap only to be answered.
 const OVER_CAP_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long open connections get to finish after a shutdown begins.
-pub const DRAIN: Duration = Duration::from_secs(5);
+pub(crate) const DRAIN: Duration = Duration::from_secs(5);
 
 /// Serves `app` on `listener` with [`ServeLimits::default`] until `shutdown` completes, then
 /// lets open requests finish (at most [`DRAIN`]).

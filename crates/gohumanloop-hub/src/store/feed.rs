@@ -11,7 +11,7 @@ use crate::record::{Outcome, RequestKey, RequestRecord};
 
 /// How many changes a slow consumer may fall behind before it is told it lagged (and must read
 /// the store again).
-pub const FEED_BUFFER: usize = 65_536;
+pub(crate) const FEED_BUFFER: usize = 65_536;
 
 /// One committed change of one request.
 #[derive(Debug, Clone, PartialEq)]
@@ -75,7 +75,7 @@ impl Default for FeedSender {
 impl FeedSender {
     /// Publishes a committed change, numbering it. One writer publishes at a time (the caller
     /// keeps commit order).
-    pub fn publish(&self, mut change: Change) {
+    pub(crate) fn publish(&self, mut change: Change) {
         use std::sync::atomic::Ordering;
         change.seq = self.published.load(Ordering::Acquire) + 1;
         let seq = change.seq;

@@ -87,7 +87,7 @@ pub enum StoreError {
 }
 
 /// Result of a store operation.
-pub type StoreResult<T> = Result<T, StoreError>;
+pub(crate) type StoreResult<T> = Result<T, StoreError>;
 
 /// A request that is waiting for its deadline.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,10 +26,10 @@ use crate::record::{now_ms, RequestRecord};
 use crate::store::LinkUse;
 
 /// The audit channel of answers given through a link.
-pub const LINK_CHANNEL: &str = "email-link";
+pub(crate) const LINK_CHANNEL: &str = "email-link";
 
 /// The form a link's page shows.
-pub struct LinkForm {
+pub(crate) struct LinkForm {
     /// The label of the text box (empty: none).
     pub text_label: &'static str,
     /// Whether the text is required.
@@ -47,7 +47,7 @@ pub struct LinkForm {
 /// A link's page.
 #[derive(Template)]
 #[template(path = "email_link.html")]
-pub struct LinkPage {
+pub(crate) struct LinkPage {
     /// The frame.
     pub chrome: Chrome,
     /// The heading.
@@ -64,7 +64,7 @@ pub struct LinkPage {
 
 /// What a link's form sends.
 #[derive(Debug, Deserialize)]
-pub struct LinkAnswer {
+pub(crate) struct LinkAnswer {
     /// The reason, information or message.
     #[serde(default)]
     pub text: String,

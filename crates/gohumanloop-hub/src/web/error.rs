@@ -79,7 +79,7 @@ impl IntoResponse for WebError {
 }
 
 /// A form body; one that cannot be read gets the error page in the approver's language.
-pub struct WebForm<T>(pub T);
+pub(crate) struct WebForm<T>(pub T);
 
 impl<S, T> FromRequest<S> for WebForm<T>
 where

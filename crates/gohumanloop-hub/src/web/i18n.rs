@@ -10,7 +10,7 @@ use super::session::cookie_value;
 use crate::json_view::Words;
 
 /// The cookie that remembers the chosen language.
-pub const LANG_COOKIE: &str = "ghl_lang";
+pub(crate) const LANG_COOKIE: &str = "ghl_lang";
 
 /// A language of the inbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,13 +199,13 @@ pub struct Texts {
 
 impl Texts {
     /// A status in this language.
-    pub fn status_name(&self, status: Status) -> &'static str {
+    pub(crate) fn status_name(&self, status: Status) -> &'static str {
         let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(0);
         self.status_names[i]
     }
 
     /// A loop type in this language.
-    pub fn type_name(&self, loop_type: LoopType) -> &'static str {
+    pub(crate) fn type_name(&self, loop_type: LoopType) -> &'static str {
         let i = LoopType::ALL
             .iter()
             .position(|t| *t == loop_type)
@@ -215,7 +215,7 @@ impl Texts {
 }
 
 /// English.
-pub static EN: Texts = Texts {
+pub(crate) static EN: Texts = Texts {
     language_name: "English",
     inbox: "Inbox",
     tasks: "Tasks",
@@ -322,7 +322,7 @@ pub static EN: Texts = Texts {
 };
 
 /// Simplified Chinese.
-pub static ZH: Texts = Texts {
+pub(crate) static ZH: Texts = Texts {
     language_name: "中文",
     inbox: "收件箱",
     tasks: "任务",

@@ -19,11 +19,11 @@ use crate::record::{RequestFilter, RequestRecord};
 use crate::store::{Cursor, StoreResult};
 
 /// Requests per page.
-pub const PAGE_SIZE: u32 = 50;
+pub(crate) const PAGE_SIZE: u32 = 50;
 
 /// The inbox's query string (all optional; a bad value is refused with a clear page).
 #[derive(Debug, Default, Deserialize)]
-pub struct InboxQuery {
+pub(crate) struct InboxQuery {
     status: Option<String>,
     #[serde(rename = "type")]
     loop_type: Option<String>,
@@ -75,7 +75,7 @@ impl PageStart {
 }
 
 /// One line of the inbox.
-pub struct Row {
+pub(crate) struct Row {
     /// The hub's id.
     pub id: String,
     /// Wire name of the status (for CSS).
@@ -103,7 +103,7 @@ pub struct Row {
 }
 
 /// A choice in a filter's drop-down, or a count chip.
-pub struct Choice {
+pub(crate) struct Choice {
     /// The wire value.
     pub value: &'static str,
     /// In the approver's language.
@@ -117,7 +117,7 @@ pub struct Choice {
 /// The inbox page.
 #[derive(Template)]
 #[template(path = "inbox.html")]
-pub struct InboxPage {
+pub(crate) struct InboxPage {
     /// The frame.
     pub chrome: Chrome,
     /// The status drop-down and counts.

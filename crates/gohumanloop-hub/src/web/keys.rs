@@ -18,7 +18,7 @@ use crate::record::KeyInfo;
 /// The keys page.
 #[derive(Template)]
 #[template(path = "keys.html")]
-pub struct KeysPage {
+pub(crate) struct KeysPage {
     /// The frame.
     pub chrome: Chrome,
     /// Every key, revoked ones included.
@@ -77,7 +77,7 @@ pub async fn page(State(hub): State<Hub>, approver: Approver) -> Result<Response
 
 /// The create form.
 #[derive(Deserialize)]
-pub struct CreateForm {
+pub(crate) struct CreateForm {
     csrf: String,
     tenant: String,
     name: String,

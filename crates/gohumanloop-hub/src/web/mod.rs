@@ -9,7 +9,7 @@
 mod assets;
 mod client;
 mod download;
-pub mod email_links;
+pub(crate) mod email_links;
 mod error;
 mod i18n;
 mod inbox;

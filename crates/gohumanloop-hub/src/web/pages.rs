@@ -11,7 +11,7 @@ use super::i18n::{Lang, Texts};
 use crate::accounts::{Role, SessionUser};
 
 /// What the frame of every page needs: language, who is signed in, the section.
-pub struct Chrome {
+pub(crate) struct Chrome {
     /// The texts in the chosen language.
     pub t: &'static Texts,
     /// The chosen language.
@@ -43,7 +43,7 @@ impl Chrome {
     }
 
     /// The frame when nobody is signed in.
-    pub fn signed_out(lang: Lang) -> Self {
+    pub(crate) fn signed_out(lang: Lang) -> Self {
         Self {
             t: lang.texts(),
             lang,
@@ -80,7 +80,7 @@ pub fn render(page: &impl Template) -> Response {
 /// The sign-in page.
 #[derive(Template)]
 #[template(path = "login.html")]
-pub struct LoginPage {
+pub(crate) struct LoginPage {
     /// The frame.
     pub chrome: Chrome,
     /// The form's CSRF token (also in a cookie).
@@ -94,7 +94,7 @@ pub struct LoginPage {
 /// A refusal or failure.
 #[derive(Template)]
 #[template(path = "error.html")]
-pub struct ErrorPage {
+pub(crate) struct ErrorPage {
     /// The frame.
     pub chrome: Chrome,
     /// What happened.

@@ -38,7 +38,7 @@ const TURN_CHARS: usize = 2_000;
 const EDITABLE_BYTES: usize = 64 * 1024;
 
 /// The request being looked at.
-pub struct Detail {
+pub(crate) struct Detail {
     /// The hub's id.
     pub id: String,
     /// The tenant's name.
@@ -112,7 +112,7 @@ pub struct Turn {
 }
 
 /// One line of the audit trail.
-pub struct AuditLine {
+pub(crate) struct AuditLine {
     /// `YYYY-MM-DD HH:MM`.
     pub at: String,
     /// Who.
@@ -126,7 +126,7 @@ pub struct AuditLine {
 }
 
 /// A message above the request.
-pub struct Notice {
+pub(crate) struct Notice {
     /// Good news (else a warning).
     pub ok: bool,
     /// The message.
@@ -137,7 +137,7 @@ pub struct Notice {
 
 /// What the approver typed, kept when a form is refused.
 #[derive(Default)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// Why the form was refused.
     pub error: Option<String>,
     /// The reason field.
@@ -151,7 +151,7 @@ pub struct Draft {
 /// The request page.
 #[derive(Template)]
 #[template(path = "request.html")]
-pub struct RequestPage {
+pub(crate) struct RequestPage {
     /// The frame.
     pub chrome: Chrome,
     /// The request.
@@ -181,7 +181,7 @@ pub struct RequestPage {
 }
 
 /// The email channel's state of a request, as the page shows it.
-pub struct MailLine {
+pub(crate) struct MailLine {
     /// Sent, waiting to be sent again, or given up.
     pub state: &'static str,
     /// Whom to.
@@ -193,7 +193,7 @@ pub struct MailLine {
 }
 
 /// One channel's delivery of a request, as the page shows it.
-pub struct DeliveryLine {
+pub(crate) struct DeliveryLine {
     /// The channel (`webhook:ops`).
     pub channel: String,
     /// To whom, when the channel has several recipients.
@@ -259,7 +259,7 @@ pub(super) async fn find(
 
 /// Query of the request page.
 #[derive(Deserialize)]
-pub struct PageQuery {
+pub(crate) struct PageQuery {
     /// Set after an answer was recorded.
     done: Option<String>,
 }
@@ -533,7 +533,7 @@ fn editable_arguments(r: &RequestRecord) -> Option<String> {
 
 /// The fields of every action form (each form sends the ones it has).
 #[derive(Deserialize)]
-pub struct ActionForm {
+pub(crate) struct ActionForm {
     csrf: String,
     #[serde(default)]
     reason: String,

@@ -26,13 +26,13 @@ use crate::core::Hub;
 use crate::record::now_ms;
 
 /// The session cookie.
-pub const SESSION_COOKIE: &str = "ghl_session";
+pub(crate) const SESSION_COOKIE: &str = "ghl_session";
 
 /// The cookie that carries the sign-in form's CSRF token (there is no session yet).
 const LOGIN_COOKIE: &str = "ghl_login";
 
 /// The value of a cookie the browser sent.
-pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(COOKIE)
         .iter()
@@ -44,7 +44,7 @@ pub fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 /// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; `max_age` 0 deletes it.
-pub fn set_cookie(
+pub(crate) fn set_cookie(
     name: &'static str,
     value: String,
     max_age_secs: i64,
@@ -73,7 +73,7 @@ pub struct Approver {
 
 impl Approver {
     /// Refuses a form whose CSRF token is not this session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
+    pub(crate) fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if accounts::same_secret(token, &self.user.csrf) {
             Ok(())
         } else {
@@ -82,7 +82,7 @@ impl Approver {
     }
 
     /// The page frame for this approver.
-    pub fn chrome(&self, section: &'static str) -> Chrome {
+    pub(crate) fn chrome(&self, section: &'static str) -> Chrome {
         Chrome::signed_in(self.lang, &self.user, section)
     }
 }
@@ -118,7 +118,7 @@ impl FromRequestParts<Hub> for Approver {
 /// Where to go after signing in: one of the hub's own pages, else the inbox. Never another
 /// site: `//host`, `/\\host` and paths with a tab, a line break or any other control character
 /// (which browsers drop, turning `/\t/host` into `//host`) all lead to the inbox.
-pub fn local_path(next: Option<&str>) -> String {
+pub(crate) fn local_path(next: Option<&str>) -> String {
     match next {
         Some(p) if is_own_page(p) => p.to_owned(),
         _ => "/inbox".to_owned(),
@@ -139,12 +139,12 @@ fn is_own_page(next: &str) -> bool {
 
 /// Query of `GET /login`.
 #[derive(Deserialize)]
-pub struct LoginQuery {
+pub(crate) struct LoginQuery {
     next: Option<String>,
 }
 
 /// `GET /login`: the sign-in form.
-pub async fn login_form(
+pub(crate) async fn login_form(
     lang: Lang,
     Extension(config): Extension<WebConfig>,
     Query(q): Query<LoginQuery>,
@@ -182,7 +182,7 @@ fn login_page(
 
 /// The sign-in form.
 #[derive(Deserialize)]
-pub struct LoginForm {
+pub(crate) struct LoginForm {
     name: String,
     password: String,
     csrf: String,
@@ -276,7 +276,7 @@ pub async fn login(
 
 /// A form that carries only the CSRF token.
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub(crate) struct CsrfForm {
     /// The session's CSRF token.
     pub csrf: String,
 }

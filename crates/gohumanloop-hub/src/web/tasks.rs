@@ -19,7 +19,7 @@ use crate::json_view::{html_len, Budget, Unit};
 use crate::record::RequestFilter;
 
 /// A line of the task list.
-pub struct TaskLine {
+pub(crate) struct TaskLine {
     /// The tenant's name.
     pub tenant: String,
     /// The task.
@@ -37,7 +37,7 @@ pub struct TaskLine {
 /// The task list.
 #[derive(Template)]
 #[template(path = "tasks.html")]
-pub struct TasksPage {
+pub(crate) struct TasksPage {
     /// The frame.
     pub chrome: Chrome,
     /// The tasks, most recently synced first.
@@ -57,7 +57,7 @@ const CONVERSATION_ROW: usize = 250;
 const REQUEST_ROW: usize = 450;
 
 /// A request inside a task snapshot.
-pub struct SyncedRequest {
+pub(crate) struct SyncedRequest {
     /// The client's request id.
     pub request_id: String,
     /// Wire type.
@@ -75,7 +75,7 @@ pub struct SyncedRequest {
 }
 
 /// A conversation inside a task snapshot.
-pub struct SyncedConversation {
+pub(crate) struct SyncedConversation {
     /// The conversation.
     pub conversation_id: String,
     /// The provider it is pinned to.
@@ -89,7 +89,7 @@ pub struct SyncedConversation {
 /// One task.
 #[derive(Template)]
 #[template(path = "task.html")]
-pub struct TaskPage {
+pub(crate) struct TaskPage {
     /// The frame.
     pub chrome: Chrome,
     /// The tenant's name.

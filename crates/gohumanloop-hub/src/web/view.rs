@@ -6,7 +6,7 @@ use crate::json_view::{Budget, Markup};
 use crate::record::{rfc3339_to_ms, RequestRecord};
 
 /// The line that names a request: its question, else its message, shortened to `max` characters.
-pub fn title_of(context: &Value, max: usize) -> String {
+pub(crate) fn title_of(context: &Value, max: usize) -> String {
     let text = ["question", "message", "additional"]
         .iter()
         .find_map(|key| match context.get(*key) {
@@ -31,12 +31,12 @@ pub fn title_of(context: &Value, max: usize) -> String {
 }
 
 /// `2026-01-31T12:00:00.123Z` → `2026-01-31 12:00` (UTC).
-pub fn short_time(rfc3339: &str) -> String {
+pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.get(..16).unwrap_or(rfc3339).replacen('T', " ", 1)
 }
 
 /// The deadline of a pending request, in Unix ms.
-pub fn deadline_ms(record: &RequestRecord) -> Option<i64> {
+pub(crate) fn deadline_ms(record: &RequestRecord) -> Option<i64> {
     if record.status.is_terminal() || record.status == gohumanloop::model::Status::InProgress {
         return None;
     }
@@ -45,7 +45,7 @@ pub fn deadline_ms(record: &RequestRecord) -> Option<i64> {
 
 /// A value as text if it is a string, else as highlighted JSON; escaped HTML either way, cut
 /// to the page's [`Budget`].
-pub struct Shown {
+pub(crate) struct Shown {
     html: String,
     text: bool,
 }
@@ -87,7 +87,7 @@ impl Shown {
     }
 
     /// Whether it is plain text.
-    pub fn is_text(&self) -> bool {
+    pub(crate) fn is_text(&self) -> bool {
         self.text
     }
 

@@ -15,7 +15,7 @@ use super::links::{Action, Link, LinkSigner};
 use crate::record::{rfc3339_to_ms, RequestRecord};
 
 /// What a mail is made from.
-pub struct MailParts<'a> {
+pub(crate) struct MailParts<'a> {
     /// The request.
     pub record: &'a RequestRecord,
     /// `From`.
@@ -86,7 +86,7 @@ fn actions(loop_type: LoopType, language: EmailLanguage) -> Vec<(Action, &'stati
 }
 
 /// Builds the mail.
-pub fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
+pub(crate) fn letter(parts: &MailParts<'_>, signer: &LinkSigner) -> Letter {
     let record = parts.record;
     let language = parts.language;
     let prompt = summary(record);

@@ -170,7 +170,7 @@ impl LinkSigner {
 }
 
 /// The id a used link is remembered by (its token's SHA-256, hex).
-pub fn link_id(token: &str) -> String {
+pub(crate) fn link_id(token: &str) -> String {
     Sha256::digest(token.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))

@@ -3,11 +3,11 @@
 //! from an IMAP mailbox with the library's parser. Links and replies answer through
 //! [`crate::Hub::decide`], so the first answer from any channel wins.
 
-pub mod letter;
+pub(crate) mod letter;
 pub mod links;
 pub mod replies;
 pub mod routing;
-pub mod view;
+pub(crate) mod view;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -153,7 +153,7 @@ impl EmailChannel {
     }
 
     /// When the links of a request stop working (Unix seconds): its deadline, or the TTL.
-    pub fn links_expire_at(&self, record: &RequestRecord) -> i64 {
+    pub(crate) fn links_expire_at(&self, record: &RequestRecord) -> i64 {
         let created = rfc3339_to_ms(&record.created_at).unwrap_or_else(now_ms) / 1000;
         match record.deadline_at.as_deref().and_then(rfc3339_to_ms) {
             Some(deadline) => deadline / 1000,

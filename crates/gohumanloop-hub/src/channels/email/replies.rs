@@ -11,10 +11,10 @@ use gohumanloop::providers::email::EmailError;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 
 /// The audit channel of answers given by mail.
-pub const REPLY_CHANNEL: &str = "email";
+pub(crate) const REPLY_CHANNEL: &str = "email";
 
 /// The hub's side of the mailbox watcher.
-pub struct HubReplies {
+pub(crate) struct HubReplies {
     hub: Hub,
 }
 
@@ -26,7 +26,7 @@ impl HubReplies {
 
     /// Reads one mail and applies it if it is a valid answer; `true` if it was handled
     /// (applied, or too late for a request someone else answered).
-    pub async fn apply(&self, raw: &[u8]) -> bool {
+    pub(crate) async fn apply(&self, raw: &[u8]) -> bool {
         let Some(mail) = ReplyMail::parse(raw) else {
             return false;
         };

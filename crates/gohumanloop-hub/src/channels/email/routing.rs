@@ -40,7 +40,7 @@ impl std::str::FromStr for RouteRule {
 }
 
 /// The addresses a request goes to (empty: it is not mailed).
-pub fn recipients_of(record: &RequestRecord, rules: &[RouteRule]) -> Vec<String> {
+pub(crate) fn recipients_of(record: &RequestRecord, rules: &[RouteRule]) -> Vec<String> {
     if let Value::Object(metadata) = &record.metadata {
         let named = recipients(metadata);
         if !named.is_empty() {

@@ -72,7 +72,7 @@ const PARA: &str = "white-space:pre-wrap;margin:0 0 8px";
 
 /// Where the HTML goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Styling {
+pub(crate) enum Styling {
     /// A mail: inline `style` attributes.
     Inline,
     /// A page of the hub: `class` attributes (styled by `app.css`).
@@ -108,7 +108,11 @@ fn section(out: &mut String, styling: Styling, label: &str, body: &str, preforma
 }
 
 /// The request as HTML (every value escaped).
-pub fn request_html(record: &RequestRecord, language: EmailLanguage, styling: Styling) -> String {
+pub(crate) fn request_html(
+    record: &RequestRecord,
+    language: EmailLanguage,
+    styling: Styling,
+) -> String {
     let l = labels(language);
     let mut budget = Budget::page(match language {
         EmailLanguage::En => Words::En,

@@ -20,7 +20,7 @@ pub enum EventType {
 
 /// One event, as POSTed.
 #[derive(Debug, Serialize)]
-pub struct Event<'a> {
+pub(crate) struct Event<'a> {
     /// What happened.
     #[serde(rename = "type")]
     pub kind: EventType,

@@ -16,7 +16,7 @@ type HmacSha256 = hmac::Hmac<Sha256>;
 
 /// How far a message's timestamp may be from now, either way (the specification's five
 /// minutes).
-pub const TOLERANCE_SECS: i64 = 5 * 60;
+pub(crate) const TOLERANCE_SECS: i64 = 5 * 60;
 
 /// A signing secret (`whsec_<base64>`). Its `Debug` and `Display` never show it.
 #[derive(Clone, PartialEq, Eq)]
@@ -112,7 +112,7 @@ pub enum SignatureError {
 }
 
 /// Checks a message's headers and body at `now` (Unix seconds); its `webhook-id` if valid.
-pub fn verify_headers(
+pub(crate) fn verify_headers(
     secrets: &[WebhookSecret],
     headers: &HeaderMap,
     body: &[u8],

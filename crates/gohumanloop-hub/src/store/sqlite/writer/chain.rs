@@ -12,7 +12,7 @@ use crate::store::StoreResult;
 
 /// The end of the audit chain the next entry links to.
 #[derive(Clone)]
-pub struct ChainHead {
+pub(crate) struct ChainHead {
     seq: i64,
     hash: String,
 }
@@ -73,7 +73,7 @@ impl ChainHead {
 }
 
 /// What an entry records.
-pub struct Entry<'a> {
+pub(crate) struct Entry<'a> {
     /// The tenant.
     pub tenant: TenantId,
     /// The hub's request id.
@@ -91,7 +91,7 @@ pub struct Entry<'a> {
 }
 
 /// An entry ready to be written.
-pub struct AuditRow {
+pub(crate) struct AuditRow {
     seq: i64,
     at: String,
     tenant: TenantId,
@@ -116,7 +116,7 @@ pub async fn insert(conn: &mut SqliteConnection, rows: Vec<AuditRow>) -> StoreRe
 }
 
 /// `<verb> INTO audit_log (…) VALUES (…), …` for these entries.
-pub fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[AuditRow]) {
+pub(crate) fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[AuditRow]) {
     q.push(verb).push(
         " INTO audit_log (seq, at, tenant_id, request, actor, channel, old_status, \
          new_status, detail, prev_hash, hash) ",

@@ -26,7 +26,7 @@ struct Prepared<'a> {
 
 /// Stores new requests and their audit entries in one transaction and one round trip.
 /// `Ok(None)`: some ids were stored before, and nothing was written (use [`create_all`]).
-pub async fn create_batch(
+pub(crate) async fn create_batch(
     conn: &mut SqliteConnection,
     head: &mut ChainHead,
     requests: &[&NewRequest],
@@ -64,7 +64,7 @@ pub async fn create_batch(
 
 /// Stores requests inside the caller's transaction, in order, one outcome per request: new
 /// ones are created, identical repeats recognised, different ones reported as conflicts.
-pub async fn create_all(
+pub(crate) async fn create_all(
     conn: &mut SqliteConnection,
     head: &mut ChainHead,
     requests: &[&NewRequest],
