@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use common::TestHub;
 use gohumanloop::providers::email::{Login, Security, ServerSettings};
+use gohumanloop_hub::channels::email::mail::{mail_of, MailRecord};
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::store::DeliveryState;
 use mail::{open, reply, MailServer, Received};
@@ -591,14 +592,14 @@ async fn addresses_refused_for_good_are_not_tried_again() {
         let hub_id = s.hub_id(rid).await;
         let mut record = None;
         for _ in 0..100 {
-            record = s.hub.store.mail_of(&hub_id).await.unwrap();
-            if record.as_ref().is_some_and(|r| r.gave_up_at.is_some()) {
+            record = mail_of(s.hub.store.as_ref(), &hub_id).await.unwrap();
+            if record.as_ref().is_some_and(|r| r.gave_up) {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let record = record.expect("a mail row");
-        assert!(record.gave_up_at.is_some(), "{rid}: {record:?}");
+        assert!(record.gave_up, "{rid}: {record:?}");
         assert!(record.sent_at.is_none());
         assert!(record.last_error.is_some_and(|e| !e.is_empty()));
     }
@@ -644,9 +645,9 @@ async fn addresses_refused_for_good_are_not_tried_again() {
     assert!(page.body.contains("id=\"mail-error\""));
 }
 
-async fn wait_sent(s: &Setup, hub_id: &str) -> gohumanloop_hub::store::MailRecord {
+async fn wait_sent(s: &Setup, hub_id: &str) -> MailRecord {
     for _ in 0..100 {
-        if let Ok(Some(found)) = s.hub.store.mail_of(hub_id).await {
+        if let Ok(Some(found)) = mail_of(s.hub.store.as_ref(), hub_id).await {
             if found.sent_at.is_some() {
                 return found;
             }

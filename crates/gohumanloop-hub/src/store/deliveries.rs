@@ -15,7 +15,7 @@ use gohumanloop::model::Status;
 use serde_json::Value;
 
 use super::{Cursor, StoreResult};
-use crate::record::RequestRecord;
+use crate::record::{RequestRecord, TenantId};
 
 /// Where a delivery stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +72,8 @@ pub struct Delivery {
     pub last_error: Option<String>,
     /// The channel's own data.
     pub data: Option<Value>,
+    /// When it was first delivered (Unix ms).
+    pub delivered_at: Option<i64>,
 }
 
 /// How an attempt on a delivery ended.
@@ -132,6 +134,25 @@ pub trait Deliveries: Send + Sync {
     /// Records how an attempt ended. After a success the delivery stays due if the request has
     /// moved on from the status the message shows.
     async fn record_attempt(&self, delivery: &Delivery, attempt: Attempt) -> StoreResult<()>;
+
+    /// Keeps the reference and data a channel chose before its first attempt (a mail's
+    /// `Message-ID`, so that a resend after a crash carries the same one); if some were kept
+    /// before, they stay. The delivery as stored.
+    async fn prepare_delivery(
+        &self,
+        delivery: &Delivery,
+        reference: &str,
+        data: Value,
+    ) -> StoreResult<Delivery>;
+
+    /// The delivered messages of `channel` for a conversation's requests, oldest request
+    /// first (to thread the next one).
+    async fn deliveries_in_conversation(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+        channel: &str,
+    ) -> StoreResult<Vec<Delivery>>;
 
     /// When the next delivery falls due (Unix ms).
     async fn next_delivery_due(&self) -> StoreResult<Option<i64>>;

@@ -35,7 +35,6 @@ mod accounts;
 mod audit;
 mod cursor;
 pub mod deliveries;
-pub mod email;
 pub mod feed;
 mod keys;
 mod links;
@@ -52,7 +51,6 @@ pub use accounts::Accounts;
 pub use audit::Audit;
 pub use cursor::{BadCursor, Cursor};
 pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
-pub use email::{MailLog, MailRecord, SendOutcome};
 pub use feed::{Change, ChangeFeed};
 pub use keys::Keys;
 pub use links::{LinkUse, Links};
@@ -101,8 +99,7 @@ pub struct Deadline {
 }
 
 /// Durable storage, by aggregate: requests, audit, keys, accounts, tasks, deliveries, links,
-/// secrets, the change feed (and, for now, the email channel's mail log). See the module's
-/// docs for the contract every backend keeps.
+/// secrets, the change feed. See the module's docs for the contract every backend keeps.
 #[async_trait]
 pub trait Store:
     Requests
@@ -114,7 +111,6 @@ pub trait Store:
     + Links
     + Secrets
     + ChangeFeed
-    + MailLog
     + Send
     + Sync
     + 'static

@@ -16,10 +16,11 @@ use super::i18n::Texts;
 use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
+use crate::channels::email::mail::{mail_of, MailRecord, CHANNEL as EMAIL};
 use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
 use crate::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
-use crate::store::{Delivery, DeliveryState, MailRecord, StoreResult};
+use crate::store::{Delivery, DeliveryState, StoreResult};
 
 /// The audit channel of answers given in the inbox.
 const CHANNEL: &str = "web";
@@ -229,10 +230,10 @@ fn delivery_line(t: &Texts, d: Delivery) -> DeliveryLine {
 }
 
 fn mail_line(t: &Texts, mail: MailRecord) -> MailLine {
-    let state = match (mail.sent_at, mail.gave_up_at) {
+    let state = match (mail.sent_at, mail.gave_up) {
         (Some(_), _) => t.mailed_to,
-        (None, Some(_)) => t.mail_given_up,
-        (None, None) => t.mail_not_sent,
+        (None, true) => t.mail_given_up,
+        (None, false) => t.mail_not_sent,
     };
     MailLine {
         state,
@@ -324,7 +325,9 @@ async fn show(
         .audit_trail(record.tenant, &record.id)
         .await
         .map_err(store_error)?;
-    let mail = hub.store().mail_of(&record.id).await.map_err(store_error)?;
+    let mail = mail_of(hub.store().as_ref(), &record.id)
+        .await
+        .map_err(store_error)?;
     // The email channel has its own section above.
     let deliveries: Vec<DeliveryLine> = hub
         .store()
@@ -332,7 +335,7 @@ async fn show(
         .await
         .map_err(store_error)?
         .into_iter()
-        .filter(|d| d.channel != "email")
+        .filter(|d| d.channel != EMAIL)
         .map(|d| delivery_line(t, d))
         .collect();
     let open_turn = match record.status {

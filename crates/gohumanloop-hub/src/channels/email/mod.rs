@@ -5,6 +5,7 @@
 
 pub(crate) mod letter;
 pub mod links;
+pub mod mail;
 pub mod replies;
 pub mod routing;
 pub(crate) mod view;
@@ -23,12 +24,13 @@ use tokio::sync::{Notify, Semaphore};
 
 use self::letter::{letter, MailParts};
 use self::links::LinkSigner;
+use self::mail::{mail_thread, MailRecord};
 use self::replies::HubReplies;
 use self::routing::{recipients_of, RouteRule};
 use super::{Channel, ChannelError, Delivered, DeliveryError};
 use crate::core::Hub;
 use crate::record::{now_ms, rfc3339_to_ms, RequestRecord};
-use crate::store::{Delivery, MailRecord, SendOutcome};
+use crate::store::Delivery;
 
 /// The name of the link-signing key among the hub's secrets.
 const LINK_KEY: &str = "email-link-key";
@@ -183,36 +185,31 @@ impl EmailChannel {
     async fn mail_once(
         &self,
         record: &RequestRecord,
+        delivery: &Delivery,
         recipients: Vec<String>,
     ) -> Result<Delivered, DeliveryError> {
         let store = self.hub.store();
-        let thread = store
-            .mail_thread(record.tenant, &record.conversation_id)
+        let thread = mail_thread(store.as_ref(), record.tenant, &record.conversation_id)
             .await
             .map_err(retry)?;
-        let token = token::new_token();
-        let prepared = store
-            .mail_prepare(MailRecord {
-                request_id: record.id.clone(),
-                message_id: token::message_id(&token, token::domain_of(&self.config.sender)),
-                token,
-                recipients,
-                subject: self.subject_of(record, &thread),
-                sent_at: None,
-                attempts: 0,
-                last_error: None,
-                gave_up_at: None,
-            })
-            .await
-            .map_err(retry)?;
-        let sent = Delivered::Sent {
-            reference: prepared.message_id.clone(),
-            data: None,
+        // The token and Message-ID are kept before the first attempt: a resend after a crash
+        // carries the same ones.
+        let prepared = match MailRecord::of(delivery) {
+            Some(prepared) => prepared,
+            None => {
+                let token = token::new_token();
+                let message_id = token::message_id(&token, token::domain_of(&self.config.sender));
+                let subject = self.subject_of(record, &thread);
+                let data = MailRecord::data(&message_id, &recipients, &subject);
+                let stored = store
+                    .prepare_delivery(delivery, &token, data)
+                    .await
+                    .map_err(retry)?;
+                MailRecord::of(&stored).ok_or_else(|| {
+                    DeliveryError::Retry("the prepared mail could not be read back".into())
+                })?
+            }
         };
-        // Mailed before a restart (or before deliveries were recorded): never twice.
-        if prepared.sent_at.is_some() {
-            return Ok(sent);
-        }
         let thread_ids: Vec<String> = thread
             .iter()
             .filter(|m| m.request_id != record.id)
@@ -237,7 +234,7 @@ impl EmailChannel {
             match letter(&parts, &self.signer).build() {
                 Ok(message) => messages.push(message),
                 // An address that cannot be written into a mail will not get better.
-                Err(e) => return self.gave_up(&record.id, e.to_string()).await,
+                Err(e) => return Err(DeliveryError::Permanent(e.to_string())),
             }
         }
         let _permit = self.sends.acquire().await;
@@ -253,32 +250,13 @@ impl EmailChannel {
         }
         // Sent once any recipient has it: resending would give the others a second copy.
         match (accepted, failed, refused) {
-            (1.., _, _) => {
-                store
-                    .mail_sent(&record.id, SendOutcome::Sent(now_ms()))
-                    .await
-                    .map_err(retry)?;
-                Ok(sent)
-            }
-            (0, Some(why), _) => {
-                store
-                    .mail_sent(&record.id, SendOutcome::Failed(why.clone()))
-                    .await
-                    .map_err(retry)?;
-                Err(DeliveryError::Retry(why))
-            }
-            (0, None, why) => self.gave_up(&record.id, why.unwrap_or_default()).await,
+            (1.., _, _) => Ok(Delivered::Sent {
+                reference: prepared.token,
+                data: None,
+            }),
+            (0, Some(why), _) => Err(DeliveryError::Retry(why)),
+            (0, None, why) => Err(DeliveryError::Permanent(why.unwrap_or_default())),
         }
-    }
-
-    /// Records that a request's mail was given up for good.
-    async fn gave_up(&self, request_id: &str, why: String) -> Result<Delivered, DeliveryError> {
-        self.hub
-            .store()
-            .mail_sent(request_id, SendOutcome::GaveUp(why.clone()))
-            .await
-            .map_err(retry)?;
-        Err(DeliveryError::Permanent(why))
     }
 
     /// Sends one mail, trying again after a passing failure (not after a refusal).
@@ -314,7 +292,7 @@ fn retry(e: crate::store::StoreError) -> DeliveryError {
 #[async_trait]
 impl Channel for EmailChannel {
     fn name(&self) -> &str {
-        "email"
+        mail::CHANNEL
     }
 
     /// One delivery per request (one mail, to all of its addresses at once).
@@ -329,7 +307,7 @@ impl Channel for EmailChannel {
     async fn deliver(
         &self,
         record: &RequestRecord,
-        _delivery: &Delivery,
+        delivery: &Delivery,
     ) -> Result<Delivered, DeliveryError> {
         if record.status != Status::Pending {
             return Ok(Delivered::Skipped(format!(
@@ -338,7 +316,7 @@ impl Channel for EmailChannel {
             )));
         }
         let recipients = recipients_of(record, &self.config.routes);
-        self.mail_once(record, recipients).await
+        self.mail_once(record, delivery, recipients).await
     }
 
     /// A mail cannot be changed once sent: its links and replies see the request's state.

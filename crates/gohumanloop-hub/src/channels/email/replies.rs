@@ -8,6 +8,7 @@ use gohumanloop::providers::email::imap::Inbox;
 use gohumanloop::providers::email::reply::{self, Reading, ReplyMail};
 use gohumanloop::providers::email::EmailError;
 
+use super::mail::mail_by_token;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 
 /// The audit channel of answers given by mail.
@@ -33,7 +34,7 @@ impl HubReplies {
         let store = self.hub.store();
         let mut sent = None;
         for token in mail.tokens() {
-            match store.mail_by_token(&token).await {
+            match mail_by_token(store.as_ref(), &token).await {
                 Ok(Some(found)) => {
                     sent = Some(found);
                     break;

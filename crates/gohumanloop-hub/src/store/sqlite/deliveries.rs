@@ -7,12 +7,14 @@ use sqlx::Row;
 
 use super::rows::{self, request_columns};
 use super::SqliteStore;
-use crate::record::{now_ms, RequestRecord};
+use serde_json::Value;
+
+use crate::record::{now_ms, RequestRecord, TenantId};
 use crate::store::deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
 use crate::store::{Cursor, StoreError, StoreResult};
 
 const COLUMNS: &str = "request_id, channel, recipient, state, reference, shown_status, attempts, \
-                       due_at, last_error, data";
+                       due_at, last_error, data, delivered_at";
 
 fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
     let state: String = row.try_get("state")?;
@@ -34,6 +36,7 @@ fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
             .map(|d| serde_json::from_str(&d))
             .transpose()
             .map_err(|e| StoreError::Corrupt(format!("delivery data: {e}")))?,
+        delivered_at: row.try_get("delivered_at")?,
     })
 }
 
@@ -93,7 +96,7 @@ impl Deliveries for SqliteStore {
             "UPDATE deliveries SET state = ?, reference = coalesce(?, reference), \
              shown_status = ?, data = coalesce(?, data), attempts = 0, last_error = NULL, \
              due_at = CASE WHEN (SELECT r.status FROM requests r WHERE r.id = deliveries.request_id) = ? \
-             THEN NULL ELSE ? END, updated_at = ? \
+             THEN NULL ELSE ? END, delivered_at = coalesce(delivered_at, ?), updated_at = ? \
              WHERE request_id = ? AND channel = ? AND recipient = ?";
         const FAILURE: &str = "UPDATE deliveries SET state = ?, attempts = attempts + 1, \
              last_error = ?, due_at = ?, updated_at = ? \
@@ -110,6 +113,7 @@ impl Deliveries for SqliteStore {
                 .bind(data.map(|d| d.to_string()))
                 .bind(shown.as_str())
                 .bind(now)
+                .bind(now)
                 .bind(now),
             Attempt::Updated { shown } => sqlx::query(SUCCESS)
                 .bind(d.state.as_str())
@@ -117,6 +121,7 @@ impl Deliveries for SqliteStore {
                 .bind(shown.as_str())
                 .bind(None::<String>)
                 .bind(shown.as_str())
+                .bind(now)
                 .bind(now)
                 .bind(now),
             Attempt::Failed { error, retry_at } => sqlx::query(FAILURE)
@@ -153,6 +158,48 @@ impl Deliveries for SqliteStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn prepare_delivery(
+        &self,
+        d: &Delivery,
+        reference: &str,
+        data: Value,
+    ) -> StoreResult<Delivery> {
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE deliveries SET reference = coalesce(reference, ?), \
+             data = coalesce(data, ?) WHERE request_id = ? AND channel = ? AND recipient = ? \
+             RETURNING {COLUMNS}"
+        )))
+        .bind(reference)
+        .bind(data.to_string())
+        .bind(&d.request_id)
+        .bind(&d.channel)
+        .bind(&d.recipient)
+        .fetch_one(&self.pool)
+        .await?;
+        delivery(&row)
+    }
+
+    async fn deliveries_in_conversation(
+        &self,
+        tenant: TenantId,
+        conversation_id: &str,
+        channel: &str,
+    ) -> StoreResult<Vec<Delivery>> {
+        let rows = sqlx::query(
+            "SELECT d.request_id, d.channel, d.recipient, d.state, d.reference, d.shown_status, \
+             d.attempts, d.due_at, d.last_error, d.data, d.delivered_at \
+             FROM deliveries d JOIN requests r ON r.id = d.request_id \
+             WHERE r.tenant_id = ? AND r.conversation_id = ? AND d.channel = ? \
+             AND d.delivered_at IS NOT NULL ORDER BY r.rowid",
+        )
+        .bind(tenant)
+        .bind(conversation_id)
+        .bind(channel)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(delivery).collect()
     }
 
     async fn next_delivery_due(&self) -> StoreResult<Option<i64>> {

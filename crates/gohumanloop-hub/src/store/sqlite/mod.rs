@@ -3,7 +3,7 @@
 
 mod accounts;
 mod deliveries;
-mod email;
+mod links;
 mod rows;
 mod writer;
 
