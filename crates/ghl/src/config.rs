@@ -87,10 +87,11 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
         .map_err(|e| vec![format!("{name}: cannot read the configuration file: {e}")])?;
     let table: Table = text
         .parse()
-        .map_err(|e: toml::de::Error| vec![format!("{name}: not valid TOML: {}", one_line(&e))])?;
+        .map_err(|e: toml::de::Error| vec![format!("{name}: {}", syntax_error(&text, &e))])?;
     let mut problems = Vec::new();
     let mut arguments = Vec::new();
     let mut webhooks = Vec::new();
+    let mut names = Vec::new();
     for (key, value) in &table {
         match key.as_str() {
             "email" => match value.as_table() {
@@ -115,6 +116,9 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             "webhook" => match value.as_array() {
                 Some(tables) => {
                     for (n, entry) in tables.iter().enumerate() {
+                        if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                            names.push(name);
+                        }
                         match webhook(n, entry) {
                             Ok(config) => webhooks.push(config),
                             Err(found) => problems.extend(found),
@@ -137,13 +141,10 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             },
         }
     }
-    let mut names = HashSet::new();
-    for hook in &webhooks {
-        if !names.insert(hook.name.clone()) {
-            problems.push(format!(
-                "webhook '{}': two webhooks have this name",
-                hook.name
-            ));
+    let mut seen = HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            problems.push(format!("webhook '{name}': two webhooks have this name"));
         }
     }
     if problems.is_empty() {
@@ -159,7 +160,20 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
     }
 }
 
-/// The first line of an error (TOML's carry the offending line below).
+/// A TOML syntax error on one line, `not valid TOML at line L, column C: why`. The offending
+/// line, which toml's own message quotes, is left out: it may hold a secret.
+fn syntax_error(text: &str, e: &toml::de::Error) -> String {
+    let why = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(at) = e.span().map(|span| span.start.min(text.len())) else {
+        return format!("not valid TOML: {why}");
+    };
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("not valid TOML at line {line}, column {column}: {why}")
+}
+
+/// The first line of an error.
 fn one_line(e: &impl std::fmt::Display) -> String {
     e.to_string()
         .lines()
@@ -266,8 +280,8 @@ fn webhook(n: usize, entry: &Value) -> Result<WebhookConfig, Vec<String>> {
         problem("name: 1 to 40 of a-z, 0-9 and '-' (it is part of the inbound path)".into());
     }
     let url = text("url").unwrap_or_default().to_owned();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-        problem("url: an http:// or https:// address".into());
+    if let Err(why) = check_url(&url) {
+        problem(format!("url: {why}"));
     }
     let secrets = match secrets(table) {
         Ok(secrets) => secrets,
@@ -348,6 +362,21 @@ fn webhook(n: usize, entry: &Value) -> Result<WebhookConfig, Vec<String>> {
         config.timeout = timeout;
     }
     Ok(config)
+}
+
+/// A webhook's URL: `http` or `https` with a host, and no user or password (it is printed at
+/// start-up; the signature authenticates the hub).
+fn check_url(text: &str) -> Result<(), &'static str> {
+    let url = reqwest::Url::parse(text).map_err(|_| "an http:// or https:// address")?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().unwrap_or("").is_empty() {
+        return Err("an http:// or https:// address");
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "no user or password in it (the URL is printed; the signature authenticates the hub)",
+        );
+    }
+    Ok(())
 }
 
 /// The signing secrets, from exactly one of `secret`, `secrets`, `secret_env`, `secret_file`;
@@ -440,5 +469,41 @@ mod tests {
         assert!(duration("5 minutes").is_err());
         assert!(duration("m").is_err());
         assert!(duration("-5s").is_err());
+    }
+
+    fn syntax(text: &str) -> String {
+        let e = text.parse::<Table>().unwrap_err();
+        syntax_error(text, &e)
+    }
+
+    #[test]
+    fn syntax_errors_say_where_and_why_without_the_line() {
+        assert_eq!(
+            syntax("addr = [\n"),
+            "not valid TOML at line 1, column 9: unclosed array, expected `]`"
+        );
+        assert_eq!(
+            syntax("a = 1\n# é\nx = \"é\\q\"\n"),
+            "not valid TOML at line 3, column 8: missing escaped value, expected `b`, `e`, `f`, \
+             `n`, `r`, `\\`, `\"`, `x`, `u`, `U`"
+        );
+        assert!(!syntax("secret = \"whsec_c2VjcmV0\n").contains("c2VjcmV0"));
+    }
+
+    #[test]
+    fn urls_are_http_with_a_host_and_no_password() {
+        assert_eq!(check_url("https://tools.example.com/ghl"), Ok(()));
+        assert_eq!(check_url("http://127.0.0.1:9/x"), Ok(()));
+        for bad in [
+            "",
+            "ftp://example.com",
+            "https://",
+            "mailto:a@b.c",
+            "example.com/x",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        assert!(check_url("https://bot:pw@example.com/").is_err());
+        assert!(check_url("https://bot@example.com/").is_err());
     }
 }
