@@ -48,6 +48,48 @@ fn the_example_file_is_valid() {
     assert!(!stdout.contains(SECRET) && !stdout.contains("MfKQ9r8"));
 }
 
+/// The file under the environment under the flags, key by key.
+#[test]
+fn the_environment_and_flags_win_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "ghl.toml",
+        "addr = \"127.0.0.1:1111\"\ndb = \"sqlite://from-file.db\"\nsync = \"normal\"\n",
+    );
+    let summary = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut all = vec!["serve", "--config", file.as_str(), "--check-config"];
+        all.extend(args);
+        let out = ghl(&all, envs);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.lines().next().unwrap_or("").to_owned()
+    };
+    assert!(
+        summary(&[], &[]).starts_with(
+            "configuration OK: listen on 127.0.0.1:1111, database sqlite://from-file.db,"
+        ),
+        "the file alone"
+    );
+    let both = summary(
+        &["--db", "sqlite://from-flag.db"],
+        &[
+            ("GHL_ADDR", "127.0.0.1:2222"),
+            ("GHL_DB", "sqlite://from-env.db"),
+        ],
+    );
+    assert!(
+        both.starts_with(
+            "configuration OK: listen on 127.0.0.1:2222, database sqlite://from-flag.db,"
+        ),
+        "{both}"
+    );
+}
+
 #[test]
 fn every_problem_of_a_bad_file_is_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
