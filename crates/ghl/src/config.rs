@@ -7,12 +7,15 @@
 use std::collections::HashSet;
 use std::ffi::OsString;
 use std::path::Path;
-use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
-use gohumanloop_hub::channels::webhook::{WebhookConfig, WebhookSecret};
+use gohumanloop_hub::channels::webhook::WebhookConfig;
 use toml::{Table, Value};
+
+mod webhook;
+
+use webhook::webhook;
 
 /// A top-level key: (key, flag, clap id, how its value becomes arguments).
 const TOP: &[(&str, &str, Kind)] = &[
@@ -47,20 +50,6 @@ const EMAIL: &[(&str, &str, Kind)] = &[
     ("check_interval", "email-check-interval", Kind::One),
 ];
 
-/// The keys of a `[[webhook]]` table.
-const WEBHOOK_KEYS: &[&str] = &[
-    "name",
-    "url",
-    "secret",
-    "secrets",
-    "secret_env",
-    "secret_file",
-    "platforms",
-    "tenant",
-    "retry",
-    "timeout",
-];
-
 #[derive(Clone, Copy)]
 enum Kind {
     /// `--flag VALUE`.
@@ -87,10 +76,11 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
         .map_err(|e| vec![format!("{name}: cannot read the configuration file: {e}")])?;
     let table: Table = text
         .parse()
-        .map_err(|e: toml::de::Error| vec![format!("{name}: not valid TOML: {}", one_line(&e))])?;
+        .map_err(|e: toml::de::Error| vec![format!("{name}: {}", syntax_error(&text, &e))])?;
     let mut problems = Vec::new();
     let mut arguments = Vec::new();
     let mut webhooks = Vec::new();
+    let mut names = Vec::new();
     for (key, value) in &table {
         match key.as_str() {
             "email" => match value.as_table() {
@@ -115,6 +105,9 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             "webhook" => match value.as_array() {
                 Some(tables) => {
                     for (n, entry) in tables.iter().enumerate() {
+                        if let Some(name) = entry.get("name").and_then(Value::as_str) {
+                            names.push(name);
+                        }
                         match webhook(n, entry) {
                             Ok(config) => webhooks.push(config),
                             Err(found) => problems.extend(found),
@@ -137,13 +130,10 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             },
         }
     }
-    let mut names = HashSet::new();
-    for hook in &webhooks {
-        if !names.insert(hook.name.clone()) {
-            problems.push(format!(
-                "webhook '{}': two webhooks have this name",
-                hook.name
-            ));
+    let mut seen = HashSet::new();
+    for name in names {
+        if !seen.insert(name) {
+            problems.push(format!("webhook '{name}': two webhooks have this name"));
         }
     }
     if problems.is_empty() {
@@ -159,7 +149,20 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
     }
 }
 
-/// The first line of an error (TOML's carry the offending line below).
+/// A TOML syntax error on one line, `not valid TOML at line L, column C: why`. The offending
+/// line, which toml's own message quotes, is left out: it may hold a secret.
+fn syntax_error(text: &str, e: &toml::de::Error) -> String {
+    let why = e.message().split_whitespace().collect::<Vec<_>>().join(" ");
+    let Some(at) = e.span().map(|span| span.start.min(text.len())) else {
+        return format!("not valid TOML: {why}");
+    };
+    let before = text.get(..at).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("not valid TOML at line {line}, column {column}: {why}")
+}
+
+/// The first line of an error.
 fn one_line(e: &impl std::fmt::Display) -> String {
     e.to_string()
         .lines()
@@ -240,205 +243,5 @@ fn scalar(value: &Value) -> Option<String> {
     }
 }
 
-/// One `[[webhook]]` table (the `n`th).
-fn webhook(n: usize, entry: &Value) -> Result<WebhookConfig, Vec<String>> {
-    let Some(table) = entry.as_table() else {
-        return Err(vec![format!("webhook #{}: must be a table", n + 1)]);
-    };
-    let label = match table.get("name").and_then(Value::as_str) {
-        Some(name) => format!("webhook '{name}'"),
-        None => format!("webhook #{}", n + 1),
-    };
-    let mut problems = Vec::new();
-    let mut problem = |text: String| problems.push(format!("{label}: {text}"));
-    for key in table.keys() {
-        if !WEBHOOK_KEYS.contains(&key.as_str()) {
-            problem(format!("{key}: no such setting"));
-        }
-    }
-    let text = |key: &str| table.get(key).and_then(Value::as_str);
-    let name = text("name").unwrap_or_default().to_owned();
-    let name_ok = (1..=40).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-    if !name_ok {
-        problem("name: 1 to 40 of a-z, 0-9 and '-' (it is part of the inbound path)".into());
-    }
-    let url = text("url").unwrap_or_default().to_owned();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-        problem("url: an http:// or https:// address".into());
-    }
-    let secrets = match secrets(table) {
-        Ok(secrets) => secrets,
-        Err(why) => {
-            problem(why);
-            Vec::new()
-        }
-    };
-    let list = |key: &str| -> Result<Option<Vec<String>>, String> {
-        match table.get(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<Vec<_>>>()
-                .map(Some)
-                .ok_or_else(|| format!("{key}: must be a list of strings")),
-            Some(_) => Err(format!("{key}: must be a list of strings")),
-        }
-    };
-    let platforms = list("platforms").unwrap_or_else(|why| {
-        problem(why);
-        None
-    });
-    let tenant = match table.get("tenant") {
-        None => None,
-        Some(Value::String(t)) if !t.trim().is_empty() => Some(t.clone()),
-        Some(_) => {
-            problem("tenant: a tenant's name".into());
-            None
-        }
-    };
-    let retry = match list("retry") {
-        Ok(None) => None,
-        Ok(Some(items)) => match items.iter().map(|d| duration(d)).collect() {
-            Ok(delays) => Some(delays),
-            Err(why) => {
-                problem(format!("retry: {why}"));
-                None
-            }
-        },
-        Err(why) => {
-            problem(why);
-            None
-        }
-    };
-    let timeout = match text("timeout").map(duration) {
-        None if table.contains_key("timeout") => {
-            problem("timeout: a duration such as \"10s\"".into());
-            None
-        }
-        None => None,
-        Some(Ok(d)) if d >= Duration::from_millis(100) => Some(d),
-        Some(Ok(_)) => {
-            problem("timeout: at least 100ms".into());
-            None
-        }
-        Some(Err(why)) => {
-            problem(format!("timeout: {why}"));
-            None
-        }
-    };
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let mut secrets = secrets.into_iter();
-    let Some(first) = secrets.next() else {
-        return Err(vec![format!("{label}: no secret")]);
-    };
-    let mut config = WebhookConfig::new(name, url, first);
-    config.secrets.extend(secrets);
-    config.platforms = platforms;
-    config.tenant = tenant;
-    if let Some(retry) = retry {
-        config.retry = retry;
-    }
-    if let Some(timeout) = timeout {
-        config.timeout = timeout;
-    }
-    Ok(config)
-}
-
-/// The signing secrets, from exactly one of `secret`, `secrets`, `secret_env`, `secret_file`;
-/// errors name the key, never the value.
-fn secrets(table: &Table) -> Result<Vec<WebhookSecret>, String> {
-    let given: Vec<&str> = ["secret", "secrets", "secret_env", "secret_file"]
-        .into_iter()
-        .filter(|k| table.contains_key(*k))
-        .collect();
-    let texts: Vec<String> = match given[..] {
-        [] => return Err("give secret, secrets, secret_env or secret_file".into()),
-        [_, _, ..] => return Err(format!("give one of {}", given.join(", "))),
-        ["secret"] => match table.get("secret").and_then(Value::as_str) {
-            Some(s) => vec![s.to_owned()],
-            None => return Err("secret: must be a string".into()),
-        },
-        ["secrets"] => match table.get("secrets").and_then(Value::as_array) {
-            Some(items) if !items.is_empty() => items
-                .iter()
-                .map(|v| v.as_str().map(str::to_owned))
-                .collect::<Option<_>>()
-                .ok_or("secrets: must be a list of strings")?,
-            _ => return Err("secrets: must be a list of strings".into()),
-        },
-        ["secret_env"] => {
-            let var = table
-                .get("secret_env")
-                .and_then(Value::as_str)
-                .ok_or("secret_env: the name of an environment variable")?;
-            let value = std::env::var(var)
-                .map_err(|_| format!("secret_env: the environment variable {var} is not set"))?;
-            value.split_whitespace().map(str::to_owned).collect()
-        }
-        _ => {
-            let file = table
-                .get("secret_file")
-                .and_then(Value::as_str)
-                .ok_or("secret_file: a path")?;
-            let value = std::fs::read_to_string(file)
-                .map_err(|e| format!("secret_file: cannot read {file}: {}", e.kind()))?;
-            value.split_whitespace().map(str::to_owned).collect()
-        }
-    };
-    let key = given[0];
-    if texts.is_empty() {
-        return Err(format!("{key}: empty"));
-    }
-    texts
-        .iter()
-        .map(|t| {
-            t.parse::<WebhookSecret>()
-                .map_err(|e| format!("{key}: {e}"))
-        })
-        .collect()
-}
-
-/// `500ms`, `5s`, `2m`, `1h`, `1d`, or a number of seconds.
-fn duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("'{text}' is not a duration such as \"5s\" or \"2m\""))?;
-    let unit = match unit {
-        "ms" => Duration::from_millis(1),
-        "" | "s" => Duration::from_secs(1),
-        "m" => Duration::from_secs(60),
-        "h" => Duration::from_secs(3600),
-        "d" => Duration::from_secs(86_400),
-        _ => return Err(format!("'{text}': the unit is ms, s, m, h or d")),
-    };
-    unit.checked_mul(u32::try_from(n).map_err(|_| format!("'{text}' is too long"))?)
-        .ok_or_else(|| format!("'{text}' is too long"))
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_take_units() {
-        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
-        assert_eq!(duration("5s"), Ok(Duration::from_secs(5)));
-        assert_eq!(duration("2m"), Ok(Duration::from_secs(120)));
-        assert_eq!(duration("1d"), Ok(Duration::from_secs(86_400)));
-        assert_eq!(duration("7"), Ok(Duration::from_secs(7)));
-        assert!(duration("5 minutes").is_err());
-        assert!(duration("m").is_err());
-        assert!(duration("-5s").is_err());
-    }
-}
+mod tests;

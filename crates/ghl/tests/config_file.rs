@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use common::{ghl, HubProcess, GHL};
+use gohumanloop_hub::channels::webhook::{signature, WebhookSecret};
 use serde_json::{json, Value};
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
@@ -47,6 +48,48 @@ fn the_example_file_is_valid() {
     assert!(!stdout.contains(SECRET) && !stdout.contains("MfKQ9r8"));
 }
 
+/// The file under the environment under the flags, key by key.
+#[test]
+fn the_environment_and_flags_win_over_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "ghl.toml",
+        "addr = \"127.0.0.1:1111\"\ndb = \"sqlite://from-file.db\"\nsync = \"normal\"\n",
+    );
+    let summary = |args: &[&str], envs: &[(&str, &str)]| {
+        let mut all = vec!["serve", "--config", file.as_str(), "--check-config"];
+        all.extend(args);
+        let out = ghl(&all, envs);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        stdout.lines().next().unwrap_or("").to_owned()
+    };
+    assert!(
+        summary(&[], &[]).starts_with(
+            "configuration OK: listen on 127.0.0.1:1111, database sqlite://from-file.db,"
+        ),
+        "the file alone"
+    );
+    let both = summary(
+        &["--db", "sqlite://from-flag.db"],
+        &[
+            ("GHL_ADDR", "127.0.0.1:2222"),
+            ("GHL_DB", "sqlite://from-env.db"),
+        ],
+    );
+    assert!(
+        both.starts_with(
+            "configuration OK: listen on 127.0.0.1:2222, database sqlite://from-flag.db,"
+        ),
+        "{both}"
+    );
+}
+
 #[test]
 fn every_problem_of_a_bad_file_is_reported_at_once() {
     let dir = tempfile::tempdir().unwrap();
@@ -71,6 +114,11 @@ secret_env = "GHL_TEST_NOT_SET"
 name = "b"
 url = "https://example.com/y"
 secret = "not-a-secret"
+[[webhook]]
+name = "c"
+url = "https://bot:hunter2@example.com/z"
+secrets = ["whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "whsec_c2VjcmV0"]
+timeout = "5 seconds"
 "#,
     );
     let out = ghl(&["serve", "--config", &file], &[]);
@@ -86,30 +134,103 @@ secret = "not-a-secret"
         "webhook 'Ops!': retry: '5 minutes': the unit is ms, s, m, h or d",
         "webhook 'b': secret_env: the environment variable GHL_TEST_NOT_SET is not set",
         "webhook 'b': secret: a webhook secret is written whsec_<base64>",
+        "webhook 'c': url: no user or password in it (the URL is printed; the signature authenticates the hub)",
+        "webhook 'c': timeout: '5 seconds': the unit is ms, s, m, h or d",
+        "webhook 'b': two webhooks have this name",
     ];
     assert_eq!(lines.len(), expected.len(), "{stderr}");
     for (line, want) in lines.iter().zip(expected) {
         assert_eq!(*line, format!("ghl: {file}: {want}"));
     }
     assert!(!stderr.contains("MfKQ9r8"), "a secret is never printed");
-    let bad_toml = write(dir.path(), "broken.toml", "addr = [\n");
+    assert!(!stderr.contains("hunter2"), "nor a password in a URL");
+
+    // Not TOML: where and why, without the line (here an unclosed string holding a secret).
+    let bad_toml = write(
+        dir.path(),
+        "broken.toml",
+        "addr = \"127.0.0.1:8000\"\n[[webhook]]\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n",
+    );
     let out = ghl(&["serve", "--config", &bad_toml], &[]);
     assert_eq!(out.status.code(), Some(3));
-    let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(
-        stderr.starts_with(&format!(
-            "ghl: {bad_toml}: not valid TOML: TOML parse error at line 1"
-        )),
-        "{stderr}"
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "ghl: {bad_toml}: not valid TOML at line 3, column 49: invalid basic string, expected `\"`\n"
+        )
     );
 }
 
+/// A secret read from the environment (`secret_env`): "env-secret-for-the-log-test!".
+const ENV_SECRET: &str = "whsec_ZW52LXNlY3JldC1mb3ItdGhlLWxvZy10ZXN0IQ==";
+/// A secret read from a file (`secret_file`): "file-secret-for-the-log-test".
+const FILE_SECRET: &str = "whsec_ZmlsZS1zZWNyZXQtZm9yLXRoZS1sb2ctdGVzdA==";
+
+/// Whether `text` shows any of the secrets, encoded or decoded.
+fn shows_a_secret(text: &str) -> bool {
+    [
+        "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "ZW52LXNlY3JldC1mb3ItdGhlLWxvZy10ZXN0",
+        "env-secret-for-the-log-test",
+        "ZmlsZS1zZWNyZXQtZm9yLXRoZS1sb2ctdGVzdA",
+        "file-secret-for-the-log-test",
+    ]
+    .iter()
+    .any(|secret| text.contains(secret))
+}
+
+/// A POST a webhook receiver got: its path, headers (lower-case names) and body.
+type Post = (String, Vec<(String, String)>, Vec<u8>);
+
+/// A receiver of webhook POSTs on loopback: answers 204 and passes on each request's path,
+/// headers (lower-case) and body.
+fn webhook_receiver() -> (String, mpsc::Receiver<Post>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            let path = line.split(' ').nth(1).unwrap_or("").to_owned();
+            let mut headers = Vec::new();
+            loop {
+                let mut header = String::new();
+                reader.read_line(&mut header).unwrap();
+                let Some((name, value)) = header.trim_end().split_once(':') else {
+                    break;
+                };
+                headers.push((name.to_ascii_lowercase(), value.trim().to_owned()));
+            }
+            let length = headers
+                .iter()
+                .find(|(name, _)| name == "content-length")
+                .and_then(|(_, v)| v.parse().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; length];
+            reader.read_exact(&mut body).unwrap();
+            std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n",
+            )
+            .unwrap();
+            let _ = tx.send((path, headers, body));
+        }
+    });
+    (url, rx)
+}
+
 /// A hub started with the file's settings under its flags: `--addr` and `--db` win over the
-/// file's (which could not work); the file's webhook and limits are in force; a secret given in
-/// the file never reaches the log, even at `debug`.
+/// file's (which could not work); the file's log level and webhooks are in force, each webhook
+/// signing with its secret from the file, the environment or a secret file; none of the secrets
+/// reaches stdout or the log, even at `debug`.
 #[tokio::test]
 async fn flags_win_over_the_file_and_secrets_stay_out_of_the_log() {
     let dir = tempfile::tempdir().unwrap();
+    let (receiver, posts) = webhook_receiver();
+    let secret_file = write(dir.path(), "ops.secret", &format!("{FILE_SECRET}\n"));
     let file = write(
         dir.path(),
         "ghl.toml",
@@ -119,13 +240,27 @@ addr = "127.0.0.1:9"
 db = "sqlite:///nonexistent/folder/ghl.db"
 log_level = "debug"
 [[webhook]]
-name = "ops"
-url = "http://127.0.0.1:9/unused"
+name = "in-file"
+url = "{receiver}/file"
 secret = "{SECRET}"
+[[webhook]]
+name = "in-env"
+url = "{receiver}/env"
+secret_env = "GHL_TEST_WEBHOOK_LOG_SECRET"
+[[webhook]]
+name = "in-secret-file"
+url = "{receiver}/secret-file"
+secret_file = "{secret_file}"
 "#
         ),
     );
     let db = format!("sqlite://{}", dir.path().join("ghl.db").display());
+    let key = common::last_line(ghl(
+        &[
+            "keys", "create", "--db", &db, "--tenant", "a", "--name", "agent",
+        ],
+        &[],
+    ));
     let mut child = Command::new(GHL)
         .args([
             "serve",
@@ -136,6 +271,7 @@ secret = "{SECRET}"
             "--db",
             &db,
         ])
+        .env("GHL_TEST_WEBHOOK_LOG_SECRET", ENV_SECRET)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -157,19 +293,67 @@ secret = "{SECRET}"
         }
         seen.push(line);
     };
-    assert!(
-        seen.iter()
-            .any(|l| l.starts_with("Webhook channel 'ops': events to http://127.0.0.1:9/unused")),
-        "{seen:?}"
-    );
+    for (name, path) in [
+        ("in-file", "file"),
+        ("in-env", "env"),
+        ("in-secret-file", "secret-file"),
+    ] {
+        let announced = format!("Webhook channel '{name}': events to {receiver}/{path}");
+        assert!(seen.iter().any(|l| l.starts_with(&announced)), "{seen:?}");
+    }
     // The webhook's inbound route is served: an unsigned decision is refused, not unknown.
     let refused = reqwest::Client::new()
-        .post(format!("{base}/channels/webhook/ops/decisions"))
+        .post(format!("{base}/channels/webhook/in-file/decisions"))
         .body("{}")
         .send()
         .await
         .unwrap();
     assert_eq!(refused.status(), reqwest::StatusCode::UNAUTHORIZED);
+
+    // A request goes out on every webhook, signed with that webhook's secret.
+    let body = json!({"task_id": "t", "conversation_id": "c", "request_id": "r1",
+                      "loop_type": "approval", "context": {"message": "deploy?"},
+                      "platform": "p", "metadata": {}});
+    let reply = common::post_json(&format!("{base}/api/v1/humanloop/request"), &key, &body).await;
+    assert_eq!(reply["success"], true, "{reply}");
+    let mut signed_with = std::collections::BTreeMap::new();
+    while signed_with.len() < 3 {
+        let (path, headers, body) = posts
+            .recv_timeout(Duration::from_secs(20))
+            .expect("an event on every webhook");
+        let header = |name: &str| {
+            headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let verifies = |secret: &str| {
+            let secret: WebhookSecret = secret.parse().unwrap();
+            signature::verify(
+                &[secret],
+                &header("webhook-id"),
+                &header("webhook-timestamp"),
+                &header("webhook-signature"),
+                &body,
+                gohumanloop_hub::record::now_ms() / 1000,
+            )
+            .is_ok()
+        };
+        let which = [SECRET, ENV_SECRET, FILE_SECRET]
+            .into_iter()
+            .position(verifies);
+        signed_with.insert(path, which);
+    }
+    assert_eq!(
+        signed_with.into_iter().collect::<Vec<_>>(),
+        [
+            ("/env".to_owned(), Some(1)),
+            ("/file".to_owned(), Some(0)),
+            ("/secret-file".to_owned(), Some(2)),
+        ]
+    );
+
     child.kill().unwrap();
     child.wait().unwrap();
     let mut log = String::new();
@@ -179,8 +363,63 @@ secret = "{SECRET}"
         .unwrap()
         .read_to_string(&mut log)
         .unwrap();
-    assert!(!log.contains("MfKQ9r8"), "the secret is not in the log");
-    assert!(!seen.concat().contains("MfKQ9r8"));
+    assert!(log.contains(" DEBUG "), "the file's log level is in force");
+    assert!(!shows_a_secret(&log), "a secret is in the log");
+    while let Ok(line) = rx.try_recv() {
+        seen.push(line);
+    }
+    assert!(!shows_a_secret(&seen.join("\n")), "a secret is on stdout");
+}
+
+#[test]
+fn a_file_that_cannot_be_read_is_named_with_exit_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml").display().to_string();
+    for (args, envs) in [
+        (vec!["serve", "--config", missing.as_str()], vec![]),
+        (vec!["serve"], vec![("GHL_CONFIG", missing.as_str())]),
+    ] {
+        let out = ghl(&args, &envs);
+        assert_eq!(out.status.code(), Some(3));
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with(&format!(
+                "ghl: {missing}: cannot read the configuration file: "
+            )),
+            "{stderr}"
+        );
+        assert!(out.stdout.is_empty(), "it did not start");
+    }
+}
+
+#[test]
+fn a_secret_env_that_is_not_set_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "ghl.toml",
+        "[[webhook]]\nname = \"ops\"\nurl = \"https://example.com/hook\"\nsecret_env = \"GHL_TEST_UNSET_SECRET\"\n",
+    );
+    let out = ghl(&["serve", "--config", &file, "--check-config"], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        format!(
+            "ghl: {file}: webhook 'ops': secret_env: the environment variable GHL_TEST_UNSET_SECRET is not set\n"
+        )
+    );
+    // Set, the same file is fine.
+    let out = ghl(
+        &["serve", "--config", &file, "--check-config"],
+        &[("GHL_TEST_UNSET_SECRET", ENV_SECRET)],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!shows_a_secret(&String::from_utf8_lossy(&out.stdout)));
 }
 
 /// The Python receiver (see `receiver.py`): its URL and its lines.

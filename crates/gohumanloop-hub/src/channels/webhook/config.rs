@@ -12,7 +12,8 @@ pub struct WebhookConfig {
     pub name: String,
     /// Where events are POSTed (`http` or `https`).
     pub url: String,
-    /// The signing secrets: the first signs, every one is accepted (rotation).
+    /// The signing secrets (several during a rotation): each signs every event, one signature
+    /// apiece in `webhook-signature`, and a decision signed with any of them is taken.
     pub secrets: Vec<WebhookSecret>,
     /// Only requests of these platforms (`None`: all).
     pub platforms: Option<Vec<String>>,
