@@ -304,9 +304,7 @@ async fn decide(
     let request = resolve(hub, caller, id).await?;
     let decision = decision.with_response(response).with_feedback(feedback);
     let actor = Actor::new(CHANNEL, caller.name.clone());
-    let verdict = hub
-        .decide(caller.tenant, &request.id, decision, &actor)
-        .await?;
+    let verdict = hub.decide_on(&request, decision, &actor).await?;
     verdict_reply(verdict, id)
 }
 

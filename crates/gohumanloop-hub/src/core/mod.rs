@@ -27,7 +27,7 @@ use self::live::Live;
 use crate::keys::KeyCache;
 use crate::record::{
     ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestFilter, RequestKey,
-    TenantId, Transition, TransitionOutcome,
+    RequestRecord, TenantId, Transition, TransitionOutcome,
 };
 use crate::store::{Change, Deadline, Store, StoreResult};
 
@@ -204,6 +204,18 @@ impl Hub {
         if record.tenant != tenant {
             return Ok(Verdict::NotFound);
         }
+        self.decide_on(&record, decision, actor).await
+    }
+
+    /// [`Hub::decide`] on a request the caller has just read (and may see): its type does not
+    /// change, so it need not be read again; its status is checked by the write itself.
+    pub async fn decide_on(
+        &self,
+        record: &RequestRecord,
+        decision: Decision,
+        actor: &Actor,
+    ) -> StoreResult<Verdict> {
+        let tenant = record.tenant;
         let resolution = match decision::resolve(record.loop_type, &decision) {
             Ok(resolution) => resolution,
             Err(refusal) => return Ok(Verdict::Refused(refusal)),
@@ -211,7 +223,7 @@ impl Hub {
         let feedback = resolution.response.as_ref().and(decision.feedback);
         let change = Transition {
             tenant,
-            id: record.id,
+            id: record.id.clone(),
             from: decision::sources(record.loop_type, resolution.to),
             to: resolution.to,
             response: resolution.response,

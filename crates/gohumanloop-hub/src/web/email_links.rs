@@ -334,10 +334,7 @@ pub async fn answer(
         }
     }
     let actor = Actor::new(LINK_CHANNEL, link.recipient.clone());
-    match hub
-        .decide(record.tenant, &record.id, decision, &actor)
-        .await
-    {
+    match hub.decide_on(&record, decision, &actor).await {
         Ok(Verdict::Changed { record, .. }) => {
             let message = if zh(lang) {
                 format!("已记录：{}。谢谢！", record.status)

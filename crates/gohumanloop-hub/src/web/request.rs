@@ -593,7 +593,7 @@ pub async fn act(
     }
     let actor = Actor::new(CHANNEL, approver.user.name.clone());
     match hub
-        .decide(record.tenant, &record.id, decision, &actor)
+        .decide_on(&record, decision, &actor)
         .await
         .map_err(|e| WebError::Store(lang, e))?
     {

@@ -92,11 +92,7 @@ impl HubReplies {
         };
         let actor = Actor::new(REPLY_CHANNEL, mail.responder());
         let decision = decision.with_response(response);
-        match self
-            .hub
-            .decide(record.tenant, &record.id, decision, &actor)
-            .await
-        {
+        match self.hub.decide_on(&record, decision, &actor).await {
             Ok(Verdict::Changed { .. }) => true,
             Ok(Verdict::Conflict(winner)) => {
                 tracing::info!(request = %winner.id, status = %winner.status,

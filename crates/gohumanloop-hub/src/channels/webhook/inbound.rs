@@ -121,12 +121,7 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
     let decision = Decision::new(action, &body.text).with_arguments(body.arguments);
     let who = body.actor.unwrap_or_else(|| inbound.name.clone());
     let actor = Actor::new(format!("webhook:{}", inbound.name), who);
-    let tenant = record.tenant;
-    match inbound
-        .hub
-        .decide(tenant, &record.id, decision, &actor)
-        .await
-    {
+    match inbound.hub.decide_on(&record, decision, &actor).await {
         Ok(Verdict::Changed { record, .. }) => (
             StatusCode::OK,
             Json(json!({"success": true, "status": record.status, "request": record})),
