@@ -23,20 +23,6 @@ const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 const OTHER_SECRET: &str = "whsec_c2VjcmV0LW9mLWFub3RoZXItaG9vaw==";
 const RECEIVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/webhook/receiver.py");
 
-/// The venv's Python (`GHL_TEST_PYTHON`); `None` skips the test, except on CI.
-fn python() -> Option<String> {
-    match std::env::var("GHL_TEST_PYTHON") {
-        Ok(python) => Some(python),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but no Python venv: run scripts/test.sh (it sets GHL_TEST_PYTHON)")
-        }
-        Err(_) => {
-            println!("skipped: no Python venv with standardwebhooks (set GHL_TEST_PYTHON)");
-            None
-        }
-    }
-}
-
 /// The receiver process and the lines it prints.
 struct Receiver {
     _child: Child,
@@ -118,7 +104,9 @@ async fn settled(t: &TestHub, id: &str) -> Vec<Delivery> {
 
 #[tokio::test]
 async fn events_pass_an_independent_verifier_and_follow_a_decision_in_the_inbox() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let mut receiver = Receiver::start(&python, 0).await;
     let t = TestHub::start_with_webhooks(vec![config("ops", &receiver.url)]).await;
     t.create(&t.keys.agent, "c1", "r1").await;
@@ -165,7 +153,9 @@ async fn events_pass_an_independent_verifier_and_follow_a_decision_in_the_inbox(
 
 #[tokio::test]
 async fn a_failing_receiver_gets_the_event_again_with_the_same_id_and_a_refusal_is_kept() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let mut receiver = Receiver::start(&python, 2).await;
     // The second webhook points at a path the hub itself answers 404: not worth retrying.
     let t = TestHub::start_with_webhooks(vec![config("flaky", &receiver.url)]).await;
@@ -255,7 +245,9 @@ async fn send_decision(
 
 #[tokio::test]
 async fn signed_decisions_go_through_the_one_decision_path_and_nothing_else_gets_in() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let mut ops = config("ops", "http://127.0.0.1:9/unused");
     ops.tenant = Some("a".into());
     let t = TestHub::start_with_webhooks(vec![ops]).await;

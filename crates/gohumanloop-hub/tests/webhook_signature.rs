@@ -3,6 +3,8 @@
 //! signs, the package verifies; what the package signs, the hub verifies; a changed body,
 //! another secret or an old timestamp is refused by both.
 
+mod common;
+
 use std::io::Write;
 use std::process::{Command, Stdio};
 
@@ -24,20 +26,6 @@ const UNPADDED: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaS";
 const BODY: &str = r#"{"type":"request.created","request":{"id":"r1","context":"批准部署？ ✓"}}"#;
 const TAMPERED: &str =
     r#"{"type":"request.created","request":{"id":"r1","context":"批准部署？ ✗"}}"#;
-
-/// The venv's Python (`GHL_TEST_PYTHON`); `None` skips the test, except on CI.
-fn python() -> Option<String> {
-    match std::env::var("GHL_TEST_PYTHON") {
-        Ok(python) => Some(python),
-        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
-            panic!("CI=true but no Python venv: run scripts/test.sh (it sets GHL_TEST_PYTHON)")
-        }
-        Err(_) => {
-            println!("skipped: no Python venv with standardwebhooks (set GHL_TEST_PYTHON)");
-            None
-        }
-    }
-}
 
 /// Runs the reference implementation on `cases` (see `standard.py`).
 fn reference(python: &str, cases: &Value) -> Value {
@@ -71,7 +59,9 @@ fn headers(id: &str, timestamp: i64, signature: &str) -> Value {
 
 #[test]
 fn the_reference_implementation_verifies_what_the_hub_signs() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let at = now();
     let ours = |secrets: &[&str], at: i64, body: &str| {
         let secrets: Vec<WebhookSecret> = secrets.iter().map(|s| secret(s)).collect();
@@ -138,7 +128,9 @@ fn the_reference_implementation_verifies_what_the_hub_signs() {
 
 #[test]
 fn the_hub_verifies_what_the_reference_implementation_signs() {
-    let Some(python) = python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let at = now();
     let sign_as = |id: &str, secret: &str, timestamp: i64, body: &str| json!({"secret": secret, "id": id, "timestamp": timestamp, "body": body});
     let sign =

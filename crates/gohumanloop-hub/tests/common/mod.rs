@@ -275,3 +275,17 @@ pub fn create_body(cid: &str, rid: &str) -> Value {
         "metadata": {"source": "tests"}
     })
 }
+
+/// The venv's Python (`GHL_TEST_PYTHON`); `None` skips the test, except on CI.
+pub fn python() -> Option<String> {
+    match std::env::var("GHL_TEST_PYTHON") {
+        Ok(python) => Some(python),
+        Err(_) if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!("CI=true but no Python venv: run scripts/test.sh (it sets GHL_TEST_PYTHON)")
+        }
+        Err(_) => {
+            println!("skipped: no Python venv with standardwebhooks (set GHL_TEST_PYTHON)");
+            None
+        }
+    }
+}
