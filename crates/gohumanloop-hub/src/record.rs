@@ -49,7 +49,7 @@ pub struct NewRequest {
 }
 
 /// A stored request, as the answering API shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RequestRecord {
     /// The hub's id.
     pub id: String,
@@ -65,12 +65,16 @@ pub struct RequestRecord {
     /// The platform the client named.
     pub platform: String,
     /// What kind of interaction.
+    #[schema(value_type = crate::api::schemas::LoopTypeName)]
     pub loop_type: LoopType,
     /// What the human sees.
+    #[schema(value_type = Object)]
     pub context: Value,
     /// Routing and pass-through data.
+    #[schema(value_type = Object)]
     pub metadata: Value,
     /// Where it stands.
+    #[schema(value_type = crate::api::schemas::StatusName)]
     pub status: Status,
     /// The human's answer.
     pub response: Option<Value>,
@@ -83,10 +87,13 @@ pub struct RequestRecord {
     /// What went wrong, or why it ended without an answer.
     pub error: Option<String>,
     /// When it arrived (RFC 3339).
+    #[schema(format = DateTime)]
     pub created_at: String,
     /// When it last changed (RFC 3339).
+    #[schema(format = DateTime)]
     pub updated_at: String,
     /// When the hub expires it (RFC 3339), if it has a deadline.
+    #[schema(format = DateTime)]
     pub deadline_at: Option<String>,
 }
 
@@ -225,7 +232,7 @@ pub struct StatusCount {
 }
 
 /// One entry of the hash-chained audit log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct AuditEntry {
     /// Position in the log.
     pub seq: i64,
@@ -241,8 +248,10 @@ pub struct AuditEntry {
     /// Which way it came.
     pub channel: String,
     /// The status before (`None` for a create).
+    #[schema(value_type = Option<crate::api::schemas::StatusName>)]
     pub old_status: Option<Status>,
     /// The status after.
+    #[schema(value_type = crate::api::schemas::StatusName)]
     pub new_status: Status,
     /// The answer or reason, as compact JSON.
     pub detail: String,
@@ -279,7 +288,7 @@ pub struct KeyOwner {
 }
 
 /// A stored task snapshot (merged `tasks/sync` uploads).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TaskRecord {
     /// The task.
     pub task_id: String,

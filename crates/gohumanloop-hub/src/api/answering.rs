@@ -30,21 +30,33 @@ pub(crate) const HISTORY_TURNS: u32 = 100;
 const CHANNEL: &str = "api";
 
 /// Filters of `GET /api/v1/requests`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Comma-separated statuses.
+    /// Comma-separated statuses, e.g. `pending,inprogress`.
+    #[param(example = "pending,inprogress")]
     status: Option<String>,
+    /// `approval`, `information` or `conversation`.
+    #[param(value_type = Option<super::schemas::LoopTypeName>)]
     loop_type: Option<LoopType>,
+    /// Only this platform.
     platform: Option<String>,
+    /// Only this task.
     task_id: Option<String>,
+    /// Only this conversation.
     conversation_id: Option<String>,
-    /// RFC 3339.
+    /// Created at or after this RFC 3339 time.
+    #[param(format = DateTime)]
     created_after: Option<String>,
-    /// RFC 3339.
+    /// Created before this RFC 3339 time.
+    #[param(format = DateTime)]
     created_before: Option<String>,
+    /// 1–1000, default 100.
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u32>,
+    /// Skip this many.
     offset: Option<u32>,
-    /// Continue after an earlier reply: its `next`.
+    /// The `next` of an earlier reply: continue after it.
     before: Option<String>,
 }
 
@@ -61,6 +73,19 @@ fn parse_time(name: &str, value: Option<String>) -> Result<Option<i64>, ApiError
 }
 
 /// `GET /api/v1/requests`: newest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests",
+    operation_id = "list_requests",
+    tag = "answering",
+    summary = "List requests (answering API)",
+    description = "Newest first, fetched and streamed a chunk at a time: at most `limit` requests and, after the first, at most 4 MiB of them per reply. `next` continues the list (`before=`), `null` once it is known to be complete.",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Requests", body = super::schemas::RequestList),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn list(
     State(hub): State<Hub>,
     caller: Caller,
@@ -150,6 +175,20 @@ async fn resolve(hub: &Hub, caller: &Caller, id: &str) -> Result<RequestRecord, 
 /// `GET /api/v1/requests/{id}`: the request and the newest turns of its conversation (oldest
 /// first): at most [`HISTORY_TURNS`] and [`MAX_REPLY_BYTES`] of them. `history_before`, when not
 /// `null`, lists the older turns: `GET /api/v1/requests?conversation_id=…&before=…`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}",
+    operation_id = "get_request",
+    tag = "answering",
+    summary = "One request and its conversation's turns",
+    description = "The request and the newest turns of its conversation, oldest first: at most 100 turns and 4 MiB. When `history_before` is not `null`, `GET /api/v1/requests?conversation_id=…&before=…` lists the older turns.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    responses(
+        (status = 200, description = "The request", body = super::schemas::RequestDetail),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "The request_id names several requests; use the hub's id", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn get(
     State(hub): State<Hub>,
     caller: Caller,
@@ -203,6 +242,20 @@ async fn newest_turns(
 }
 
 /// `GET /api/v1/requests/{id}/audit`: the request's audit entries, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/v1/requests/{id}/audit",
+    operation_id = "request_audit",
+    tag = "answering",
+    summary = "The request's audit entries",
+    description = "Oldest first. Each entry's hash covers the previous one (`ghl audit verify` checks the chain).",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    responses(
+        (status = 200, description = "Entries", body = super::schemas::AuditReply),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "The request_id names several requests; use the hub's id", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn audit(
     State(hub): State<Hub>,
     caller: Caller,
@@ -213,21 +266,29 @@ pub async fn audit(
     Ok(ok(json!({"entries": entries})))
 }
 
-/// Body of approve / reject.
-#[derive(Debug, Default, Deserialize)]
+/// Body of approve / reject (a rejection needs a non-empty `reason`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = Decision, example = json!({"reason": "Looks safe"}))]
 pub struct DecisionBody {
+    /// Why: optional to approve, required (non-empty) to reject.
     reason: Option<String>,
+    /// Any JSON: replaces the default response.
     response: Option<Value>,
+    /// Extra remarks, any JSON.
     feedback: Option<Value>,
 }
 
 /// Body of answer / reply.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = TextAnswer, example = json!({"text": "42", "complete": false}))]
 pub struct TextBody {
+    /// The answer or message.
     text: Option<String>,
+    /// Any JSON: replaces the default response.
     response: Option<Value>,
+    /// Extra remarks, any JSON.
     feedback: Option<Value>,
     /// reply only: this turn ends the conversation (`completed`), else it goes on (`inprogress`).
     #[serde(default)]
@@ -235,6 +296,24 @@ pub struct TextBody {
 }
 
 /// `POST /api/v1/requests/{id}/approve` (approval requests).
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/approve",
+    operation_id = "approve_request",
+    tag = "answering",
+    summary = "Approve (approval requests)",
+    description = "Response `{decision: approved, reason}` unless `response` is given; the body may be empty. Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    request_body = Option<DecisionBody>,
+    responses(
+        (status = 200, description = "Recorded", body = super::schemas::Recorded),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "Someone answered first: `status`, `responded_by`, `responded_at` name the winner", body = super::schemas::ConflictBody),
+        (status = 422, description = "Refused, or unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn approve(
     State(hub): State<Hub>,
     caller: Caller,
@@ -246,6 +325,24 @@ pub async fn approve(
 }
 
 /// `POST /api/v1/requests/{id}/reject` (any request: the human declines, with a reason).
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/reject",
+    operation_id = "reject_request",
+    tag = "answering",
+    summary = "Reject (any request, with a reason)",
+    description = "Response `{decision: rejected, reason}` unless `response` is given. A rejection needs a non-empty `reason` (422 otherwise). Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    request_body = DecisionBody,
+    responses(
+        (status = 200, description = "Recorded", body = super::schemas::Recorded),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "Someone answered first: `status`, `responded_by`, `responded_at` name the winner", body = super::schemas::ConflictBody),
+        (status = 422, description = "Refused (e.g. a rejection without a `reason`), or unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn reject(
     State(hub): State<Hub>,
     caller: Caller,
@@ -257,6 +354,24 @@ pub async fn reject(
 }
 
 /// `POST /api/v1/requests/{id}/answer` (information requests).
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/answer",
+    operation_id = "answer_request",
+    tag = "answering",
+    summary = "Answer (information requests) → completed",
+    description = "Response `{information: text}` unless `response` is given. Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    request_body = TextBody,
+    responses(
+        (status = 200, description = "Recorded", body = super::schemas::Recorded),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "Someone answered first: `status`, `responded_by`, `responded_at` name the winner", body = super::schemas::ConflictBody),
+        (status = 422, description = "Refused, or unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn answer(
     State(hub): State<Hub>,
     caller: Caller,
@@ -268,6 +383,24 @@ pub async fn answer(
 }
 
 /// `POST /api/v1/requests/{id}/reply` (conversation requests; `complete` ends the dialogue).
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/reply",
+    operation_id = "reply_request",
+    tag = "answering",
+    summary = "Reply (conversation requests)",
+    description = "Response `{message: text}`; `complete` ends the conversation (`completed`), else the turn is `inprogress`. Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    request_body = TextBody,
+    responses(
+        (status = 200, description = "Recorded", body = super::schemas::Recorded),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "Someone answered first: `status`, `responded_by`, `responded_at` name the winner", body = super::schemas::ConflictBody),
+        (status = 422, description = "Refused, or unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn reply(
     State(hub): State<Hub>,
     caller: Caller,
@@ -284,6 +417,21 @@ pub async fn reply(
 }
 
 /// `POST /api/v1/requests/{id}/cancel`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/requests/{id}/cancel",
+    operation_id = "cancel_request_by_id",
+    tag = "answering",
+    summary = "Cancel",
+    description = "Ends the request without an answer (`cancelled`). Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
+    responses(
+        (status = 200, description = "Recorded", body = super::schemas::Recorded),
+        (status = 404, description = "No such request", body = super::schemas::ErrorBody),
+        (status = 409, description = "Someone answered first: `status`, `responded_by`, `responded_at` name the winner", body = super::schemas::ConflictBody),
+        (status = 422, description = "Refused, or unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn cancel(
     State(hub): State<Hub>,
     caller: Caller,

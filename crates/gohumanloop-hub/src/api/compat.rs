@@ -33,6 +33,21 @@ const MAX_ID_LEN: usize = 255;
 const CHANNEL: &str = "api";
 
 /// `POST /api/v1/humanloop/request`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/humanloop/request",
+    operation_id = "create_request",
+    tag = "original",
+    summary = "Create a request (original protocol)",
+    description = "Idempotent for an identical repeat; the same ids with different content fail with `success:false`. `timeout` (top level) or `metadata.timeout` set a deadline held by the hub.",
+    request_body = super::schemas::CreateRequest,
+    responses(
+        (status = 200, description = "`success:true`, or HTTP 200 with `success:false` and `error` for soft failures (the original protocol)", body = super::schemas::GenericReply),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn create(
     State(hub): State<Hub>,
     caller: Caller,
@@ -54,6 +69,21 @@ pub async fn create(
 
 /// `POST /api/v1/humanloop/continue`: the next turn of a known conversation, always of type
 /// `conversation` (the original hub failed every continue, bug #3).
+#[utoipa::path(
+    post,
+    path = "/api/v1/humanloop/continue",
+    operation_id = "continue_conversation",
+    tag = "original",
+    summary = "Next turn of a conversation (original protocol)",
+    description = "Stores a new `conversation` request in a conversation the tenant already has; an unknown conversation gets `success:false`.",
+    request_body = super::schemas::ContinueRequest,
+    responses(
+        (status = 200, description = "`success:true`, or HTTP 200 with `success:false` and `error` for soft failures (the original protocol)", body = super::schemas::GenericReply),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn continue_conversation(
     State(hub): State<Hub>,
     caller: Caller,
@@ -182,17 +212,36 @@ fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f
 }
 
 /// The query of `GET /api/v1/humanloop/status`, plus our optional long-poll `wait`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct StatusParams {
+    /// The conversation.
     conversation_id: String,
+    /// The client's request id.
     request_id: String,
+    /// The platform.
     platform: String,
-    /// Seconds to wait for the request to leave `pending` before answering.
+    /// Seconds (0–300) to wait for the request to leave `pending` before answering.
     #[serde(default)]
+    #[param(minimum = 0, maximum = 300)]
     wait: Option<f64>,
 }
 
 /// `GET /api/v1/humanloop/status[?wait=SECONDS]`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/humanloop/status",
+    operation_id = "request_status",
+    tag = "original",
+    summary = "Status of a request (original protocol)",
+    description = "Unknown requests get HTTP 200 with `success:false` and `status: pending` (never 404). With `wait`, the reply comes as soon as the request leaves `pending`, or when the wait ends; the `x-ghl-long-poll: 1` header says `wait` is honoured.",
+    params(StatusParams),
+    responses(
+        (status = 200, description = "The status", body = super::schemas::StatusReply,
+            headers(("x-ghl-long-poll" = String, description = "`1`: `wait` is honoured"))),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn status(
     State(hub): State<Hub>,
     caller: Caller,
@@ -251,6 +300,21 @@ fn long_poll_header() -> (HeaderName, HeaderValue) {
 }
 
 /// `POST /api/v1/humanloop/cancel`: idempotent; a request already answered stays answered.
+#[utoipa::path(
+    post,
+    path = "/api/v1/humanloop/cancel",
+    operation_id = "cancel_request",
+    tag = "original",
+    summary = "Cancel a request (original protocol)",
+    description = "Idempotent; an answered request stays answered (`success:false` says so).",
+    request_body = super::schemas::CancelRequest,
+    responses(
+        (status = 200, description = "`success:true`, or HTTP 200 with `success:false` and `error` for soft failures (the original protocol)", body = super::schemas::GenericReply),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn cancel(
     State(hub): State<Hub>,
     caller: Caller,
@@ -290,6 +354,21 @@ pub async fn cancel(
 
 /// `POST /api/v1/humanloop/cancel_conversation` (and the Go services' `cancel_converstation`):
 /// cancels every open request of the conversation; succeeds again when nothing is left open.
+#[utoipa::path(
+    post,
+    path = "/api/v1/humanloop/cancel_conversation",
+    operation_id = "cancel_conversation",
+    tag = "original",
+    summary = "Cancel a conversation's open requests (original protocol)",
+    description = "Idempotent: succeeds again when nothing is left open. Also served as the Go services' misspelt `cancel_converstation`.",
+    request_body = super::schemas::CancelConversation,
+    responses(
+        (status = 200, description = "`success:true`, or HTTP 200 with `success:false` and `error` for soft failures (the original protocol)", body = super::schemas::GenericReply),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 413, description = "Body over 1 MiB", body = super::schemas::ErrorBody),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn cancel_conversation(
     State(hub): State<Hub>,
     caller: Caller,

@@ -17,6 +17,17 @@ use crate::core::Hub;
 use crate::keys::KEY_CACHE_TTL;
 
 /// The stream; it ends when the hub shuts down or the key stops being valid.
+#[utoipa::path(
+    get,
+    path = "/api/v1/events",
+    operation_id = "events",
+    tag = "hub",
+    summary = "Server-sent events of the tenant's requests",
+    description = "Events `created` and `updated` carry a HubEvent as JSON; `lagged` says events were dropped (re-read the request list). The stream ends when the key is revoked (within a few seconds) or the hub shuts down.",
+    responses(
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = super::schemas::HubEventSchema),
+    )
+)]
 pub async fn stream(
     State(hub): State<Hub>,
     caller: Caller,

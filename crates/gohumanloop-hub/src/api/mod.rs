@@ -9,14 +9,16 @@ pub mod error;
 pub mod events;
 pub mod openapi;
 pub mod paged;
+pub mod schemas;
 pub mod tasks;
 
 use std::any::Any;
 
 use axum::extract::DefaultBodyLimit;
+use axum::handler::Handler;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 
@@ -29,36 +31,77 @@ pub fn router(hub: Hub) -> Router {
     router_with(hub, WebConfig::default())
 }
 
+/// A route of the API: how it is served, and the handler that serves it.
+type Entry = (Method, &'static str, MethodRouter<Hub>);
+
+/// `method path` served by `handler`.
+fn at<H, T>(method: Method, path: &'static str, handler: H) -> Entry
+where
+    H: Handler<T, Hub>,
+    T: 'static,
+{
+    let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+    (method, path, on(filter, handler))
+}
+
+/// Every route of the API, in one list: the router is built from it, and the OpenAPI document
+/// is checked against it (both ways), so neither can lose a route.
+fn table() -> Vec<Entry> {
+    use Method as M;
+    vec![
+        at(M::POST, "/api/v1/humanloop/request", compat::create),
+        at(M::GET, "/api/v1/humanloop/status", compat::status),
+        at(
+            M::POST,
+            "/api/v1/humanloop/continue",
+            compat::continue_conversation,
+        ),
+        at(M::POST, "/api/v1/humanloop/cancel", compat::cancel),
+        at(
+            M::POST,
+            "/api/v1/humanloop/cancel_conversation",
+            compat::cancel_conversation,
+        ),
+        // The Go services' misspelt route, for clients written against them.
+        at(
+            M::POST,
+            "/api/v1/humanloop/cancel_converstation",
+            compat::cancel_conversation,
+        ),
+        at(M::POST, "/api/v1/humanloop/tasks/sync", tasks::sync),
+        at(M::GET, "/api/v1/humanloop/tasks", tasks::list),
+        at(M::GET, "/api/v1/humanloop/tasks/{task_id}", tasks::get),
+        at(M::GET, "/api/v1/requests", answering::list),
+        at(M::GET, "/api/v1/requests/{id}", answering::get),
+        at(M::GET, "/api/v1/requests/{id}/audit", answering::audit),
+        at(M::POST, "/api/v1/requests/{id}/approve", answering::approve),
+        at(M::POST, "/api/v1/requests/{id}/reject", answering::reject),
+        at(M::POST, "/api/v1/requests/{id}/answer", answering::answer),
+        at(M::POST, "/api/v1/requests/{id}/reply", answering::reply),
+        at(M::POST, "/api/v1/requests/{id}/cancel", answering::cancel),
+        at(M::GET, "/api/v1/events", events::stream),
+        at(M::GET, "/api/v1/openapi.json", openapi::document),
+        at(M::GET, "/health", tasks::health),
+        at(M::GET, "/api/health", tasks::health),
+    ]
+}
+
+/// Every route of the API (the web inbox and the channels' routes aside): its method and its
+/// path, as the router serves it and the OpenAPI document lists it.
+pub fn routes() -> Vec<(Method, &'static str)> {
+    table()
+        .into_iter()
+        .map(|(method, path, _)| (method, path))
+        .collect()
+}
+
 /// Every route of the hub, with the web inbox served as `web` says.
 pub fn router_with(hub: Hub, web: WebConfig) -> Router {
-    let original = Router::new()
-        .route("/request", post(compat::create))
-        .route("/status", get(compat::status))
-        .route("/continue", post(compat::continue_conversation))
-        .route("/cancel", post(compat::cancel))
-        .route("/cancel_conversation", post(compat::cancel_conversation))
-        // The Go services' misspelt route, for clients written against them.
-        .route("/cancel_converstation", post(compat::cancel_conversation))
-        .route("/tasks/sync", post(tasks::sync))
-        .route("/tasks", get(tasks::list))
-        .route("/tasks/{task_id}", get(tasks::get));
-    let requests = Router::new()
-        .route("/", get(answering::list))
-        .route("/{id}", get(answering::get))
-        .route("/{id}/audit", get(answering::audit))
-        .route("/{id}/approve", post(answering::approve))
-        .route("/{id}/reject", post(answering::reject))
-        .route("/{id}/answer", post(answering::answer))
-        .route("/{id}/reply", post(answering::reply))
-        .route("/{id}/cancel", post(answering::cancel));
-    Router::new()
-        .nest("/api/v1/humanloop", original)
-        .nest("/api/v1/requests", requests)
-        .route("/api/v1/events", get(events::stream))
-        .route("/api/v1/openapi.json", get(openapi::document))
-        .route("/health", get(tasks::health))
-        .route("/api/health", get(tasks::health))
-        .merge(crate::web::router(web))
+    let mut api = Router::new();
+    for (_, path, handler) in table() {
+        api = api.route(path, handler);
+    }
+    api.merge(crate::web::router(web))
         .fallback(unknown_route)
         .method_not_allowed_fallback(wrong_method)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

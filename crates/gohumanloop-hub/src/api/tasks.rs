@@ -17,6 +17,22 @@ use crate::tasks::{self, SyncError};
 
 /// `POST /api/v1/humanloop/tasks/sync`: an idempotent merge; 201 as the original hub. A merge
 /// that would take the task past its limits gets 413, and the stored snapshot is unchanged.
+#[utoipa::path(
+    post,
+    path = "/api/v1/humanloop/tasks/sync",
+    operation_id = "sync_task",
+    tag = "original",
+    summary = "Upload a task snapshot (GoHumanLoopManager)",
+    description = "Merged per tenant, idempotent: conversations by id, requests by id; repeats are harmless. A task holds at most 10,000 conversations and 2 MiB of conversations JSON: an upload that would pass either gets 413 and changes nothing. Re-sending the last upload unchanged only records its timestamp and metadata.",
+    request_body = super::schemas::TaskSyncBody,
+    responses(
+        (status = 201, description = "Merged", body = super::schemas::SyncReply),
+        (status = 400, description = "Malformed JSON", body = super::schemas::ErrorBody),
+        (status = 409, description = "Other uploads of the same task kept coming first; send it again", body = super::schemas::ErrorBody),
+        (status = 413, description = "The upload (or the task it would make) is over a limit", body = super::schemas::ErrorBody),
+        (status = 422, description = "Well-formed but unacceptable input (e.g. an empty `task_id`)", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn sync(
     State(hub): State<Hub>,
     caller: Caller,
@@ -54,9 +70,10 @@ fn task_json(task: TaskRecord) -> Value {
 }
 
 /// Query of `GET /api/v1/humanloop/tasks`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Continue after an earlier reply: its `next`.
+    /// The `next` of an earlier reply: continue after it.
     after: Option<String>,
 }
 
@@ -64,6 +81,19 @@ pub struct ListParams {
 /// updates}},"count":n,"next":…}`, by task id, at most
 /// [`MAX_REPLY_BYTES`](super::paged::MAX_REPLY_BYTES) of snapshots per reply; `next`, when not
 /// `null`, continues with `?after=…`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/humanloop/tasks",
+    operation_id = "list_tasks",
+    tag = "original",
+    summary = "The tenant's task snapshots",
+    description = "`tasks` maps task_id to `{data, received_at, updates}`, by task id, streamed; at most 4 MiB of snapshots per reply (the first is sent whole). `next`, when not `null`, continues with `after=`.",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Snapshots", body = super::schemas::TaskList),
+        (status = 422, description = "Well-formed but unacceptable input", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn list(
     State(hub): State<Hub>,
     caller: Caller,
@@ -97,6 +127,19 @@ pub async fn list(
 }
 
 /// `GET /api/v1/humanloop/tasks/{task_id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/humanloop/tasks/{task_id}",
+    operation_id = "get_task",
+    tag = "original",
+    summary = "One task snapshot",
+    description = "Unknown: HTTP 200 with `success:false`.",
+    params(("task_id" = String, Path, description = "The task")),
+    responses(
+        (status = 200, description = "The snapshot, or `success:false`", body = super::schemas::TaskReply),
+        (status = 400, description = "Unreadable path", body = super::schemas::ErrorBody),
+    )
+)]
 pub async fn get(
     State(hub): State<Hub>,
     caller: Caller,
@@ -110,6 +153,19 @@ pub async fn get(
 
 /// `GET /health` (no key needed): `{"status":"ok"}`, or 503 `{"status":"unavailable"}` while
 /// the database does not take writes (the last write failed).
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "hub",
+    summary = "Liveness (no key needed)",
+    description = "Also served as `/api/health`.",
+    security(()),
+    responses(
+        (status = 200, description = "`{\"status\":\"ok\"}`", body = super::schemas::Health),
+        (status = 503, description = "The database does not take writes (the last write failed): `{\"status\":\"unavailable\",\"success\":false,\"error\":…}`", body = super::schemas::Health),
+    )
+)]
 pub async fn health(State(hub): State<Hub>) -> Response {
     if hub.store().writable() {
         axum::Json(json!({"status": "ok"})).into_response()

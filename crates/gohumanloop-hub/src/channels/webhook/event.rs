@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::record::RequestRecord;
 
 /// What happened to the request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub enum EventType {
     /// A new request for this webhook.
     #[serde(rename = "request.created")]
