@@ -1,5 +1,7 @@
 //! What the hub keeps about a request, and the changes it can undergo.
 
+pub mod schema_names;
+
 use gohumanloop::model::{JsonObject, LoopType, Status};
 use serde::Serialize;
 use serde_json::Value;
@@ -65,7 +67,7 @@ pub struct RequestRecord {
     /// The platform the client named.
     pub platform: String,
     /// What kind of interaction.
-    #[schema(value_type = crate::api::schemas::LoopTypeName)]
+    #[schema(value_type = schema_names::LoopTypeName)]
     pub loop_type: LoopType,
     /// What the human sees.
     #[schema(value_type = Object)]
@@ -74,7 +76,7 @@ pub struct RequestRecord {
     #[schema(value_type = Object)]
     pub metadata: Value,
     /// Where it stands.
-    #[schema(value_type = crate::api::schemas::StatusName)]
+    #[schema(value_type = schema_names::StatusName)]
     pub status: Status,
     /// The human's answer.
     pub response: Option<Value>,
@@ -248,10 +250,10 @@ pub struct AuditEntry {
     /// Which way it came.
     pub channel: String,
     /// The status before (`None` for a create).
-    #[schema(value_type = Option<crate::api::schemas::StatusName>)]
+    #[schema(value_type = Option<schema_names::StatusName>)]
     pub old_status: Option<Status>,
     /// The status after.
-    #[schema(value_type = crate::api::schemas::StatusName)]
+    #[schema(value_type = schema_names::StatusName)]
     pub new_status: Status,
     /// The answer or reason, as compact JSON.
     pub detail: String,

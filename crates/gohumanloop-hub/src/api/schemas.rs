@@ -5,54 +5,12 @@
 
 #![allow(dead_code)]
 
-use std::borrow::Cow;
-
-use gohumanloop::model::{LoopType, Status};
 use serde_json::Value;
-use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-use utoipa::openapi::RefOr;
-use utoipa::{PartialSchema, ToSchema};
+use utoipa::ToSchema;
 
 use crate::channels::webhook::EventType;
+pub use crate::record::schema_names::{LoopTypeName, StatusName};
 use crate::record::{AuditEntry, RequestRecord};
-
-/// The `Status` schema: the library's statuses, listed from [`Status::ALL`].
-pub struct StatusName;
-
-impl PartialSchema for StatusName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("Where a request stands"))
-            .enum_values(Some(Status::ALL.iter().map(|s| s.as_str())))
-            .into()
-    }
-}
-
-impl ToSchema for StatusName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("Status")
-    }
-}
-
-/// The `LoopType` schema: the library's kinds of interaction, from [`LoopType::ALL`].
-pub struct LoopTypeName;
-
-impl PartialSchema for LoopTypeName {
-    fn schema() -> RefOr<Schema> {
-        ObjectBuilder::new()
-            .schema_type(Type::String)
-            .description(Some("What kind of interaction"))
-            .enum_values(Some(LoopType::ALL.iter().map(|t| t.as_str())))
-            .into()
-    }
-}
-
-impl ToSchema for LoopTypeName {
-    fn name() -> Cow<'static, str> {
-        Cow::Borrowed("LoopType")
-    }
-}
 
 /// Every failure: `success:false` and an `error` message.
 #[derive(ToSchema)]
@@ -412,8 +370,9 @@ mod tests {
         CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
         StatusResponse, SyncMetadata, TaskSync,
     };
-    use gohumanloop::model::JsonObject;
+    use gohumanloop::model::{JsonObject, LoopType, Status};
     use utoipa::openapi::schema::Schema;
+    use utoipa::openapi::RefOr;
 
     use super::*;
 
