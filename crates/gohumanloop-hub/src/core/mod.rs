@@ -335,9 +335,7 @@ impl Hub {
             before = Some(*last);
             for (_, request) in page {
                 let cancel = Decision::new(Action::Cancel, "");
-                if let Verdict::Changed { .. } =
-                    self.decide(tenant, &request.id, cancel, actor).await?
-                {
+                if let Verdict::Changed { .. } = self.decide_on(&request, cancel, actor).await? {
                     cancelled += 1;
                 }
             }

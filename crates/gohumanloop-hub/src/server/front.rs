@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{header, Request, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::future::RouteFuture;
 use axum::Router;
 use futures_util::future::{Either, Ready};
@@ -18,6 +18,7 @@ use hyper::body::Incoming;
 use tower::Service;
 
 use super::admission::Admit;
+use super::json_error;
 use super::limits::MAX_BODY_BYTES;
 use super::paced_body::{BodyRefused, PacedBody};
 
@@ -70,13 +71,6 @@ impl Front {
         );
         Some(reply)
     }
-}
-
-/// The JSON every refusal of the hub is (`{"success": false, "error": …}`), made here, before
-/// any router.
-fn json_error(status: StatusCode, message: impl Into<String>) -> Response {
-    let body = serde_json::json!({"success": false, "error": message.into()});
-    (status, axum::Json(body)).into_response()
 }
 
 /// Whether the request announces a body over the limit.

@@ -35,6 +35,17 @@ const OVER_CAP_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long open connections get to finish after a shutdown begins.
 pub(crate) const DRAIN: Duration = Duration::from_secs(5);
 
+/// The JSON every refusal of the hub is (`{"success": false, "error": …}`), for the replies
+/// made outside the API's handlers: before any router, and by channels' own routes.
+pub(crate) fn json_error(
+    status: axum::http::StatusCode,
+    message: impl Into<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let body = serde_json::json!({"success": false, "error": message.into()});
+    (status, axum::Json(body)).into_response()
+}
+
 /// Serves `app` on `listener` with [`ServeLimits::default`] until `shutdown` completes, then
 /// lets open requests finish (at most [`DRAIN`]).
 pub async fn serve(

@@ -18,6 +18,7 @@ use super::signature::{self, WebhookSecret};
 use crate::core::verdict::winner_words;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 use crate::record::{now_ms, RequestRecord, TenantId};
+use crate::server::json_error;
 use crate::store::{LinkUse, StoreError};
 
 /// The largest decision body read.
@@ -60,17 +61,9 @@ struct DecisionBody {
     actor: Option<String>,
 }
 
-fn refuse(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        Json(json!({"success": false, "error": message.into()})),
-    )
-        .into_response()
-}
-
 fn unavailable(e: StoreError) -> Response {
     tracing::error!("webhook decision: {e}");
-    refuse(
+    json_error(
         StatusCode::SERVICE_UNAVAILABLE,
         "the hub cannot use its database right now; try again later",
     )
@@ -78,7 +71,7 @@ fn unavailable(e: StoreError) -> Response {
 
 async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: Bytes) -> Response {
     if body.len() > MAX_BODY {
-        return refuse(
+        return json_error(
             StatusCode::PAYLOAD_TOO_LARGE,
             format!("a decision is at most {MAX_BODY} bytes"),
         );
@@ -86,20 +79,20 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
     let verified = signature::verify_headers(&inbound.secrets, &headers, &body, now_ms() / 1000);
     let id = match verified {
         Ok(id) => id,
-        Err(e) => return refuse(StatusCode::UNAUTHORIZED, e.to_string()),
+        Err(e) => return json_error(StatusCode::UNAUTHORIZED, e.to_string()),
     };
     let body: DecisionBody = match serde_json::from_slice(&body) {
         Ok(body) => body,
-        Err(e) => return refuse(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
     };
     let action = match body.decision.parse::<Action>() {
         Ok(action) => action,
-        Err(e) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
+        Err(e) => return json_error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
     };
     let record = match find(&inbound, &body.request_id).await {
         Ok(Some(record)) => record,
         Ok(None) => {
-            return refuse(
+            return json_error(
                 StatusCode::NOT_FOUND,
                 format!("Request not found: {}", body.request_id),
             )
@@ -111,7 +104,7 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
     match inbound.hub.store().use_link(&seen, &record.id).await {
         Ok(LinkUse::First) => {}
         Ok(LinkUse::Again) => {
-            return refuse(
+            return json_error(
                 StatusCode::UNAUTHORIZED,
                 format!("message {id} was received before (a replay)"),
             )
@@ -138,8 +131,8 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
             })),
         )
             .into_response(),
-        Ok(Verdict::Refused(why)) => refuse(StatusCode::UNPROCESSABLE_ENTITY, why.to_string()),
-        Ok(Verdict::NotFound) => refuse(
+        Ok(Verdict::Refused(why)) => json_error(StatusCode::UNPROCESSABLE_ENTITY, why.to_string()),
+        Ok(Verdict::NotFound) => json_error(
             StatusCode::NOT_FOUND,
             format!("Request not found: {}", body.request_id),
         ),
