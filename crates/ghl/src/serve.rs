@@ -183,12 +183,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let limits = args.limits();
     let web = WebConfig {
         secure_cookies: args.secure_cookies,
-        email,
         trusted_proxies: args.trusted_proxies,
     };
     let mut channels: Vec<Arc<dyn Channel>> = Vec::new();
-    if let Some(email) = &web.email {
-        channels.push(email.clone());
+    if let Some(email) = email {
+        channels.push(email);
     }
     for webhook in args.webhooks {
         let described = format!(

@@ -17,6 +17,7 @@ pub mod api;
 pub mod audit;
 pub mod channels;
 pub mod core;
+pub(crate) mod html;
 pub(crate) mod json_view;
 pub mod keys;
 pub mod record;

@@ -185,6 +185,14 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
     assert_eq!(code, StatusCode::OK);
     assert!(page.contains("Ship release 2.3 to production") && page.contains("link-submit"));
     assert_eq!(s.status("r1").await["status"], "pending");
+    // A page that decides with one click is never framed, and runs no script of others.
+    let shown = s.hub.http.get(&approve).send().await.unwrap();
+    assert_eq!(shown.headers()["x-frame-options"], "DENY");
+    let csp = shown.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"),
+        "{csp}"
+    );
 
     // The button answers, as the recipient.
     let (code, page) = s

@@ -89,4 +89,12 @@ fn the_hub_has_no_import_cycle() {
             );
         }
     }
+    // Channels serve their own routes and pages; they do not borrow the inbox's or the API's.
+    for high in ["api", "web"] {
+        assert!(
+            !edges.get("channels").is_some_and(|e| e.contains(high)),
+            "channels must not depend on {high}: {:?}",
+            edges.get("channels")
+        );
+    }
 }

@@ -7,10 +7,10 @@ use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::HeaderValue;
 use axum::response::{IntoResponse, Response};
 
-use super::error::WebError;
 use super::request::find;
 use super::session::Approver;
 use crate::core::Hub;
+use crate::html::error::WebError;
 
 /// `GET /requests/{id}/context.json`.
 pub(crate) async fn context(

@@ -9,12 +9,12 @@ use serde::Deserialize;
 use time::macros::format_description;
 use time::{Date, Duration};
 
-use super::error::WebError;
-use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of};
 use crate::accounts::Tenant;
 use crate::core::Hub;
+use crate::html::error::WebError;
+use crate::html::pages::{self, Chrome};
 use crate::record::{RequestFilter, RequestRecord};
 use crate::store::{Cursor, StoreResult};
 

@@ -6,12 +6,12 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::error::{WebError, WebForm};
-use super::pages::{self, Chrome};
 use super::session::{Approver, CsrfForm};
 use super::view::short_time;
 use crate::accounts::{Role, Tenant};
 use crate::core::Hub;
+use crate::html::error::{WebError, WebForm};
+use crate::html::pages::{self, Chrome};
 use crate::keys;
 use crate::record::KeyInfo;
 

@@ -11,13 +11,13 @@ use gohumanloop::model::{LoopType, Status};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::error::{WebError, WebForm};
-use super::i18n::Texts;
-use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::{deadline_ms, short_time, title_of, Shown};
 use crate::channels::email::mail::{mail_of, MailRecord, CHANNEL as EMAIL};
 use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
+use crate::html::error::{WebError, WebForm};
+use crate::html::i18n::Texts;
+use crate::html::pages::{self, Chrome};
 use crate::json_view::{html_len, pretty_within, Budget, Markup, Unit};
 use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
 use crate::store::{Delivery, DeliveryState, StoreResult};

@@ -6,23 +6,23 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{FromRequestParts, Query, State};
-use axum::http::header::{COOKIE, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Extension;
-use cookie::{Cookie, SameSite};
 use serde::Deserialize;
 
 use super::client::ClientAddress;
-use super::error::{WebError, WebForm};
-use super::i18n::Lang;
-use super::pages::{self, Chrome};
 use super::throttle::Throttle;
 use super::WebConfig;
 use crate::accounts::{self, SessionUser, SESSION_TTL_MS};
 use crate::audit::sha256_hex;
 use crate::core::Hub;
+use crate::html::cookies::{cookie_value, set_cookie};
+use crate::html::error::{WebError, WebForm};
+use crate::html::i18n::Lang;
+use crate::html::pages::{self, Chrome};
 use crate::record::now_ms;
 
 /// The session cookie.
@@ -30,36 +30,6 @@ pub(crate) const SESSION_COOKIE: &str = "ghl_session";
 
 /// The cookie that carries the sign-in form's CSRF token (there is no session yet).
 const LOGIN_COOKIE: &str = "ghl_login";
-
-/// The value of a cookie the browser sent.
-pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == name)
-        .map(|c| c.value().to_owned())
-}
-
-/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, for the whole site; `max_age` 0 deletes it.
-pub(crate) fn set_cookie(
-    name: &'static str,
-    value: String,
-    max_age_secs: i64,
-    secure: bool,
-) -> HeaderValue {
-    let cookie = Cookie::build((name, value))
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure)
-        .max_age(cookie::time::Duration::seconds(max_age_secs))
-        .build();
-    // A cookie built from ASCII tokens is always a valid header value.
-    HeaderValue::from_str(&cookie.to_string()).unwrap_or(HeaderValue::from_static(""))
-}
 
 /// A signed-in approver or admin.
 pub struct Approver {

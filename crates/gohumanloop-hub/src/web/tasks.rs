@@ -10,11 +10,11 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use gohumanloop::model::wire::TaskSync;
 
-use super::error::WebError;
-use super::pages::{self, Chrome};
 use super::session::Approver;
 use super::view::short_time;
 use crate::core::Hub;
+use crate::html::error::WebError;
+use crate::html::pages::{self, Chrome};
 use crate::json_view::{html_len, Budget, Unit};
 use crate::record::RequestFilter;
 

@@ -137,7 +137,6 @@ impl TestHub {
         };
         let web = WebConfig {
             secure_cookies: false,
-            email: channel.clone(),
             trusted_proxies: setup.trusted_proxies,
         };
         let mut channels: Vec<Arc<dyn Channel>> = match &channel {

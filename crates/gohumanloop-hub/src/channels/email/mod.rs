@@ -6,6 +6,7 @@
 pub(crate) mod letter;
 pub mod links;
 pub mod mail;
+mod pages;
 pub mod replies;
 pub mod routing;
 pub(crate) mod view;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use axum::Router;
 use gohumanloop::model::Status;
 use gohumanloop::providers::email::compose::MailMessage;
 use gohumanloop::providers::email::imap::{ImapSettings, Watcher};
@@ -96,6 +98,7 @@ pub struct EmailChannel {
     config: EmailChannelConfig,
     mailer: Mailer,
     signer: LinkSigner,
+    pages: Arc<pages::LinkPages>,
     sends: Semaphore,
     _replies: Option<Arc<HubReplies>>,
 }
@@ -138,11 +141,17 @@ impl EmailChannel {
             }
             (None, _) => None,
         };
+        let signer = LinkSigner::new(key);
+        let pages = Arc::new(pages::LinkPages {
+            hub: hub.clone(),
+            signer: signer.clone(),
+        });
         let channel = Arc::new(Self {
             hub: hub.clone(),
             config,
             mailer,
-            signer: LinkSigner::new(key),
+            signer,
+            pages,
             sends: Semaphore::new(PARALLEL_SENDS),
             _replies: replies,
         });
@@ -326,5 +335,10 @@ impl Channel for EmailChannel {
         _delivery: &Delivery,
     ) -> Result<(), DeliveryError> {
         Ok(())
+    }
+
+    /// The pages behind the mails' links, `/email/{token}`.
+    fn routes(&self) -> Option<Router> {
+        Some(pages::routes(self.pages.clone()))
     }
 }

@@ -1,32 +1,47 @@
-//! The pages behind the signed links of the email channel (`/email/{token}`). Opening a link
-//! only shows the request and one button (mail scanners open links by themselves; nothing
-//! is decided by a GET); the button's POST answers through [`Hub::decide`]. A link works
-//! once, until it expires, for the request it names only.
+//! The email channel's own routes: the pages behind its signed links (`/email/{token}`).
+//! Opening a link only shows the request and one button (mail scanners open links by
+//! themselves; nothing is decided by a GET); the button's POST answers through
+//! [`Hub::decide_on`]. A link works once, until it expires, for the request it names only.
 
 use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
-use axum::Extension;
+use axum::routing::get;
+use axum::Router;
 use gohumanloop::model::Status;
 use gohumanloop::providers::email::EmailLanguage;
 use serde::Deserialize;
 
-use super::error::WebForm;
-use super::i18n::Lang;
-use super::pages::{self, Chrome};
-use super::WebConfig;
-use crate::channels::email::links::{link_id, Action, Link, LinkError};
-use crate::channels::email::view::Styling;
-use crate::channels::email::EmailChannel;
+use super::links::{link_id, Action, Link, LinkError, LinkSigner};
+use super::view::Styling;
 use crate::core::{Actor, Hub, Verdict};
+use crate::html::error::WebForm;
+use crate::html::i18n::Lang;
+use crate::html::pages::{self, Chrome};
+use crate::html::security_headers;
 use crate::record::{now_ms, RequestRecord};
 use crate::store::LinkUse;
 
 /// The audit channel of answers given through a link.
-pub(crate) const LINK_CHANNEL: &str = "email-link";
+const LINK_CHANNEL: &str = "email-link";
+
+/// What the link pages need: the hub, and the key the links were signed with.
+pub(super) struct LinkPages {
+    pub(super) hub: Hub,
+    pub(super) signer: LinkSigner,
+}
+
+/// `GET` and `POST /email/{token}`, sent with the headers of every page of the hub.
+pub(super) fn routes(pages: Arc<LinkPages>) -> Router {
+    Router::new()
+        .route("/email/{token}", get(show).post(answer))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(pages)
+}
 
 /// The form a link's page shows.
 pub(crate) struct LinkForm {
@@ -157,16 +172,13 @@ fn used(lang: Lang) -> Response {
 
 /// Checks a token and loads its request; the refusal page otherwise.
 async fn open(
-    hub: &Hub,
-    config: &WebConfig,
+    pages: &LinkPages,
     lang: Lang,
     token: &str,
-) -> Result<(Arc<EmailChannel>, Link, RequestRecord), Response> {
-    let Some(channel) = config.email.clone() else {
-        return Err(link_error(lang, LinkError::Invalid));
-    };
-    let link = channel
-        .signer()
+) -> Result<(Link, RequestRecord), Response> {
+    let hub = &pages.hub;
+    let link = pages
+        .signer
         .verify(token, now_ms() / 1000)
         .map_err(|e| link_error(lang, e))?;
     let record = match hub.store().by_id(&link.request_id).await {
@@ -205,7 +217,7 @@ async fn open(
     if record.status != Status::Pending {
         return Err(closed(lang, &record));
     }
-    Ok((channel, link, record))
+    Ok((link, record))
 }
 
 /// A link page's words, `[English, Chinese]`.
@@ -270,13 +282,12 @@ fn form(action: Action, lang: Lang) -> (&'static str, LinkForm) {
 }
 
 /// `GET /email/{token}`: the request and the link's one button.
-pub async fn show(
-    State(hub): State<Hub>,
-    Extension(config): Extension<WebConfig>,
+async fn show(
+    State(pages): State<Arc<LinkPages>>,
     lang: Lang,
     Path(token): Path<String>,
 ) -> Response {
-    let (_, link, record) = match open(&hub, &config, lang, &token).await {
+    let (link, record) = match open(&pages, lang, &token).await {
         Ok(opened) => opened,
         Err(refused) => return refused,
     };
@@ -286,7 +297,7 @@ pub async fn show(
         title: title.into(),
         notice: None,
         notice_kind: "info",
-        summary_html: crate::channels::email::view::request_html(
+        summary_html: super::view::request_html(
             &record,
             if zh(lang) {
                 EmailLanguage::Zh
@@ -301,14 +312,14 @@ pub async fn show(
 }
 
 /// `POST /email/{token}`: answers, once.
-pub async fn answer(
-    State(hub): State<Hub>,
-    Extension(config): Extension<WebConfig>,
+async fn answer(
+    State(pages): State<Arc<LinkPages>>,
     lang: Lang,
     Path(token): Path<String>,
     WebForm(body): WebForm<LinkAnswer>,
 ) -> Response {
-    let (_, link, record) = match open(&hub, &config, lang, &token).await {
+    let hub = &pages.hub;
+    let (link, record) = match open(&pages, lang, &token).await {
         Ok(opened) => opened,
         Err(refused) => return refused,
     };

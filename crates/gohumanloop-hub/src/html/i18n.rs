@@ -6,7 +6,7 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use gohumanloop::model::{LoopType, Status};
 
-use super::session::cookie_value;
+use super::cookies::cookie_value;
 use crate::json_view::Words;
 
 /// The cookie that remembers the chosen language.
@@ -111,7 +111,6 @@ pub struct Texts {
     pub password: &'static str,
     pub wrong_credentials: &'static str,
     pub too_many_attempts: &'static str,
-    pub session_ended: &'static str,
     pub live: &'static str,
     pub all: &'static str,
     pub status: &'static str,
@@ -192,7 +191,6 @@ pub struct Texts {
     pub revoke: &'static str,
     pub revoked: &'static str,
     pub active: &'static str,
-    pub actions: &'static str,
     pub status_names: [&'static str; 8],
     pub type_names: [&'static str; 3],
 }
@@ -226,7 +224,6 @@ pub(crate) static EN: Texts = Texts {
     password: "Password",
     wrong_credentials: "Wrong name or password.",
     too_many_attempts: "Too many failed sign-ins from your address. Try again in (seconds):",
-    session_ended: "Your session has ended. Please sign in again.",
     live: "live",
     all: "All",
     status: "Status",
@@ -307,7 +304,6 @@ pub(crate) static EN: Texts = Texts {
     revoke: "Revoke",
     revoked: "Revoked",
     active: "Active",
-    actions: "Actions",
     status_names: [
         "Pending",
         "Approved",
@@ -333,7 +329,6 @@ pub(crate) static ZH: Texts = Texts {
     password: "密码",
     wrong_credentials: "用户名或密码错误。",
     too_many_attempts: "您的地址登录失败次数过多，请稍后再试（秒）：",
-    session_ended: "会话已结束，请重新登录。",
     live: "实时",
     all: "全部",
     status: "状态",
@@ -408,7 +403,6 @@ pub(crate) static ZH: Texts = Texts {
     revoke: "吊销",
     revoked: "已吊销",
     active: "有效",
-    actions: "操作",
     status_names: [
         "待处理",
         "已批准",
