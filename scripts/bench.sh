@@ -5,15 +5,16 @@
 #   2. status/s    — wrk, 32 connections, the original client's status poll
 #   3. answer -> waiting agent latency (p50/p99): a raw long-poll, then the library's ApiProvider;
 #      then 10,000 agents waiting at once and the hub's memory meanwhile — `ghl bench`;
-#      then one tenant's task uploads (4 × 20,000 new conversations) against another tenant's
-#      create latency, and an unchanged re-send — `ghl bench --sync-key`
+#      then one tenant's task uploads (4 × 2,500 new conversations: a task holds at most
+#      10,000) against another tenant's create latency, and an unchanged re-send —
+#      `ghl bench --sync-key` (an upload the hub refuses fails the benchmark)
 #   4. the web inbox with 100,000 requests in a fresh store: first page, filters, a deep page;
 #      the hub's own time per page (Server-Timing) and the client's — `ghl bench --inbox-requests`
 #   5. the email channel: GHL_BENCH_MAILS requests with a recipient, created back to back; the
 #      time until the local Postfix (scripts/mail-server.sh) has accepted every mail — mails/s
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
-#    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=20000,
+#    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=2500,
 #    GHL_BENCH_BIN=PATH to measure another build of ghl)
 # The load generators run on the same machine as the hub and share its cores; on a 2-core
 # machine the hub does best with one HTTP worker thread (GHL_BENCH_WORKERS=1, the default here).
@@ -65,7 +66,7 @@ wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/status.lua \
 "$ghl" bench --hub "$base" --key "$key" --samples 1000 --provider-samples 1000 \
   --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub" \
   --sync-key "$sync_key" --sync-uploads "${GHL_BENCH_SYNC_UPLOADS:-4}" \
-  --sync-conversations "${GHL_BENCH_SYNC_CONVERSATIONS:-20000}"
+  --sync-conversations "${GHL_BENCH_SYNC_CONVERSATIONS:-2500}"
 
 # 4. The inbox, on a store of its own holding exactly GHL_BENCH_INBOX requests.
 inbox_requests="${GHL_BENCH_INBOX:-100000}"

@@ -23,13 +23,14 @@ pub struct SyncArgs {
     /// How many uploads of one task, one after the other.
     #[arg(long, default_value_t = 4)]
     sync_uploads: u32,
-    /// How many new conversations each upload brings.
-    #[arg(long, default_value_t = 20_000)]
+    /// How many new conversations each upload brings (all uploads together must stay within
+    /// the hub's limit of conversations per task, 10,000).
+    #[arg(long, default_value_t = 2_500)]
     sync_conversations: u32,
 }
 
 /// An upload of `count` new conversations, as small as the client may send them (no provider,
-/// no requests): 20,000 of them are about 0.9 MB, under the hub's 1 MiB body limit.
+/// no requests): 2,500 of them are about 0.1 MB.
 fn upload(task: &str, from: u32, count: u32) -> Value {
     let conversations: Vec<Value> = (from..from + count)
         .map(|i| json!({"conversation_id": format!("c{i}"), "requests": []}))
@@ -122,6 +123,16 @@ pub async fn run(
         finished.load(std::sync::atomic::Ordering::Relaxed)
     });
     let (outcomes, during) = tokio::join!(uploads, creates);
+    // An upload the hub refused measured nothing (e.g. one past the limits of a task).
+    if let Some((refused, _)) = outcomes
+        .iter()
+        .find(|(status, _)| status.as_ref().is_ok_and(|s| !(200..300).contains(s)))
+    {
+        bail!(
+            "the hub refused a task upload ({refused:?}); fewer conversations per upload \
+             (--sync-conversations) keep the task within the hub's limits"
+        );
+    }
     let outcomes: Vec<String> = outcomes
         .into_iter()
         .map(|(status, took)| match status {

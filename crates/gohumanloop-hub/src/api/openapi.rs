@@ -12,7 +12,7 @@ use utoipa::openapi::{OpenApi as Document, Ref, RefOr, ResponseBuilder, ServerBu
 use utoipa::{Modify, OpenApi};
 
 use super::schemas;
-use crate::channels::webhook::EventType;
+use crate::channels::webhook::{Decided, DecisionBody, Event, EventType};
 use crate::record::{AuditEntry, RequestRecord, TaskRecord};
 
 /// The routes served by another route's handler, documented as it is: (alias, original).
@@ -61,7 +61,7 @@ const ALIASES: [(&str, &str); 2] = [
         AuditEntry,
         TaskRecord,
         EventType,
-        schemas::WebhookEvent,
+        Event,
         schemas::HubEventSchema,
     )),
     security(("bearer" = [])),
@@ -167,9 +167,9 @@ fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut
         ("webhook-signature" = String, Header,
             description = "Space-separated `v1,<base64 of HMAC-SHA256(secret, \"<id>.<timestamp>.<body>\")>`"),
     ),
-    request_body = schemas::WebhookDecision,
+    request_body = DecisionBody,
     responses(
-        (status = 200, description = "Recorded", body = schemas::WebhookDecided),
+        (status = 200, description = "Recorded", body = Decided),
         (status = 400, description = "Not a decision (malformed JSON or unknown fields)",
             body = schemas::ErrorBody),
         (status = 401, description = "Bad signature, stale timestamp or a replayed message id",
@@ -253,5 +253,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The sorted property names of a component schema.
+    fn properties(doc: &Value, name: &str) -> Vec<String> {
+        let schema = &doc["components"]["schemas"][name];
+        let mut names: Vec<String> = schema["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name}: {schema}"))
+            .keys()
+            .cloned()
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn the_webhook_schemas_are_the_contracts_shapes() {
+        let doc = document();
+        assert_eq!(properties(&doc, "WebhookEvent"), ["request", "type"]);
+        let kinds = &doc["components"]["schemas"]["EventType"]["enum"];
+        assert_eq!(
+            kinds,
+            &serde_json::json!(["request.created", "request.updated"])
+        );
+        assert_eq!(
+            properties(&doc, "WebhookDecision"),
+            ["actor", "arguments", "decision", "request_id", "text"]
+        );
+        // The documented example is a body the channel takes (it refuses unknown fields).
+        let example = doc["components"]["schemas"]["WebhookDecision"]["example"].clone();
+        let body: Result<DecisionBody, _> = serde_json::from_value(example.clone());
+        assert!(body.is_ok(), "{example}: {body:?}");
+        assert_eq!(
+            properties(&doc, "WebhookDecided"),
+            ["request", "status", "success"]
+        );
     }
 }

@@ -8,7 +8,6 @@
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::channels::webhook::EventType;
 pub use crate::record::schema_names::{LoopTypeName, StatusName};
 use crate::record::{AuditEntry, RequestRecord};
 
@@ -319,49 +318,6 @@ pub struct HubEventSchema {
     responded_by: Option<String>,
     /// When the change happened (RFC 3339).
     at: String,
-}
-
-/// What a webhook channel POSTs to its URL on every event of a routed request, signed as the
-/// Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`,
-/// `webhook-signature`).
-#[derive(ToSchema)]
-pub struct WebhookEvent {
-    /// What happened.
-    #[schema(rename = "type")]
-    kind: EventType,
-    /// The request as it is now.
-    request: RequestRecord,
-}
-
-/// A decision posted to `POST /channels/webhook/{name}/decisions`, signed as the events are.
-#[derive(ToSchema)]
-#[schema(as = WebhookDecision, example = json!({"request_id": "r1", "decision": "reject",
-    "text": "not now", "actor": "bob"}))]
-pub struct WebhookDecision {
-    /// The hub's id of the request, or the client's `request_id` (with a tenant set).
-    request_id: String,
-    /// `approve`, `reject`, `answer`, `reply`, `complete` or `cancel`.
-    #[schema(example = "approve")]
-    decision: String,
-    /// The reason or the answer (default empty; a rejection needs a non-empty reason: 422
-    /// otherwise).
-    #[schema(required = false)]
-    text: String,
-    /// Approve only: edited arguments.
-    arguments: Option<Value>,
-    /// Who decided, as the receiver knows them (`responded_by`; default: the channel's name).
-    actor: Option<String>,
-}
-
-/// 200 of a webhook decision.
-#[derive(ToSchema)]
-pub struct WebhookDecided {
-    /// `true`.
-    success: bool,
-    /// The request's status now.
-    status: StatusName,
-    /// The request after the decision.
-    request: RequestRecord,
 }
 
 #[cfg(test)]

@@ -18,8 +18,11 @@ pub enum EventType {
     Updated,
 }
 
-/// One event, as POSTed.
-#[derive(Debug, Serialize)]
+/// What a webhook channel POSTs to its URL on every event of a routed request, signed as the
+/// Standard Webhooks specification says (`webhook-id`, `webhook-timestamp`,
+/// `webhook-signature`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookEvent)]
 pub(crate) struct Event<'a> {
     /// What happened.
     #[serde(rename = "type")]

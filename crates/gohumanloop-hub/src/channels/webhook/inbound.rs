@@ -11,12 +11,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use serde::Deserialize;
+use gohumanloop::model::Status;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::signature::{self, WebhookSecret};
 use crate::core::verdict::winner_words;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
+use crate::record::schema_names::StatusName;
 use crate::record::{now_ms, RequestRecord, TenantId};
 use crate::server::json_error;
 use crate::store::{LinkUse, StoreError};
@@ -44,21 +46,38 @@ pub(super) fn routes(inbound: Arc<Inbound>) -> Router {
         .with_state(inbound)
 }
 
-/// A decision as a receiver posts it.
-#[derive(Debug, Deserialize)]
+/// A decision as a receiver posts it, signed as the events are.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
-struct DecisionBody {
+#[schema(as = WebhookDecision, example = json!({"request_id": "r1", "decision": "reject",
+    "text": "not now", "actor": "bob"}))]
+pub(crate) struct DecisionBody {
     /// The hub's id of the request, or the client's `request_id` (with a tenant set).
     request_id: String,
     /// `approve`, `reject`, `answer`, `reply`, `complete` or `cancel`.
+    #[schema(example = "approve")]
     decision: String,
-    /// The reason or the answer.
+    /// The reason or the answer (default empty; a rejection needs a non-empty reason: 422
+    /// otherwise).
     #[serde(default)]
     text: String,
     /// Approve only: edited arguments.
     arguments: Option<Value>,
     /// Who decided, as the receiver knows them (`responded_by`; default: the channel's name).
     actor: Option<String>,
+}
+
+/// 200 of a webhook decision.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = WebhookDecided)]
+pub(crate) struct Decided {
+    /// `true`.
+    success: bool,
+    /// The request's status now.
+    #[schema(value_type = StatusName)]
+    status: Status,
+    /// The request after the decision.
+    request: RequestRecord,
 }
 
 fn unavailable(e: StoreError) -> Response {
@@ -117,7 +136,11 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
     match inbound.hub.decide_on(&record, decision, &actor).await {
         Ok(Verdict::Changed { record, .. }) => (
             StatusCode::OK,
-            Json(json!({"success": true, "status": record.status, "request": record})),
+            Json(Decided {
+                success: true,
+                status: record.status,
+                request: *record,
+            }),
         )
             .into_response(),
         Ok(Verdict::Conflict(winner)) => (

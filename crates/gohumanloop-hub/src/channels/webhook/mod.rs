@@ -13,6 +13,8 @@ pub mod signature;
 
 pub use channel::WebhookChannel;
 pub use config::WebhookConfig;
+pub(crate) use event::Event;
 pub use event::EventType;
 pub use inbound::decisions_path;
+pub(crate) use inbound::{Decided, DecisionBody};
 pub use signature::WebhookSecret;
