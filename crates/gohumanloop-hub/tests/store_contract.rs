@@ -45,6 +45,12 @@ async fn the_feed_carries_every_commit_in_order() {
 }
 
 #[tokio::test]
+async fn observers_see_each_change_before_it_is_acknowledged() {
+    let db = Database::new();
+    contract::observers_see_each_change_before_it_is_acknowledged(|| db.open()).await;
+}
+
+#[tokio::test]
 async fn deadlines_are_read_as_they_fall_due() {
     let db = Database::new();
     contract::deadlines_are_read_as_they_fall_due(|| db.open()).await;

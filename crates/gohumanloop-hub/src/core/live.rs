@@ -91,16 +91,6 @@ impl Live {
         Some(rx)
     }
 
-    /// The requests someone is waiting for.
-    pub(crate) fn watched(&self) -> Vec<RequestKey> {
-        self.lock()
-            .map
-            .iter()
-            .filter(|(_, tx)| tx.receiver_count() > 0)
-            .map(|(key, _)| key.clone())
-            .collect()
-    }
-
     /// A receiver for a tracked request's changes.
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
         self.lock().map.get(key).map(watch::Sender::subscribe)

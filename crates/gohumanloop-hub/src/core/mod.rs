@@ -15,7 +15,7 @@ pub(crate) mod verdict;
 pub use decision::{Action, Actor, Decision, Refusal};
 pub use verdict::Verdict;
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use gohumanloop::model::{LoopType, Status};
@@ -29,7 +29,7 @@ use crate::record::{
     ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestFilter, RequestKey,
     RequestRecord, TenantId, Transition, TransitionOutcome,
 };
-use crate::store::{Change, Deadline, Store, StoreResult};
+use crate::store::{Change, Deadline, FeedObserver, Store, StoreResult};
 
 /// How many events a slow SSE subscriber may fall behind before it misses some.
 const EVENT_BUFFER: usize = 4_096;
@@ -96,8 +96,8 @@ pub(crate) struct Core {
     live: Live,
     keys: KeyCache,
     events: broadcast::Sender<HubEvent>,
-    /// The `seq` of the last change of the feed applied to `live` and `events`.
-    processed: watch::Receiver<u64>,
+    /// Tells the deadline timer of a new deadline (Unix ms).
+    deadlines: mpsc::UnboundedSender<i64>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -111,19 +111,18 @@ impl Hub {
     /// Starts a hub on a store: follows its change feed, and expires pending requests as
     /// their deadlines come (at once those that passed while the hub was down).
     pub async fn start(store: Arc<dyn Store>) -> StoreResult<Self> {
-        let feed = store.subscribe();
-        let (processed_tx, processed) = watch::channel(store.published());
         let (deadlines, sooner) = mpsc::unbounded_channel();
         let core = Arc::new(Core {
             store,
             live: Live::default(),
             keys: KeyCache::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
-            processed,
+            deadlines,
             shutdown: watch::channel(false).0,
         });
         let weak = Arc::downgrade(&core);
-        tokio::spawn(follow::run(weak.clone(), feed, deadlines, processed_tx));
+        let observer: Weak<dyn FeedObserver> = weak.clone();
+        core.store.observe(observer);
         tokio::spawn(deadline::run(weak, sooner));
         Ok(Self { core })
     }
@@ -181,7 +180,7 @@ impl Hub {
                     error: None,
                 };
                 // A conflict: someone ended that turn meanwhile; nothing left to settle.
-                self.apply(change).await?;
+                self.core.store.transition(change).await?;
             }
         }
     }
@@ -232,31 +231,11 @@ impl Hub {
             channel: actor.channel.clone(),
             error: None,
         };
-        Ok(match self.apply(change).await? {
+        Ok(match self.core.store.transition(change).await? {
             TransitionOutcome::Changed { before, record } => Verdict::Changed { before, record },
             TransitionOutcome::Conflict(winner) => Verdict::Conflict(winner),
             TransitionOutcome::NotFound => Verdict::NotFound,
         })
-    }
-
-    /// Commits a change the core resolved; returns once the change feed has carried it to
-    /// this hub's waiters and event streams (so that whoever made it reads it back).
-    async fn apply(&self, change: Transition) -> StoreResult<TransitionOutcome> {
-        let outcome = self.core.store.transition(change).await?;
-        if let TransitionOutcome::Changed { .. } = &outcome {
-            self.caught_up(self.core.store.published()).await;
-        }
-        Ok(outcome)
-    }
-
-    /// Waits until the change feed has been followed up to `seq` (or the hub stops).
-    async fn caught_up(&self, seq: u64) {
-        let mut processed = self.core.processed.clone();
-        let mut shutdown = self.core.shutdown.subscribe();
-        tokio::select! {
-            _ = processed.wait_for(|done| *done >= seq) => {}
-            _ = shutdown.wait_for(|down| *down) => {}
-        }
     }
 
     /// The current outcome of a request (`None`: the tenant has no such request).
@@ -372,7 +351,7 @@ impl Hub {
             channel: "deadline".into(),
             error: Some(TIMED_OUT.into()),
         };
-        self.apply(change).await.map(drop)
+        self.core.store.transition(change).await.map(drop)
     }
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {

@@ -1,8 +1,10 @@
 //! The change feed: every committed change of a request, in commit order, for whoever must
 //! react to it (live waiters, event streams, deadlines, channels). A store publishes each
-//! change after its commit and before it acknowledges the write.
+//! change after its commit and before it acknowledges the write: at once to its observers
+//! ([`FeedObserver`]: quick, in-memory reactions such as waking waiters), and to its
+//! subscribers by a broadcast (slower work, such as a channel's deliveries).
 
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError, RwLock, Weak};
 
 use gohumanloop::model::{LoopType, Status};
 use tokio::sync::broadcast;
@@ -47,18 +49,32 @@ impl Change {
     }
 }
 
+/// Reacts to every change the moment it is published — on the publishing writer's task,
+/// before the write is acknowledged — so that whoever made a change reads it back at once.
+/// It must return at once: no I/O, no waiting, a short lock at most.
+pub trait FeedObserver: Send + Sync {
+    /// One committed change.
+    fn observe(&self, change: &Arc<Change>);
+}
+
 /// The change feed aggregate of a store.
 pub trait ChangeFeed: Send + Sync {
     /// A receiver of every change committed from now on, each published after its commit and
     /// before its write is acknowledged. A receiver that lags must read the store again.
     fn subscribe(&self) -> broadcast::Receiver<Arc<Change>>;
 
+    /// Calls `observer` with every change committed from now on, in commit order, before the
+    /// write is acknowledged (it cannot lag); until the observer is dropped.
+    fn observe(&self, observer: Weak<dyn FeedObserver>);
+
     /// The `seq` of the last change published (0: none yet).
     fn published(&self) -> u64;
 }
 
-/// The sending side a store keeps: a broadcast of changes and how many were published.
+/// The sending side a store keeps: its observers, a broadcast of changes and how many were
+/// published.
 pub(crate) struct FeedSender {
+    observers: RwLock<Vec<Weak<dyn FeedObserver>>>,
     tx: broadcast::Sender<Arc<Change>>,
     published: std::sync::atomic::AtomicU64,
 }
@@ -66,6 +82,7 @@ pub(crate) struct FeedSender {
 impl Default for FeedSender {
     fn default() -> Self {
         Self {
+            observers: RwLock::default(),
             tx: broadcast::channel(FEED_BUFFER).0,
             published: Default::default(),
         }
@@ -79,9 +96,36 @@ impl FeedSender {
         use std::sync::atomic::Ordering;
         change.seq = self.published.load(Ordering::Acquire) + 1;
         let seq = change.seq;
+        let change = Arc::new(change);
+        let mut gone = false;
+        for observer in self
+            .observers
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+        {
+            match observer.upgrade() {
+                Some(observer) => observer.observe(&change),
+                None => gone = true,
+            }
+        }
+        if gone {
+            self.observers
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .retain(|o| o.strong_count() > 0);
+        }
         // No receiver is fine: nobody needs to react (a store used by a CLI command).
-        let _ = self.tx.send(Arc::new(change));
+        let _ = self.tx.send(change);
         self.published.store(seq, Ordering::Release);
+    }
+
+    /// Adds an observer of every change published from now on.
+    pub fn observe(&self, observer: Weak<dyn FeedObserver>) {
+        self.observers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(observer);
     }
 
     /// A receiver of every change published from now on.

@@ -17,9 +17,11 @@
 //!    transaction's write lock — never kept in a writer's memory — so two writers cannot fork
 //!    the chain.
 //! 4. **A change feed** ([`ChangeFeed`]): every committed create and change is published, in
-//!    commit order and numbered, after the commit and before the write is acknowledged. The
-//!    live waiters, the event streams, the deadline timer and the channel dispatcher all follow
-//!    it; the hub wakes nobody itself. A receiver that lags reads the store again.
+//!    commit order and numbered, after the commit and before the write is acknowledged — at
+//!    once to the feed's observers ([`FeedObserver`]: the hub's live waiters, event streams
+//!    and deadline timer, so that whoever made a change reads it back), and by a broadcast to
+//!    its subscribers (the channel dispatcher; one that lags reads the store again). The hub
+//!    wakes nobody itself.
 //! 5. **Deadlines are read as they fall due** ([`Requests::due`], [`Requests::next_deadline`]),
 //!    never loaded once: a request created by any writer expires on time.
 //! 6. **Deliveries** ([`Deliveries`]) are opened once per request, channel and recipient, and
@@ -51,7 +53,7 @@ pub use accounts::Accounts;
 pub use audit::Audit;
 pub use cursor::{BadCursor, Cursor};
 pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
-pub use feed::{Change, ChangeFeed};
+pub use feed::{Change, ChangeFeed, FeedObserver};
 pub use keys::Keys;
 pub use links::{LinkUse, Links};
 pub use requests::Requests;

@@ -13,7 +13,7 @@ use gohumanloop_hub::audit::ChainCheck;
 use gohumanloop_hub::record::{
     now_ms, CreateOutcome, NewRequest, RequestKey, TenantId, Transition, TransitionOutcome,
 };
-use gohumanloop_hub::store::Store;
+use gohumanloop_hub::store::{Change, FeedObserver, Store};
 use gohumanloop_hub::Hub;
 use serde_json::json;
 
@@ -226,6 +226,66 @@ where
     );
     assert_eq!(store.published(), start + 3);
     assert!(feed.try_recv().is_err(), "a conflict publishes nothing");
+}
+
+/// Records what the feed's observer is shown.
+#[derive(Default)]
+struct Recorder(std::sync::Mutex<Vec<(u64, String, Status)>>);
+
+impl FeedObserver for Recorder {
+    fn observe(&self, change: &Arc<Change>) {
+        self.0.lock().unwrap().push((
+            change.seq,
+            change.key.request_id.clone(),
+            change.outcome.status,
+        ));
+    }
+}
+
+impl Recorder {
+    fn seen(&self) -> Vec<(u64, String, Status)> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// The feed's observers are shown each change before its write is acknowledged (so whoever
+/// made it reads it back), in order; nothing for a change that did not happen; a dropped
+/// observer is no longer called.
+pub async fn observers_see_each_change_before_it_is_acknowledged<F, Fut>(open: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    let store = open().await;
+    let tenant = tenant(store.as_ref()).await;
+    let recorder = Arc::new(Recorder::default());
+    let observer: std::sync::Weak<dyn FeedObserver> = Arc::downgrade(&recorder) as _;
+    store.observe(observer);
+    let start = store.published();
+    create(store.as_ref(), request(tenant, "r1", None)).await;
+    assert_eq!(
+        recorder.seen(),
+        [(start + 1, "r1".to_owned(), Status::Pending)],
+        "seen when the create returns"
+    );
+    store
+        .transition(change(tenant, "id-r1", Status::Approved, "alice"))
+        .await
+        .unwrap();
+    assert_eq!(
+        recorder.seen().last(),
+        Some(&(start + 2, "r1".to_owned(), Status::Approved)),
+        "seen when the change returns"
+    );
+    let conflict = store
+        .transition(change(tenant, "id-r1", Status::Rejected, "bob"))
+        .await
+        .unwrap();
+    assert!(matches!(conflict, TransitionOutcome::Conflict(_)));
+    assert_eq!(recorder.seen().len(), 2, "a conflict shows nothing");
+    drop(recorder);
+    create(store.as_ref(), request(tenant, "r2", None)).await;
+    assert_eq!(store.published(), start + 3);
 }
 
 /// Deadlines are read as they fall due: only pending requests, earliest first.

@@ -9,7 +9,7 @@ mod writer;
 
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -23,7 +23,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 use self::rows::request_columns;
 use self::writer::Command;
 use super::feed::ChangeFeed;
-use super::feed::{Change, FeedSender};
+use super::feed::{Change, FeedObserver, FeedSender};
 use super::{
     Audit, Cursor, Deadline, Durability, Keys, Requests, Store, StoreError, StoreOptions,
     StoreResult, Tasks,
@@ -378,6 +378,10 @@ impl ChangeFeed for SqliteStore {
 
     fn published(&self) -> u64 {
         self.feed.published()
+    }
+
+    fn observe(&self, observer: Weak<dyn FeedObserver>) {
+        self.feed.observe(observer);
     }
 }
 
