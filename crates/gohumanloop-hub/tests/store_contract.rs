@@ -45,6 +45,12 @@ async fn the_feed_carries_every_commit_in_order() {
 }
 
 #[tokio::test]
+async fn a_change_marks_delivered_messages_due() {
+    let db = Database::new();
+    contract::a_change_marks_delivered_messages_due(|| db.open()).await;
+}
+
+#[tokio::test]
 async fn observers_see_each_change_before_it_is_acknowledged() {
     let db = Database::new();
     contract::observers_see_each_change_before_it_is_acknowledged(|| db.open()).await;

@@ -25,7 +25,7 @@ use crate::keys::KEY_CACHE_TTL;
     summary = "Server-sent events of the tenant's requests",
     description = "Events `created` and `updated` carry a HubEvent as JSON; `lagged` says events were dropped (re-read the request list). The stream ends when the key is revoked (within a few seconds) or the hub shuts down.",
     responses(
-        (status = 200, description = "An event stream", content_type = "text/event-stream", body = super::schemas::HubEventSchema),
+        (status = 200, description = "An event stream", content_type = "text/event-stream", body = crate::core::HubEvent),
     )
 )]
 pub async fn stream(

@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
 
 use super::schemas;
 use crate::channels::webhook::{Decided, DecisionBody, Event, EventType};
+use crate::core::HubEvent;
 use crate::record::{AuditEntry, RequestRecord, TaskRecord};
 
 /// The routes served by another route's handler, documented as it is: (alias, original).
@@ -62,7 +63,7 @@ const ALIASES: [(&str, &str); 2] = [
         TaskRecord,
         EventType,
         Event,
-        schemas::HubEventSchema,
+        HubEvent,
     )),
     security(("bearer" = [])),
     modifiers(&Hub),
@@ -288,6 +289,38 @@ mod tests {
         assert_eq!(
             properties(&doc, "WebhookDecided"),
             ["request", "status", "success"]
+        );
+    }
+
+    #[test]
+    fn the_event_streams_schema_is_the_events_keys() {
+        use gohumanloop::model::{LoopType, Status};
+        let event = HubEvent {
+            tenant: Default::default(),
+            event: "updated",
+            id: String::new(),
+            task_id: String::new(),
+            conversation_id: String::new(),
+            request_id: String::new(),
+            platform: String::new(),
+            loop_type: LoopType::Approval,
+            status: Status::Approved,
+            previous_status: Some(Status::Pending),
+            responded_by: None,
+            at: String::new(),
+        };
+        let mut keys: Vec<String> = serde_json::to_value(&event)
+            .unwrap()
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        assert_eq!(properties(&document(), "HubEvent"), keys);
+        assert!(
+            !keys.contains(&"tenant".to_owned()),
+            "the tenant is never sent"
         );
     }
 }

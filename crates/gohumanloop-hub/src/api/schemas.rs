@@ -291,35 +291,6 @@ pub struct Health {
     error: Option<String>,
 }
 
-/// One server-sent event of `GET /api/v1/events` (`created`, `updated`), as JSON.
-#[derive(ToSchema)]
-#[schema(as = HubEvent)]
-pub struct HubEventSchema {
-    /// `created` or `updated`.
-    #[schema(value_type = String, example = "updated")]
-    event: String,
-    /// The hub's id of the request.
-    id: String,
-    /// The business task.
-    task_id: String,
-    /// The dialogue.
-    conversation_id: String,
-    /// The client's request id.
-    request_id: String,
-    /// The platform.
-    platform: String,
-    /// The kind of interaction.
-    loop_type: LoopTypeName,
-    /// The status now.
-    status: StatusName,
-    /// The status before (`updated` only).
-    previous_status: Option<StatusName>,
-    /// Who answered, if someone did.
-    responded_by: Option<String>,
-    /// When the change happened (RFC 3339).
-    at: String,
-}
-
 #[cfg(test)]
 mod tests {
     use gohumanloop::model::wire::{

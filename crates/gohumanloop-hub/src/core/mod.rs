@@ -25,6 +25,7 @@ use tokio::sync::{broadcast, mpsc, watch};
 use self::live::Live;
 
 use crate::keys::KeyCache;
+use crate::record::schema_names::{LoopTypeName, StatusName};
 use crate::record::{
     ms_to_rfc3339, now_ms, CreateOutcome, KeyOwner, NewRequest, Outcome, RequestFilter, RequestKey,
     RequestRecord, TenantId, Transition, TransitionOutcome,
@@ -37,13 +38,15 @@ const EVENT_BUFFER: usize = 4_096;
 /// The error a deadline sets on the requests it expires (the original client's wording).
 pub const TIMED_OUT: &str = "Request timed out";
 
-/// A change a tenant's event stream reports.
-#[derive(Debug, Clone, Serialize)]
+/// A change a tenant's event stream reports: one server-sent event of `GET /api/v1/events`
+/// (`created`, `updated`), as JSON.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct HubEvent {
     /// The tenant it belongs to (never sent).
     #[serde(skip)]
     pub tenant: TenantId,
     /// `created` or `updated`.
+    #[schema(value_type = String, example = "updated")]
     pub event: &'static str,
     /// The hub's id of the request.
     pub id: String,
@@ -56,10 +59,13 @@ pub struct HubEvent {
     /// The platform.
     pub platform: String,
     /// The kind of interaction.
+    #[schema(value_type = LoopTypeName)]
     pub loop_type: LoopType,
     /// The status now.
+    #[schema(value_type = StatusName)]
     pub status: Status,
     /// The status before (`updated` only).
+    #[schema(value_type = Option<StatusName>)]
     pub previous_status: Option<Status>,
     /// Who answered, if someone did.
     pub responded_by: Option<String>,

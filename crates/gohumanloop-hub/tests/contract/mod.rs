@@ -13,7 +13,7 @@ use gohumanloop_hub::audit::ChainCheck;
 use gohumanloop_hub::record::{
     now_ms, CreateOutcome, NewRequest, RequestKey, TenantId, Transition, TransitionOutcome,
 };
-use gohumanloop_hub::store::{Change, FeedObserver, Store};
+use gohumanloop_hub::store::{Attempt, Change, FeedObserver, Store};
 use gohumanloop_hub::Hub;
 use serde_json::json;
 
@@ -226,6 +226,88 @@ where
     );
     assert_eq!(store.published(), start + 3);
     assert!(feed.try_recv().is_err(), "a conflict publishes nothing");
+}
+
+/// A change of a request marks its delivered messages due, in the change's own transaction;
+/// a delivery not yet delivered keeps its own schedule, and a conflict marks nothing.
+pub async fn a_change_marks_delivered_messages_due<F, Fut>(open: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    let store = open().await;
+    let tenant = tenant(store.as_ref()).await;
+    create(store.as_ref(), request(tenant, "r1", None)).await;
+    let recipients = ["ann".to_owned(), "bob".to_owned()];
+    store
+        .open_deliveries("id-r1", "chat", &recipients)
+        .await
+        .unwrap();
+    let now = now_ms();
+    let claimed = store.claim_due(now, now + 60_000, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    let ann = claimed.iter().find(|d| d.recipient == "ann").unwrap();
+    let delivered = Attempt::Delivered {
+        reference: "m1".into(),
+        shown: Status::Pending,
+        data: None,
+    };
+    store.record_attempt(ann, delivered).await.unwrap();
+    let bob = claimed.iter().find(|d| d.recipient == "bob").unwrap();
+    let retry_at = now + 3_600_000;
+    let failed = Attempt::Failed {
+        error: "down".into(),
+        retry_at,
+    };
+    store.record_attempt(bob, failed).await.unwrap();
+    let due = |store: Arc<dyn Store>| async move {
+        let mut due: Vec<(String, Option<i64>)> = store
+            .deliveries_of("id-r1")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|d| (d.recipient, d.due_at))
+            .collect();
+        due.sort();
+        due
+    };
+    assert_eq!(
+        due(store.clone()).await,
+        [("ann".to_owned(), None), ("bob".to_owned(), Some(retry_at))]
+    );
+    let before = now_ms();
+    store
+        .transition(change(tenant, "id-r1", Status::Approved, "alice"))
+        .await
+        .unwrap();
+    let after = due(store.clone()).await;
+    let ann_due = after[0]
+        .1
+        .expect("the delivered message is due after the change");
+    assert!(ann_due >= before && ann_due <= now_ms(), "{after:?}");
+    assert_eq!(after[1], ("bob".to_owned(), Some(retry_at)));
+    // Brought up to date, it rests; a change that does not happen marks nothing.
+    let updated = store
+        .deliveries_of("id-r1")
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|d| d.recipient == "ann")
+        .unwrap();
+    store
+        .record_attempt(
+            &updated,
+            Attempt::Updated {
+                shown: Status::Approved,
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .transition(change(tenant, "id-r1", Status::Rejected, "bob"))
+        .await
+        .unwrap();
+    assert_eq!(due(store.clone()).await[0], ("ann".to_owned(), None));
 }
 
 /// Records what the feed's observer is shown.

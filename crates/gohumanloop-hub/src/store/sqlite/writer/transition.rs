@@ -89,16 +89,11 @@ async fn compare_and_set(
     .bind(before.as_str())
     .execute(&mut *conn)
     .await?;
+    // The channels' messages of this request are marked due by the same statement (the
+    // trigger of migration 0007), so that a crash cannot lose their update.
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    // The channels' messages of this request must now be brought up to date: marked in the
-    // same transaction, so that a crash cannot lose the update.
-    sqlx::query("UPDATE deliveries SET due_at = ? WHERE request_id = ? AND state = 'delivered'")
-        .bind(now)
-        .bind(&change.id)
-        .execute(&mut *conn)
-        .await?;
     let detail = json!({
         "response": record.response,
         "feedback": record.feedback,
