@@ -11,23 +11,18 @@ use gohumanloop::model::wire::{
     CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
     StatusResponse, LONG_POLL_HEADER,
 };
-use gohumanloop::model::{JsonObject, LoopType, Status};
+use gohumanloop::model::{LoopType, Status};
 use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::Caller;
 use super::error::{ok_empty, ApiError, JsonBody, QueryParams};
+use crate::core::intake::Ask;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
-use crate::record::{now_ms, CreateOutcome, NewRequest, RequestKey};
-
-/// The longest deadline a request may carry: one year.
-pub(crate) const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
+use crate::record::{CreateOutcome, NewRequest, RequestKey};
 
 /// The longest `wait=` a status check may ask for.
 pub(crate) const MAX_WAIT_SECS: f64 = 300.0;
-
-/// The longest id or platform name accepted.
-const MAX_ID_LEN: usize = 255;
 
 /// The audit channel of everything that comes through this API.
 const CHANNEL: &str = "api";
@@ -53,7 +48,7 @@ pub async fn create(
     caller: Caller,
     JsonBody(body): JsonBody<CreateRequestBody>,
 ) -> Result<Response, ApiError> {
-    let incoming = Incoming {
+    let ask = Ask {
         task_id: body.task_id,
         conversation_id: body.conversation_id,
         request_id: body.request_id,
@@ -64,7 +59,7 @@ pub async fn create(
         timeout: body.timeout,
         continues: false,
     };
-    finish_create(hub.create(incoming.into_request(&caller)?).await?)
+    finish_create(hub.create(admit(ask, &caller)?).await?)
 }
 
 /// `POST /api/v1/humanloop/continue`: the next turn of a known conversation, always of type
@@ -90,7 +85,7 @@ pub async fn continue_conversation(
     JsonBody(body): JsonBody<ContinueRequestBody>,
 ) -> Result<Response, ApiError> {
     let conversation_id = body.conversation_id.clone();
-    let incoming = Incoming {
+    let ask = Ask {
         task_id: body.task_id,
         conversation_id: body.conversation_id,
         request_id: body.request_id,
@@ -101,7 +96,7 @@ pub async fn continue_conversation(
         timeout: body.timeout,
         continues: true,
     };
-    match hub.create(incoming.into_request(&caller)?).await? {
+    match hub.create(admit(ask, &caller)?).await? {
         CreateOutcome::UnknownConversation => Err(ApiError::soft(format!(
             "Conversation not found: {conversation_id}"
         ))),
@@ -109,51 +104,11 @@ pub async fn continue_conversation(
     }
 }
 
-/// A create or continue body, before it is checked.
-struct Incoming {
-    task_id: String,
-    conversation_id: String,
-    request_id: String,
-    platform: String,
-    loop_type: LoopType,
-    context: JsonObject,
-    metadata: JsonObject,
-    timeout: Option<u64>,
-    continues: bool,
-}
-
-impl Incoming {
-    fn into_request(self, caller: &Caller) -> Result<NewRequest, ApiError> {
-        for (name, value) in [
-            ("task_id", &self.task_id),
-            ("conversation_id", &self.conversation_id),
-            ("request_id", &self.request_id),
-            ("platform", &self.platform),
-        ] {
-            check_id(name, value)?;
-        }
-        let timeout = deadline_secs(self.timeout, &self.metadata)?;
-        let now = now_ms();
-        Ok(NewRequest {
-            // Time-ordered (v7): new rows append to the id index instead of landing anywhere.
-            id: uuid::Uuid::now_v7().to_string(),
-            key: RequestKey {
-                tenant: caller.tenant,
-                conversation_id: self.conversation_id,
-                request_id: self.request_id,
-                platform: self.platform,
-            },
-            task_id: self.task_id,
-            loop_type: self.loop_type,
-            context: self.context,
-            metadata: self.metadata,
-            created_at: now,
-            deadline_at: timeout.map(|secs| now + (secs * 1000.0).ceil() as i64),
-            actor: caller.name.clone(),
-            channel: CHANNEL.into(),
-            continues_conversation: self.continues,
-        })
-    }
+/// The caller's request, checked by the core's intake (422 naming the field otherwise).
+fn admit(ask: Ask, caller: &Caller) -> Result<NewRequest, ApiError> {
+    let actor = Actor::new(CHANNEL, caller.name.clone());
+    ask.admit(caller.tenant, &actor)
+        .map_err(|why| ApiError::invalid(why.to_string()))
 }
 
 fn finish_create(outcome: CreateOutcome) -> Result<Response, ApiError> {
@@ -165,50 +120,6 @@ fn finish_create(outcome: CreateOutcome) -> Result<Response, ApiError> {
         ))),
         CreateOutcome::UnknownConversation => Err(ApiError::soft("Conversation not found")),
     }
-}
-
-fn check_id(name: &str, value: &str) -> Result<(), ApiError> {
-    if value.trim().is_empty() {
-        return Err(ApiError::invalid(format!(
-            "{name} must not be empty or blank"
-        )));
-    }
-    if value.chars().any(char::is_control) {
-        return Err(ApiError::invalid(format!(
-            "{name} must not hold control characters"
-        )));
-    }
-    if value.len() > MAX_ID_LEN {
-        return Err(ApiError::invalid(format!(
-            "{name} is longer than {MAX_ID_LEN} bytes"
-        )));
-    }
-    Ok(())
-}
-
-/// The deadline in seconds: a top-level `timeout`, else `metadata.timeout`; 0 means none.
-fn deadline_secs(timeout: Option<u64>, metadata: &JsonObject) -> Result<Option<f64>, ApiError> {
-    let secs = match (timeout, metadata.get("timeout")) {
-        (Some(secs), _) => secs as f64,
-        (None, None | Some(Value::Null)) => return Ok(None),
-        // `-0` is a negative number written as JSON, not "no deadline".
-        (None, Some(Value::Number(n))) if n.to_string().starts_with('-') => -1.0,
-        (None, Some(Value::Number(n))) => n.as_f64().unwrap_or(-1.0),
-        (None, Some(_)) => {
-            return Err(ApiError::invalid(
-                "metadata.timeout must be a number of seconds",
-            ))
-        }
-    };
-    if secs == 0.0 {
-        return Ok(None);
-    }
-    if !(1.0..=MAX_TIMEOUT_SECS as f64).contains(&secs) {
-        return Err(ApiError::invalid(format!(
-            "timeout must be between 1 and {MAX_TIMEOUT_SECS} seconds (0 or absent: none)"
-        )));
-    }
-    Ok(Some(secs))
 }
 
 /// The query of `GET /api/v1/humanloop/status`, plus our optional long-poll `wait`.

@@ -9,6 +9,7 @@
 mod deadline;
 pub mod decision;
 mod follow;
+pub mod intake;
 mod live;
 pub(crate) mod verdict;
 
