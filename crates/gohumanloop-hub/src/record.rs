@@ -162,6 +162,9 @@ pub struct Transition {
     pub feedback: Option<Value>,
     /// Who answered (`responded_by`); also the audit actor.
     pub actor: String,
+    /// How people know the actor, if the channel said (kept in the audit entry's detail as
+    /// `actor_name`).
+    pub actor_name: Option<String>,
     /// Which way the change came (`api`, `deadline`, `compat`, …), for the audit log.
     pub channel: String,
     /// Why it ended without an answer, if it did.

@@ -381,20 +381,35 @@ async fn replies_by_mail_answer_and_strangers_are_ignored() {
         "pending",
         "a stranger's reply was applied"
     );
+    let named = format!("Ann Approver <{}>", s.approver);
     s.server
         .send(
             &s.approver,
-            reply(
-                &mail,
-                &s.approver,
-                "Decision: reject\nReason: wrong version",
-            ),
+            reply(&mail, &named, "Decision: reject\nReason: wrong version"),
         )
         .await;
     let done = s.wait_status("p", "pending").await;
     assert_eq!(done["status"], "rejected");
     assert_eq!(done["response"]["reason"], "wrong version");
     assert_eq!(done["responded_by"], json!(s.approver));
+    // The audit entry keeps how the mail named its sender beside the address.
+    let hub_id = s.hub_id("p").await;
+    let (_, audit) = s
+        .hub
+        .get(
+            &s.hub.keys.agent,
+            &format!("/api/v1/requests/{hub_id}/audit"),
+        )
+        .await;
+    let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
+    let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
+    let detail: serde_json::Value =
+        serde_json::from_str(last["detail"].as_str().unwrap_or("{}")).unwrap();
+    assert_eq!(
+        (&last["actor"], &detail["actor_name"]),
+        (&json!(s.approver), &json!(named)),
+        "{audit}"
+    );
     // First answer wins: the mail's link now finds the request closed.
     let (code, _) = s
         .page(reqwest::Method::POST, &link(&mail, "Approve"), &[])

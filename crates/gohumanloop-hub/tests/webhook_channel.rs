@@ -256,7 +256,8 @@ async fn signed_decisions_go_through_the_one_decision_path_and_nothing_else_gets
     t.create(&t.keys.other, "c1", "r2").await;
     let now = || gohumanloop_hub::record::now_ms() / 1000;
     let approve = serde_json::to_vec(
-        &json!({"request_id": "r1", "decision": "approve", "text": "fine", "actor": "bot-7"}),
+        &json!({"request_id": "r1", "decision": "approve", "text": "fine", "actor": "bot-7",
+            "actor_name": "Release Bot 7"}),
     )
     .unwrap();
 
@@ -290,6 +291,19 @@ async fn signed_decisions_go_through_the_one_decision_path_and_nothing_else_gets
     assert_eq!(
         (&seen["status"], &seen["responded_by"]),
         (&json!("approved"), &json!("bot-7"))
+    );
+    let (_, audit) = t.get(&t.keys.agent, "/api/v1/requests/r1/audit").await;
+    let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
+    let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
+    let detail: Value = serde_json::from_str(last["detail"].as_str().unwrap_or("{}")).unwrap();
+    assert_eq!(
+        (&last["actor"], &last["channel"], &detail["actor_name"]),
+        (
+            &json!("bot-7"),
+            &json!("webhook:ops"),
+            &json!("Release Bot 7")
+        ),
+        "{audit}"
     );
     let (status, reply) = post_decision(&t, &python, SECRET, message, &approve).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "a replay: {reply}");

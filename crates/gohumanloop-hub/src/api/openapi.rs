@@ -280,7 +280,14 @@ mod tests {
         );
         assert_eq!(
             properties(&doc, "WebhookDecision"),
-            ["actor", "arguments", "decision", "request_id", "text"]
+            [
+                "actor",
+                "actor_name",
+                "arguments",
+                "decision",
+                "request_id",
+                "text"
+            ]
         );
         // The documented example is a body the channel takes (it refuses unknown fields).
         let example = doc["components"]["schemas"]["WebhookDecision"]["example"].clone();

@@ -105,6 +105,9 @@ pub struct Actor {
     pub channel: String,
     /// Who, as the channel knows them (a key's name, a user, an address): `responded_by`.
     pub identity: String,
+    /// How people know them, when the channel says (a mail's `Name <address>`, a chat
+    /// user's name): kept in the audit entry beside the identity.
+    pub display_name: Option<String>,
 }
 
 impl Actor {
@@ -113,7 +116,15 @@ impl Actor {
         Self {
             channel: channel.into(),
             identity: identity.into(),
+            display_name: None,
         }
+    }
+
+    /// The same actor, known to people as `name` (ignored when blank or the identity itself).
+    pub fn named(mut self, name: impl Into<String>) -> Self {
+        let name = name.into().trim().to_owned();
+        self.display_name = (!name.is_empty() && name != self.identity).then_some(name);
+        self
     }
 }
 
@@ -252,6 +263,19 @@ pub(crate) fn resolve(loop_type: LoopType, decision: &Decision) -> Result<Resolu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_actor_is_named_only_by_a_name_of_its_own() {
+        let actor = Actor::new("email", "ann@example.com");
+        assert_eq!(actor.display_name, None);
+        let named = actor.clone().named("  Ann Approver <ann@example.com> ");
+        assert_eq!(
+            named.display_name.as_deref(),
+            Some("Ann Approver <ann@example.com>")
+        );
+        assert_eq!(actor.clone().named("   ").display_name, None);
+        assert_eq!(actor.named("ann@example.com").display_name, None);
+    }
 
     /// Every decision a channel can build: each action, with and without words, with and
     /// without a response of its own, with and without edited arguments.

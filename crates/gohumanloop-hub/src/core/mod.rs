@@ -183,6 +183,7 @@ impl Hub {
                     response: None,
                     feedback: None,
                     actor: actor.to_owned(),
+                    actor_name: None,
                     channel: "continue".into(),
                     error: None,
                 };
@@ -235,6 +236,7 @@ impl Hub {
             response: resolution.response,
             feedback,
             actor: actor.identity.clone(),
+            actor_name: actor.display_name.clone(),
             channel: actor.channel.clone(),
             error: None,
         };
@@ -355,6 +357,7 @@ impl Hub {
             response: None,
             feedback: None,
             actor: "hub".into(),
+            actor_name: None,
             channel: "deadline".into(),
             error: Some(TIMED_OUT.into()),
         };

@@ -58,6 +58,7 @@ fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Transition {
         response: Some(json!({"by": who})),
         feedback: None,
         actor: who.into(),
+        actor_name: None,
         channel: "conformance".into(),
         error: None,
     }

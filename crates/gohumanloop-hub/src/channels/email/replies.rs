@@ -90,7 +90,7 @@ impl HubReplies {
                 Decision::new(action, &content)
             }
         };
-        let actor = Actor::new(REPLY_CHANNEL, mail.responder());
+        let actor = Actor::new(REPLY_CHANNEL, mail.responder()).named(mail.from.clone());
         let decision = decision.with_response(response);
         match self.hub.decide_on(&record, decision, &actor).await {
             Ok(Verdict::Changed { .. }) => true,

@@ -50,7 +50,7 @@ pub(super) fn routes(inbound: Arc<Inbound>) -> Router {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(as = WebhookDecision, example = json!({"request_id": "r1", "decision": "reject",
-    "text": "not now", "actor": "bob"}))]
+    "text": "not now", "actor": "bob", "actor_name": "Bob Smith"}))]
 pub(crate) struct DecisionBody {
     /// The hub's id of the request, or the client's `request_id` (with a tenant set).
     request_id: String,
@@ -65,6 +65,8 @@ pub(crate) struct DecisionBody {
     arguments: Option<Value>,
     /// Who decided, as the receiver knows them (`responded_by`; default: the channel's name).
     actor: Option<String>,
+    /// How people know them (kept in the audit entry), if it differs from `actor`.
+    actor_name: Option<String>,
 }
 
 /// 200 of a webhook decision.
@@ -132,7 +134,10 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
     }
     let decision = Decision::new(action, &body.text).with_arguments(body.arguments);
     let who = body.actor.unwrap_or_else(|| inbound.name.clone());
-    let actor = Actor::new(format!("webhook:{}", inbound.name), who);
+    let mut actor = Actor::new(format!("webhook:{}", inbound.name), who);
+    if let Some(name) = body.actor_name {
+        actor = actor.named(name);
+    }
     match inbound.hub.decide_on(&record, decision, &actor).await {
         Ok(Verdict::Changed { record, .. }) => (
             StatusCode::OK,

@@ -94,11 +94,14 @@ async fn compare_and_set(
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    let detail = json!({
+    let mut detail = json!({
         "response": record.response,
         "feedback": record.feedback,
         "error": record.error,
     });
+    if let (Some(name), Some(fields)) = (&change.actor_name, detail.as_object_mut()) {
+        fields.insert("actor_name".into(), json!(name));
+    }
     let entry = Entry {
         tenant: change.tenant,
         request: &change.id,
