@@ -96,6 +96,14 @@ impl Setup {
         listed["requests"][0]["id"].as_str().unwrap().to_owned()
     }
 
+    /// The last entry of the audit trail of the request with hub id `hub_id`.
+    async fn last_audit_entry(&self, hub_id: &str) -> Value {
+        let path = format!("/api/v1/requests/{hub_id}/audit");
+        let (_, audit) = self.hub.get(&self.hub.keys.agent, &path).await;
+        let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
+        last.unwrap_or_else(|| panic!("no audit entries: {audit}"))
+    }
+
     async fn status(&self, rid: &str) -> Value {
         self.hub
             .status(&self.hub.keys.agent, &format!("c-{rid}"), rid, "")
@@ -220,13 +228,7 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
 
     // The audit trail names the channel and the approver.
     let hub_id = s.hub_id("r1").await;
-    let (_, audit) = s
-        .hub
-        .get(
-            &s.hub.keys.agent,
-            &format!("/api/v1/requests/{hub_id}/audit"),
-        )
-        .await;
+    let last = s.last_audit_entry(&hub_id).await;
     // The web inbox says whom the request was mailed to.
     web::add_user(
         s.hub.store.as_ref(),
@@ -243,12 +245,10 @@ async fn a_mailed_request_is_answered_once_by_its_signed_link() {
         page.body
     );
     assert!(page.body.contains(&s.approver));
-    let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
-    let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
     assert_eq!(
         (&last["channel"], &last["actor"]),
         (&json!("email-link"), &json!(s.approver)),
-        "{audit}"
+        "{last}"
     );
 }
 
@@ -393,22 +393,12 @@ async fn replies_by_mail_answer_and_strangers_are_ignored() {
     assert_eq!(done["response"]["reason"], "wrong version");
     assert_eq!(done["responded_by"], json!(s.approver));
     // The audit entry keeps how the mail named its sender beside the address.
-    let hub_id = s.hub_id("p").await;
-    let (_, audit) = s
-        .hub
-        .get(
-            &s.hub.keys.agent,
-            &format!("/api/v1/requests/{hub_id}/audit"),
-        )
-        .await;
-    let last = audit["entries"].as_array().and_then(|e| e.last()).cloned();
-    let last = last.unwrap_or_else(|| panic!("no audit entries: {audit}"));
-    let detail: serde_json::Value =
-        serde_json::from_str(last["detail"].as_str().unwrap_or("{}")).unwrap();
+    let last = s.last_audit_entry(&s.hub_id("p").await).await;
+    let detail: Value = serde_json::from_str(last["detail"].as_str().unwrap_or("{}")).unwrap();
     assert_eq!(
         (&last["actor"], &detail["actor_name"]),
         (&json!(s.approver), &json!(named)),
-        "{audit}"
+        "{last}"
     );
     // First answer wins: the mail's link now finds the request closed.
     let (code, _) = s

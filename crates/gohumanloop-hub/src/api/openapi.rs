@@ -316,14 +316,7 @@ mod tests {
             responded_by: None,
             at: String::new(),
         };
-        let mut keys: Vec<String> = serde_json::to_value(&event)
-            .unwrap()
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
-        keys.sort();
+        let keys = crate::api::schemas::tests::keys(&event);
         assert_eq!(properties(&document(), "HubEvent"), keys);
         assert!(
             !keys.contains(&"tenant".to_owned()),

@@ -292,7 +292,7 @@ pub struct Health {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use gohumanloop::model::wire::{
         CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
         StatusResponse, SyncMetadata, TaskSync,
@@ -312,7 +312,7 @@ mod tests {
     }
 
     /// The keys of a value serialised, sorted.
-    fn keys(value: impl serde::Serialize) -> Vec<String> {
+    pub(crate) fn keys(value: impl serde::Serialize) -> Vec<String> {
         let mut keys: Vec<String> = serde_json::to_value(value)
             .unwrap()
             .as_object()

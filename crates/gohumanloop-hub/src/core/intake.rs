@@ -10,10 +10,10 @@ use super::Actor;
 use crate::record::{now_ms, NewRequest, RequestKey, TenantId};
 
 /// The longest deadline a request may carry: one year.
-pub const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
+pub(crate) const MAX_TIMEOUT_SECS: u64 = 365 * 24 * 3600;
 
 /// The longest id or platform name accepted (bytes).
-pub const MAX_ID_LEN: usize = 255;
+pub(crate) const MAX_ID_LEN: usize = 255;
 
 /// A request as a caller asks for it, before it is checked.
 #[derive(Debug, Clone)]
