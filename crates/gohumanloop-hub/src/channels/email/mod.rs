@@ -97,7 +97,7 @@ pub struct EmailChannel {
     hub: Hub,
     config: EmailChannelConfig,
     mailer: Mailer,
-    signer: LinkSigner,
+    /// The link pages, which hold the key links are signed with.
     pages: Arc<pages::LinkPages>,
     sends: Semaphore,
     _replies: Option<Arc<HubReplies>>,
@@ -141,16 +141,14 @@ impl EmailChannel {
             }
             (None, _) => None,
         };
-        let signer = LinkSigner::new(key);
         let pages = Arc::new(pages::LinkPages {
             hub: hub.clone(),
-            signer: signer.clone(),
+            signer: LinkSigner::new(key),
         });
         let channel = Arc::new(Self {
             hub: hub.clone(),
             config,
             mailer,
-            signer,
             pages,
             sends: Semaphore::new(PARALLEL_SENDS),
             _replies: replies,
@@ -160,7 +158,7 @@ impl EmailChannel {
 
     /// The link signer (the link pages check with it).
     pub fn signer(&self) -> &LinkSigner {
-        &self.signer
+        &self.pages.signer
     }
 
     /// When the links of a request stop working (Unix seconds): its deadline, or the TTL.
@@ -240,7 +238,7 @@ impl EmailChannel {
                 public_url: &self.config.public_url,
                 links_expire_at,
             };
-            match letter(&parts, &self.signer).build() {
+            match letter(&parts, self.signer()).build() {
                 Ok(message) => messages.push(message),
                 // An address that cannot be written into a mail will not get better.
                 Err(e) => return Err(DeliveryError::Permanent(e.to_string())),

@@ -24,7 +24,7 @@ use crate::html::i18n::Lang;
 use crate::html::pages::{self, Chrome};
 use crate::html::security_headers;
 use crate::record::{now_ms, RequestRecord};
-use crate::store::LinkUse;
+use crate::store::{LinkUse, StoreError};
 
 /// The audit channel of answers given through a link.
 const LINK_CHANNEL: &str = "email-link";
@@ -158,6 +158,16 @@ fn closed(lang: Lang, record: &RequestRecord) -> Response {
     refusal(lang, StatusCode::CONFLICT, &message)
 }
 
+/// The database failed: the details go to the operator's log, not to the page.
+fn unavailable(lang: Lang, error: &StoreError) -> Response {
+    tracing::error!("email link: {error}");
+    refusal(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang.texts().unavailable,
+    )
+}
+
 fn used(lang: Lang) -> Response {
     refusal(
         lang,
@@ -184,14 +194,7 @@ async fn open(
     let record = match hub.store().by_id(&link.request_id).await {
         Ok(Some(record)) => record,
         Ok(None) => return Err(link_error(lang, LinkError::Invalid)),
-        Err(e) => {
-            tracing::error!("email link: {e}");
-            return Err(refusal(
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.texts().unavailable,
-            ));
-        }
+        Err(e) => return Err(unavailable(lang, &e)),
     };
     if !link
         .action
@@ -205,14 +208,7 @@ async fn open(
     match hub.store().link_used(&link_id(token)).await {
         Ok(false) => {}
         Ok(true) => return Err(used(lang)),
-        Err(e) => {
-            tracing::error!("email link: {e}");
-            return Err(refusal(
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.texts().unavailable,
-            ));
-        }
+        Err(e) => return Err(unavailable(lang, &e)),
     }
     if record.status != Status::Pending {
         return Err(closed(lang, &record));
@@ -335,14 +331,7 @@ async fn answer(
     match hub.store().use_link(&link_id(&token), &record.id).await {
         Ok(LinkUse::First) => {}
         Ok(LinkUse::Again) => return used(lang),
-        Err(e) => {
-            tracing::error!("email link: {e}");
-            return refusal(
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.texts().unavailable,
-            );
-        }
+        Err(e) => return unavailable(lang, &e),
     }
     let actor = Actor::new(LINK_CHANNEL, link.recipient.clone());
     match hub.decide_on(&record, decision, &actor).await {
@@ -360,13 +349,6 @@ async fn answer(
             refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, &why.to_string())
         }
         Ok(Verdict::NotFound) => link_error(lang, LinkError::Invalid),
-        Err(e) => {
-            tracing::error!("email link: {e}");
-            refusal(
-                lang,
-                StatusCode::SERVICE_UNAVAILABLE,
-                lang.texts().unavailable,
-            )
-        }
+        Err(e) => unavailable(lang, &e),
     }
 }

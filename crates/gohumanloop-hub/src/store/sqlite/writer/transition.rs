@@ -72,6 +72,8 @@ async fn compare_and_set(
     record.status = change.to;
     record.error = change.error.clone();
     record.updated_at = now_text;
+    // The channels' messages of this request are marked due by this same statement (the
+    // trigger of migration 0007), so that a crash cannot lose their update.
     let updated = sqlx::query(
         "UPDATE requests SET status = ?, response = ?, feedback = ?, responded_by = ?, \
          responded_at = ?, error = ?, updated_at = ? WHERE id = ? AND tenant_id = ? \
@@ -89,8 +91,6 @@ async fn compare_and_set(
     .bind(before.as_str())
     .execute(&mut *conn)
     .await?;
-    // The channels' messages of this request are marked due by the same statement (the
-    // trigger of migration 0007), so that a crash cannot lose their update.
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
