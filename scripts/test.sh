@@ -15,7 +15,9 @@
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
 #   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it), and
 #   standardwebhooks==1.1.0, the reference implementation the webhook tests check our
-#   signatures with;
+#   signatures with, and the chat platforms' own SDKs (wechatpy==1.8.18, lark-oapi==1.7.5,
+#   slack_sdk==3.48.0), the independent implementations the chat channels' crypto and
+#   signatures are checked against;
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
 # - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
@@ -105,9 +107,9 @@ summary_on_failure() {
 }
 
 setup() {
-  echo "== Python venv (gohumanloop==0.0.15, standardwebhooks==1.1.0)"
+  echo "== Python venv (gohumanloop==0.0.15, standardwebhooks==1.1.0, wechatpy, lark-oapi, slack_sdk)"
   local venv=target/py-venv
-  if ! "$venv/bin/python" -c "import gohumanloop, standardwebhooks" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import gohumanloop, standardwebhooks, wechatpy, lark_oapi, slack_sdk" 2>/dev/null; then
     if ! python3 -m venv "$venv" 2>/dev/null; then
       # Debian splits venv support out of python3.
       if command -v apt-get >/dev/null; then
@@ -116,7 +118,8 @@ setup() {
       python3 -m venv "$venv"
     fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15 \
-      standardwebhooks==1.1.0
+      standardwebhooks==1.1.0 \
+      wechatpy==1.8.18 lark-oapi==1.7.5 slack_sdk==3.48.0
   fi
 
   echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions)"

@@ -14,8 +14,11 @@
 
 pub mod dispatcher;
 pub mod email;
+pub mod feishu;
 mod schedule;
+pub mod slack;
 pub mod webhook;
+pub mod wecom;
 
 use std::time::Duration;
 

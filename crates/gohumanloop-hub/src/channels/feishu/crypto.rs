@@ -1,0 +1,1 @@
+//! Feishu's callback crypto and signatures.
