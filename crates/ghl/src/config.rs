@@ -13,8 +13,12 @@ use clap::ArgMatches;
 use gohumanloop_hub::channels::webhook::WebhookConfig;
 use toml::{Table, Value};
 
+mod chat;
+mod slack;
 mod webhook;
 
+use gohumanloop_hub::channels::chat::Approver;
+use gohumanloop_hub::channels::slack::SlackConfig;
 use webhook::webhook;
 
 /// A top-level key: (key, flag, clap id, how its value becomes arguments).
@@ -66,6 +70,44 @@ pub struct FileSettings {
     pub arguments: Vec<OsString>,
     /// The webhook channels.
     pub webhooks: Vec<WebhookConfig>,
+    /// The chat channels and the approvers.
+    pub chat: ChatSettings,
+}
+
+/// The chat channels of the configuration file, and the people who decide on them.
+#[derive(Debug, Clone, Default)]
+pub struct ChatSettings {
+    /// `[[approver]]`: people and their accounts on the platforms.
+    pub approvers: Vec<Approver>,
+    /// `[[slack]]`: Slack apps.
+    pub slack: Vec<SlackConfig>,
+}
+
+/// Reads an array of tables with `read`, keeping what it gives and every problem.
+fn tables<T>(
+    kind: &str,
+    value: &Value,
+    read: impl Fn(usize, &Value) -> Result<T, Vec<String>>,
+    problems: &mut Vec<String>,
+) -> Vec<T> {
+    let Some(items) = value.as_array() else {
+        problems.push(format!("{kind}: must be an array of tables ([[{kind}]])"));
+        return Vec::new();
+    };
+    let mut read_ok = Vec::new();
+    let mut names = HashSet::new();
+    for (n, item) in items.iter().enumerate() {
+        if let Some(name) = item.get("name").and_then(Value::as_str) {
+            if !names.insert(name) {
+                problems.push(format!("{kind} '{name}': two {kind} tables have this name"));
+            }
+        }
+        match read(n, item) {
+            Ok(one) => read_ok.push(one),
+            Err(found) => problems.extend(found),
+        }
+    }
+    read_ok
 }
 
 /// Reads `path`; `serve` is what the command line gave (flags and environment win). Every
@@ -81,6 +123,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
     let mut arguments = Vec::new();
     let mut webhooks = Vec::new();
     let mut names = Vec::new();
+    let mut chat = ChatSettings::default();
     for (key, value) in &table {
         match key.as_str() {
             "email" => match value.as_table() {
@@ -116,6 +159,11 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
                 }
                 None => problems.push("webhook: must be an array of tables ([[webhook]])".into()),
             },
+            "approver" => match chat::approvers(value) {
+                Ok(approvers) => chat.approvers = approvers,
+                Err(found) => problems.extend(found),
+            },
+            "slack" => chat.slack = tables("slack", value, slack::slack, &mut problems),
             _ => match TOP.iter().find(|(k, _, _)| k == key) {
                 Some((_, flag, kind)) => flags(
                     key,
@@ -140,6 +188,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
         Ok(FileSettings {
             arguments,
             webhooks,
+            chat,
         })
     } else {
         Err(problems

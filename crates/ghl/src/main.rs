@@ -23,6 +23,7 @@ mod man;
 mod outcome;
 mod respond;
 mod serve;
+mod serve_chat;
 mod serve_email;
 mod users;
 
@@ -109,6 +110,7 @@ fn parse(args: Vec<OsString>) -> Result<Cli, i32> {
     let mut cli = Cli::try_parse_from(all).map_err(clap_exit)?;
     if let Command::Serve(serve) = &mut cli.command {
         serve.webhooks = file.webhooks;
+        serve.chat = file.chat;
     }
     Ok(cli)
 }

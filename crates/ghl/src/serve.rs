@@ -89,6 +89,9 @@ pub struct ServeArgs {
     /// The webhook channels of the configuration file.
     #[arg(skip)]
     pub webhooks: Vec<WebhookConfig>,
+    /// The chat channels of the configuration file.
+    #[arg(skip)]
+    pub chat: crate::config::ChatSettings,
 }
 
 impl ServeArgs {
@@ -202,6 +205,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         announce(&described);
         channels.push(channel);
     }
+    channels.extend(crate::serve_chat::start(&hub, addr, args.chat).await?);
     let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
     let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
     let stop = stop_signal()?;
@@ -239,6 +243,9 @@ fn check(args: &ServeArgs) -> anyhow::Result<()> {
         if email.is_some() { "on" } else { "off" },
         args.webhooks.len()
     ));
+    for line in crate::serve_chat::describe(&args.chat) {
+        announce(&line);
+    }
     for webhook in &args.webhooks {
         announce(&format!(
             "webhook '{}': events to {} ({} secret(s), {} retries, time-out {:?})",
@@ -254,7 +261,7 @@ fn check(args: &ServeArgs) -> anyhow::Result<()> {
 
 /// Prints a start-up line on stdout. A stdout nobody reads any more (a closed pipe) must not
 /// stop the hub, as `println!` would by panicking.
-fn announce(line: &str) {
+pub(crate) fn announce(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stdout(), "{line}");
 }

@@ -384,3 +384,36 @@ pub(crate) fn rfc3339_to_ms(text: &str) -> Option<i64> {
         .ok()
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
 }
+
+/// Records for unit tests.
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use gohumanloop::model::{LoopType, Status};
+    use serde_json::json;
+
+    use super::RequestRecord;
+
+    /// A pending approval `id` of tenant 1, platform `p`, asking "Deploy?".
+    pub(crate) fn record(id: &str) -> RequestRecord {
+        RequestRecord {
+            id: id.into(),
+            tenant: 1,
+            task_id: "t".into(),
+            conversation_id: "c".into(),
+            request_id: "r".into(),
+            platform: "p".into(),
+            loop_type: LoopType::Approval,
+            context: json!({"question": "Deploy?"}),
+            metadata: json!({}),
+            status: Status::Pending,
+            response: None,
+            feedback: None,
+            responded_by: None,
+            responded_at: None,
+            error: None,
+            created_at: "2026-11-25T10:00:00Z".into(),
+            updated_at: "2026-11-25T10:00:00Z".into(),
+            deadline_at: None,
+        }
+    }
+}

@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, Semaphore};
 
 use super::schedule::jittered;
 use super::{Channel, Delivered, DeliveryError};
 use crate::core::Hub;
-use crate::record::now_ms;
+use crate::record::{now_ms, RequestRecord};
 use crate::store::{Attempt, Delivery, DeliveryState, StoreResult};
 
 /// How long a claimed delivery is held before another worker may take it up.
@@ -36,6 +37,28 @@ const PARALLEL: usize = 16;
 
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
+
+/// Whom a request goes to on a channel: the channel's routes decide, within the channels the
+/// agent named in `metadata.channels` (a list, or one comma-separated text, of channel names
+/// such as `slack:ops`, or kinds such as `slack`), when it named any.
+fn recipients(name: &str, channel: &dyn Channel, record: &RequestRecord) -> Vec<String> {
+    if !named_by_agent(name, &record.metadata) {
+        return Vec::new();
+    }
+    channel.recipients(record)
+}
+
+/// Whether the agent's `metadata.channels`, if it gave one, names this channel or its kind.
+fn named_by_agent(name: &str, metadata: &Value) -> bool {
+    let kind = name.split(':').next().unwrap_or(name);
+    let names: Vec<&str> = match metadata.get("channels") {
+        None | Some(Value::Null) => return true,
+        Some(Value::String(text)) => text.split(',').map(str::trim).collect(),
+        Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+        Some(_) => return true,
+    };
+    names.iter().any(|n| *n == name || *n == kind)
+}
 
 /// The running dispatcher of a hub's channels.
 pub struct Dispatcher {
@@ -110,7 +133,7 @@ impl Dispatcher {
             return Ok(());
         };
         for (name, channel) in &self.channels {
-            let recipients = channel.recipients(&record);
+            let recipients = recipients(name, channel.as_ref(), &record);
             if !recipients.is_empty() {
                 self.hub
                     .store()
@@ -137,7 +160,7 @@ impl Dispatcher {
                 let Some((last, _)) = page.last() else { break };
                 after = Some(*last);
                 for (_, record) in page {
-                    let recipients = channel.recipients(&record);
+                    let recipients = recipients(name, channel.as_ref(), &record);
                     if recipients.is_empty() {
                         continue;
                     }
@@ -268,5 +291,29 @@ impl Dispatcher {
             },
             DeliveryError::Permanent(error) => Attempt::GaveUp { error },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::named_by_agent;
+    use serde_json::json;
+
+    #[test]
+    fn an_agent_narrows_its_request_to_the_channels_it_names() {
+        assert!(named_by_agent("slack:ops", &json!({})));
+        assert!(named_by_agent(
+            "slack:ops",
+            &json!({"channels": ["email", "slack:ops"]})
+        ));
+        assert!(named_by_agent(
+            "slack:ops",
+            &json!({"channels": "feishu:cn, slack"})
+        ));
+        assert!(!named_by_agent(
+            "slack:ops",
+            &json!({"channels": ["slack:dev", "email"]})
+        ));
+        assert!(!named_by_agent("email", &json!({"channels": []})));
     }
 }

@@ -12,6 +12,7 @@
 //! feed, records every delivery in the store, retries failures with backoff and jitter, gives
 //! up on permanent errors (and keeps why), and after a restart resumes what was left undone.
 
+pub mod chat;
 pub mod dispatcher;
 pub mod email;
 pub mod feishu;

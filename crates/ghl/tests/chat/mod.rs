@@ -1,0 +1,7 @@
+//! Local fakes of the chat platforms' APIs, on loopback: each records every call and answers
+//! as the platform's published API does.
+
+#![allow(dead_code)]
+
+pub mod fake;
+pub mod slack;

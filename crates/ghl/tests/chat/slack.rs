@@ -1,0 +1,75 @@
+//! A fake Slack Web API (https://api.slack.com/methods): bearer token checked, `ok: false`
+//! with Slack's error codes, `chat.postMessage` answering the channel and a new `ts`.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde_json::{json, Value};
+
+use super::fake::{Call, Fake};
+
+pub const BOT_TOKEN: &str = "xoxb-test-token";
+pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+
+/// Starts the fake Slack.
+pub async fn start() -> Fake {
+    let next_ts = AtomicU64::new(1);
+    Fake::start(move |call: &Call| {
+        if call.header("authorization") != Some(&format!("Bearer {BOT_TOKEN}")) {
+            return (200, json!({"ok": false, "error": "invalid_auth"}));
+        }
+        let body = &call.json;
+        match call.path.as_str() {
+            "/api/conversations.open" => match body["users"].as_str() {
+                Some(user) => (
+                    200,
+                    json!({"ok": true, "channel": {"id": format!("D{user}")}}),
+                ),
+                None => (200, json!({"ok": false, "error": "users_not_found"})),
+            },
+            "/api/chat.postMessage" => {
+                let ts = format!("1700000000.{:06}", next_ts.fetch_add(1, Ordering::Relaxed));
+                match body["channel"].as_str() {
+                    Some(channel) if channel.starts_with('C') || channel.starts_with('D') => (
+                        200,
+                        json!({"ok": true, "channel": channel, "ts": ts,
+                                     "message": {"text": body["text"]}}),
+                    ),
+                    _ => (200, json!({"ok": false, "error": "channel_not_found"})),
+                }
+            }
+            "/api/chat.update" => (
+                200,
+                json!({"ok": true, "channel": body["channel"],
+                                               "ts": body["ts"]}),
+            ),
+            "/api/chat.postEphemeral" => (200, json!({"ok": true, "message_ts": "1.1"})),
+            "/api/views.open" => match body["trigger_id"].as_str() {
+                Some(_) => (200, json!({"ok": true, "view": {"id": "V1"}})),
+                None => (200, json!({"ok": false, "error": "invalid_trigger"})),
+            },
+            _ => (404, json!({"ok": false, "error": "unknown_method"})),
+        }
+    })
+    .await
+}
+
+/// The text of every block of a message, joined.
+pub fn text_of(message: &Value) -> String {
+    message["blocks"]
+        .as_array()
+        .map(|blocks| {
+            blocks
+                .iter()
+                .map(|b| b.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+        .unwrap_or_default()
+}
+
+/// Whether a message still has buttons.
+pub fn has_buttons(message: &Value) -> bool {
+    message["blocks"]
+        .as_array()
+        .is_some_and(|blocks| blocks.iter().any(|b| b["type"] == "actions"))
+}

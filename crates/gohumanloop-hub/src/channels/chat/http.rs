@@ -1,0 +1,70 @@
+//! Calling a chat platform's JSON API: time-outs, 5xx, 408 and 429 are passing failures
+//! (tried again later), other HTTP errors permanent. Each platform then reads its own error
+//! codes from the JSON.
+
+use std::time::Duration;
+
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde_json::Value;
+
+use crate::channels::DeliveryError;
+
+/// The most bytes of a platform's answer read.
+const MAX_ANSWER: usize = 1024 * 1024;
+
+/// A client for a platform's API: no redirects followed, every call bounded by `timeout`.
+pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| format!("cannot make an HTTP client: {e}"))
+}
+
+/// Sends `request` (to `what`, for messages) and reads its JSON answer.
+pub(crate) async fn call(what: &str, request: RequestBuilder) -> Result<Value, DeliveryError> {
+    let response = request.send().await.map_err(|e| {
+        let why = if e.is_timeout() {
+            "timed out".to_owned()
+        } else {
+            format!("could not connect ({e})")
+        };
+        DeliveryError::Retry(format!("{what}: {why}"))
+    })?;
+    let status = response.status();
+    let bytes = response
+        .bytes()
+        .await
+        .map_err(|e| DeliveryError::Retry(format!("{what}: the answer broke off ({e})")))?;
+    if !status.is_success() {
+        let passing = status.is_server_error()
+            || status == StatusCode::TOO_MANY_REQUESTS
+            || status == StatusCode::REQUEST_TIMEOUT;
+        let why = format!("{what}: HTTP {status}");
+        return Err(if passing {
+            DeliveryError::Retry(why)
+        } else {
+            DeliveryError::Permanent(why)
+        });
+    }
+    if bytes.len() > MAX_ANSWER {
+        return Err(DeliveryError::Retry(format!(
+            "{what}: the answer is too large"
+        )));
+    }
+    serde_json::from_slice(&bytes)
+        .map_err(|_| DeliveryError::Retry(format!("{what}: the answer is not JSON")))
+}
+
+/// `POST url` with a JSON body and a bearer token.
+pub(crate) fn post_json(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    body: &Value,
+) -> RequestBuilder {
+    http.request(Method::POST, url)
+        .bearer_auth(token)
+        .json(body)
+}
