@@ -14,10 +14,12 @@ use gohumanloop_hub::channels::webhook::WebhookConfig;
 use toml::{Table, Value};
 
 mod chat;
+mod feishu;
 mod slack;
 mod webhook;
 
 use gohumanloop_hub::channels::chat::Approver;
+use gohumanloop_hub::channels::feishu::FeishuConfig;
 use gohumanloop_hub::channels::slack::SlackConfig;
 use webhook::webhook;
 
@@ -81,6 +83,8 @@ pub struct ChatSettings {
     pub approvers: Vec<Approver>,
     /// `[[slack]]`: Slack apps.
     pub slack: Vec<SlackConfig>,
+    /// `[[feishu]]`: Feishu / Lark apps.
+    pub feishu: Vec<FeishuConfig>,
 }
 
 /// Reads an array of tables with `read`, keeping what it gives and every problem.
@@ -164,6 +168,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
                 Err(found) => problems.extend(found),
             },
             "slack" => chat.slack = tables("slack", value, slack::slack, &mut problems),
+            "feishu" => chat.feishu = tables("feishu", value, feishu::feishu, &mut problems),
             _ => match TOP.iter().find(|(k, _, _)| k == key) {
                 Some((_, flag, kind)) => flags(
                     key,

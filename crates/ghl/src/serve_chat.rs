@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use gohumanloop_hub::channels::chat::Directory;
+use gohumanloop_hub::channels::feishu::{callback_path, FeishuChannel};
 use gohumanloop_hub::channels::slack::{interactions_path, SlackChannel};
 use gohumanloop_hub::channels::Channel;
 use gohumanloop_hub::Hub;
@@ -33,6 +34,19 @@ pub(crate) async fn start(
         announce(&described);
         channels.push(channel);
     }
+    for feishu in chat.feishu {
+        let described = format!(
+            "Feishu channel '{}': callback URL http://{addr}{} (behind your public URL), API {}",
+            feishu.name,
+            callback_path(&feishu.name),
+            feishu.base_url
+        );
+        let channel = FeishuChannel::start(hub.clone(), feishu, directory.clone())
+            .await
+            .context("cannot start a Feishu channel")?;
+        announce(&described);
+        channels.push(channel);
+    }
     Ok(channels)
 }
 
@@ -48,6 +62,15 @@ pub(crate) fn describe(chat: &ChatSettings) -> Vec<String> {
             slack.name,
             slack.api_base,
             slack.routes.len()
+        ));
+    }
+    for feishu in &chat.feishu {
+        lines.push(format!(
+            "feishu '{}': app {}, API {} ({} route(s))",
+            feishu.name,
+            feishu.app_id,
+            feishu.base_url,
+            feishu.routes.len()
         ));
     }
     lines

@@ -24,6 +24,35 @@ pub(crate) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
 
 /// Sends `request` (to `what`, for messages) and reads its JSON answer.
 pub(crate) async fn call(what: &str, request: RequestBuilder) -> Result<Value, DeliveryError> {
+    let (status, answer) = call_raw(what, request).await?;
+    match (status.is_success(), answer) {
+        (true, Some(answer)) => Ok(answer),
+        (true, None) => Err(DeliveryError::Retry(format!(
+            "{what}: the answer is not JSON"
+        ))),
+        (false, _) => Err(http_failure(what, status)),
+    }
+}
+
+/// An HTTP error status as a delivery error: passing or permanent.
+pub(crate) fn http_failure(what: &str, status: StatusCode) -> DeliveryError {
+    let passing = status.is_server_error()
+        || status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::REQUEST_TIMEOUT;
+    let why = format!("{what}: HTTP {status}");
+    if passing {
+        DeliveryError::Retry(why)
+    } else {
+        DeliveryError::Permanent(why)
+    }
+}
+
+/// Sends `request` and reads its status and JSON answer (`None`: not JSON), whatever the
+/// status: for platforms that put their error codes in the bodies of 4xx answers.
+pub(crate) async fn call_raw(
+    what: &str,
+    request: RequestBuilder,
+) -> Result<(StatusCode, Option<Value>), DeliveryError> {
     let response = request.send().await.map_err(|e| {
         let why = if e.is_timeout() {
             "timed out".to_owned()
@@ -37,24 +66,12 @@ pub(crate) async fn call(what: &str, request: RequestBuilder) -> Result<Value, D
         .bytes()
         .await
         .map_err(|e| DeliveryError::Retry(format!("{what}: the answer broke off ({e})")))?;
-    if !status.is_success() {
-        let passing = status.is_server_error()
-            || status == StatusCode::TOO_MANY_REQUESTS
-            || status == StatusCode::REQUEST_TIMEOUT;
-        let why = format!("{what}: HTTP {status}");
-        return Err(if passing {
-            DeliveryError::Retry(why)
-        } else {
-            DeliveryError::Permanent(why)
-        });
-    }
     if bytes.len() > MAX_ANSWER {
         return Err(DeliveryError::Retry(format!(
             "{what}: the answer is too large"
         )));
     }
-    serde_json::from_slice(&bytes)
-        .map_err(|_| DeliveryError::Retry(format!("{what}: the answer is not JSON")))
+    Ok((status, serde_json::from_slice(&bytes).ok()))
 }
 
 /// `POST url` with a JSON body and a bearer token.

@@ -1,5 +1,20 @@
-//! The Feishu / Lark channel: an interactive card per request, decided in the card, patched to
-//! its final state after any change; or, per route, an approval instance of Feishu's own
-//! approval app (the original's OA mode).
+//! The Feishu / Lark channel: an interactive card (JSON 2.0, `update_multi`) per request, sent
+//! as the app's bot with a `tenant_access_token` (cached, renewed before it ends); the
+//! `card.action.trigger` callback at `POST /channels/feishu/{name}/callback` (URL
+//! verification, Encrypt Key decryption, `X-Lark-Signature`, our own replay window), answered
+//! with a toast and the card in its new state; every delivered card PATCHed to its final state
+//! after a change elsewhere. Feishu (`open.feishu.cn`) and Lark (`open.larksuite.com`) differ
+//! only in the base URL.
 
+mod api;
+mod channel;
+mod config;
 pub mod crypto;
+mod inbound;
+mod payload;
+mod render;
+
+pub use channel::FeishuChannel;
+pub use config::{FeishuConfig, FEISHU};
+pub use inbound::callback_path;
+pub use payload::{encrypted_field, parse_callback, FeishuCallback, PayloadError};

@@ -1,0 +1,214 @@
+//! `POST /channels/feishu/{name}/callback`, the app's callback URL for `card.action.trigger`
+//! (and `approval_instance` events): verify (decrypt with the Encrypt Key; the URL
+//! verification's token; for everything else `X-Lark-Signature`, our five-minute window on
+//! `X-Lark-Request-Timestamp`, each signature used once, the Verification Token), parse
+//! ([`super::parse_callback`]), decide (the chat channels' one decide step), render (a toast
+//! and the card in its new state, within Feishu's 3 seconds).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use gohumanloop::providers::email::EmailLanguage;
+use serde_json::{json, Value};
+use subtle::ConstantTimeEq;
+
+use super::api::FeishuApi;
+use super::crypto;
+use super::payload::{encrypted_field, parse_callback, FeishuCallback};
+use super::render::card_json;
+use crate::channels::chat::act::{Acted, ChatInbound, Interaction};
+use crate::channels::chat::card::{card, prompt};
+use crate::core::Action;
+use crate::record::{now_ms, RequestRecord};
+use crate::server::json_error;
+use crate::store::StoreError;
+
+/// The largest callback read.
+const MAX_BODY: usize = 256 * 1024;
+/// How far a callback's timestamp may be from now.
+const WINDOW_SECS: i64 = 300;
+
+/// What the route needs of its channel.
+pub(super) struct FeishuInbound {
+    pub chat: ChatInbound,
+    pub api: FeishuApi,
+    pub path_name: String,
+    pub encrypt_key: String,
+    pub verification_token: String,
+    pub language: EmailLanguage,
+}
+
+impl FeishuInbound {
+    /// The card of `record` as it is now.
+    pub(super) fn card(&self, record: &RequestRecord) -> Value {
+        let placeholder = match record.loop_type {
+            gohumanloop::model::LoopType::Approval => prompt(Action::Reject, self.language).1,
+            gohumanloop::model::LoopType::Information => prompt(Action::Answer, self.language).1,
+            gohumanloop::model::LoopType::Conversation => prompt(Action::Reply, self.language).1,
+        };
+        card_json(
+            &card(record, self.language, &self.chat.directory),
+            &record.id,
+            placeholder,
+        )
+    }
+
+    fn token_ok(&self, token: &str) -> bool {
+        bool::from(token.as_bytes().ct_eq(self.verification_token.as_bytes()))
+    }
+}
+
+/// The callback URL's path of the Feishu channel `name`.
+pub fn callback_path(name: &str) -> String {
+    format!("/channels/feishu/{name}/callback")
+}
+
+/// The channel's route.
+pub(super) fn routes(inbound: Arc<FeishuInbound>) -> Router {
+    Router::new()
+        .route(&callback_path(&inbound.path_name), post(callback))
+        .with_state(inbound)
+}
+
+fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
+fn unauthorized(why: &str) -> Response {
+    json_error(StatusCode::UNAUTHORIZED, why)
+}
+
+async fn callback(
+    State(inbound): State<Arc<FeishuInbound>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if body.len() > MAX_BODY {
+        return json_error(StatusCode::PAYLOAD_TOO_LARGE, "callback too large");
+    }
+    let encrypted = match encrypted_field(&body) {
+        Ok(encrypted) => encrypted,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    let Ok(plaintext) = crypto::decrypt(&inbound.encrypt_key, &encrypted) else {
+        return unauthorized("the callback does not decrypt with this app's Encrypt Key");
+    };
+    let parsed = match parse_callback(plaintext.as_bytes()) {
+        Ok(parsed) => parsed,
+        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
+    };
+    // Feishu signs everything but the URL verification, which the token authenticates.
+    if let FeishuCallback::Challenge { challenge, token } = &parsed {
+        if !inbound.token_ok(token) {
+            return unauthorized("the Verification Token does not match");
+        }
+        return Json(json!({"challenge": challenge})).into_response();
+    }
+    let signature = header(&headers, "x-lark-signature");
+    let timestamp = header(&headers, "x-lark-request-timestamp");
+    let nonce = header(&headers, "x-lark-request-nonce");
+    if crypto::verify_event_signature(signature, timestamp, nonce, &inbound.encrypt_key, &body)
+        .is_err()
+    {
+        return unauthorized("the X-Lark-Signature does not match");
+    }
+    let fresh = timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| (now_ms() / 1000 - t).abs() <= WINDOW_SECS);
+    if !fresh {
+        return unauthorized("the callback's timestamp is more than five minutes away");
+    }
+    match parsed {
+        FeishuCallback::CardAction {
+            token,
+            request_id,
+            action,
+            text,
+            open_id,
+            user_id,
+        } => {
+            if !inbound.token_ok(&token) {
+                return unauthorized("the Verification Token does not match");
+            }
+            match inbound.chat.first_use(signature, &request_id).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return unauthorized("this signed callback was received before (a replay)")
+                }
+                Err(e) => return unavailable(e),
+            }
+            card_action(&inbound, request_id, action, text, open_id, user_id)
+                .await
+                .unwrap_or_else(unavailable)
+        }
+        _ => Json(json!({})).into_response(),
+    }
+}
+
+fn unavailable(e: StoreError) -> Response {
+    tracing::error!("Feishu callback: {e}");
+    json_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "the hub cannot use its database right now; try again later",
+    )
+}
+
+/// Decides a button, and answers with a toast and the card as it is now.
+async fn card_action(
+    inbound: &FeishuInbound,
+    request_id: String,
+    action: Action,
+    text: String,
+    open_id: String,
+    user_id: Option<String>,
+) -> Result<Response, StoreError> {
+    // The approver may be configured by open id or by user id.
+    let known = |id: &str| {
+        !inbound
+            .chat
+            .person(id, None)
+            .identity
+            .starts_with("feishu:")
+    };
+    let user = match &user_id {
+        Some(user_id) if !known(&open_id) && known(user_id) => user_id.clone(),
+        _ => open_id,
+    };
+    let acted = inbound
+        .chat
+        .act(Interaction {
+            request_id,
+            action,
+            text,
+            user_id: user,
+            user_name: None,
+        })
+        .await?;
+    let (kind, record) = match &acted {
+        Acted::Decided(record) => ("success", Some(record.as_ref())),
+        Acted::Conflict(record) => ("info", Some(record.as_ref())),
+        Acted::NotFound => ("info", None),
+        Acted::Refused(_) | Acted::NotAllowed(_) => ("error", None),
+    };
+    let mut answer = json!({"toast": {"type": kind, "content": acted.notice()}});
+    match (record, &acted) {
+        (Some(record), _) => {
+            answer["card"] = json!({"type": "raw", "data": inbound.card(record)});
+        }
+        (None, Acted::NotFound) => {
+            let gone = json!({"schema": "2.0", "config": {"update_multi": true},
+                "body": {"elements": [{"tag": "markdown", "content": acted.notice()}]}});
+            answer["card"] = json!({"type": "raw", "data": gone});
+        }
+        _ => {}
+    }
+    Ok(Json(answer).into_response())
+}
