@@ -17,10 +17,12 @@ mod chat;
 mod feishu;
 mod slack;
 mod webhook;
+mod wecom;
 
 use gohumanloop_hub::channels::chat::Approver;
 use gohumanloop_hub::channels::feishu::FeishuConfig;
 use gohumanloop_hub::channels::slack::SlackConfig;
+use gohumanloop_hub::channels::wecom::WecomConfig;
 use webhook::webhook;
 
 /// A top-level key: (key, flag, clap id, how its value becomes arguments).
@@ -85,6 +87,8 @@ pub struct ChatSettings {
     pub slack: Vec<SlackConfig>,
     /// `[[feishu]]`: Feishu / Lark apps.
     pub feishu: Vec<FeishuConfig>,
+    /// `[[wecom]]`: WeCom apps.
+    pub wecom: Vec<WecomConfig>,
 }
 
 /// Reads an array of tables with `read`, keeping what it gives and every problem.
@@ -169,6 +173,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             },
             "slack" => chat.slack = tables("slack", value, slack::slack, &mut problems),
             "feishu" => chat.feishu = tables("feishu", value, feishu::feishu, &mut problems),
+            "wecom" => chat.wecom = tables("wecom", value, wecom::wecom, &mut problems),
             _ => match TOP.iter().find(|(k, _, _)| k == key) {
                 Some((_, flag, kind)) => flags(
                     key,

@@ -8,6 +8,7 @@ use anyhow::Context;
 use gohumanloop_hub::channels::chat::Directory;
 use gohumanloop_hub::channels::feishu::{callback_path, FeishuChannel};
 use gohumanloop_hub::channels::slack::{interactions_path, SlackChannel};
+use gohumanloop_hub::channels::wecom::{self, WecomChannel};
 use gohumanloop_hub::channels::Channel;
 use gohumanloop_hub::Hub;
 
@@ -47,6 +48,19 @@ pub(crate) async fn start(
         announce(&described);
         channels.push(channel);
     }
+    for wecom in chat.wecom {
+        let described = format!(
+            "WeCom channel '{}': callback URL http://{addr}{} (behind your public URL), API {}",
+            wecom.name,
+            wecom::callback_path(&wecom.name),
+            wecom.base_url
+        );
+        let channel = WecomChannel::start(hub.clone(), wecom, directory.clone())
+            .await
+            .context("cannot start a WeCom channel")?;
+        announce(&described);
+        channels.push(channel);
+    }
     Ok(channels)
 }
 
@@ -71,6 +85,16 @@ pub(crate) fn describe(chat: &ChatSettings) -> Vec<String> {
             feishu.app_id,
             feishu.base_url,
             feishu.routes.len()
+        ));
+    }
+    for wecom in &chat.wecom {
+        lines.push(format!(
+            "wecom '{}': corp {}, agent {}, API {} ({} route(s))",
+            wecom.name,
+            wecom.corp_id,
+            wecom.agent_id,
+            wecom.base_url,
+            wecom.routes.len()
         ));
     }
     lines
