@@ -32,7 +32,20 @@ fn write(dir: &Path, name: &str, text: &str) -> String {
 fn the_example_file_is_valid() {
     let out = ghl(
         &["serve", "--config", EXAMPLE, "--check-config"],
-        &[("GHL_WEBHOOK_OPS_SECRET", SECRET)],
+        &[
+            ("GHL_WEBHOOK_OPS_SECRET", SECRET),
+            ("GHL_SLACK_BOT_TOKEN", "xoxb-example"),
+            ("GHL_SLACK_SIGNING_SECRET", "slack-signing-secret-example"),
+            ("GHL_FEISHU_APP_SECRET", "feishu-app-secret-example"),
+            ("GHL_FEISHU_ENCRYPT_KEY", "feishu-encrypt-key-example"),
+            ("GHL_FEISHU_VERIFICATION_TOKEN", "feishu-token-example"),
+            ("GHL_WECOM_SECRET", "wecom-secret-example"),
+            ("GHL_WECOM_TOKEN", "wecom-token-example"),
+            (
+                "GHL_WECOM_AES_KEY",
+                "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
+            ),
+        ],
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
@@ -46,6 +59,18 @@ fn the_example_file_is_valid() {
         "{stdout}"
     );
     assert!(!stdout.contains(SECRET) && !stdout.contains("MfKQ9r8"));
+    for line in [
+        "1 approver(s)",
+        "slack 'ops': API https://slack.com/api (1 route(s))",
+        "feishu 'cn': app cli_a1b2c3d4e5f6, API https://open.feishu.cn (1 route(s))",
+        "wecom 'corp': corp wwa1b2c3d4e5f6a7b8, agent 1000002, API https://qyapi.weixin.qq.com (1 route(s))",
+    ] {
+        assert!(stdout.contains(line), "{line}: {stdout}");
+    }
+    assert!(
+        !stdout.contains("example\n") && !stdout.contains("secret-example"),
+        "{stdout}"
+    );
 }
 
 /// The file under the environment under the flags, key by key.
@@ -159,6 +184,64 @@ timeout = "5 seconds"
             "ghl: {bad_toml}: not valid TOML at line 3, column 49: invalid basic string, expected `\"`\n"
         )
     );
+}
+
+#[test]
+fn every_problem_of_the_chat_tables_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write(
+        dir.path(),
+        "chat.toml",
+        r#"
+[[approver]]
+name = "alice"
+slack = 7
+[[slack]]
+name = "ops"
+bot_token = "xoxb-very-secret"
+colour = "red"
+[[slack.route]]
+platforms = "p"
+[[feishu]]
+name = "cn"
+app_id = "cli_1"
+app_secret = "feishu-very-secret"
+encrypt_key_env = "GHL_TEST_NOT_SET"
+verification_token = "t"
+base_url = "ftp://open.feishu.cn"
+[[wecom]]
+name = "corp"
+corp_id = "ww1"
+agent_id = "x"
+secret = "s"
+token = "t"
+encoding_aes_key = "too-short"
+"#,
+    );
+    let out = ghl(&["serve", "--config", &file], &[]);
+    assert_eq!(out.status.code(), Some(3));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().collect();
+    let expected = [
+        "approver 'alice': slack: a user id or a list of them",
+        "slack 'ops': colour: no such setting",
+        "slack 'ops': give signing_secret, signing_secret_env or signing_secret_file",
+        "slack 'ops': route #1: to: whom its requests go to (a list of ids)",
+        "feishu 'cn': encrypt_key_env: the environment variable GHL_TEST_NOT_SET is not set",
+        "feishu 'cn': base_url: an http:// or https:// address",
+        "feishu 'cn': no [[route]]: say where its requests go",
+        "wecom 'corp': agent_id: the app's AgentId (a number)",
+        "wecom 'corp': encoding_aes_key: 43 characters, as the console shows it",
+        "wecom 'corp': no [[route]]: say where its requests go",
+    ];
+    assert_eq!(lines.len(), expected.len(), "{stderr}");
+    for want in expected {
+        assert!(
+            lines.contains(&format!("ghl: {file}: {want}").as_str()),
+            "{want}: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("very-secret"), "a secret is never printed");
 }
 
 /// A secret read from the environment (`secret_env`): "env-secret-for-the-log-test!".
