@@ -22,6 +22,8 @@ pub struct Call {
     /// The body as JSON (`Value::Null` when it is not JSON).
     pub json: Value,
     pub raw: Vec<u8>,
+    /// When it arrived.
+    pub at: std::time::Instant,
 }
 
 impl Call {
@@ -73,6 +75,7 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .collect(),
         json: serde_json::from_slice(&raw).unwrap_or(Value::Null),
         raw: raw.to_vec(),
+        at: std::time::Instant::now(),
     };
     let (status, body) = (shared.respond)(&call);
     shared.calls.lock().unwrap().push(call);
@@ -108,6 +111,37 @@ impl Fake {
             .into_iter()
             .filter(|c| c.path == path)
             .collect()
+    }
+
+    /// How many calls to paths starting with `path` (by `method`) arrived so far, and when the
+    /// last of them did.
+    pub fn count(&self, method: &str, path: &str) -> (usize, Option<std::time::Instant>) {
+        let calls = self.shared.calls.lock().unwrap();
+        let mut matching = calls
+            .iter()
+            .filter(|c| c.method == method && c.path.starts_with(path));
+        let last = matching.next_back().map(|c| c.at);
+        (matching.count() + usize::from(last.is_some()), last)
+    }
+
+    /// Waits (at most 60 s) until `enough` calls to paths starting with `path` (by `method`)
+    /// arrived; when the last of them did.
+    pub async fn until_count(&self, method: &str, path: &str, enough: usize) -> std::time::Instant {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let arrived = self.shared.arrived.notified();
+            if let (count, Some(last)) = self.count(method, path) {
+                if count >= enough {
+                    return last;
+                }
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!(
+                    "within 60 s: {enough} calls to {method} {path}, got {}",
+                    self.count(method, path).0
+                );
+            }
+        }
     }
 
     /// Waits (at most 20 s) until `enough` holds for the calls so far; returns them.
