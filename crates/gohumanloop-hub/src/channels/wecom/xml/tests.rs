@@ -391,6 +391,21 @@ fn garbage_is_an_error_never_a_panic() {
             let _ = parse_envelope(cut(xml, n));
         }
     }
+    // Deeply nested unknown elements are skipped without exhausting the stack.
+    let depth = 20_000;
+    let deep = format!(
+        "<xml><MsgType>text</MsgType>{}{}</xml>",
+        "<A>".repeat(depth),
+        "</A>".repeat(depth)
+    );
+    assert_eq!(
+        parse_event(&deep),
+        Ok(Event::Other {
+            msg_type: "text".into(),
+            event: None
+        })
+    );
+    assert!(parse_event(&deep[..deep.len() - 10]).is_err());
     assert_eq!(
         parse_event("<xml><Event>x</Event></xml>"),
         Err(XmlError::Missing("MsgType"))
