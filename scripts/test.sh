@@ -15,9 +15,9 @@
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
 #   compatibility tests run against `ghl serve` (GHL_TEST_PYTHON points them at it), and
 #   standardwebhooks==1.1.0, the reference implementation the webhook tests check our
-#   signatures with, and the chat platforms' own SDKs (wechatpy==1.8.18, lark-oapi==1.7.5,
-#   slack_sdk==3.48.0), the independent implementations the chat channels' crypto and
-#   signatures are checked against;
+#   signatures with, and the chat platforms' own SDKs (wechatpy==1.8.18 with pycryptodome,
+#   its cipher; lark-oapi==1.7.5; slack_sdk==3.48.0), the independent implementations the
+#   chat channels' crypto and signatures are checked against;
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
 # - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
@@ -119,7 +119,7 @@ setup() {
     fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15 \
       standardwebhooks==1.1.0 \
-      wechatpy==1.8.18 lark-oapi==1.7.5 slack_sdk==3.48.0
+      wechatpy==1.8.18 pycryptodome lark-oapi==1.7.5 slack_sdk==3.48.0
   fi
 
   echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions)"
