@@ -77,3 +77,55 @@ pub fn verify_event_signature(
         Err(CryptoError::BadSignature)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The sample of Feishu's doc on encrypted events (Encrypt Key "test key"; its Python
+    /// sample decrypts it to "hello world"; also in nonebot/adapter-feishu's tests).
+    const SAMPLE: &str = "P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=";
+
+    #[test]
+    fn feishu_s_published_sample_decrypts() {
+        assert_eq!(decrypt("test key", SAMPLE).as_deref(), Ok("hello world"));
+        assert!(decrypt("another key", SAMPLE).is_err());
+    }
+
+    #[test]
+    fn what_is_encrypted_decrypts_and_garbage_is_refused() {
+        for text in ["", "{}", "批准部署？ ✓", &"x".repeat(1000)] {
+            let sealed = encrypt("k", text, [9; 16]);
+            assert_eq!(decrypt("k", &sealed).as_deref(), Ok(text));
+        }
+        for garbage in [
+            "",
+            "!!",
+            "AAAA",
+            "P37w+VZImNgPEO1RBhJ6Rt==",
+            &"A".repeat(44),
+        ] {
+            assert!(decrypt("test key", garbage).is_err(), "{garbage}");
+        }
+        let mut flipped = base64::engine::general_purpose::STANDARD
+            .decode(SAMPLE)
+            .unwrap();
+        flipped[20] ^= 1;
+        let flipped = base64::engine::general_purpose::STANDARD.encode(flipped);
+        assert_ne!(decrypt("test key", &flipped).as_deref(), Ok("hello world"));
+    }
+
+    #[test]
+    fn the_signature_covers_every_part() {
+        let sig = event_signature("1", "n", "k", b"{}");
+        assert_eq!(verify_event_signature(&sig, "1", "n", "k", b"{}"), Ok(()));
+        for (t, n, k, b) in [
+            ("2", "n", "k", "{}"),
+            ("1", "m", "k", "{}"),
+            ("1", "n", "j", "{}"),
+            ("1", "n", "k", "{ }"),
+        ] {
+            assert!(verify_event_signature(&sig, t, n, k, b.as_bytes()).is_err());
+        }
+    }
+}

@@ -61,3 +61,52 @@ pub fn verify(
         Err(SignatureError::Mismatch)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Slack's published example ("Verifying requests from Slack", api.slack.com/authentication/
+    /// verifying-requests-from-slack; also slack_sdk's own test of its SignatureVerifier).
+    const SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
+    const TIMESTAMP: &str = "1531420618";
+    const BODY: &str = "token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c";
+    const SIGNATURE: &str = "v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503";
+
+    #[test]
+    fn slack_s_published_example_verifies_and_anything_changed_does_not() {
+        assert_eq!(sign(SECRET, TIMESTAMP, BODY.as_bytes()), SIGNATURE);
+        let at = 1_531_420_618 + 60;
+        assert_eq!(
+            verify(SECRET, TIMESTAMP, SIGNATURE, BODY.as_bytes(), at),
+            Ok(())
+        );
+        let tampered = BODY.replace("roadrunner", "coyote");
+        assert_eq!(
+            verify(SECRET, TIMESTAMP, SIGNATURE, tampered.as_bytes(), at),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify("another", TIMESTAMP, SIGNATURE, BODY.as_bytes(), at),
+            Err(SignatureError::Mismatch)
+        );
+        assert_eq!(
+            verify(
+                SECRET,
+                TIMESTAMP,
+                SIGNATURE,
+                BODY.as_bytes(),
+                1_531_420_618 + 301
+            ),
+            Err(SignatureError::Stale)
+        );
+        assert_eq!(
+            verify(SECRET, "soon", SIGNATURE, BODY.as_bytes(), at),
+            Err(SignatureError::Malformed("X-Slack-Request-Timestamp"))
+        );
+        assert_eq!(
+            verify(SECRET, TIMESTAMP, "a2114d57", BODY.as_bytes(), at),
+            Err(SignatureError::Malformed("X-Slack-Signature"))
+        );
+    }
+}
