@@ -12,6 +12,8 @@
 #      the hub's own time per page (Server-Timing) and the client's — `ghl bench --inbox-requests`
 #   5. the email channel: GHL_BENCH_MAILS requests with a recipient, created back to back; the
 #      time until the local Postfix (scripts/mail-server.sh) has accepted every mail — mails/s
+#   6. the chat channels against local fakes (GHL_BENCH_CHAT=1): fan-out deliveries/s and
+#      click → the other platforms' cards updated, p50/p99
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
 #    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=2500,
@@ -114,4 +116,12 @@ if [ "$mails" -gt 0 ] && command -v sqlite3 >/dev/null; then
   kill "$mail_hub"
   awk -v n="$sent" -v s="$started" -v c="$created" -v d="$done_at" 'BEGIN {
     printf "email channel: %d mails accepted by SMTP in %.2f s (%.0f mails/s); creating them took %.2f s\n", n, d - s, n / (d - s), c - s }'
+fi
+
+# 6. the chat channels (GHL_BENCH_CHAT=1), against local fakes of Slack, Feishu and WeCom on
+#    loopback, through this tree's release `ghl serve`: deliveries/s for 1,000 requests fanned
+#    out to the three, and a click in Slack → the Feishu and WeCom cards updated (p50/p99)
+if [ "${GHL_BENCH_CHAT:-0}" = 1 ]; then
+  cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test chat_bench -- --ignored \
+    --nocapture 2>&1 | grep -E "^(fan-out|click in Slack)"
 fi

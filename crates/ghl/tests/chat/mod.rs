@@ -5,5 +5,6 @@
 
 pub mod fake;
 pub mod feishu;
+pub mod inbox;
 pub mod slack;
 pub mod wecom;

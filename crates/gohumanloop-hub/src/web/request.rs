@@ -203,6 +203,8 @@ pub(crate) struct DeliveryLine {
     pub state: &'static str,
     /// The status the message shows, once delivered.
     pub shows: Option<String>,
+    /// When it was first delivered.
+    pub delivered: Option<String>,
     /// When it is tried next, if it waits for a retry.
     pub next: Option<String>,
     /// Why the last attempt failed, or why it was skipped.
@@ -221,6 +223,7 @@ fn delivery_line(t: &Texts, d: Delivery) -> DeliveryLine {
         recipient: d.recipient,
         state,
         shows: d.shown_status.map(|s| t.status_name(s).to_owned()),
+        delivered: d.delivered_at.map(|ms| short_time(&ms_to_rfc3339(ms))),
         next: d
             .due_at
             .filter(|_| d.attempts > 0)
