@@ -10,20 +10,12 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use chat::{feishu, slack, wecom};
+use chat::{feishu, now, slack, wecom};
 use common::HubProcess;
-use gohumanloop_hub::channels::slack::signature::sign;
 use serde_json::json;
 
 const REQUESTS: usize = 1_000;
 const CLICKS: usize = 200;
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -39,56 +31,12 @@ async fn chat_fan_out_throughput_and_update_latency() {
         wecom::start().await,
     );
     let mut hub = HubProcess::unstarted();
-    let file = hub.path().join("ghl.toml");
-    std::fs::write(
-        &file,
-        format!(
-            r#"
-[[slack]]
-name = "ops"
-bot_token = "{}"
-signing_secret = "{}"
-api_base = "{}/api"
-[[slack.route]]
-to = ["C1"]
-[[feishu]]
-name = "cn"
-app_id = "{}"
-app_secret = "{}"
-encrypt_key = "{}"
-verification_token = "{}"
-base_url = "{}"
-[[feishu.route]]
-to = ["oc_ops"]
-[[wecom]]
-name = "corp"
-corp_id = "{}"
-agent_id = {}
-secret = "{}"
-token = "{}"
-encoding_aes_key = "{}"
-base_url = "{}"
-[[wecom.route]]
-to = ["zhangsan"]
-"#,
-            slack::BOT_TOKEN,
-            slack::SIGNING_SECRET,
-            slack_api.url,
-            feishu::APP_ID,
-            feishu::APP_SECRET,
-            feishu::ENCRYPT_KEY,
-            feishu::VERIFICATION_TOKEN,
-            feishu_api.url,
-            wecom::CORP_ID,
-            wecom::AGENT_ID,
-            wecom::SECRET,
-            wecom::TOKEN,
-            wecom::AES_KEY,
-            wecom_api.url
-        ),
-    )
-    .unwrap();
-    let file = file.display().to_string();
+    let tables = [
+        slack::table(&slack_api, &["C1"], &[]),
+        feishu::table(&feishu_api, &["oc_ops"], &[]),
+        wecom::table(&wecom_api, &["zhangsan"], &[]),
+    ];
+    let file = chat::write_config(hub.path(), &tables);
     hub.set_extra(&["--config", &file], &[]);
     hub.spawn("127.0.0.1:0");
     let key = hub.key("a", "agent");
@@ -142,22 +90,12 @@ to = ["zhangsan"]
         .collect();
     let mut latencies = Vec::new();
     for (n, id) in ids.iter().enumerate() {
-        let payload = json!({"type": "block_actions", "user": {"id": "U1"}, "trigger_id": "t",
-            "container": {"channel_id": "C1", "message_ts": "1.1"},
-            "actions": [{"action_id": "approve", "value": id}]});
-        let body = format!("payload={}", urlencode(&payload.to_string()));
-        let ts = now().to_string();
-        let signature = sign(slack::SIGNING_SECRET, &ts, body.as_bytes());
+        let click = slack::click("approve", id, "U1", "C1", "1.1");
+        let stamp = now();
+        let (body, signature) = slack::signed_form(&click, stamp);
         let clicked = Instant::now();
-        let reply = http
-            .post(format!("{}/channels/slack/ops/interactions", hub.base))
-            .header("x-slack-request-timestamp", ts)
-            .header("x-slack-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        assert!(reply.status().is_success());
+        let (status, _) = slack::send(&hub.base, body, stamp, &signature).await;
+        assert_eq!(status, 200);
         let feishu_done = feishu_api
             .until_count("PATCH", "/open-apis/im/v1/messages/", n + 1)
             .await;
@@ -173,15 +111,4 @@ to = ["zhangsan"]
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().unwrap().as_secs_f64() * 1e3
     );
-}
-
-fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

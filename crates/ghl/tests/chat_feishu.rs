@@ -9,110 +9,21 @@ mod common;
 use std::time::Duration;
 
 use chat::feishu::{self, card_of, has_buttons, ENCRYPT_KEY, VERIFICATION_TOKEN};
+use chat::now;
 use common::HubProcess;
 use gohumanloop_hub::channels::feishu::crypto::{encrypt, event_signature};
 use serde_json::{json, Value};
-
-fn config(dir: &std::path::Path, api: &str) -> String {
-    let path = dir.join("ghl.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[[approver]]
-name = "alice"
-display_name = "Alice Chen"
-feishu = "ou_alice"
-
-[[feishu]]
-name = "cn"
-app_id = "{}"
-app_secret_env = "GHL_TEST_FEISHU_SECRET"
-encrypt_key = "{ENCRYPT_KEY}"
-verification_token = "{VERIFICATION_TOKEN}"
-base_url = "{api}"
-[[feishu.route]]
-to = ["oc_ops", "ou_alice"]
-approvers = ["alice"]
-"#,
-            feishu::APP_ID
-        ),
-    )
-    .unwrap();
-    path.display().to_string()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// Posts `event` as Feishu does: encrypted, and (unless it is the challenge) signed.
-async fn post(hub: &HubProcess, event: &Value, timestamp: i64, signed: bool) -> (u16, Value) {
-    let body = json!({"encrypt": encrypt(ENCRYPT_KEY, &event.to_string(), [7; 16])}).to_string();
-    let nonce = "13579";
-    let signature = if signed {
-        event_signature(&timestamp.to_string(), nonce, ENCRYPT_KEY, body.as_bytes())
-    } else {
-        "0".repeat(64)
-    };
-    send(hub, body, timestamp, nonce, &signature).await
-}
-
-async fn send(
-    hub: &HubProcess,
-    body: String,
-    timestamp: i64,
-    nonce: &str,
-    signature: &str,
-) -> (u16, Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/channels/feishu/cn/callback", hub.base))
-        .header("content-type", "application/json")
-        .header("x-lark-request-timestamp", timestamp.to_string())
-        .header("x-lark-request-nonce", nonce)
-        .header("x-lark-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn click(request: &str, action: &str, open_id: &str, text: &str) -> Value {
-    json!({"schema": "2.0",
-           "header": {"event_id": format!("ev-{open_id}-{action}-{}", now()), "token": VERIFICATION_TOKEN,
-                      "create_time": (now() * 1000).to_string(), "event_type": "card.action.trigger",
-                      "tenant_key": "2ed263bf32cf1651", "app_id": feishu::APP_ID},
-           "event": {"operator": {"tenant_key": "2ed263bf32cf1651", "user_id": "",
-                                  "open_id": open_id},
-                     "token": "c-295ee57216a5dc9de90fefd0aadb4b1d7d337cc1",
-                     "action": {"value": {"request": request, "action": action},
-                                "tag": "button", "name": action, "form_value": {"text": text}},
-                     "host": "im_message",
-                     "context": {"open_message_id": "om_1", "open_chat_id": "oc_ops"}}})
-}
-
-async fn status(hub: &HubProcess, key: &str) -> Value {
-    let url = format!(
-        "{}/api/v1/humanloop/status?conversation_id=c1&request_id=r1&platform=deploy",
-        hub.base
-    );
-    common::get_json(&url, key).await
-}
 
 #[tokio::test]
 async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
     let fake = feishu::start().await;
     let mut hub = HubProcess::unstarted();
-    let file = config(hub.path(), &fake.url);
-    hub.set_extra(
-        &["--config", &file],
-        &[("GHL_TEST_FEISHU_SECRET", feishu::APP_SECRET)],
-    );
+    let tables = [
+        chat::ALICE.into(),
+        feishu::table(&fake, &["oc_ops", "ou_alice"], &["alice"]),
+    ];
+    let file = chat::write_config(hub.path(), &tables);
+    hub.set_extra(&["--config", &file], &[]);
     hub.spawn("127.0.0.1:0");
     let key = hub.key("a", "agent");
 
@@ -120,22 +31,14 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
     let challenge = json!({"challenge": "ajls384kdjx98XX", "token": VERIFICATION_TOKEN,
                            "type": "url_verification"});
     assert_eq!(
-        post(&hub, &challenge, now(), false).await,
+        feishu::post(&hub.base, &challenge, now(), false).await,
         (200, json!({"challenge": "ajls384kdjx98XX"}))
     );
     let wrong = json!({"challenge": "x", "token": "not it", "type": "url_verification"});
-    assert_eq!(post(&hub, &wrong, now(), false).await.0, 401);
+    assert_eq!(feishu::post(&hub.base, &wrong, now(), false).await.0, 401);
 
-    let body = json!({"task_id": "t", "conversation_id": "c1", "request_id": "r1",
-                      "loop_type": "approval", "platform": "deploy", "metadata": {},
-                      "context": {"question": "Deploy **v2** to prod?"}});
-    let reply = common::post_json(
-        &format!("{}/api/v1/humanloop/request", hub.base),
-        &key,
-        &body,
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
+    let context = json!({"question": "Deploy **v2** to prod?"});
+    chat::create(&hub, &key, "r1", "approval", context, json!({})).await;
     fake.until("a card to the chat and to Alice", |calls| {
         calls
             .iter()
@@ -195,30 +98,51 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
     };
 
     // Unsigned, stale: refused, nothing recorded.
-    let approve = click(&id, "approve", "ou_alice", "");
-    assert_eq!(post(&hub, &approve, now(), false).await.0, 401);
-    assert_eq!(post(&hub, &approve, now() - 301, true).await.0, 401);
+    let approve = feishu::click(&id, "approve", "ou_alice", "");
+    assert_eq!(feishu::post(&hub.base, &approve, now(), false).await.0, 401);
+    assert_eq!(
+        feishu::post(&hub.base, &approve, now() - 301, true).await.0,
+        401
+    );
     // Encrypted with another key: refused.
     let foreign =
         json!({"encrypt": encrypt("another key", &approve.to_string(), [1; 16])}).to_string();
     let sig = event_signature(&now().to_string(), "n", ENCRYPT_KEY, foreign.as_bytes());
-    assert_eq!(send(&hub, foreign, now(), "n", &sig).await.0, 401);
+    assert_eq!(
+        feishu::send(&hub.base, foreign, now(), "n", &sig).await.0,
+        401
+    );
     // Bob is not an approver of the route: a toast, no card change, nothing recorded.
-    let (code, answer) = post(&hub, &click(&id, "approve", "ou_bob", ""), now(), true).await;
+    let (code, answer) = feishu::post(
+        &hub.base,
+        &feishu::click(&id, "approve", "ou_bob", ""),
+        now(),
+        true,
+    )
+    .await;
     assert_eq!(code, 200);
     assert_eq!(answer["toast"]["type"], "error", "{answer}");
     assert!(answer.get("card").is_none());
-    assert_eq!(status(&hub, &key).await["status"], "pending");
+    assert_eq!(
+        chat::status(&hub, &key, "c1", "r1", 0).await["status"],
+        "pending"
+    );
     // A rejection without a reason: refused with a toast.
-    let (_, answer) = post(&hub, &click(&id, "reject", "ou_alice", " "), now(), true).await;
+    let (_, answer) = feishu::post(
+        &hub.base,
+        &feishu::click(&id, "reject", "ou_alice", " "),
+        now(),
+        true,
+    )
+    .await;
     assert_eq!(answer["toast"]["type"], "error", "{answer}");
 
     // Alice approves with a note: the answer carries the card in its final state.
     let stamp = now();
-    let event = click(&id, "approve", "ou_alice", "ship it");
+    let event = feishu::click(&id, "approve", "ou_alice", "ship it");
     let body = json!({"encrypt": encrypt(ENCRYPT_KEY, &event.to_string(), [9; 16])}).to_string();
     let sig = event_signature(&stamp.to_string(), "n1", ENCRYPT_KEY, body.as_bytes());
-    let (code, answer) = send(&hub, body.clone(), stamp, "n1", &sig).await;
+    let (code, answer) = feishu::send(&hub.base, body.clone(), stamp, "n1", &sig).await;
     assert_eq!(
         (code, &answer["toast"]["type"]),
         (200, &json!("success")),
@@ -240,7 +164,10 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
         "{answered}"
     );
     // The same signed callback again: a replay.
-    assert_eq!(send(&hub, body, stamp, "n1", &sig).await.0, 401);
+    assert_eq!(
+        feishu::send(&hub.base, body, stamp, "n1", &sig).await.0,
+        401
+    );
 
     // Both cards are patched to the final state.
     let calls = fake
@@ -261,9 +188,9 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
             .contains("Approved by Alice Chen"));
     }
     // A late click: told who won, with the final card.
-    let (_, answer) = post(
-        &hub,
-        &click(&id, "reject", "ou_alice", "too late"),
+    let (_, answer) = feishu::post(
+        &hub.base,
+        &feishu::click(&id, "reject", "ou_alice", "too late"),
         now(),
         true,
     )
@@ -280,9 +207,153 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
         .to_string()
         .contains("Approved by Alice Chen"));
     // An unknown request: a polite final card.
-    let (_, answer) = post(&hub, &click("nope", "approve", "ou_alice", ""), now(), true).await;
+    let (_, answer) = feishu::post(
+        &hub.base,
+        &feishu::click("nope", "approve", "ou_alice", ""),
+        now(),
+        true,
+    )
+    .await;
     assert_eq!(
         answer["card"]["data"]["body"]["elements"][0]["content"],
         "This request is no longer available."
+    );
+}
+
+/// Waits (bounded) until the request's delivery is recorded with its platform reference.
+async fn delivered(hub: &HubProcess, key: &str, rid: &str) {
+    let got = common::get_json(&format!("{}/api/v1/requests/{rid}", hub.base), key).await;
+    let id = got["request"]["id"].as_str().unwrap().to_owned();
+    let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
+    for _ in 0..400 {
+        let deliveries = store.deliveries_of(&id).await.unwrap();
+        if deliveries.iter().any(|d| d.reference.is_some()) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!(
+        "{rid} was never delivered: {:?}",
+        store.deliveries_of(&id).await.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn an_oa_route_creates_approval_instances_and_takes_their_decisions() {
+    let fake = feishu::start().await;
+    let mut hub = HubProcess::unstarted();
+    let route = format!(
+        "{}approval = \"APPROVAL-CODE-1\"\n",
+        feishu::table(&fake, &["ou_applicant"], &[])
+    );
+    let file = chat::write_config(hub.path(), &[route]);
+    hub.set_extra(&["--config", &file], &[]);
+    hub.spawn("127.0.0.1:0");
+    let key = hub.key("a", "agent");
+    let context = json!({"question": "Deploy v3?", "function": {"name": "deploy"}});
+    chat::create(&hub, &key, "r1", "approval", context.clone(), json!({})).await;
+    let calls = fake
+        .until("an approval instance", |calls| {
+            calls
+                .iter()
+                .any(|c| c.path == "/open-apis/approval/v4/instances")
+        })
+        .await;
+    let created = calls
+        .iter()
+        .find(|c| c.path == "/open-apis/approval/v4/instances")
+        .unwrap();
+    assert_eq!(created.json["open_id"], "ou_applicant");
+    let form: Value = serde_json::from_str(created.json["form"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        (&form[0]["id"], &form[0]["type"]),
+        (&json!("content"), &json!("textarea"))
+    );
+    assert!(
+        form[0]["value"].as_str().unwrap().contains("Deploy v3?"),
+        "{form}"
+    );
+    assert!(
+        fake.calls_to("/open-apis/im/v1/messages").is_empty(),
+        "no card on an OA route"
+    );
+    delivered(&hub, &key, "r1").await;
+
+    // Approved in Feishu's approval app: the request is approved.
+    let event = feishu::approval_event("INSTANCE-1", "APPROVED");
+    let stamp = now();
+    let body = json!({"encrypt": encrypt(ENCRYPT_KEY, &event.to_string(), [4; 16])}).to_string();
+    let signature = event_signature(&stamp.to_string(), "n", ENCRYPT_KEY, body.as_bytes());
+    let (code, _) = feishu::send(&hub.base, body.clone(), stamp, "n", &signature).await;
+    assert_eq!(code, 200);
+    let status = chat::status(&hub, &key, "c1", "r1", 10).await;
+    assert_eq!(
+        (&status["status"], &status["responded_by"]),
+        (&json!("approved"), &json!("feishu-approval:INSTANCE-1")),
+        "{status}"
+    );
+    assert_eq!(
+        feishu::send(&hub.base, body, stamp, "n", &signature)
+            .await
+            .0,
+        401,
+        "a replay"
+    );
+    // A pending status changes nothing; unsigned events are refused.
+    let pending = feishu::approval_event("INSTANCE-1", "PENDING");
+    assert_eq!(feishu::post(&hub.base, &pending, now(), false).await.0, 401);
+
+    // Decided elsewhere (the answering API): the instance is cancelled in Feishu.
+    chat::create(&hub, &key, "r2", "approval", context, json!({})).await;
+    delivered(&hub, &key, "r2").await;
+    let decided = common::post_json(
+        &format!("{}/api/v1/requests/r2/reject", hub.base),
+        &key,
+        &json!({"reason": "not this week"}),
+    )
+    .await;
+    assert_eq!(decided["success"], true, "{decided}");
+    let calls = fake
+        .until("the second instance cancelled", |calls| {
+            calls
+                .iter()
+                .any(|c| c.path == "/open-apis/approval/v4/instances/cancel")
+        })
+        .await;
+    let cancel = calls
+        .iter()
+        .find(|c| c.path == "/open-apis/approval/v4/instances/cancel")
+        .unwrap();
+    assert_eq!(
+        (
+            &cancel.json["instance_code"],
+            &cancel.json["approval_code"],
+            &cancel.json["user_id"]
+        ),
+        (
+            &json!("INSTANCE-2"),
+            &json!("APPROVAL-CODE-1"),
+            &json!("ou_applicant")
+        )
+    );
+    assert_eq!(cancel.param("user_id_type").as_deref(), Some("open_id"));
+    assert_eq!(
+        fake.calls_to("/open-apis/approval/v4/instances/cancel")
+            .len(),
+        1,
+        "the instance that decided is not cancelled"
+    );
+    // A late approval of the cancelled instance changes nothing.
+    let (code, _) = feishu::post(
+        &hub.base,
+        &feishu::approval_event("INSTANCE-2", "APPROVED"),
+        now(),
+        true,
+    )
+    .await;
+    assert_eq!(code, 200);
+    assert_eq!(
+        chat::status(&hub, &key, "c1", "r2", 0).await["status"],
+        "rejected"
     );
 }

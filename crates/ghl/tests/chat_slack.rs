@@ -9,90 +9,11 @@ mod common;
 
 use std::time::Duration;
 
-use chat::slack::{self, has_buttons, text_of, SIGNING_SECRET};
+use chat::now;
+use chat::slack::{self, has_buttons, text_of};
 use common::HubProcess;
 use gohumanloop_hub::channels::slack::signature::sign;
 use serde_json::{json, Value};
-
-fn config(dir: &std::path::Path, api: &str) -> String {
-    let path = dir.join("ghl.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[[approver]]
-name = "alice"
-display_name = "Alice Chen"
-slack = "U1"
-
-[[slack]]
-name = "ops"
-bot_token_env = "GHL_TEST_SLACK_TOKEN"
-signing_secret = "{SIGNING_SECRET}"
-api_base = "{api}/api"
-[[slack.route]]
-to = ["C1", "U1"]
-approvers = ["alice"]
-"#
-        ),
-    )
-    .unwrap();
-    path.display().to_string()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
-
-/// Posts an interaction as Slack does: form-encoded `payload`, signed at `timestamp`.
-async fn interact(
-    hub: &HubProcess,
-    payload: &Value,
-    timestamp: i64,
-    tamper: bool,
-) -> (u16, String) {
-    let body = format!("payload={}", percent_encode(&payload.to_string()));
-    let mut signature = sign(SIGNING_SECRET, &timestamp.to_string(), body.as_bytes());
-    if tamper {
-        signature = sign("another secret", &timestamp.to_string(), body.as_bytes());
-    }
-    send(hub, body, timestamp, &signature).await
-}
-
-async fn send(hub: &HubProcess, body: String, timestamp: i64, signature: &str) -> (u16, String) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/channels/slack/ops/interactions", hub.base))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .header("x-slack-request-timestamp", timestamp.to_string())
-        .header("x-slack-signature", signature)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
-fn percent_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
-fn click(action: &str, request: &str, user: &str, channel: &str, ts: &str) -> Value {
-    json!({"type": "block_actions", "user": {"id": user, "username": user.to_lowercase()},
-           "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-           "container": {"type": "message", "channel_id": channel, "message_ts": ts},
-           "actions": [{"action_id": action, "block_id": "ghl", "value": request,
-                        "type": "button"}]})
-}
 
 fn submission(action: &str, request: &str, user: &str, text: &str) -> Value {
     json!({"type": "view_submission", "user": {"id": user, "username": "alice"},
@@ -102,36 +23,21 @@ fn submission(action: &str, request: &str, user: &str, text: &str) -> Value {
                                                            "value": text}}}}}})
 }
 
-async fn status(hub: &HubProcess, key: &str, wait: u32) -> Value {
-    let url = format!(
-        "{}/api/v1/humanloop/status?conversation_id=c1&request_id=r1&platform=deploy&wait={wait}",
-        hub.base
-    );
-    common::get_json(&url, key).await
-}
-
 #[tokio::test]
 async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     let fake = slack::start().await;
     let mut hub = HubProcess::unstarted();
-    let file = config(hub.path(), &fake.url);
-    hub.set_extra(
-        &["--config", &file],
-        &[("GHL_TEST_SLACK_TOKEN", slack::BOT_TOKEN)],
-    );
+    let tables = [
+        chat::ALICE.into(),
+        slack::table(&fake, &["C1", "U1"], &["alice"]),
+    ];
+    let file = chat::write_config(hub.path(), &tables);
+    hub.set_extra(&["--config", &file], &[]);
     hub.spawn("127.0.0.1:0");
     let key = hub.key("a", "agent");
-    let body = json!({"task_id": "t", "conversation_id": "c1", "request_id": "r1",
-                      "loop_type": "approval", "platform": "deploy", "metadata": {},
-                      "context": {"question": "Deploy <v2> to prod?",
-                                  "function": {"name": "deploy", "arguments": {"env": "prod"}}}});
-    let reply = common::post_json(
-        &format!("{}/api/v1/humanloop/request", hub.base),
-        &key,
-        &body,
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
+    let context = json!({"question": "Deploy <v2> to prod?",
+                         "function": {"name": "deploy", "arguments": {"env": "prod"}}});
+    chat::create(&hub, &key, "r1", "approval", context, json!({})).await;
     let calls = fake
         .until("a message in the channel and in U1's DM", |calls| {
             calls
@@ -183,19 +89,35 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     };
 
     // Tampered, stale and unsigned callbacks: refused, nothing recorded.
-    let approve = click("approve", &id, "U1", "C1", ts);
-    assert_eq!(interact(&hub, &approve, now(), true).await.0, 401);
-    assert_eq!(interact(&hub, &approve, now() - 301, false).await.0, 401);
+    let approve = slack::click("approve", &id, "U1", "C1", ts);
     assert_eq!(
-        send(&hub, "payload=%7B%7D".into(), now(), "v0=00").await.0,
+        {
+            let (body, _) = slack::signed_form(&approve, now());
+            let forged = sign("another secret", &now().to_string(), body.as_bytes());
+            slack::send(&hub.base, body, now(), &forged).await.0
+        },
+        401
+    );
+    assert_eq!(
+        slack::interact(&hub.base, &approve, now() - 301).await.0,
+        401
+    );
+    assert_eq!(
+        slack::send(&hub.base, "payload=%7B%7D".into(), now(), "v0=00")
+            .await
+            .0,
         401
     );
 
     // Bob is not an approver of the route: told so in Slack, nothing recorded.
     assert_eq!(
-        interact(&hub, &click("approve", &id, "U2", "C1", ts), now(), false)
-            .await
-            .0,
+        slack::interact(
+            &hub.base,
+            &slack::click("approve", &id, "U2", "C1", ts),
+            now()
+        )
+        .await
+        .0,
         200
     );
     let told = fake
@@ -215,13 +137,20 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
         .as_str()
         .unwrap()
         .contains("may not decide"));
-    assert_eq!(status(&hub, &key, 0).await["status"], "pending");
+    assert_eq!(
+        chat::status(&hub, &key, "c1", "r1", 0).await["status"],
+        "pending"
+    );
 
     // Alice rejects: a modal asks why, before anything is recorded.
     assert_eq!(
-        interact(&hub, &click("reject", &id, "U1", "C1", ts), now(), false)
-            .await
-            .0,
+        slack::interact(
+            &hub.base,
+            &slack::click("reject", &id, "U1", "C1", ts),
+            now()
+        )
+        .await
+        .0,
         200
     );
     let views = fake
@@ -239,18 +168,21 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
         "13345224609.738474920.8088930838d88f008e0"
     );
     assert_eq!(view["view"]["type"], "modal");
-    assert_eq!(status(&hub, &key, 0).await["status"], "pending");
+    assert_eq!(
+        chat::status(&hub, &key, "c1", "r1", 0).await["status"],
+        "pending"
+    );
     // An empty reason is refused in the modal.
-    let (code, said) = interact(&hub, &submission("reject", &id, "U1", "  "), now(), false).await;
+    let (code, said) =
+        slack::interact(&hub.base, &submission("reject", &id, "U1", "  "), now()).await;
     assert_eq!(code, 200);
     let said: Value = serde_json::from_str(&said).unwrap();
     assert_eq!(said["response_action"], "errors", "{said}");
     // With a reason, it is recorded; the modal closes (an empty 200).
     let sent = submission("reject", &id, "U1", "not on a Friday");
     let stamp = now();
-    let body = format!("payload={}", percent_encode(&sent.to_string()));
-    let signature = sign(SIGNING_SECRET, &stamp.to_string(), body.as_bytes());
-    let (code, said) = send(&hub, body.clone(), stamp, &signature).await;
+    let (body, signature) = slack::signed_form(&sent, stamp);
+    let (code, said) = slack::send(&hub.base, body.clone(), stamp, &signature).await;
     assert_eq!((code, said.as_str()), (200, ""));
     let answered = tokio::time::timeout(Duration::from_secs(20), waiting)
         .await
@@ -260,7 +192,7 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     assert_eq!(answered["response"]["reason"], "not on a Friday");
     assert_eq!(answered["responded_by"], "alice");
     // The same signed submission again: a replay.
-    assert_eq!(send(&hub, body, stamp, &signature).await.0, 401);
+    assert_eq!(slack::send(&hub.base, body, stamp, &signature).await.0, 401);
 
     // Both messages end rejected, by Alice Chen, without buttons.
     let updates = fake
@@ -297,9 +229,13 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     // A late click on the decided card: told who won.
     let before = fake.calls_to("/api/chat.postEphemeral").len();
     assert_eq!(
-        interact(&hub, &click("approve", &id, "U1", "DU1", ts), now(), false)
-            .await
-            .0,
+        slack::interact(
+            &hub.base,
+            &slack::click("approve", &id, "U1", "DU1", ts),
+            now()
+        )
+        .await
+        .0,
         200
     );
     let told = fake
@@ -324,14 +260,16 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
         "{}",
         notice.json
     );
-    assert_eq!(status(&hub, &key, 0).await["status"], "rejected");
+    assert_eq!(
+        chat::status(&hub, &key, "c1", "r1", 0).await["status"],
+        "rejected"
+    );
     // A click for a request the hub does not know: the message is closed politely.
     assert_eq!(
-        interact(
-            &hub,
-            &click("approve", "nope", "U1", "C1", "9.9"),
-            now(),
-            false
+        slack::interact(
+            &hub.base,
+            &slack::click("approve", "nope", "U1", "C1", "9.9"),
+            now()
         )
         .await
         .0,

@@ -10,47 +10,12 @@ mod common;
 
 use std::time::Duration;
 
+use chat::now;
 use chat::wecom::{self, AES_KEY, AGENT_ID, CORP_ID, TOKEN};
 use common::HubProcess;
 use gohumanloop_hub::channels::wecom::crypto::WecomCrypto;
 use gohumanloop_hub::store::DeliveryState;
 use serde_json::{json, Value};
-
-fn config(dir: &std::path::Path, api: &str) -> String {
-    let path = dir.join("ghl.toml");
-    std::fs::write(
-        &path,
-        format!(
-            r#"
-[[approver]]
-name = "alice"
-display_name = "Alice Chen"
-wecom = "zhangsan"
-
-[[wecom]]
-name = "corp"
-corp_id = "{CORP_ID}"
-agent_id = {AGENT_ID}
-secret_env = "GHL_TEST_WECOM_SECRET"
-token = "{TOKEN}"
-encoding_aes_key = "{AES_KEY}"
-base_url = "{api}"
-[[wecom.route]]
-to = ["zhangsan", "lisi"]
-approvers = ["alice"]
-"#
-        ),
-    )
-    .unwrap();
-    path.display().to_string()
-}
-
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 fn crypto() -> WecomCrypto {
     WecomCrypto::new(TOKEN, AES_KEY, CORP_ID).unwrap()
@@ -131,27 +96,20 @@ fn open_reply(reply: &str) -> String {
 }
 
 async fn create(hub: &HubProcess, key: &str, rid: &str, loop_type: &str) {
-    let body = json!({"task_id": "t", "conversation_id": "c1", "request_id": rid,
-                      "loop_type": loop_type, "platform": "deploy", "metadata": {},
-                      "context": {"question": "部署 v2 到生产？"}});
-    let reply = common::post_json(
-        &format!("{}/api/v1/humanloop/request", hub.base),
-        key,
-        &body,
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
+    let context = json!({"question": "部署 v2 到生产？"});
+    chat::create(hub, key, rid, loop_type, context, json!({})).await;
 }
 
 #[tokio::test]
 async fn a_card_is_decided_in_wecom_and_every_copy_is_closed() {
     let fake = wecom::start().await;
     let mut hub = HubProcess::unstarted();
-    let file = config(hub.path(), &fake.url);
-    hub.set_extra(
-        &["--config", &file],
-        &[("GHL_TEST_WECOM_SECRET", wecom::SECRET)],
-    );
+    let tables = [
+        chat::ALICE.into(),
+        wecom::table(&fake, &["zhangsan", "lisi"], &["alice"]),
+    ];
+    let file = chat::write_config(hub.path(), &tables);
+    hub.set_extra(&["--config", &file], &[]);
     hub.spawn("127.0.0.1:0");
     let key = hub.key("a", "agent");
 

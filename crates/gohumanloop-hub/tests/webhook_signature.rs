@@ -5,9 +5,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use gohumanloop_hub::channels::webhook::signature::{self, SignatureError};
 use gohumanloop_hub::channels::webhook::WebhookSecret;
 use serde_json::{json, Value};
@@ -29,18 +26,7 @@ const TAMPERED: &str =
 
 /// Runs the reference implementation on `cases` (see `standard.py`).
 fn reference(python: &str, cases: &Value) -> Value {
-    let mut child = Command::new(python)
-        .arg(SCRIPT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's python runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(cases.to_string().as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "standard.py failed");
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::reference_json(python, SCRIPT, cases)
 }
 
 fn now() -> i64 {

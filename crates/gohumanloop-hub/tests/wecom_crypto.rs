@@ -7,9 +7,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use gohumanloop_hub::channels::wecom::crypto::{CryptoError, WecomCrypto};
 use gohumanloop_hub::channels::wecom::xml::parse_envelope;
 use serde_json::{json, Value};
@@ -34,18 +31,7 @@ fn reference(python: &str, corp_id: &str, cases: Value) -> Value {
     cases["token"] = json!(TOKEN);
     cases["key"] = json!(KEY);
     cases["corp_id"] = json!(corp_id);
-    let mut child = Command::new(python)
-        .arg(SCRIPT)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("the venv's python runs");
-    let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(cases.to_string().as_bytes()).unwrap();
-    drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "reference.py failed");
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::reference_json(python, SCRIPT, &cases)
 }
 
 fn crypto() -> WecomCrypto {

@@ -18,6 +18,7 @@ const KEYS: &[&str] = &[
     "verification_token_env",
     "verification_token_file",
     "base_url",
+    "approval_field",
     "language",
     "timeout",
     "retry",
@@ -36,7 +37,8 @@ pub(super) fn feishu(n: usize, entry: &Value) -> Result<FeishuConfig, Vec<String
     let base_url = c.base_url("base_url", FEISHU);
     let language = c.language();
     let (timeout, retry) = c.timing();
-    let routes = c.routes(false);
+    let approval_field = c.text("approval_field");
+    let routes = c.routes(true);
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -49,6 +51,9 @@ pub(super) fn feishu(n: usize, entry: &Value) -> Result<FeishuConfig, Vec<String
     config.base_url = base_url;
     config.language = language;
     config.routes = routes;
+    if let Some(field) = approval_field {
+        config.approval_field = field;
+    }
     if let Some(timeout) = timeout {
         config.timeout = timeout;
     }

@@ -6,6 +6,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde_json::{json, Value};
 
 use super::fake::{Call, Fake};
+use super::{approvers_line, form_encoded};
+use gohumanloop_hub::channels::slack::signature::sign;
 
 pub const BOT_TOKEN: &str = "xoxb-test-token";
 pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
@@ -72,4 +74,49 @@ pub fn has_buttons(message: &Value) -> bool {
     message["blocks"]
         .as_array()
         .is_some_and(|blocks| blocks.iter().any(|b| b["type"] == "actions"))
+}
+
+/// The `[[slack]]` table `ops` of a hub using `fake`, routing to `to`.
+pub fn table(fake: &Fake, to: &[&str], approvers: &[&str]) -> String {
+    format!(
+        "\n[[slack]]\nname = \"ops\"\nbot_token = \"{BOT_TOKEN}\"\nsigning_secret = \"{SIGNING_SECRET}\"\napi_base = \"{}/api\"\n[[slack.route]]\nto = {to:?}\n{}",
+        fake.url,
+        approvers_line(approvers)
+    )
+}
+
+/// A button pressed in the message `ts` of `channel`.
+pub fn click(action: &str, request: &str, user: &str, channel: &str, ts: &str) -> Value {
+    json!({"type": "block_actions", "user": {"id": user, "username": user.to_lowercase()},
+           "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+           "container": {"type": "message", "channel_id": channel, "message_ts": ts},
+           "actions": [{"action_id": action, "block_id": "ghl", "value": request,
+                        "type": "button"}]})
+}
+
+/// A payload as Slack POSTs it: the form, and its signature at `timestamp`.
+pub fn signed_form(payload: &Value, timestamp: i64) -> (String, String) {
+    let body = format!("payload={}", form_encoded(&payload.to_string()));
+    let signature = sign(SIGNING_SECRET, &timestamp.to_string(), body.as_bytes());
+    (body, signature)
+}
+
+/// POSTs a form to the hub's interactivity URL with these headers: status and body.
+pub async fn send(base: &str, body: String, timestamp: i64, signature: &str) -> (u16, String) {
+    let response = reqwest::Client::new()
+        .post(format!("{base}/channels/slack/ops/interactions"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-slack-request-timestamp", timestamp.to_string())
+        .header("x-slack-signature", signature)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (response.status().as_u16(), response.text().await.unwrap())
+}
+
+/// Posts `payload` as Slack does, signed at `timestamp`.
+pub async fn interact(base: &str, payload: &Value, timestamp: i64) -> (u16, String) {
+    let (body, signature) = signed_form(payload, timestamp);
+    send(base, body, timestamp, &signature).await
 }

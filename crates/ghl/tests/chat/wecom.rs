@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
+use super::approvers_line;
 use super::fake::{Call, Fake};
 
 /// WeCom's published sample (developer.work.weixin.qq.com/document/path/91144).
@@ -112,4 +113,13 @@ pub async fn start() -> Fake {
         }
     })
     .await
+}
+
+/// The `[[wecom]]` table `corp` of a hub using `fake`, routing to `to`.
+pub fn table(fake: &Fake, to: &[&str], approvers: &[&str]) -> String {
+    format!(
+        "\n[[wecom]]\nname = \"corp\"\ncorp_id = \"{CORP_ID}\"\nagent_id = {AGENT_ID}\nsecret = \"{SECRET}\"\ntoken = \"{TOKEN}\"\nencoding_aes_key = \"{AES_KEY}\"\nbase_url = \"{}\"\n[[wecom.route]]\nto = {to:?}\n{}",
+        fake.url,
+        approvers_line(approvers)
+    )
 }

@@ -16,6 +16,7 @@ pub mod chat;
 pub mod dispatcher;
 pub mod email;
 pub mod feishu;
+pub(crate) mod http;
 mod schedule;
 pub mod slack;
 pub mod webhook;
@@ -56,6 +57,20 @@ pub enum Delivered {
     },
     /// The channel declined it, and says why (e.g. the request ended before it was sent).
     Skipped(String),
+}
+
+impl Delivered {
+    /// `Skipped` when `record` no longer waits for a decision — it ended before it could be
+    /// `sent` (`"mailed"`, `"posted"`) — else `None`: nobody is asked to decide a request that
+    /// needs no decision any more.
+    pub(crate) fn unless_pending(record: &RequestRecord, sent: &str) -> Option<Self> {
+        (record.status != gohumanloop::model::Status::Pending).then(|| {
+            Self::Skipped(format!(
+                "the request was already {} when it could be {sent}",
+                record.status
+            ))
+        })
+    }
 }
 
 /// Why an attempt failed.

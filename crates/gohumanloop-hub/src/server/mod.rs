@@ -46,6 +46,18 @@ pub(crate) fn json_error(
     (status, axum::Json(body)).into_response()
 }
 
+/// 503 with a JSON error, for an inbound route whose store failed (logged as `what`).
+pub(crate) fn store_unavailable(
+    what: &str,
+    e: &crate::store::StoreError,
+) -> axum::response::Response {
+    tracing::error!("{what}: {e}");
+    json_error(
+        axum::http::StatusCode::SERVICE_UNAVAILABLE,
+        "the hub cannot use its database right now; try again later",
+    )
+}
+
 /// Serves `app` on `listener` with [`ServeLimits::default`] until `shutdown` completes, then
 /// lets open requests finish (at most [`DRAIN`]).
 pub async fn serve(

@@ -288,3 +288,22 @@ pub fn python() -> Option<String> {
         }
     }
 }
+
+/// Runs the Python `script` (a reference implementation) with `input` as JSON on stdin; its
+/// stdout read as JSON. Panics if it fails.
+pub fn reference_json(python: &str, script: &str, input: &Value) -> Value {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(python)
+        .arg(script)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the venv's python runs");
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{script} failed");
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -5,7 +5,8 @@
 use gohumanloop::model::Status;
 
 use super::people::{Directory, Person};
-use super::route::Routes;
+use super::route::{self, ChatRoute, Routes};
+use crate::channels::ChannelError;
 use crate::core::verdict::winner_words;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 use crate::record::RequestRecord;
@@ -73,6 +74,25 @@ pub(crate) struct ChatInbound {
 }
 
 impl ChatInbound {
+    /// The decide step of the chat channel `kind:name` on `hub`, with its routes' tenants
+    /// resolved.
+    pub(crate) async fn start(
+        hub: Hub,
+        kind: &'static str,
+        name: &str,
+        routes: &[ChatRoute],
+        directory: std::sync::Arc<Directory>,
+    ) -> Result<Self, ChannelError> {
+        let routes = route::resolve(&hub, routes, &format!("{kind} '{name}'")).await?;
+        Ok(Self {
+            hub,
+            channel: format!("{kind}:{name}"),
+            platform: kind,
+            routes,
+            directory,
+        })
+    }
+
     /// The request a click names, if it is this channel's.
     pub(crate) async fn request(&self, id: &str) -> Result<Option<RequestRecord>, StoreError> {
         let found = self.hub.store().by_id(id).await?;

@@ -16,9 +16,9 @@
 
 pub(crate) mod act;
 pub(crate) mod card;
-pub(crate) mod http;
 pub mod people;
 pub mod route;
+pub(crate) mod token;
 
 pub use people::{Approver, Directory, Person};
 pub use route::ChatRoute;

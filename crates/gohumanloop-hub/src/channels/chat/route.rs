@@ -80,6 +80,16 @@ impl Routes {
         all
     }
 
+    /// The first route that sends the request to `recipient`, if any.
+    pub(crate) fn route_to<'a>(
+        &'a self,
+        record: &'a RequestRecord,
+        recipient: &str,
+    ) -> Option<&'a ChatRoute> {
+        self.matching(record)
+            .find(|r| r.to.iter().any(|to| to == recipient))
+    }
+
     /// Whether `identity` may decide the request here: a route it fits lets anyone, or
     /// names them. A request that fits no route is not this channel's to decide.
     pub(crate) fn may_decide(&self, record: &RequestRecord, identity: &str) -> bool {

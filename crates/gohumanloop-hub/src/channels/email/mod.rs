@@ -16,7 +16,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use gohumanloop::model::Status;
 use gohumanloop::providers::email::compose::MailMessage;
 use gohumanloop::providers::email::imap::{ImapSettings, Watcher};
 use gohumanloop::providers::email::smtp::Mailer;
@@ -316,11 +315,8 @@ impl Channel for EmailChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<Delivered, DeliveryError> {
-        if record.status != Status::Pending {
-            return Ok(Delivered::Skipped(format!(
-                "the request was already {} when it could be mailed",
-                record.status
-            )));
+        if let Some(skipped) = Delivered::unless_pending(record, "mailed") {
+            return Ok(skipped);
         }
         let recipients = recipients_of(record, &self.config.routes);
         self.mail_once(record, delivery, recipients).await

@@ -3,13 +3,13 @@
 //! `{code, msg, data}`; a rate limit (99991400, HTTP 429) and an expired token pass, other codes
 //! are permanent and named.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use tokio::sync::Mutex;
 
-use crate::channels::chat::http::{call_raw, http_failure};
+use crate::channels::chat::token::TokenCache;
+use crate::channels::http::{call_raw, http_failure};
 use crate::channels::DeliveryError;
 
 /// Renew the token when it has less than this left (Feishu gives 2 hours and hands out a new
@@ -25,7 +25,7 @@ pub(super) struct FeishuApi {
     pub base: String,
     pub app_id: String,
     pub app_secret: String,
-    token: Mutex<Option<(String, Instant)>>,
+    token: TokenCache,
 }
 
 impl FeishuApi {
@@ -36,42 +36,32 @@ impl FeishuApi {
             base: base.trim_end_matches('/').to_owned(),
             app_id,
             app_secret,
-            token: Mutex::new(None),
+            token: TokenCache::new(RENEW_BEFORE),
         }
     }
 
-    /// The tenant access token, fetched when there is none or it is about to end.
+    /// The tenant access token (cached).
     async fn token(&self) -> Result<String, DeliveryError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, renew_at)) = cached.as_ref() {
-            if Instant::now() < *renew_at {
-                return Ok(token.clone());
-            }
-        }
+        self.token.get(self.fetch_token()).await
+    }
+
+    /// A new tenant access token, and how long it lasts.
+    async fn fetch_token(&self) -> Result<(String, Duration), DeliveryError> {
+        let what = "Feishu tenant_access_token";
         let url = format!(
             "{}/open-apis/auth/v3/tenant_access_token/internal",
             self.base
         );
         let body = json!({"app_id": self.app_id, "app_secret": self.app_secret});
-        let answer = read(
-            "Feishu tenant_access_token",
-            call_raw(
-                "Feishu tenant_access_token",
-                self.http.post(url).json(&body),
-            )
-            .await?,
-        )?;
+        let answer = read(what, call_raw(what, self.http.post(url).json(&body)).await?)?;
         let token = answer["tenant_access_token"]
             .as_str()
-            .ok_or_else(|| DeliveryError::Retry("Feishu tenant_access_token: no token".into()))?
+            .ok_or_else(|| DeliveryError::Retry(format!("{what}: no token")))?
             .to_owned();
-        let lasts = Duration::from_secs(answer["expire"].as_u64().unwrap_or(7200));
-        let renew_at = Instant::now()
-            + lasts
-                .saturating_sub(RENEW_BEFORE)
-                .max(Duration::from_secs(60));
-        *cached = Some((token.clone(), renew_at));
-        Ok(token)
+        Ok((
+            token,
+            Duration::from_secs(answer["expire"].as_u64().unwrap_or(7200)),
+        ))
     }
 
     /// Calls `path` with the token; an expired token is dropped (the retry fetches another).
@@ -88,7 +78,7 @@ impl FeishuApi {
         let answered = read(what, call_raw(what, request).await?);
         if let Err(DeliveryError::Retry(why)) = &answered {
             if why.contains("token") {
-                *self.token.lock().await = None;
+                self.token.forget().await;
             }
         }
         answered.map(|answer| answer.get("data").cloned().unwrap_or(Value::Null))

@@ -1,20 +1,23 @@
-//! The Feishu channel on the [`Channel`] seam: deliver sends the card, update patches it.
+//! The Feishu channel on the [`Channel`] seam: deliver sends the card (or, on an OA route,
+//! creates the approval instance), update patches it (or cancels the instance).
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use gohumanloop::model::Status;
 use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::api::{receive_id, FeishuApi};
+use super::approval;
 use super::config::FeishuConfig;
+use super::inbound::APPROVER_PREFIX;
 use super::inbound::{self, FeishuInbound};
 use crate::channels::chat::act::ChatInbound;
-use crate::channels::chat::http::client;
-use crate::channels::chat::{route, Directory};
+use crate::channels::chat::card::card;
+use crate::channels::chat::Directory;
+use crate::channels::http::client;
 use crate::channels::schedule::from_schedule;
 use crate::channels::{Channel, ChannelError, Delivered, DeliveryError};
 use crate::core::Hub;
@@ -41,9 +44,9 @@ impl FeishuChannel {
         config: FeishuConfig,
         directory: Arc<Directory>,
     ) -> Result<Arc<Self>, ChannelError> {
-        let name = format!("feishu:{}", config.name);
-        let label = format!("feishu '{}'", config.name);
-        let routes = route::resolve(&hub, &config.routes, &label).await?;
+        let chat =
+            ChatInbound::start(hub, "feishu", &config.name, &config.routes, directory).await?;
+        let name = chat.channel.clone();
         let http = client(config.timeout).map_err(ChannelError::Config)?;
         let api = FeishuApi::new(
             http,
@@ -52,13 +55,7 @@ impl FeishuChannel {
             config.app_secret.clone(),
         );
         let inbound = Arc::new(FeishuInbound {
-            chat: ChatInbound {
-                hub,
-                channel: name.clone(),
-                platform: "feishu",
-                routes,
-                directory,
-            },
+            chat,
             api,
             path_name: config.name.clone(),
             encrypt_key: config.encrypt_key.clone(),
@@ -99,11 +96,26 @@ impl Channel for FeishuChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<Delivered, DeliveryError> {
-        if record.status != Status::Pending {
-            return Ok(Delivered::Skipped(format!(
-                "the request was already {} when it could be sent",
-                record.status
-            )));
+        if let Some(skipped) = Delivered::unless_pending(record, "sent") {
+            return Ok(skipped);
+        }
+        let routes = &self.inbound.chat.routes;
+        let oa = routes
+            .route_to(record, &delivery.recipient)
+            .and_then(|route| route.approval.as_deref());
+        if let Some(approval_code) = oa {
+            let card = card(record, self.config.language, &self.inbound.chat.directory);
+            let api = &self.inbound.api;
+            let field = &self.config.approval_field;
+            return approval::create(
+                api,
+                approval_code,
+                field,
+                record,
+                &card,
+                &delivery.recipient,
+            )
+            .await;
         }
         let (kind, id) = receive_id(&delivery.recipient);
         let card = self.inbound.card(record);
@@ -131,6 +143,18 @@ impl Channel for FeishuChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<(), DeliveryError> {
+        if let Some(data) = delivery.data.as_ref().filter(|d| d["mode"] == "approval") {
+            let decided_there = record.responded_by.as_deref()
+                == Some(&format!(
+                    "{}{}",
+                    APPROVER_PREFIX,
+                    delivery.reference.as_deref().unwrap_or("")
+                ));
+            if record.status == gohumanloop::model::Status::Pending || decided_there {
+                return Ok(());
+            }
+            return approval::cancel(&self.inbound.api, data).await;
+        }
         let message_id = message_id(delivery)?;
         let card = self.inbound.card(record);
         let path = format!("/open-apis/im/v1/messages/{message_id}");

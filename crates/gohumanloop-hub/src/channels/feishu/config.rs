@@ -26,8 +26,12 @@ pub struct FeishuConfig {
     pub verification_token: String,
     /// The API's base: [`FEISHU`], `https://open.larksuite.com`, or a proxy.
     pub base_url: String,
-    /// Which requests go where, and who decides them.
+    /// Which requests go where, and who decides them; a route with `approval` creates
+    /// instances of that approval definition instead of sending cards.
     pub routes: Vec<ChatRoute>,
+    /// The id of the approval definition's multi-line text control that holds the request
+    /// (OA mode).
+    pub approval_field: String,
     /// The language of the cards.
     pub language: EmailLanguage,
     /// The delays after each failed attempt in a row; past the end, it gives up.
@@ -65,6 +69,7 @@ impl FeishuConfig {
             verification_token: verification_token.into(),
             base_url: FEISHU.into(),
             routes: Vec::new(),
+            approval_field: "content".into(),
             language: EmailLanguage::En,
             retry: DEFAULT_RETRY_SCHEDULE.to_vec(),
             timeout: Duration::from_secs(10),

@@ -23,9 +23,10 @@ use super::payload::{encrypted_field, parse_callback, FeishuCallback};
 use super::render::card_json;
 use crate::channels::chat::act::{Acted, ChatInbound, Interaction};
 use crate::channels::chat::card::{card, prompt};
-use crate::core::Action;
+use crate::channels::http::header;
+use crate::core::{Action, Actor};
 use crate::record::{now_ms, RequestRecord};
-use crate::server::json_error;
+use crate::server::{json_error, store_unavailable};
 use crate::store::StoreError;
 
 /// The largest callback read.
@@ -73,13 +74,6 @@ pub(super) fn routes(inbound: Arc<FeishuInbound>) -> Router {
     Router::new()
         .route(&callback_path(&inbound.path_name), post(callback))
         .with_state(inbound)
-}
-
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
 }
 
 fn unauthorized(why: &str) -> Response {
@@ -149,16 +143,68 @@ async fn callback(
                 .await
                 .unwrap_or_else(unavailable)
         }
+        FeishuCallback::Approval {
+            token,
+            instance_code,
+            status,
+        } => {
+            if !inbound.token_ok(&token) {
+                return unauthorized("the Verification Token does not match");
+            }
+            approval_changed(&inbound, signature, &instance_code, &status)
+                .await
+                .unwrap_or_else(unavailable)
+        }
         _ => Json(json!({})).into_response(),
     }
 }
 
-fn unavailable(e: StoreError) -> Response {
-    tracing::error!("Feishu callback: {e}");
-    json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the hub cannot use its database right now; try again later",
+/// How an approval instance's decisions are recorded: `feishu-approval:INSTANCE` (the event
+/// does not say which approver acted).
+pub(super) const APPROVER_PREFIX: &str = "feishu-approval:";
+
+/// An approval instance of the OA mode changed: its decision, through the one decision path.
+async fn approval_changed(
+    inbound: &FeishuInbound,
+    signature: &str,
+    instance_code: &str,
+    status: &str,
+) -> Result<Response, StoreError> {
+    let chat = &inbound.chat;
+    let store = chat.hub.store();
+    let Some(delivery) = store
+        .delivery_by_reference(&chat.channel, instance_code)
+        .await?
+    else {
+        return Ok(Json(json!({})).into_response());
+    };
+    let zh = inbound.language == EmailLanguage::Zh;
+    let Some(decision) = super::approval::decision(status, zh) else {
+        return Ok(Json(json!({})).into_response());
+    };
+    if !chat.first_use(signature, &delivery.request_id).await? {
+        return Ok(unauthorized(
+            "this signed callback was received before (a replay)",
+        ));
+    }
+    let Some(record) = store.by_id(&delivery.request_id).await? else {
+        return Ok(Json(json!({})).into_response());
+    };
+    let actor = Actor::new(
+        chat.channel.clone(),
+        format!("{APPROVER_PREFIX}{instance_code}"),
     )
+    .named(if zh {
+        "飞书审批"
+    } else {
+        "Feishu approval"
+    });
+    chat.hub.decide_on(&record, decision, &actor).await?;
+    Ok(Json(json!({})).into_response())
+}
+
+fn unavailable(e: StoreError) -> Response {
+    store_unavailable("Feishu callback", &e)
 }
 
 /// Decides a button, and answers with a toast and the card as it is now.

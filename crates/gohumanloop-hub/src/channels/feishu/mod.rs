@@ -4,9 +4,11 @@
 //! verification, Encrypt Key decryption, `X-Lark-Signature`, our own replay window), answered
 //! with a toast and the card in its new state; every delivered card PATCHed to its final state
 //! after a change elsewhere. Feishu (`open.feishu.cn`) and Lark (`open.larksuite.com`) differ
-//! only in the base URL.
+//! only in the base URL. A route may instead use the original's OA mode: an approval
+//! instance per request, decided in Feishu's approval app (see `approval`).
 
 mod api;
+mod approval;
 mod channel;
 mod config;
 pub mod crypto;

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::channels::chat::http::{call, post_json};
+use crate::channels::http::{call, post_json};
 use crate::channels::DeliveryError;
 
 /// Slack's error codes that pass (tried again later); every other one is permanent.

@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use axum::Router;
-use gohumanloop::model::Status;
 use serde_json::{json, Value};
 
 use super::api::SlackApi;
@@ -14,8 +13,8 @@ use super::config::SlackConfig;
 use super::inbound::{self, SlackInbound};
 use crate::channels::chat::act::ChatInbound;
 use crate::channels::chat::card::card;
-use crate::channels::chat::http::client;
-use crate::channels::chat::{route, Directory};
+use crate::channels::chat::Directory;
+use crate::channels::http::client;
 use crate::channels::schedule::from_schedule;
 use crate::channels::{Channel, ChannelError, Delivered, DeliveryError};
 use crate::core::Hub;
@@ -42,22 +41,16 @@ impl SlackChannel {
         config: SlackConfig,
         directory: Arc<Directory>,
     ) -> Result<Arc<Self>, ChannelError> {
-        let name = format!("slack:{}", config.name);
-        let routes =
-            route::resolve(&hub, &config.routes, &format!("slack '{}'", config.name)).await?;
+        let chat =
+            ChatInbound::start(hub, "slack", &config.name, &config.routes, directory).await?;
+        let name = chat.channel.clone();
         let api = SlackApi {
             http: client(config.timeout).map_err(ChannelError::Config)?,
             base: config.api_base.clone(),
             token: config.bot_token.clone(),
         };
         let inbound = Arc::new(SlackInbound {
-            chat: ChatInbound {
-                hub,
-                channel: name.clone(),
-                platform: "slack",
-                routes,
-                directory,
-            },
+            chat,
             api,
             path_name: config.name.clone(),
             signing_secret: config.signing_secret.clone(),
@@ -110,11 +103,8 @@ impl Channel for SlackChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<Delivered, DeliveryError> {
-        if record.status != Status::Pending {
-            return Ok(Delivered::Skipped(format!(
-                "the request was already {} when it could be posted",
-                record.status
-            )));
+        if let Some(skipped) = Delivered::unless_pending(record, "posted") {
+            return Ok(skipped);
         }
         let api = &self.inbound.api;
         let channel = api.conversation(&delivery.recipient).await?;

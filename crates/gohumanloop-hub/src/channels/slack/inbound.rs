@@ -21,8 +21,9 @@ use super::payload::{parse_interaction, SlackInteraction, SlackUser};
 use super::signature;
 use crate::channels::chat::act::{Acted, ChatInbound, Interaction};
 use crate::channels::chat::card::{card, prompt};
+use crate::channels::http::header;
 use crate::record::now_ms;
-use crate::server::json_error;
+use crate::server::{json_error, store_unavailable};
 use crate::store::StoreError;
 
 /// The largest interaction read.
@@ -49,19 +50,8 @@ pub(super) fn routes(inbound: Arc<SlackInbound>) -> Router {
         .with_state(inbound)
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> &'a str {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
-
 fn unavailable(e: StoreError) -> Response {
-    tracing::error!("Slack interaction: {e}");
-    json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the hub cannot use its database right now; try again later",
-    )
+    store_unavailable("Slack interaction", &e)
 }
 
 async fn interactions(

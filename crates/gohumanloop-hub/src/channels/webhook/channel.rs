@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::config::WebhookConfig;
 use super::inbound::Inbound;
-use super::outbound::client;
+use crate::channels::http::client;
 use crate::channels::ChannelError;
 use crate::core::Hub;
 use crate::record::TenantId;

@@ -20,7 +20,7 @@ use crate::core::verdict::winner_words;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
 use crate::record::schema_names::StatusName;
 use crate::record::{now_ms, RequestRecord, TenantId};
-use crate::server::json_error;
+use crate::server::{json_error, store_unavailable};
 use crate::store::{LinkUse, StoreError};
 
 /// The largest decision body read.
@@ -83,11 +83,7 @@ pub(crate) struct Decided {
 }
 
 fn unavailable(e: StoreError) -> Response {
-    tracing::error!("webhook decision: {e}");
-    json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the hub cannot use its database right now; try again later",
-    )
+    store_unavailable("webhook decision", &e)
 }
 
 async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: Bytes) -> Response {

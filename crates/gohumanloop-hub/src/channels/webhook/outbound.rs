@@ -87,15 +87,6 @@ impl WebhookChannel {
 }
 
 /// An HTTP client for one receiver: its time-out, no redirects, no cookies.
-pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, String> {
-    reqwest::Client::builder()
-        .timeout(timeout)
-        .connect_timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| format!("cannot make an HTTP client: {e}"))
-}
-
 /// Whether a request goes to this webhook: its tenant (if one is set) and platforms.
 pub(super) fn routed(config: &WebhookConfig, tenant: Option<i64>, record: &RequestRecord) -> bool {
     let tenant_fits = tenant.is_none_or(|t| t == record.tenant);

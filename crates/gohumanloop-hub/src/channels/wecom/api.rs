@@ -3,12 +3,12 @@
 //! (-1), rate limits (45009, 45033) and an expired token (40014, 42001) pass; anything else
 //! (60020: the hub's IP is not trusted; 42014: a task id used twice) is permanent and named.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
-use tokio::sync::Mutex;
 
-use crate::channels::chat::http::call;
+use crate::channels::chat::token::TokenCache;
+use crate::channels::http::call;
 use crate::channels::DeliveryError;
 
 /// Renew the token when it has less than this left (WeCom gives 2 hours).
@@ -24,7 +24,7 @@ pub(super) struct WecomApi {
     pub base: String,
     pub corp_id: String,
     pub secret: String,
-    token: Mutex<Option<(String, Instant)>>,
+    token: TokenCache,
 }
 
 impl WecomApi {
@@ -35,17 +35,17 @@ impl WecomApi {
             base: base.trim_end_matches('/').to_owned(),
             corp_id,
             secret,
-            token: Mutex::new(None),
+            token: TokenCache::new(RENEW_BEFORE),
         }
     }
 
+    /// The access token (cached).
     async fn token(&self) -> Result<String, DeliveryError> {
-        let mut cached = self.token.lock().await;
-        if let Some((token, renew_at)) = cached.as_ref() {
-            if Instant::now() < *renew_at {
-                return Ok(token.clone());
-            }
-        }
+        self.token.get(self.fetch_token()).await
+    }
+
+    /// A new access token, and how long it lasts.
+    async fn fetch_token(&self) -> Result<(String, Duration), DeliveryError> {
         let url = format!("{}/cgi-bin/gettoken", self.base);
         let request = self
             .http
@@ -56,13 +56,10 @@ impl WecomApi {
             .as_str()
             .ok_or_else(|| DeliveryError::Retry("WeCom gettoken: no access_token".into()))?
             .to_owned();
-        let lasts = Duration::from_secs(answer["expires_in"].as_u64().unwrap_or(7200));
-        let renew_at = Instant::now()
-            + lasts
-                .saturating_sub(RENEW_BEFORE)
-                .max(Duration::from_secs(60));
-        *cached = Some((token.clone(), renew_at));
-        Ok(token)
+        Ok((
+            token,
+            Duration::from_secs(answer["expires_in"].as_u64().unwrap_or(7200)),
+        ))
     }
 
     /// POSTs `body` to `path` with the access token.
@@ -77,7 +74,7 @@ impl WecomApi {
         let answered = read(what, call(what, request).await?);
         if let Err(DeliveryError::Retry(why)) = &answered {
             if why.contains("token") {
-                *self.token.lock().await = None;
+                self.token.forget().await;
             }
         }
         answered

@@ -16,8 +16,8 @@ use super::inbound::{self, WecomInbound};
 use super::render::{cut, task_id, REPLACE_NAME};
 use crate::channels::chat::act::ChatInbound;
 use crate::channels::chat::card::closing;
-use crate::channels::chat::http::client;
-use crate::channels::chat::{route, Directory};
+use crate::channels::chat::Directory;
+use crate::channels::http::client;
 use crate::channels::schedule::from_schedule;
 use crate::channels::{Channel, ChannelError, Delivered, DeliveryError};
 use crate::core::Hub;
@@ -44,11 +44,11 @@ impl WecomChannel {
         config: WecomConfig,
         directory: Arc<Directory>,
     ) -> Result<Arc<Self>, ChannelError> {
-        let name = format!("wecom:{}", config.name);
-        let label = format!("wecom '{}'", config.name);
         let crypto = WecomCrypto::new(&config.token, &config.encoding_aes_key, &config.corp_id)
-            .map_err(|e| ChannelError::Config(format!("{label}: {e}")))?;
-        let routes = route::resolve(&hub, &config.routes, &label).await?;
+            .map_err(|e| ChannelError::Config(format!("wecom '{}': {e}", config.name)))?;
+        let chat =
+            ChatInbound::start(hub, "wecom", &config.name, &config.routes, directory).await?;
+        let name = chat.channel.clone();
         let http = client(config.timeout).map_err(ChannelError::Config)?;
         let api = WecomApi::new(
             http,
@@ -57,13 +57,7 @@ impl WecomChannel {
             config.secret.clone(),
         );
         let inbound = Arc::new(WecomInbound {
-            chat: ChatInbound {
-                hub,
-                channel: name.clone(),
-                platform: "wecom",
-                routes,
-                directory,
-            },
+            chat,
             api,
             crypto,
             path_name: config.name.clone(),
@@ -103,11 +97,8 @@ impl Channel for WecomChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<Delivered, DeliveryError> {
-        if record.status != Status::Pending {
-            return Ok(Delivered::Skipped(format!(
-                "the request was already {} when it could be sent",
-                record.status
-            )));
+        if let Some(skipped) = Delivered::unless_pending(record, "sent") {
+            return Ok(skipped);
         }
         if record.loop_type != LoopType::Approval {
             return Ok(Delivered::Skipped(

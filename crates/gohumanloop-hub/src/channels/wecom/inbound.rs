@@ -25,7 +25,7 @@ use crate::channels::chat::act::{Acted, ChatInbound, Interaction};
 use crate::channels::chat::card::{card, closing};
 use crate::core::Action;
 use crate::record::{now_ms, RequestRecord};
-use crate::server::json_error;
+use crate::server::{json_error, store_unavailable};
 use crate::store::StoreError;
 
 /// The largest callback read.
@@ -165,11 +165,7 @@ async fn event(
 }
 
 fn unavailable(e: StoreError) -> Response {
-    tracing::error!("WeCom callback: {e}");
-    json_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "the hub cannot use its database right now; try again later",
-    )
+    store_unavailable("WeCom callback", &e)
 }
 
 /// Decides a click; the label the clicking user's buttons turn into.

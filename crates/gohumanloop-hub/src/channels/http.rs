@@ -1,6 +1,7 @@
-//! Calling a chat platform's JSON API: time-outs, 5xx, 408 and 429 are passing failures
-//! (tried again later), other HTTP errors permanent. Each platform then reads its own error
-//! codes from the JSON.
+//! The channels' HTTP: a client that follows no redirect and bounds every call; calling a
+//! platform's JSON API (time-outs, 5xx, 408 and 429 are passing failures, tried again later;
+//! other HTTP errors permanent; each platform then reads its own error codes from the JSON);
+//! reading a header of an inbound callback.
 
 use std::time::Duration;
 
@@ -72,6 +73,14 @@ pub(crate) async fn call_raw(
         )));
     }
     Ok((status, serde_json::from_slice(&bytes).ok()))
+}
+
+/// A header of an inbound request as text (empty when absent or not text).
+pub(crate) fn header<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 /// `POST url` with a JSON body and a bearer token.
