@@ -97,19 +97,32 @@ async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
         })
     };
 
-    // Unsigned, stale: refused, nothing recorded.
+    // Unsigned, wrongly signed, stale: refused, nothing recorded.
     let approve = feishu::click(&id, "approve", "ou_alice", "");
     assert_eq!(feishu::post(&hub.base, &approve, now(), false).await.0, 401);
+    let body = json!({"encrypt": encrypt(ENCRYPT_KEY, &approve.to_string(), [7; 16])}).to_string();
+    let forged = "0".repeat(64);
+    assert_eq!(
+        feishu::send(&hub.base, body, now(), "n", &forged).await.0,
+        401
+    );
     assert_eq!(
         feishu::post(&hub.base, &approve, now() - 301, true).await.0,
         401
     );
-    // Encrypted with another key: refused.
+    // Signed, but encrypted with another key: not a callback of this app (400); unsigned, the
+    // same body is refused like any unsigned one (401).
     let foreign =
         json!({"encrypt": encrypt("another key", &approve.to_string(), [1; 16])}).to_string();
     let sig = event_signature(&now().to_string(), "n", ENCRYPT_KEY, foreign.as_bytes());
     assert_eq!(
-        feishu::send(&hub.base, foreign, now(), "n", &sig).await.0,
+        feishu::send(&hub.base, foreign.clone(), now(), "n", &sig)
+            .await
+            .0,
+        400
+    );
+    assert_eq!(
+        feishu::send(&hub.base, foreign, now(), "n", "").await.0,
         401
     );
     // Bob is not an approver of the route: a toast, no card change, nothing recorded.

@@ -167,7 +167,7 @@ pub async fn post(base: &str, event: &Value, timestamp: i64, signed: bool) -> (u
     let signature = if signed {
         event_signature(&timestamp.to_string(), nonce, ENCRYPT_KEY, body.as_bytes())
     } else {
-        "0".repeat(64)
+        String::new()
     };
     send(base, body, timestamp, nonce, &signature).await
 }

@@ -1,6 +1,6 @@
 //! `POST /channels/feishu/{name}/callback`, the app's callback URL for `card.action.trigger`
 //! (and `approval_instance` events): verify (decrypt with the Encrypt Key; the URL
-//! verification's token; for everything else `X-Lark-Signature`, our five-minute window on
+//! verification's token; for everything else `X-Lark-Signature`, checked first, our five-minute window on
 //! `X-Lark-Request-Timestamp`, each signature used once, the Verification Token), parse
 //! ([`super::parse_callback`]), decide (the chat channels' one decide step), render (a toast
 //! and the card in its new state, within Feishu's 3 seconds).
@@ -33,6 +33,8 @@ use crate::store::StoreError;
 const MAX_BODY: usize = 256 * 1024;
 /// How far a callback's timestamp may be from now.
 const WINDOW_SECS: i64 = 300;
+/// Why an unsigned callback that is not the URL verification is refused.
+const UNSIGNED: &str = "an unsigned callback (only the URL verification comes unsigned)";
 
 /// What the route needs of its channel.
 pub(super) struct FeishuInbound {
@@ -88,37 +90,46 @@ async fn callback(
     if body.len() > MAX_BODY {
         return json_error(StatusCode::PAYLOAD_TOO_LARGE, "callback too large");
     }
-    let encrypted = match encrypted_field(&body) {
-        Ok(encrypted) => encrypted,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
+    // A signed callback is checked before anything in it is read; only the URL verification
+    // comes unsigned (the token inside authenticates it), and every failure of an unsigned
+    // one looks the same, so that nothing can probe the decryption.
+    let signature = header(&headers, "x-lark-signature");
+    if !signature.is_empty() {
+        let timestamp = header(&headers, "x-lark-request-timestamp");
+        let nonce = header(&headers, "x-lark-request-nonce");
+        let key = &inbound.encrypt_key;
+        if crypto::verify_event_signature(signature, timestamp, nonce, key, &body).is_err() {
+            return unauthorized("the X-Lark-Signature does not match");
+        }
+        let fresh = timestamp
+            .parse::<i64>()
+            .is_ok_and(|t| (now_ms() / 1000 - t).abs() <= WINDOW_SECS);
+        if !fresh {
+            return unauthorized("the callback's timestamp is more than five minutes away");
+        }
+    }
+    let parsed = encrypted_field(&body)
+        .ok()
+        .and_then(|encrypted| crypto::decrypt(&inbound.encrypt_key, &encrypted).ok())
+        .and_then(|plaintext| parse_callback(plaintext.as_bytes()).ok());
+    let parsed = match parsed {
+        Some(parsed) => parsed,
+        None if signature.is_empty() => return unauthorized(UNSIGNED),
+        None => {
+            return json_error(
+                StatusCode::BAD_REQUEST,
+                "not an encrypted Feishu callback (set an Encrypt Key in the console)",
+            )
+        }
     };
-    let Ok(plaintext) = crypto::decrypt(&inbound.encrypt_key, &encrypted) else {
-        return unauthorized("the callback does not decrypt with this app's Encrypt Key");
-    };
-    let parsed = match parse_callback(plaintext.as_bytes()) {
-        Ok(parsed) => parsed,
-        Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
-    };
-    // Feishu signs everything but the URL verification, which the token authenticates.
     if let FeishuCallback::Challenge { challenge, token } = &parsed {
         if !inbound.token_ok(token) {
             return unauthorized("the Verification Token does not match");
         }
         return Json(json!({"challenge": challenge})).into_response();
     }
-    let signature = header(&headers, "x-lark-signature");
-    let timestamp = header(&headers, "x-lark-request-timestamp");
-    let nonce = header(&headers, "x-lark-request-nonce");
-    if crypto::verify_event_signature(signature, timestamp, nonce, &inbound.encrypt_key, &body)
-        .is_err()
-    {
-        return unauthorized("the X-Lark-Signature does not match");
-    }
-    let fresh = timestamp
-        .parse::<i64>()
-        .is_ok_and(|t| (now_ms() / 1000 - t).abs() <= WINDOW_SECS);
-    if !fresh {
-        return unauthorized("the callback's timestamp is more than five minutes away");
+    if signature.is_empty() {
+        return unauthorized(UNSIGNED);
     }
     match parsed {
         FeishuCallback::CardAction {
