@@ -290,3 +290,103 @@ async fn a_card_is_decided_in_wecom_and_every_copy_is_closed() {
         "{skipped:?}"
     );
 }
+
+#[tokio::test]
+async fn an_oa_route_files_approval_applications_and_takes_their_decisions() {
+    let fake = wecom::start().await;
+    let mut hub = HubProcess::unstarted();
+    let route = format!(
+        "{}approval = \"TEMPLATE-1\"\n",
+        wecom::table(&fake, &["lisi"], &[])
+    );
+    let file = chat::write_config(hub.path(), &[chat::ALICE.into(), route]);
+    hub.set_extra(&["--config", &file], &[]);
+    hub.spawn("127.0.0.1:0");
+    let key = hub.key("a", "agent");
+    create(&hub, &key, "r1", "approval").await;
+    let calls = fake
+        .until("an approval application", |calls| {
+            calls.iter().any(|c| c.path == "/cgi-bin/oa/applyevent")
+        })
+        .await;
+    let applied = &calls
+        .iter()
+        .find(|c| c.path == "/cgi-bin/oa/applyevent")
+        .unwrap()
+        .json;
+    assert_eq!(
+        (&applied["creator_userid"], &applied["template_id"]),
+        (&json!("lisi"), &json!("TEMPLATE-1"))
+    );
+    let control = &applied["apply_data"]["contents"][0];
+    assert_eq!(
+        (&control["control"], &control["id"]),
+        (&json!("Textarea"), &json!("content"))
+    );
+    assert!(
+        control["value"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("部署 v2 到生产？"),
+        "{control}"
+    );
+    assert!(
+        fake.calls_to("/cgi-bin/message/send").is_empty(),
+        "no card on an OA route"
+    );
+    let got = common::get_json(&format!("{}/api/v1/requests/r1", hub.base), &key).await;
+    let id = got["request"]["id"].as_str().unwrap().to_owned();
+    let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
+    let mut sp_no = None;
+    for _ in 0..400 {
+        let deliveries = store.deliveries_of(&id).await.unwrap();
+        if let Some(reference) = deliveries.iter().find_map(|d| d.reference.clone()) {
+            sp_no = Some(reference);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let sp_no = sp_no.expect("the application is recorded");
+
+    // Still pending in WeCom: nothing changes. Rejected by zhangsan (Alice): rejected, as her,
+    // with her comment.
+    let (code, _) = post(
+        &hub,
+        &wecom::approval_change(&sp_no, 1, "zhangsan", ""),
+        now(),
+        "p0",
+        false,
+    )
+    .await;
+    assert_eq!(code, 200);
+    let stamp = now();
+    let rejected = wecom::approval_change(&sp_no, 3, "zhangsan", "too risky on a Friday");
+    let (code, _) = post(&hub, &rejected, stamp, "p1", false).await;
+    assert_eq!(code, 200);
+    let status = chat::status(&hub, &key, "c1", "r1", 10).await;
+    assert_eq!(
+        (
+            &status["status"],
+            &status["responded_by"],
+            &status["response"]["reason"]
+        ),
+        (
+            &json!("rejected"),
+            &json!("alice"),
+            &json!("too risky on a Friday")
+        ),
+        "{status}"
+    );
+    assert_eq!(
+        post(&hub, &rejected, stamp, "p1", false).await.0,
+        401,
+        "a replay"
+    );
+    let audit = common::get_json(&format!("{}/api/v1/requests/r1/audit", hub.base), &key).await;
+    let last = audit["entries"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(
+        (&last["actor"], &last["channel"]),
+        (&json!("alice"), &json!("wecom:corp")),
+        "{last}"
+    );
+}

@@ -19,6 +19,7 @@ const KEYS: &[&str] = &[
     "encoding_aes_key_env",
     "encoding_aes_key_file",
     "base_url",
+    "approval_field",
     "reasons",
     "language",
     "timeout",
@@ -69,7 +70,8 @@ pub(super) fn wecom(n: usize, entry: &Value) -> Result<WecomConfig, Vec<String>>
         }
     };
     let (timeout, retry) = c.timing();
-    let routes = c.routes(false);
+    let approval_field = c.text("approval_field");
+    let routes = c.routes(true);
     if !c.problems.is_empty() {
         return Err(c.problems);
     }
@@ -81,6 +83,9 @@ pub(super) fn wecom(n: usize, entry: &Value) -> Result<WecomConfig, Vec<String>>
     config.language = language;
     config.reasons = reasons;
     config.routes = routes;
+    if let Some(field) = approval_field {
+        config.approval_field = field;
+    }
     if let Some(timeout) = timeout {
         config.timeout = timeout;
     }

@@ -2,7 +2,7 @@
 //! secret, `message/send` of a `template_card` (task ids unique per app and of WeCom's
 //! characters, at most six buttons; a `response_code` per card) and
 //! `message/update_template_card` (each response_code once), answering `errcode` as WeCom
-//! does.
+//! does; and `oa/applyevent` (an approval application of a template).
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -51,7 +51,7 @@ pub async fn start() -> Fake {
             );
         }
         let body = &call.json;
-        if body["agentid"] != AGENT_ID {
+        if call.path != "/cgi-bin/oa/applyevent" && body["agentid"] != AGENT_ID {
             return (200, json!({"errcode": 40056, "errmsg": "invalid agentid"}));
         }
         match call.path.as_str() {
@@ -92,6 +92,24 @@ pub async fn start() -> Fake {
                              "msgid": format!("msg-{n}"), "response_code": code}),
                 )
             }
+            "/cgi-bin/oa/applyevent" => {
+                // The application: a creator, a template, its controls' values.
+                let contents = &body["apply_data"]["contents"];
+                let valid = body["creator_userid"].is_string()
+                    && body["template_id"] == "TEMPLATE-1"
+                    && contents.as_array().is_some_and(|c| !c.is_empty());
+                if !valid {
+                    return (
+                        200,
+                        json!({"errcode": 301025, "errmsg": "invalid apply_data"}),
+                    );
+                }
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                (
+                    200,
+                    json!({"errcode": 0, "errmsg": "ok", "sp_no": format!("20261203{n:04}")}),
+                )
+            }
             "/cgi-bin/message/update_template_card" => {
                 let code = body["response_code"].as_str().unwrap_or("");
                 let mut codes = codes.lock().unwrap();
@@ -121,5 +139,23 @@ pub fn table(fake: &Fake, to: &[&str], approvers: &[&str]) -> String {
         "\n[[wecom]]\nname = \"corp\"\ncorp_id = \"{CORP_ID}\"\nagent_id = {AGENT_ID}\nsecret = \"{SECRET}\"\ntoken = \"{TOKEN}\"\nencoding_aes_key = \"{AES_KEY}\"\nbase_url = \"{}\"\n[[wecom.route]]\nto = {to:?}\n{}",
         fake.url,
         approvers_line(approvers)
+    )
+}
+
+/// A `sys_approval_change` event (doc path 91815's shape): application `sp_no` now has
+/// `status` (2 approved, 3 rejected, 4 revoked), the approver `approver` acted with `speech`.
+pub fn approval_change(sp_no: &str, status: u32, approver: &str, speech: &str) -> String {
+    format!(
+        "<xml><ToUserName><![CDATA[{CORP_ID}]]></ToUserName><FromUserName><![CDATA[sys]]></FromUserName>\
+<CreateTime>1764720000</CreateTime><MsgType><![CDATA[event]]></MsgType>\
+<Event><![CDATA[sys_approval_change]]></Event><AgentID>{AGENT_ID}</AgentID><ApprovalInfo>\
+<SpNo>{sp_no}</SpNo><SpName><![CDATA[GoHumanLoop]]></SpName><SpStatus>{status}</SpStatus>\
+<TemplateId><![CDATA[TEMPLATE-1]]></TemplateId><ApplyTime>1764719000</ApplyTime>\
+<Applyer><UserId><![CDATA[lisi]]></UserId><Party><![CDATA[1]]></Party></Applyer>\
+<SpRecord><SpStatus>{status}</SpStatus><ApproverAttr>1</ApproverAttr><Details><Approver>\
+<UserId><![CDATA[{approver}]]></UserId></Approver><Speech><![CDATA[{speech}]]></Speech>\
+<SpStatus>{status}</SpStatus><SpTime>1764720000</SpTime></Details></SpRecord>\
+<StatuChangeEvent>{}</StatuChangeEvent></ApprovalInfo></xml>",
+        if status == 1 { 1 } else { 2 }
     )
 }

@@ -10,12 +10,13 @@ use gohumanloop::model::{LoopType, Status};
 use serde_json::{json, Value};
 
 use super::api::WecomApi;
+use super::approval;
 use super::config::WecomConfig;
 use super::crypto::WecomCrypto;
 use super::inbound::{self, WecomInbound};
 use super::render::{cut, task_id, REPLACE_NAME};
 use crate::channels::chat::act::ChatInbound;
-use crate::channels::chat::card::closing;
+use crate::channels::chat::card::{card, closing};
 use crate::channels::chat::Directory;
 use crate::channels::http::client;
 use crate::channels::schedule::from_schedule;
@@ -100,6 +101,25 @@ impl Channel for WecomChannel {
         if let Some(skipped) = Delivered::unless_pending(record, "sent") {
             return Ok(skipped);
         }
+        let oa = self
+            .inbound
+            .chat
+            .routes
+            .route_to(record, &delivery.recipient)
+            .and_then(|route| route.approval.as_deref());
+        if let Some(template_id) = oa {
+            let chat = &self.inbound.chat;
+            let card = card(record, self.config.language, &chat.directory);
+            let field = &self.config.approval_field;
+            return approval::apply(
+                &self.inbound.api,
+                template_id,
+                field,
+                &card,
+                &delivery.recipient,
+            )
+            .await;
+        }
         if record.loop_type != LoopType::Approval {
             return Ok(Delivered::Skipped(
                 "a WeCom card takes no typed answer: information and conversation requests are answered in the inbox or another channel".into(),
@@ -133,7 +153,12 @@ impl Channel for WecomChannel {
         record: &RequestRecord,
         delivery: &Delivery,
     ) -> Result<(), DeliveryError> {
-        if record.status == Status::Pending {
+        // An application cannot be withdrawn through WeCom's API; a card can be closed.
+        let application = delivery
+            .data
+            .as_ref()
+            .is_some_and(|d| d["mode"] == "approval");
+        if record.status == Status::Pending || application {
             return Ok(());
         }
         let Some(code) = data_field(delivery, "response_code").filter(|c| !c.is_empty()) else {

@@ -28,8 +28,12 @@ pub struct WecomConfig {
     pub encoding_aes_key: String,
     /// The API's base ([`WECOM`], or a proxy).
     pub base_url: String,
-    /// Which requests go where (recipients are UserIDs), and who decides them.
+    /// Which requests go where (recipients are UserIDs), and who decides them; a route with
+    /// `approval` (a template id) files approval applications instead of sending cards.
     pub routes: Vec<ChatRoute>,
+    /// The id of the approval template's multi-line text control that holds the request (OA
+    /// routes).
+    pub approval_field: String,
     /// The reasons a rejection offers (a card has no text input): the first is preselected.
     pub reasons: Vec<String>,
     /// The language of the cards.
@@ -72,6 +76,7 @@ impl WecomConfig {
             encoding_aes_key: encoding_aes_key.into(),
             base_url: WECOM.into(),
             routes: Vec::new(),
+            approval_field: "content".into(),
             reasons: default_reasons(EmailLanguage::En),
             language: EmailLanguage::En,
             retry: DEFAULT_RETRY_SCHEDULE.to_vec(),

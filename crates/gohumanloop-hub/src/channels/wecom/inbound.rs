@@ -20,10 +20,12 @@ use serde_json::Value;
 use super::api::WecomApi;
 use super::crypto::WecomCrypto;
 use super::render::{cut, template_card, REPLACE_NAME};
-use super::xml::{parse_envelope, parse_event, passive_card_update, CardEvent, Event};
+use super::xml::{
+    parse_envelope, parse_event, passive_card_update, ApprovalEvent, CardEvent, Event,
+};
 use crate::channels::chat::act::{Acted, ChatInbound, Interaction};
 use crate::channels::chat::card::{card, closing};
-use crate::core::Action;
+use crate::core::{Action, Actor};
 use crate::record::{now_ms, RequestRecord};
 use crate::server::{json_error, store_unavailable};
 use crate::store::StoreError;
@@ -138,6 +140,11 @@ async fn event(
     };
     let click = match parse_event(&plaintext) {
         Ok(Event::CardClicked(click)) => click,
+        Ok(Event::ApprovalChanged(change)) => {
+            return approval_changed(&inbound, &q.msg_signature, &change)
+                .await
+                .unwrap_or_else(unavailable);
+        }
         Ok(_) => return plain(String::new()),
         Err(e) => return json_error(StatusCode::BAD_REQUEST, e.to_string()),
     };
@@ -166,6 +173,43 @@ async fn event(
 
 fn unavailable(e: StoreError) -> Response {
     store_unavailable("WeCom callback", &e)
+}
+
+/// An application of the OA mode changed: its decision, through the one decision path, as
+/// the approver who acted.
+async fn approval_changed(
+    inbound: &WecomInbound,
+    signature: &str,
+    change: &ApprovalEvent,
+) -> Result<Response, StoreError> {
+    let chat = &inbound.chat;
+    let store = chat.hub.store();
+    let Some(delivery) = store
+        .delivery_by_reference(&chat.channel, &change.sp_no)
+        .await?
+    else {
+        return Ok(plain(String::new()));
+    };
+    let zh = inbound.language == EmailLanguage::Zh;
+    let Some((decision, approver)) = super::approval::decision(change, zh) else {
+        return Ok(plain(String::new()));
+    };
+    if !chat.first_use(signature, &delivery.request_id).await? {
+        return Ok(unauthorized(
+            "this signed callback was received before (a replay)",
+        ));
+    }
+    let Some(record) = store.by_id(&delivery.request_id).await? else {
+        return Ok(plain(String::new()));
+    };
+    let who = approver.unwrap_or_else(|| format!("approval {}", change.sp_no));
+    let person = chat.person(&who, None);
+    let mut actor = Actor::new(chat.channel.clone(), person.identity);
+    if let Some(name) = person.display_name {
+        actor = actor.named(name);
+    }
+    chat.hub.decide_on(&record, decision, &actor).await?;
+    Ok(plain(String::new()))
 }
 
 /// Decides a click; the label the clicking user's buttons turn into.

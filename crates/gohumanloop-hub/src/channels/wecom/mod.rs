@@ -4,9 +4,12 @@
 //! with WeCom's 32-byte padding and the receive-id check, `template_card_event`); the clicking
 //! user's card updated by the encrypted passive reply, every other copy through
 //! `update_template_card` with the send-time `response_code` (kept unused at the click, so that
-//! a decision on another channel can still close the card).
+//! a decision on another channel can still close the card). A route may instead use the
+//! original's OA mode: an approval application per request, decided in WeCom's approval app
+//! (see `approval`).
 
 mod api;
+mod approval;
 mod channel;
 mod config;
 pub mod crypto;
