@@ -42,7 +42,15 @@ pub(super) async fn create(
 ) -> Result<Delivered, DeliveryError> {
     let (id_type, user) = applicant(recipient);
     let form = json!([{"id": field, "type": "textarea", "value": summary(card)}]).to_string();
-    let mut body = json!({"approval_code": approval_code, "form": form, "uuid": record.id});
+    // Feishu drops a second instance with the same uuid (at most 64 characters): one per
+    // request and applicant, so that a retry after a time-out creates no second one.
+    let applicant_part: String = user
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .take(20)
+        .collect();
+    let uuid = format!("{}-{applicant_part}", record.id);
+    let mut body = json!({"approval_code": approval_code, "form": form, "uuid": uuid});
     body[id_type] = json!(user);
     let created = api
         .call(
