@@ -389,4 +389,24 @@ async fn an_oa_route_files_approval_applications_and_takes_their_decisions() {
         (&json!("alice"), &json!("wecom:corp")),
         "{last}"
     );
+    // An information request is not filed: an approval flow only approves or rejects.
+    create(&hub, &key, "r2", "information").await;
+    let got = common::get_json(&format!("{}/api/v1/requests/r2", hub.base), &key).await;
+    let info_id = got["request"]["id"].as_str().unwrap().to_owned();
+    let mut reason = None;
+    for _ in 0..400 {
+        let deliveries = store.deliveries_of(&info_id).await.unwrap();
+        if let Some(d) = deliveries
+            .iter()
+            .find(|d| d.state == DeliveryState::Skipped)
+        {
+            reason = d.last_error.clone();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(reason
+        .unwrap_or_default()
+        .contains("only approves or rejects"));
+    assert_eq!(fake.calls_to("/cgi-bin/oa/applyevent").len(), 1);
 }

@@ -104,6 +104,11 @@ impl Channel for FeishuChannel {
             .route_to(record, &delivery.recipient)
             .and_then(|route| route.approval.as_deref());
         if let Some(approval_code) = oa {
+            if record.loop_type != gohumanloop::model::LoopType::Approval {
+                return Ok(Delivered::Skipped(
+                    "an approval flow only approves or rejects: information and conversation requests are answered in the inbox or another channel".into(),
+                ));
+            }
             let card = card(record, self.config.language, &self.inbound.chat.directory);
             let api = &self.inbound.api;
             let field = &self.config.approval_field;

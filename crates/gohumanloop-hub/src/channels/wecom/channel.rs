@@ -74,6 +74,10 @@ impl WecomChannel {
     }
 }
 
+/// Why an OA route does not take an information or conversation request.
+const OA_APPROVALS_ONLY: &str =
+    "an approval flow only approves or rejects: information and conversation requests are answered in the inbox or another channel";
+
 fn data_field(delivery: &Delivery, key: &str) -> Option<String> {
     delivery
         .data
@@ -108,6 +112,9 @@ impl Channel for WecomChannel {
             .route_to(record, &delivery.recipient)
             .and_then(|route| route.approval.as_deref());
         if let Some(template_id) = oa {
+            if record.loop_type != LoopType::Approval {
+                return Ok(Delivered::Skipped(OA_APPROVALS_ONLY.into()));
+            }
             let chat = &self.inbound.chat;
             let card = card(record, self.config.language, &chat.directory);
             let field = &self.config.approval_field;
