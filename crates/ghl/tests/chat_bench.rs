@@ -11,7 +11,6 @@ mod common;
 use std::time::{Duration, Instant};
 
 use chat::{feishu, now, slack, wecom};
-use common::HubProcess;
 use serde_json::json;
 
 const REQUESTS: usize = 1_000;
@@ -30,16 +29,12 @@ async fn chat_fan_out_throughput_and_update_latency() {
         feishu::start().await,
         wecom::start().await,
     );
-    let mut hub = HubProcess::unstarted();
     let tables = [
         slack::table(&slack_api, &["C1"], &[]),
         feishu::table(&feishu_api, &["oc_ops"], &[]),
         wecom::table(&wecom_api, &["zhangsan"], &[]),
     ];
-    let file = chat::write_config(hub.path(), &tables);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&tables);
     let http = reqwest::Client::new();
 
     // 1,000 requests, 32 at a time; until every card of every request was sent.

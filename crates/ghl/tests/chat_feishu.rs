@@ -17,15 +17,11 @@ use serde_json::{json, Value};
 #[tokio::test]
 async fn a_card_is_decided_in_feishu_and_every_copy_is_patched() {
     let fake = feishu::start().await;
-    let mut hub = HubProcess::unstarted();
     let tables = [
         chat::ALICE.into(),
         feishu::table(&fake, &["oc_ops", "ou_alice"], &["alice"]),
     ];
-    let file = chat::write_config(hub.path(), &tables);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&tables);
 
     // The URL verification: the challenge echoed for the right token only.
     let challenge = json!({"challenge": "ajls384kdjx98XX", "token": VERIFICATION_TOKEN,
@@ -254,15 +250,11 @@ async fn delivered(hub: &HubProcess, key: &str, rid: &str) {
 #[tokio::test]
 async fn an_oa_route_creates_approval_instances_and_takes_their_decisions() {
     let fake = feishu::start().await;
-    let mut hub = HubProcess::unstarted();
     let route = format!(
         "{}approval = \"APPROVAL-CODE-1\"\n",
         feishu::table(&fake, &["ou_applicant"], &[])
     );
-    let file = chat::write_config(hub.path(), &[route]);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&[route]);
     let context = json!({"question": "Deploy v3?", "function": {"name": "deploy"}});
     chat::create(&hub, &key, "r1", "approval", context.clone(), json!({})).await;
     let calls = fake

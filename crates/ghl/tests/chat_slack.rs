@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use chat::now;
 use chat::slack::{self, has_buttons, text_of};
-use common::HubProcess;
 use gohumanloop_hub::channels::slack::signature::sign;
 use serde_json::{json, Value};
 
@@ -26,15 +25,11 @@ fn submission(action: &str, request: &str, user: &str, text: &str) -> Value {
 #[tokio::test]
 async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     let fake = slack::start().await;
-    let mut hub = HubProcess::unstarted();
     let tables = [
         chat::ALICE.into(),
         slack::table(&fake, &["C1", "U1"], &["alice"]),
     ];
-    let file = chat::write_config(hub.path(), &tables);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&tables);
     let context = json!({"question": "Deploy <v2> to prod?",
                          "function": {"name": "deploy", "arguments": {"env": "prod"}}});
     chat::create(&hub, &key, "r1", "approval", context, json!({})).await;

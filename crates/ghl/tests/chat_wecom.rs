@@ -103,15 +103,11 @@ async fn create(hub: &HubProcess, key: &str, rid: &str, loop_type: &str) {
 #[tokio::test]
 async fn a_card_is_decided_in_wecom_and_every_copy_is_closed() {
     let fake = wecom::start().await;
-    let mut hub = HubProcess::unstarted();
     let tables = [
         chat::ALICE.into(),
         wecom::table(&fake, &["zhangsan", "lisi"], &["alice"]),
     ];
-    let file = chat::write_config(hub.path(), &tables);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&tables);
 
     // The URL check: the echostr's plaintext, exactly.
     let c = crypto();
@@ -294,15 +290,11 @@ async fn a_card_is_decided_in_wecom_and_every_copy_is_closed() {
 #[tokio::test]
 async fn an_oa_route_files_approval_applications_and_takes_their_decisions() {
     let fake = wecom::start().await;
-    let mut hub = HubProcess::unstarted();
     let route = format!(
         "{}approval = \"TEMPLATE-1\"\n",
         wecom::table(&fake, &["lisi"], &[])
     );
-    let file = chat::write_config(hub.path(), &[chat::ALICE.into(), route]);
-    hub.set_extra(&["--config", &file], &[]);
-    hub.spawn("127.0.0.1:0");
-    let key = hub.key("a", "agent");
+    let (hub, key) = chat::serve(&[chat::ALICE.into(), route]);
     create(&hub, &key, "r1", "approval").await;
     let calls = fake
         .until("an approval application", |calls| {

@@ -46,6 +46,16 @@ pub fn write_config(dir: &std::path::Path, tables: &[String]) -> String {
     path.display().to_string()
 }
 
+/// `ghl serve --config` with a file of these tables, and an agent's key of tenant `a`.
+pub fn serve(tables: &[String]) -> (crate::common::HubProcess, String) {
+    let mut hub = crate::common::HubProcess::unstarted();
+    let file = write_config(hub.path(), tables);
+    hub.set_extra(&["--config", &file], &[]);
+    hub.spawn("127.0.0.1:0");
+    let key = hub.key("a", "agent");
+    (hub, key)
+}
+
 /// `[[approvers]]`-style route line: `approvers = [...]`, or nothing for anyone.
 fn approvers_line(approvers: &[&str]) -> String {
     if approvers.is_empty() {

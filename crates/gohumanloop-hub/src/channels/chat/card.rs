@@ -30,6 +30,18 @@ pub(crate) struct Card {
     pub state: CardState,
 }
 
+impl Card {
+    /// The card as plain text (an approval form's text control): title, fields, details.
+    pub(crate) fn text(&self) -> String {
+        let mut text = self.title.clone();
+        for field in &self.fields {
+            text.push_str(&format!("\n\n{}:\n{}", field.label, field.text));
+        }
+        text.push_str(&format!("\n\n{}", self.details));
+        text
+    }
+}
+
 /// One labelled part of the context.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Field {

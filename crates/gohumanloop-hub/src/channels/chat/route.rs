@@ -4,9 +4,14 @@
 
 use std::collections::BTreeMap;
 
+use gohumanloop::model::LoopType;
 use serde_json::Value;
 
 use crate::record::{RequestRecord, TenantId};
+
+/// Why an OA route does not take an information or conversation request.
+const OA_APPROVALS_ONLY: &str = "an approval flow only approves or rejects: information and \
+     conversation requests are answered in the inbox or another channel";
 
 /// One route of a chat channel (`[[slack.route]]` and the like in the configuration file).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -88,6 +93,22 @@ impl Routes {
     ) -> Option<&'a ChatRoute> {
         self.matching(record)
             .find(|r| r.to.iter().any(|to| to == recipient))
+    }
+
+    /// The approval definition (or template) the route sending the request to `recipient`
+    /// names, when it is an OA route; `Err` with why not when the request is no approval (an
+    /// approval flow only approves or rejects).
+    pub(crate) fn approval_for<'a>(
+        &'a self,
+        record: &'a RequestRecord,
+        recipient: &str,
+    ) -> Option<Result<&'a str, &'static str>> {
+        let approval = self.route_to(record, recipient)?.approval.as_deref()?;
+        Some(if record.loop_type == LoopType::Approval {
+            Ok(approval)
+        } else {
+            Err(OA_APPROVALS_ONLY)
+        })
     }
 
     /// Whether `identity` may decide the request here: a route it fits lets anyone, or

@@ -13,16 +13,6 @@ use crate::channels::{Delivered, DeliveryError};
 use crate::core::{Action, Decision};
 use crate::record::RequestRecord;
 
-/// The request as the text of the approval form.
-fn summary(card: &Card) -> String {
-    let mut text = card.title.clone();
-    for field in &card.fields {
-        text.push_str(&format!("\n\n{}:\n{}", field.label, field.text));
-    }
-    text.push_str(&format!("\n\n{}", card.details));
-    text
-}
-
 /// The user an instance is created for: `open_id` or `user_id`, as the recipient is named.
 fn applicant(recipient: &str) -> (&'static str, &str) {
     match receive_id(recipient) {
@@ -41,7 +31,7 @@ pub(super) async fn create(
     recipient: &str,
 ) -> Result<Delivered, DeliveryError> {
     let (id_type, user) = applicant(recipient);
-    let form = json!([{"id": field, "type": "textarea", "value": summary(card)}]).to_string();
+    let form = json!([{"id": field, "type": "textarea", "value": card.text()}]).to_string();
     // Feishu drops a second instance with the same uuid (at most 64 characters): one per
     // request and applicant, so that a retry after a time-out creates no second one.
     let applicant_part: String = user

@@ -99,28 +99,23 @@ impl Channel for FeishuChannel {
         if let Some(skipped) = Delivered::unless_pending(record, "sent") {
             return Ok(skipped);
         }
-        let routes = &self.inbound.chat.routes;
-        let oa = routes
-            .route_to(record, &delivery.recipient)
-            .and_then(|route| route.approval.as_deref());
-        if let Some(approval_code) = oa {
-            if record.loop_type != gohumanloop::model::LoopType::Approval {
-                return Ok(Delivered::Skipped(
-                    "an approval flow only approves or rejects: information and conversation requests are answered in the inbox or another channel".into(),
-                ));
+        let chat = &self.inbound.chat;
+        match chat.routes.approval_for(record, &delivery.recipient) {
+            Some(Err(why)) => return Ok(Delivered::Skipped(why.into())),
+            Some(Ok(approval_code)) => {
+                let card = card(record, self.config.language, &chat.directory);
+                let (api, field) = (&self.inbound.api, &self.config.approval_field);
+                return approval::create(
+                    api,
+                    approval_code,
+                    field,
+                    record,
+                    &card,
+                    &delivery.recipient,
+                )
+                .await;
             }
-            let card = card(record, self.config.language, &self.inbound.chat.directory);
-            let api = &self.inbound.api;
-            let field = &self.config.approval_field;
-            return approval::create(
-                api,
-                approval_code,
-                field,
-                record,
-                &card,
-                &delivery.recipient,
-            )
-            .await;
+            None => {}
         }
         let (kind, id) = receive_id(&delivery.recipient);
         let card = self.inbound.card(record);

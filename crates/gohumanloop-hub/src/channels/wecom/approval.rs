@@ -13,16 +13,6 @@ use crate::channels::chat::card::Card;
 use crate::channels::{Delivered, DeliveryError};
 use crate::core::{Action, Decision};
 
-/// The request as the text of the application.
-fn summary(card: &Card) -> String {
-    let mut text = card.title.clone();
-    for field in &card.fields {
-        text.push_str(&format!("\n\n{}:\n{}", field.label, field.text));
-    }
-    text.push_str(&format!("\n\n{}", card.details));
-    text
-}
-
 /// Files the application of `card` for `recipient` with template `template_id`.
 pub(super) async fn apply(
     api: &WecomApi,
@@ -37,7 +27,7 @@ pub(super) async fn apply(
         "template_id": template_id,
         "use_template_approver": 1,
         "apply_data": {"contents": [
-            {"control": "Textarea", "id": field, "value": {"text": summary(card)}}
+            {"control": "Textarea", "id": field, "value": {"text": card.text()}}
         ]},
         "summary_list": [{"summary_info": [{"text": short, "lang": "zh_CN"}]}],
     });

@@ -74,10 +74,6 @@ impl WecomChannel {
     }
 }
 
-/// Why an OA route does not take an information or conversation request.
-const OA_APPROVALS_ONLY: &str =
-    "an approval flow only approves or rejects: information and conversation requests are answered in the inbox or another channel";
-
 fn data_field(delivery: &Delivery, key: &str) -> Option<String> {
     delivery
         .data
@@ -105,27 +101,15 @@ impl Channel for WecomChannel {
         if let Some(skipped) = Delivered::unless_pending(record, "sent") {
             return Ok(skipped);
         }
-        let oa = self
-            .inbound
-            .chat
-            .routes
-            .route_to(record, &delivery.recipient)
-            .and_then(|route| route.approval.as_deref());
-        if let Some(template_id) = oa {
-            if record.loop_type != LoopType::Approval {
-                return Ok(Delivered::Skipped(OA_APPROVALS_ONLY.into()));
+        let chat = &self.inbound.chat;
+        match chat.routes.approval_for(record, &delivery.recipient) {
+            Some(Err(why)) => return Ok(Delivered::Skipped(why.into())),
+            Some(Ok(template_id)) => {
+                let card = card(record, self.config.language, &chat.directory);
+                let (api, field) = (&self.inbound.api, &self.config.approval_field);
+                return approval::apply(api, template_id, field, &card, &delivery.recipient).await;
             }
-            let chat = &self.inbound.chat;
-            let card = card(record, self.config.language, &chat.directory);
-            let field = &self.config.approval_field;
-            return approval::apply(
-                &self.inbound.api,
-                template_id,
-                field,
-                &card,
-                &delivery.recipient,
-            )
-            .await;
+            None => {}
         }
         if record.loop_type != LoopType::Approval {
             return Ok(Delivered::Skipped(
