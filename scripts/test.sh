@@ -17,7 +17,10 @@
 #   standardwebhooks==1.1.0, the reference implementation the webhook tests check our
 #   signatures with, and the chat platforms' own SDKs (wechatpy==1.8.18 with pycryptodome,
 #   its cipher; lark-oapi==1.7.5; slack_sdk==3.48.0), the independent implementations the
-#   chat channels' crypto and signatures are checked against;
+#   chat channels' crypto and signatures are checked against, and the official MCP SDK
+#   (mcp==2.3.0), the MCP client (and a misbehaving upstream server) of the MCP tests;
+# - the reference MCP filesystem server (npm @modelcontextprotocol/server-filesystem, into
+#   target/mcp-npm; Node.js from Debian if missing), the upstream of the MCP gateway tests;
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
 # - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
@@ -32,6 +35,8 @@ cd "$(dirname "$0")/.."
 
 jobs="${CARGO_BUILD_JOBS:-2}"
 mdbook_version=0.5.4
+mcp_python_version=2.3.0
+mcp_filesystem_version=2026.8.31
 passed=0
 failed=0
 failures=()
@@ -107,9 +112,10 @@ summary_on_failure() {
 }
 
 setup() {
-  echo "== Python venv (gohumanloop==0.0.15, standardwebhooks==1.1.0, wechatpy, lark-oapi, slack_sdk)"
+  echo "== Python venv (gohumanloop==0.0.15, standardwebhooks==1.1.0, wechatpy, lark-oapi, slack_sdk, mcp==$mcp_python_version)"
   local venv=target/py-venv
-  if ! "$venv/bin/python" -c "import gohumanloop, standardwebhooks, wechatpy, lark_oapi, slack_sdk" 2>/dev/null; then
+  if ! "$venv/bin/python" -c "import gohumanloop, standardwebhooks, wechatpy, lark_oapi, slack_sdk" 2>/dev/null ||
+    ! [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("mcp"))' 2>/dev/null)" = "$mcp_python_version" ]; then
     if ! python3 -m venv "$venv" 2>/dev/null; then
       # Debian splits venv support out of python3.
       if command -v apt-get >/dev/null; then
@@ -119,7 +125,20 @@ setup() {
     fi
     "$venv/bin/pip" install --quiet --disable-pip-version-check gohumanloop==0.0.15 \
       standardwebhooks==1.1.0 \
-      wechatpy==1.8.18 pycryptodome lark-oapi==1.7.5 slack_sdk==3.48.0
+      wechatpy==1.8.18 pycryptodome lark-oapi==1.7.5 slack_sdk==3.48.0 mcp=="$mcp_python_version"
+  fi
+
+  echo "== The reference MCP filesystem server (npm, for the MCP gateway tests)"
+  local fs_server=target/mcp-npm/node_modules/.bin/mcp-server-filesystem
+  if ! [ -x "$fs_server" ] ||
+    ! grep -q "\"version\": \"$mcp_filesystem_version\"" \
+      target/mcp-npm/node_modules/@modelcontextprotocol/server-filesystem/package.json 2>/dev/null; then
+    if ! command -v npm >/dev/null && command -v apt-get >/dev/null; then
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+    fi
+    mkdir -p target/mcp-npm
+    npm install --prefix target/mcp-npm --no-audit --no-fund --loglevel=error \
+      "@modelcontextprotocol/server-filesystem@$mcp_filesystem_version"
   fi
 
   echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions)"
@@ -157,6 +176,9 @@ if [ -f "${GHL_MAIL_DIR:-target/mail-server}/env" ]; then
 fi
 if [ -x target/py-venv/bin/python ]; then
   export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
+fi
+if [ -x target/mcp-npm/node_modules/.bin/mcp-server-filesystem ]; then
+  export GHL_TEST_MCP_FILESYSTEM="$PWD/target/mcp-npm/node_modules/.bin/mcp-server-filesystem"
 fi
 
 set +e

@@ -20,11 +20,14 @@ mod config;
 mod inbox;
 mod keys;
 mod man;
+mod mcp;
+mod mcp_local;
 mod outcome;
 mod respond;
 mod serve;
 mod serve_chat;
 mod serve_email;
+mod serve_mcp;
 mod users;
 
 use std::ffi::OsString;
@@ -66,6 +69,9 @@ enum Command {
     Audit(audit::AuditCommand),
     /// Measure a running hub: answer → waiting agent latency, and many agents waiting at once.
     Bench(bench::BenchArgs),
+    /// Serve MCP clients over stdio: ask-a-human tools, or (`ghl mcp gateway`) an approval
+    /// gateway in front of another MCP server.
+    Mcp(mcp::McpArgs),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
     Completions(completions::CompletionsArgs),
     /// Print the man page of `ghl` on stdout, or write every page into a folder.
@@ -140,6 +146,7 @@ fn main() {
             || audit::run(command),
             |intact| i32::from(!intact),
         ),
+        Command::Mcp(args) => on_runtime(Threads::Workers(Some(2)), || mcp::run(args), |()| 0),
         Command::Completions(args) => exit_code(completions::run(args)),
         Command::Man(args) => exit_code(man::run(args)),
     };

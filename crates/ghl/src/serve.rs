@@ -89,6 +89,8 @@ pub struct ServeArgs {
     /// The webhook channels of the configuration file.
     #[arg(skip)]
     pub webhooks: Vec<WebhookConfig>,
+    #[command(flatten)]
+    mcp: crate::serve_mcp::McpHttpArgs,
     /// The chat channels of the configuration file.
     #[arg(skip)]
     pub chat: crate::config::ChatSettings,
@@ -207,7 +209,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     channels.extend(crate::serve_chat::start(&hub, addr, args.chat).await?);
     let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
-    let app = api::router_with(hub.clone(), web).merge(dispatcher.routes());
+    let app = api::router_with(hub.clone(), web)
+        .merge(dispatcher.routes())
+        .merge(crate::serve_mcp::routes(&hub, addr, &args.mcp)?);
     let stop = stop_signal()?;
     announce(&format!(
         "ghl hub listening on http://{addr} (database {url})"
@@ -216,6 +220,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "Python client: GOHUMANLOOP_API_BASE_URL=http://{addr}/api"
     ));
     announce(&format!("Web inbox: http://{addr}/inbox"));
+    announce(&format!(
+        "MCP (streamable HTTP, bearer API key): http://{addr}/mcp"
+    ));
     let shutdown_hub = hub.clone();
     tracing::info!(
         max_connections = limits.max_connections,

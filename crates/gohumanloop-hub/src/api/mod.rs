@@ -3,6 +3,7 @@
 //! inbox ([`crate::web`]) is served beside it.
 
 pub mod answering;
+pub use auth::Caller;
 pub(crate) mod auth;
 pub(crate) mod compat;
 pub mod error;

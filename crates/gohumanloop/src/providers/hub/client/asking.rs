@@ -8,13 +8,32 @@ use std::time::Duration;
 use reqwest::Method;
 
 use super::{HubClient, HubError, NO_BODY};
-use crate::model::wire::{ApiResponse, CreateRequestBody, StatusQuery, StatusResponse};
+use crate::model::wire::{
+    ApiResponse, CancelRequestBody, ContinueRequestBody, CreateRequestBody, StatusQuery,
+    StatusResponse,
+};
 
 impl HubClient {
     /// `POST /api/v1/humanloop/request`. The hub accepts a create repeated with the same ids and
     /// body once, so a create whose reply was lost may be sent again.
     pub async fn create(&self, body: &CreateRequestBody) -> Result<(), HubError> {
         let request = self.request(Method::POST, &["humanloop", "request"]);
+        let _: ApiResponse = self.call(request, Some(body)).await?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/humanloop/continue`: the next turn of a conversation. Like a create, a
+    /// repeat with the same ids and body is accepted once.
+    pub async fn continue_conversation(&self, body: &ContinueRequestBody) -> Result<(), HubError> {
+        let request = self.request(Method::POST, &["humanloop", "continue"]);
+        let _: ApiResponse = self.call(request, Some(body)).await?;
+        Ok(())
+    }
+
+    /// `POST /api/v1/humanloop/cancel`: the asker withdraws its own request (it becomes
+    /// `cancelled` unless a human answered first).
+    pub async fn withdraw(&self, body: &CancelRequestBody) -> Result<(), HubError> {
+        let request = self.request(Method::POST, &["humanloop", "cancel"]);
         let _: ApiResponse = self.call(request, Some(body)).await?;
         Ok(())
     }

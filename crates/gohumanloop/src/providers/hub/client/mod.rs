@@ -80,6 +80,16 @@ impl HubClient {
         })
     }
 
+    /// The same hub with another key, sharing this client's connections (e.g. one client per
+    /// caller of a service that forwards each caller's own key).
+    pub fn with_key(&self, key: impl Into<String>) -> Self {
+        Self {
+            http: self.http.clone(),
+            base: self.base.clone(),
+            key: key.into(),
+        }
+    }
+
     /// The hub's base URL (`http(s)://HOST[:PORT]`, without `/api`).
     pub fn base(&self) -> &str {
         &self.base
