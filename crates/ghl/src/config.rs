@@ -15,6 +15,7 @@ use toml::{Table, Value};
 
 mod chat;
 mod feishu;
+pub mod mcp;
 mod slack;
 mod webhook;
 mod wecom;
@@ -152,6 +153,23 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
                     }
                 }
                 None => problems.push("email: must be a table ([email])".into()),
+            },
+            "mcp" => match value.as_table() {
+                Some(table) => {
+                    for (key, value) in table {
+                        match mcp::SERVE.iter().find(|(k, _, _)| k == key) {
+                            Some((_, flag, many)) => {
+                                let kind = if *many { Kind::Many } else { Kind::One };
+                                let name = format!("mcp.{key}");
+                                flags(&name, flag, kind, value, serve, &mut arguments, &mut problems)
+                            }
+                            // `ghl mcp gateway --config` reads and checks its own table.
+                            None if key == "gateway" => {}
+                            None => problems.push(format!("mcp.{key}: no such setting")),
+                        }
+                    }
+                }
+                None => problems.push("mcp: must be a table ([mcp])".into()),
             },
             "webhook" => match value.as_array() {
                 Some(tables) => {

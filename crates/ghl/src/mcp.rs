@@ -15,6 +15,9 @@ use rmcp::ServiceExt;
 
 use crate::client::HubArgs;
 
+/// Seconds a call waits for the human by default: below the 60 s several clients allow.
+const DEFAULT_WAIT: u64 = 50;
+
 /// Arguments of `ghl mcp`.
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -41,15 +44,10 @@ enum McpCommand {
 /// How long calls wait, shared by both commands.
 #[derive(Args, Clone)]
 struct WaitArgs {
-    /// Seconds a call waits for the human before it returns "pending" (the request stays open).
-    /// Keep it below your client's tool time-out.
-    #[arg(
-        long,
-        env = "GHL_MCP_WAIT",
-        default_value_t = 50,
-        value_name = "SECONDS"
-    )]
-    wait: u64,
+    /// Seconds a call waits for the human before it returns "pending" (the request stays open;
+    /// default 50). Keep it below your client's tool time-out.
+    #[arg(long, env = "GHL_MCP_WAIT", value_name = "SECONDS")]
+    wait: Option<u64>,
     /// Do not also ask the MCP client's own user (elicitation), only the hub's channels.
     #[arg(long)]
     no_elicit: bool,
@@ -72,9 +70,13 @@ struct GatewayArgs {
     /// Seconds the approver has before a request expires (default: no deadline).
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(1..))]
     deadline: Option<u64>,
-    /// Seconds a forwarded call may take on the upstream server.
-    #[arg(long, default_value_t = 120, value_name = "SECONDS")]
-    upstream_timeout: u64,
+    /// Seconds a forwarded call may take on the upstream server (default 120).
+    #[arg(long, value_name = "SECONDS")]
+    upstream_timeout: Option<u64>,
+    /// A configuration file whose `[mcp.gateway]` table gives `approve` and `allow` globs,
+    /// `deadline`, `wait` and `upstream_timeout` (flags win; globs of both count).
+    #[arg(long, env = "GHL_CONFIG", value_name = "FILE")]
+    config: Option<std::path::PathBuf>,
     /// The upstream server's streamable HTTP URL (instead of a command).
     #[arg(long, value_name = "URL", conflicts_with = "command")]
     upstream_url: Option<String>,
@@ -90,7 +92,7 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
         Some(McpCommand::Gateway(gateway)) => run_gateway(gateway).await,
         None => {
             let options = AskOptions {
-                wait: Duration::from_secs(args.waiting.wait),
+                wait: Duration::from_secs(args.waiting.wait.unwrap_or(DEFAULT_WAIT)),
                 elicit: !args.waiting.no_elicit,
                 ..AskOptions::default()
             };
@@ -126,12 +128,20 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
         }
     };
     let client: HubClient = args.hub.client()?;
-    let policy = Policy::new(&args.approve, &args.allow).context("bad --approve/--allow glob")?;
+    let file = match &args.config {
+        Some(path) => crate::config::mcp::gateway(path)?,
+        None => Default::default(),
+    };
+    let approve = [file.approve, args.approve].concat();
+    let allow = [file.allow, args.allow].concat();
+    let policy = Policy::new(&approve, &allow).context("bad --approve/--allow glob")?;
+    let wait = args.waiting.wait.or(file.wait).unwrap_or(DEFAULT_WAIT);
+    let upstream_timeout = args.upstream_timeout.or(file.upstream_timeout).unwrap_or(120);
     let options = GatewayOptions {
         policy,
-        wait: Duration::from_secs(args.waiting.wait),
-        deadline: args.deadline,
-        upstream_timeout: Duration::from_secs(args.upstream_timeout),
+        wait: Duration::from_secs(wait),
+        deadline: args.deadline.or(file.deadline),
+        upstream_timeout: Duration::from_secs(upstream_timeout),
         elicit: !args.waiting.no_elicit,
     };
     let gateway = Gateway::start(upstream, client, options)

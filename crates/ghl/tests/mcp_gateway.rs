@@ -301,6 +301,55 @@ async fn an_upstream_that_crashes_or_hangs_ends_the_call_and_the_gateway_stays_u
 }
 
 #[tokio::test]
+async fn an_http_upstream_is_gated_by_the_rules_of_the_configuration_file() {
+    let Some(python) = common::python() else { return };
+    let hub = HubProcess::start();
+    let key = hub.key("default", "agent");
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/flaky_server.py");
+    let mut upstream = std::process::Command::new(&python)
+        .args([script, "http", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Bounded: the server listens within a few seconds or the test fails.
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    for attempt in 0.. {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        assert!(attempt < 400, "the Python MCP server did not listen");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[mcp.gateway]\napprove = [\"echo\"]\nallow = [\"crash\"]\nwait = 60\n",
+    )
+    .unwrap();
+    let mut command = tokio::process::Command::new(GHL);
+    command.args(["mcp", "gateway", "--hub", &hub.base, "--key", &key, "--upstream-url", &url]);
+    command.args(["--config", config.path().to_str().unwrap()]);
+    let session = Client::new(User::Absent)
+        .serve(TokioChildProcess::new(command).unwrap())
+        .await
+        .expect("an MCP session with the gateway");
+    let asked = tokio::spawn(async move {
+        let result = call(&session, "echo", json!({"text": "over HTTP"})).await;
+        session.cancel().await.unwrap();
+        result
+    });
+    let request = pending_request(&hub.base, &key).await;
+    assert_eq!(request["context"]["function"]["function_name"], "echo");
+    approve(&hub.base, &key, request["id"].as_str().unwrap(), None).await;
+    let result = asked.await.unwrap();
+    assert!(text(&result).contains("over HTTP"), "{result:?}");
+    upstream.kill().unwrap();
+    upstream.wait().unwrap();
+}
+
+#[tokio::test]
 async fn the_gateway_refuses_to_start_without_an_upstream_or_with_a_bad_glob() {
     let hub = HubProcess::start();
     let key = hub.key("default", "agent");

@@ -1,9 +1,16 @@
 """An upstream MCP server that misbehaves on purpose, built with the official Python SDK: its
-`crash` tool kills the process, its `hang` tool never answers, `echo` answers at once. The
-gateway tests put `ghl mcp gateway` in front of it."""
+`crash` tool kills the process, its `hang` tool never answers, `echo` answers at once, and
+`stamp` appends the time it was called (ns since the epoch) to the file `$FLAKY_STAMPS`. The
+gateway tests and benchmark put `ghl mcp gateway` in front of it.
+
+Usage: flaky_server.py            (stdio)
+       flaky_server.py http PORT  (streamable HTTP on 127.0.0.1:PORT/mcp)
+"""
 
 import asyncio
 import os
+import sys
+import time
 
 from mcp.server.mcpserver import MCPServer
 
@@ -29,5 +36,17 @@ async def hang() -> str:
     return "late"
 
 
+@server.tool()
+def stamp() -> str:
+    """Notes when it ran."""
+    now = time.time_ns()
+    with open(os.environ["FLAKY_STAMPS"], "a") as stamps:
+        stamps.write(f"{now}\n")
+    return str(now)
+
+
 if __name__ == "__main__":
-    server.run("stdio")
+    if sys.argv[1:2] == ["http"]:
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    else:
+        server.run("stdio")
