@@ -17,6 +17,9 @@ pub(crate) struct Outcome {
     /// `completed` (information given; conversation ended), `inprogress` (the human replied and
     /// the conversation goes on), `expired`, `cancelled` or `error`.
     pub(crate) status: String,
+    /// `approval`, `information` or `conversation`, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) loop_type: Option<String>,
     /// The conversation (pass it to `check_request`, `continue_conversation`).
     pub(crate) conversation_id: String,
     /// The request (pass it to `check_request`, `cancel_request`).
@@ -97,6 +100,7 @@ impl Outcome {
         });
         Self {
             status: reply.status.to_string(),
+            loop_type: ids.loop_type.map(|t| t.as_str().to_owned()),
             conversation_id: ids.conversation_id.clone(),
             request_id: ids.request_id.clone(),
             approved,

@@ -35,6 +35,8 @@ pub enum User {
 #[derive(Clone)]
 pub struct Client {
     user: User,
+    /// Declares MCP Apps (`io.modelcontextprotocol/ui` with HTML views).
+    apps: bool,
     /// The messages of the forms the user was shown.
     pub shown: Arc<Mutex<Vec<String>>>,
 }
@@ -43,17 +45,32 @@ impl Client {
     pub fn new(user: User) -> Self {
         Self {
             user,
+            apps: false,
             shown: Arc::default(),
+        }
+    }
+
+    /// A client that renders MCP Apps views (like Claude Desktop: no elicitation).
+    pub fn rendering_apps() -> Self {
+        Self {
+            apps: true,
+            ..Self::new(User::Absent)
         }
     }
 }
 
 impl ClientHandler for Client {
     fn get_info(&self) -> ClientConfig {
-        let capabilities = match self.user {
+        let mut capabilities = match self.user {
             User::Absent => ClientCapabilities::default(),
             _ => ClientCapabilities::builder().enable_elicitation().build(),
         };
+        if self.apps {
+            let settings = json!({"mimeTypes": ["text/html;profile=mcp-app"]});
+            let Value::Object(settings) = settings else { unreachable!() };
+            capabilities.extensions =
+                Some([("io.modelcontextprotocol/ui".to_owned(), settings)].into_iter().collect());
+        }
         ClientConfig::new(capabilities, Implementation::new("ghl-tests", "1"))
     }
 

@@ -3,6 +3,7 @@
 //! the configured time, and otherwise returns `pending` with how to resume — the request stays
 //! in the hub, so a client that times out, disconnects or restarts loses nothing.
 
+mod app;
 mod params;
 mod tools;
 
@@ -14,7 +15,8 @@ use gohumanloop::providers::hub::{HubClient, HubError};
 use gohumanloop::LoopType;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
-    Implementation, ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig,
+    Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -22,11 +24,11 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Map, Value};
 
 use crate::elicit::{self, StateCodec, Waited};
-use crate::humans::{Humans, Ids, Question};
+use crate::humans::{Answer, Humans, Ids, Question};
 use crate::outcome::Outcome;
 use params::{
-    ApprovalParams, CancelParams, CheckParams, ContinueParams, InformationParams, StartParams,
-    Timing,
+    AnswerParams, ApprovalParams, CancelParams, CheckParams, ContinueParams, InformationParams,
+    StartParams, Timing, ViewAction,
 };
 
 /// The most bytes of arguments one call may carry.
@@ -237,6 +239,33 @@ impl AskServer {
                     humans.follow(&ids, Duration::ZERO, &context.ct).await,
                 ))
             }
+            // Only for a client that renders the view: any other would hand the model a tool
+            // that answers its own requests.
+            tools::ANSWER if app::supported(&context) => {
+                let p: AnswerParams = match checked(arguments) {
+                    Ok(p) => p,
+                    Err(refused) => return Ok(refused.into()),
+                };
+                let ids = Ids {
+                    conversation_id: p.conversation_id,
+                    request_id: p.request_id,
+                    loop_type: None,
+                };
+                let answer = match (p.action, p.text.trim().to_owned()) {
+                    (ViewAction::Approve, text) => Answer::Approve((!text.is_empty()).then_some(text)),
+                    (_, text) if text.is_empty() => {
+                        return Ok(refuse("say why (to reject) or give the answer").into())
+                    }
+                    (ViewAction::Reject, text) => Answer::Reject(text),
+                    (ViewAction::Answer, text) => Answer::Inform(text),
+                    (ViewAction::Reply, text) => Answer::Reply { text, complete: false },
+                    (ViewAction::Complete, text) => Answer::Reply { text, complete: true },
+                };
+                if let Err(e) = humans.record(&ids, &answer).await {
+                    return Ok(hub_failed(&e).into());
+                }
+                Ok(settled(&ids, humans.follow(&ids, Duration::ZERO, &context.ct).await))
+            }
             other => Err(ErrorData::invalid_params(
                 format!("no tool named '{other}' here: see tools/list"),
                 None,
@@ -272,6 +301,13 @@ impl AskServer {
         };
         let wait = self.wait(timing.wait_seconds);
         let mode = elicit::Mode::of(context, self.options.elicit, wait);
+        // A client that renders the view but cannot elicit: the view shows the request once the
+        // call returns it, so return at once and let `check_request` wait while the user decides.
+        let wait = if mode == elicit::Mode::None && app::supported(context) {
+            Duration::ZERO
+        } else {
+            wait
+        };
         match elicit::wait(humans, &ids, &message, wait, mode, &self.state, context).await? {
             Waited::Reply(reply) => Ok(settled(&ids, reply)),
             Waited::Ask(input) => Ok(input.into()),
@@ -281,7 +317,11 @@ impl AskServer {
 
 impl ServerHandler for AskServer {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_resources()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(Implementation::new(
                 "gohumanloop",
                 env!("CARGO_PKG_VERSION"),
@@ -297,13 +337,32 @@ impl ServerHandler for AskServer {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(tools::all()))
+        Ok(ListToolsResult::with_all_items(tools::all(app::supported(&context))))
     }
 
-    fn get_tool(&self, name: &str) -> Option<rmcp::model::Tool> {
-        tools::all().into_iter().find(|t| t.name == name)
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(vec![app::resource()]))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        if request.uri == app::URI {
+            Ok(app::read().into())
+        } else {
+            Err(ErrorData::resource_not_found(
+                format!("no resource '{}' here", request.uri),
+                None,
+            ))
+        }
     }
 
     async fn call_tool(
@@ -343,6 +402,11 @@ pub(crate) fn hub_failed(e: &HubError) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(format!(
         "The hub could not take this: {e}"
     ))])
+}
+
+/// A tool error saying `why`.
+fn refuse(why: &str) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(why.to_owned())])
 }
 
 /// The arguments as `T`, or a tool error naming what is wrong (unknown fields included, and

@@ -96,3 +96,35 @@ pub(crate) struct CancelParams {
     #[schemars(length(min = 1, max = 256))]
     pub(crate) request_id: String,
 }
+
+/// What the user did in the MCP Apps view.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum ViewAction {
+    /// Approve (approval requests).
+    Approve,
+    /// Reject, with the reason in `text`.
+    Reject,
+    /// Answer (information requests), with the answer in `text`.
+    Answer,
+    /// Reply (conversations), with the reply in `text`.
+    Reply,
+    /// Reply and end the conversation.
+    Complete,
+}
+
+/// `answer_request` (the MCP Apps view's own tool).
+#[derive(Debug, Deserialize, JsonSchema)]
+pub(crate) struct AnswerParams {
+    /// The conversation of the request.
+    #[schemars(length(min = 1, max = 256))]
+    pub(crate) conversation_id: String,
+    /// The request.
+    #[schemars(length(min = 1, max = 256))]
+    pub(crate) request_id: String,
+    /// What the user did.
+    pub(crate) action: ViewAction,
+    /// The reason, answer or reply.
+    #[serde(default)]
+    pub(crate) text: String,
+}

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use rmcp::model::{JsonObject, Tool, ToolAnnotations};
 use schemars::JsonSchema;
 
+use super::app;
 use super::params::{
-    ApprovalParams, CancelParams, CheckParams, ContinueParams, InformationParams, StartParams,
+    AnswerParams, ApprovalParams, CancelParams, CheckParams, ContinueParams, InformationParams,
+    StartParams,
 };
 use crate::outcome::Outcome;
 
@@ -23,9 +25,30 @@ pub(crate) const CONTINUE: &str = "continue_conversation";
 pub(crate) const CHECK: &str = "check_request";
 /// `cancel_request`.
 pub(crate) const CANCEL: &str = "cancel_request";
+/// `answer_request`: the MCP Apps view's own tool.
+pub(crate) const ANSWER: &str = "answer_request";
 
-/// Every tool, in the order clients list them.
-pub(crate) fn all() -> Vec<Tool> {
+/// Every tool, in the order clients list them; `apps`: the client renders MCP Apps (the asking
+/// tools then point at the view, and the view's own tool is listed).
+pub(crate) fn all(apps: bool) -> Vec<Tool> {
+    let mut tools = asking();
+    if apps {
+        for tool in tools.iter_mut().filter(|t| t.name != CANCEL) {
+            tool.meta = Some(app::shown_by_view());
+        }
+        tools.push(
+            tool::<AnswerParams>(
+                ANSWER,
+                "Records the user's decision from the approval view (callable by the view only).",
+                ToolAnnotations::new().read_only(false).destructive(false).open_world(true),
+            )
+            .with_meta(app::app_only()),
+        );
+    }
+    tools
+}
+
+fn asking() -> Vec<Tool> {
     let asking = || {
         ToolAnnotations::new()
             .read_only(false)
