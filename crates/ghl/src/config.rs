@@ -161,7 +161,15 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
                             Some((_, flag, many)) => {
                                 let kind = if *many { Kind::Many } else { Kind::One };
                                 let name = format!("mcp.{key}");
-                                flags(&name, flag, kind, value, serve, &mut arguments, &mut problems)
+                                flags(
+                                    &name,
+                                    flag,
+                                    kind,
+                                    value,
+                                    serve,
+                                    &mut arguments,
+                                    &mut problems,
+                                )
                             }
                             // `ghl mcp gateway --config` reads and checks its own table.
                             None if key == "gateway" => {}

@@ -136,7 +136,10 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let allow = [file.allow, args.allow].concat();
     let policy = Policy::new(&approve, &allow).context("bad --approve/--allow glob")?;
     let wait = args.waiting.wait.or(file.wait).unwrap_or(DEFAULT_WAIT);
-    let upstream_timeout = args.upstream_timeout.or(file.upstream_timeout).unwrap_or(120);
+    let upstream_timeout = args
+        .upstream_timeout
+        .or(file.upstream_timeout)
+        .unwrap_or(120);
     let options = GatewayOptions {
         policy,
         wait: Duration::from_secs(wait),

@@ -12,7 +12,7 @@ use common::browser::{self, Driver};
 use common::HubProcess;
 use mcp::{call, structured, Client, User};
 use rmcp::model::{CallToolRequestParams, ReadResourceRequestParams, ResourceContents};
-use serde_json::{json, Value};
+use serde_json::json;
 
 /// The host page: an iframe with the view; answers `ui/initialize`, then hands the view the
 /// tool's input and result; queues every other message for the test in `__fromView`.
@@ -44,7 +44,9 @@ document.body.appendChild(frame);
 
 #[tokio::test]
 async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
-    let Some(driver) = Driver::start() else { return };
+    let Some(driver) = Driver::start() else {
+        return;
+    };
     let hub = HubProcess::start();
     let key = hub.key("default", "agent");
     let session = mcp::stdio(&hub.base, &key, &[], Client::rendering_apps()).await;
@@ -53,13 +55,26 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
     let approval = tools.iter().find(|t| t.name == "request_approval").unwrap();
     let meta = serde_json::to_value(&approval.meta).unwrap();
     assert_eq!(meta["ui"]["resourceUri"], "ui://gohumanloop/decide.html");
-    let answer = tools.iter().find(|t| t.name == "answer_request").expect("the view's tool");
-    assert_eq!(serde_json::to_value(&answer.meta).unwrap()["ui"]["visibility"], json!(["app"]));
+    let answer = tools
+        .iter()
+        .find(|t| t.name == "answer_request")
+        .expect("the view's tool");
+    assert_eq!(
+        serde_json::to_value(&answer.meta).unwrap()["ui"]["visibility"],
+        json!(["app"])
+    );
     let read = session
-        .read_resource(ReadResourceRequestParams::new("ui://gohumanloop/decide.html"))
+        .read_resource(ReadResourceRequestParams::new(
+            "ui://gohumanloop/decide.html",
+        ))
         .await
         .unwrap();
-    let ResourceContents::TextResourceContents { mime_type, text: html, .. } = &read.contents[0] else {
+    let ResourceContents::TextResourceContents {
+        mime_type,
+        text: html,
+        ..
+    } = &read.contents[0]
+    else {
         panic!("the view is text")
     };
     assert_eq!(mime_type.as_deref(), Some("text/html;profile=mcp-app"));
@@ -77,13 +92,21 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
 
     let browser = driver.session(700, 520).await;
     browser.goto("about:blank").await.unwrap();
-    browser.execute(HOST, vec![json!(html), input, result]).await.unwrap();
+    browser
+        .execute(HOST, vec![json!(html), input, result])
+        .await
+        .unwrap();
     browser.enter_frame(0).await.unwrap();
     let question = browser::wait_for(&browser, "#approve:not([hidden])").await;
     drop(question);
     // Shown as text, never as markup.
-    assert_eq!(browser::text(&browser, "#question").await, "Transfer 1,200 EUR to <b>ACME</b>?");
-    assert!(browser::text(&browser, "#details").await.contains("\"amount\": 1200"));
+    assert_eq!(
+        browser::text(&browser, "#question").await,
+        "Transfer 1,200 EUR to <b>ACME</b>?"
+    );
+    assert!(browser::text(&browser, "#details")
+        .await
+        .contains("\"amount\": 1200"));
     browser::screenshot(&browser, "mcp-app-pending").await;
     browser::fill(&browser, "#text", "invoice checked").await;
     browser::click(&browser, "#approve").await;
@@ -92,7 +115,10 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
     // Relay the view's messages to the server, as a host does (bounded).
     let mut told_model = None;
     for _ in 0..400 {
-        let batch = browser.execute("return window.__fromView.splice(0);", vec![]).await.unwrap();
+        let batch = browser
+            .execute("return window.__fromView.splice(0);", vec![])
+            .await
+            .unwrap();
         for message in batch.as_array().cloned().unwrap_or_default() {
             match message["method"].as_str() {
                 Some("tools/call") => {
@@ -100,16 +126,24 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
                     assert_eq!(params["name"], "answer_request");
                     let arguments = params["arguments"].as_object().unwrap().clone();
                     let reply = session
-                        .call_tool(CallToolRequestParams::new("answer_request").with_arguments(arguments))
+                        .call_tool(
+                            CallToolRequestParams::new("answer_request").with_arguments(arguments),
+                        )
                         .await
                         .unwrap();
                     let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": reply});
-                    browser.execute("window.__toView(arguments[0]);", vec![reply]).await.unwrap();
+                    browser
+                        .execute("window.__toView(arguments[0]);", vec![reply])
+                        .await
+                        .unwrap();
                 }
                 Some("ui/message") => {
                     told_model = Some(message["params"]["content"][0]["text"].clone());
                     let reply = json!({"jsonrpc": "2.0", "id": message["id"], "result": {}});
-                    browser.execute("window.__toView(arguments[0]);", vec![reply]).await.unwrap();
+                    browser
+                        .execute("window.__toView(arguments[0]);", vec![reply])
+                        .await
+                        .unwrap();
                 }
                 _ => {}
             }
@@ -120,16 +154,28 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
     let told = told_model.expect("the view tells the model");
-    assert!(told.as_str().unwrap().starts_with("In the approval view: Approved by agent: invoice checked"), "{told}");
+    assert!(
+        told.as_str()
+            .unwrap()
+            .starts_with("In the approval view: Approved by agent: invoice checked"),
+        "{told}"
+    );
     browser.enter_frame(0).await.unwrap();
-    browser::wait_until(&browser, "return document.getElementById('status').dataset.status === 'approved';").await;
+    browser::wait_until(
+        &browser,
+        "return document.getElementById('status').dataset.status === 'approved';",
+    )
+    .await;
     browser::screenshot(&browser, "mcp-app-approved").await;
     browser.close().await.unwrap();
 
     let settled = structured(
         &call(&session, "check_request", json!({"conversation_id": outcome["conversation_id"], "request_id": outcome["request_id"]})).await,
     );
-    assert_eq!((settled["status"].as_str(), settled["answer"].as_str()), (Some("approved"), Some("invoice checked")));
+    assert_eq!(
+        (settled["status"].as_str(), settled["answer"].as_str()),
+        (Some("approved"), Some("invoice checked"))
+    );
     session.cancel().await.unwrap();
 }
 
@@ -139,13 +185,28 @@ async fn a_client_without_mcp_apps_never_sees_or_reaches_the_views_tool() {
     let key = hub.key("default", "agent");
     let session = mcp::stdio(&hub.base, &key, &[], Client::new(User::Absent)).await;
     let tools = session.list_all_tools().await.unwrap();
-    assert!(tools.iter().all(|t| t.name != "answer_request" && t.meta.is_none()));
-    let pending = structured(&call(&session, "request_approval", json!({"question": "Self-approve?", "wait_seconds": 0})).await);
+    assert!(tools
+        .iter()
+        .all(|t| t.name != "answer_request" && t.meta.is_none()));
+    let pending = structured(
+        &call(
+            &session,
+            "request_approval",
+            json!({"question": "Self-approve?", "wait_seconds": 0}),
+        )
+        .await,
+    );
     let arguments = json!({"conversation_id": pending["conversation_id"], "request_id": pending["request_id"], "action": "approve"});
     let refused = session
-        .call_tool(CallToolRequestParams::new("answer_request").with_arguments(arguments.as_object().unwrap().clone()))
+        .call_tool(
+            CallToolRequestParams::new("answer_request")
+                .with_arguments(arguments.as_object().unwrap().clone()),
+        )
         .await;
-    assert!(refused.is_err(), "a model reached the view's tool: {refused:?}");
+    assert!(
+        refused.is_err(),
+        "a model reached the view's tool: {refused:?}"
+    );
     let still = structured(&call(&session, "check_request", json!({"conversation_id": pending["conversation_id"], "request_id": pending["request_id"], "wait_seconds": 0})).await);
     assert_eq!(still["status"], "pending");
     session.cancel().await.unwrap();

@@ -302,10 +302,16 @@ async fn an_upstream_that_crashes_or_hangs_ends_the_call_and_the_gateway_stays_u
 
 #[tokio::test]
 async fn an_http_upstream_is_gated_by_the_rules_of_the_configuration_file() {
-    let Some(python) = common::python() else { return };
+    let Some(python) = common::python() else {
+        return;
+    };
     let hub = HubProcess::start();
     let key = hub.key("default", "agent");
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/flaky_server.py");
     let mut upstream = std::process::Command::new(&python)
         .args([script, "http", &port.to_string()])
@@ -329,7 +335,16 @@ async fn an_http_upstream_is_gated_by_the_rules_of_the_configuration_file() {
     )
     .unwrap();
     let mut command = tokio::process::Command::new(GHL);
-    command.args(["mcp", "gateway", "--hub", &hub.base, "--key", &key, "--upstream-url", &url]);
+    command.args([
+        "mcp",
+        "gateway",
+        "--hub",
+        &hub.base,
+        "--key",
+        &key,
+        "--upstream-url",
+        &url,
+    ]);
     command.args(["--config", config.path().to_str().unwrap()]);
     let session = Client::new(User::Absent)
         .serve(TokioChildProcess::new(command).unwrap())

@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use common::HubProcess;
 use mcp::{approve, call, pending_request, reject, structured, text, Client, User};
-use rmcp::model::{CallToolRequestParams, CallToolResponse, ProtocolVersion};
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CancelTaskParams, GetTaskParams, ProtocolVersion,
+    TaskPayload, TaskStatus,
+};
 use rmcp::{ClientLifecycleMode, ClientServiceExt};
 use serde_json::{json, Value};
 
@@ -388,6 +391,59 @@ async fn a_2026_07_28_client_gets_input_required_and_completes_on_retry() {
     // rmcp's own MRTR loop (fulfil through the handler, retry) gets there too.
     let auto = session.call_tool(ask()).await.unwrap();
     assert_eq!(structured(&auto)["status"], "approved");
+    session.cancel().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_client_with_mcp_tasks_polls_a_task_and_can_cancel_it() {
+    let hub = HubProcess::start();
+    let key = hub.key("default", "agent");
+    let session = mcp::stdio(&hub.base, &key, &[], Client::polling_tasks()).await;
+    let ask = |question: &str| {
+        let arguments = json!({"question": question});
+        CallToolRequestParams::new("request_approval")
+            .with_arguments(arguments.as_object().unwrap().clone())
+    };
+    let CallToolResponse::Task(created) = session.call_tool_once(ask("Merge PR 7?")).await.unwrap()
+    else {
+        panic!("expected a task")
+    };
+    let task_id = created.task.task_id.clone();
+    assert_eq!(created.task.poll_interval_ms, Some(2_000));
+    let polled = session
+        .get_task(GetTaskParams::new(task_id.clone()))
+        .await
+        .unwrap();
+    assert_eq!(polled.task.status(), TaskStatus::Working);
+    let request = pending_request(&hub.base, &key).await;
+    approve(&hub.base, &key, request["id"].as_str().unwrap(), None).await;
+    let done = session.get_task(GetTaskParams::new(task_id)).await.unwrap();
+    let TaskPayload::Completed { result } = &done.task.payload else {
+        panic!("expected a completed task: {done:?}")
+    };
+    assert_eq!(result["structuredContent"]["status"], "approved");
+    assert_eq!(
+        result["structuredContent"]["request_id"],
+        request["request_id"]
+    );
+
+    let CallToolResponse::Task(second) = session.call_tool_once(ask("Deploy?")).await.unwrap()
+    else {
+        panic!("expected a task")
+    };
+    session
+        .cancel_task(CancelTaskParams::new(second.task.task_id.clone()))
+        .await
+        .unwrap();
+    let cancelled = session
+        .get_task(GetTaskParams::new(second.task.task_id))
+        .await
+        .unwrap();
+    assert_eq!(cancelled.task.status(), TaskStatus::Cancelled);
+    let forged = session
+        .get_task(GetTaskParams::new("approval:1:nope"))
+        .await;
+    assert!(forged.is_err());
     session.cancel().await.unwrap();
 }
 

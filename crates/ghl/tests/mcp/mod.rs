@@ -37,6 +37,8 @@ pub struct Client {
     user: User,
     /// Declares MCP Apps (`io.modelcontextprotocol/ui` with HTML views).
     apps: bool,
+    /// Declares MCP Tasks (`io.modelcontextprotocol/tasks`).
+    tasks: bool,
     /// The messages of the forms the user was shown.
     pub shown: Arc<Mutex<Vec<String>>>,
 }
@@ -46,7 +48,16 @@ impl Client {
         Self {
             user,
             apps: false,
+            tasks: false,
             shown: Arc::default(),
+        }
+    }
+
+    /// A client that runs long calls as tasks (and cannot elicit).
+    pub fn polling_tasks() -> Self {
+        Self {
+            tasks: true,
+            ..Self::new(User::Absent)
         }
     }
 
@@ -65,11 +76,17 @@ impl ClientHandler for Client {
             User::Absent => ClientCapabilities::default(),
             _ => ClientCapabilities::builder().enable_elicitation().build(),
         };
+        if self.tasks {
+            let extensions = capabilities.extensions.get_or_insert_with(Default::default);
+            extensions.insert("io.modelcontextprotocol/tasks".to_owned(), Map::new());
+        }
         if self.apps {
             let settings = json!({"mimeTypes": ["text/html;profile=mcp-app"]});
-            let Value::Object(settings) = settings else { unreachable!() };
-            capabilities.extensions =
-                Some([("io.modelcontextprotocol/ui".to_owned(), settings)].into_iter().collect());
+            let Value::Object(settings) = settings else {
+                unreachable!()
+            };
+            let extensions = capabilities.extensions.get_or_insert_with(Default::default);
+            extensions.insert("io.modelcontextprotocol/ui".to_owned(), settings);
         }
         ClientConfig::new(capabilities, Implementation::new("ghl-tests", "1"))
     }

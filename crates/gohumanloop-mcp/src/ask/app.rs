@@ -5,9 +5,7 @@
 //! lists and accepts only for clients that declared the extension — so a model on a client
 //! without MCP Apps never sees a tool that could answer its own requests.
 
-use rmcp::model::{
-    ClientCapabilities, MetaObject, ReadResourceResult, Resource, ResourceContents,
-};
+use rmcp::model::{ClientCapabilities, MetaObject, ReadResourceResult, Resource, ResourceContents};
 use rmcp::service::RequestContext;
 use rmcp::RoleServer;
 use serde_json::json;

@@ -5,6 +5,7 @@
 
 mod app;
 mod params;
+mod task;
 mod tools;
 
 use std::sync::Arc;
@@ -14,9 +15,10 @@ use gohumanloop::model::JsonObject;
 use gohumanloop::providers::hub::{HubClient, HubError};
 use gohumanloop::LoopType;
 use rmcp::model::{
-    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, ErrorData,
-    Implementation, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities, ServerConfig,
+    CallToolRequestParams, CallToolResponse, CallToolResult, CancelTaskParams, ContentBlock,
+    ErrorData, GetTaskParams, GetTaskResult, Implementation, ListResourcesResult, ListToolsResult,
+    PaginatedRequestParams, ReadResourceRequestParams, ReadResourceResponse, ServerCapabilities,
+    ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{RoleServer, ServerHandler};
@@ -252,19 +254,30 @@ impl AskServer {
                     loop_type: None,
                 };
                 let answer = match (p.action, p.text.trim().to_owned()) {
-                    (ViewAction::Approve, text) => Answer::Approve((!text.is_empty()).then_some(text)),
+                    (ViewAction::Approve, text) => {
+                        Answer::Approve((!text.is_empty()).then_some(text))
+                    }
                     (_, text) if text.is_empty() => {
                         return Ok(refuse("say why (to reject) or give the answer").into())
                     }
                     (ViewAction::Reject, text) => Answer::Reject(text),
                     (ViewAction::Answer, text) => Answer::Inform(text),
-                    (ViewAction::Reply, text) => Answer::Reply { text, complete: false },
-                    (ViewAction::Complete, text) => Answer::Reply { text, complete: true },
+                    (ViewAction::Reply, text) => Answer::Reply {
+                        text,
+                        complete: false,
+                    },
+                    (ViewAction::Complete, text) => Answer::Reply {
+                        text,
+                        complete: true,
+                    },
                 };
                 if let Err(e) = humans.record(&ids, &answer).await {
                     return Ok(hub_failed(&e).into());
                 }
-                Ok(settled(&ids, humans.follow(&ids, Duration::ZERO, &context.ct).await))
+                Ok(settled(
+                    &ids,
+                    humans.follow(&ids, Duration::ZERO, &context.ct).await,
+                ))
             }
             other => Err(ErrorData::invalid_params(
                 format!("no tool named '{other}' here: see tools/list"),
@@ -301,6 +314,19 @@ impl AskServer {
         };
         let wait = self.wait(timing.wait_seconds);
         let mode = elicit::Mode::of(context, self.options.elicit, wait);
+        let tasks = context
+            .client_capabilities()
+            .is_some_and(|c| c.supports_tasks());
+        if mode == elicit::Mode::None && tasks && !wait.is_zero() {
+            // The client polls a task instead of holding the call open.
+            let now = humans.follow(&ids, Duration::ZERO, &context.ct).await;
+            return Ok(match now {
+                Ok(reply) if reply.status == gohumanloop::Status::Pending => {
+                    CallToolResponse::Task(task::created(&ids))
+                }
+                other => settled(&ids, other),
+            });
+        }
         // A client that renders the view but cannot elicit: the view shows the request once the
         // call returns it, so return at once and let `check_request` wait while the user decides.
         let wait = if mode == elicit::Mode::None && app::supported(context) {
@@ -320,6 +346,7 @@ impl ServerHandler for AskServer {
         let capabilities = ServerCapabilities::builder()
             .enable_tools()
             .enable_resources()
+            .enable_tasks()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(Implementation::new(
@@ -339,7 +366,33 @@ impl ServerHandler for AskServer {
         _request: Option<PaginatedRequestParams>,
         context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(tools::all(app::supported(&context))))
+        Ok(ListToolsResult::with_all_items(tools::all(app::supported(
+            &context,
+        ))))
+    }
+
+    async fn get_task(
+        &self,
+        request: GetTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetTaskResult, ErrorData> {
+        let humans = self.humans(&context)?;
+        let (ids, created) = task::parse(&request.task_id)?;
+        let reply = humans.follow(&ids, Duration::ZERO, &context.ct).await;
+        task::state(&request.task_id, &ids, created, reply)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: CancelTaskParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        let humans = self.humans(&context)?;
+        let (ids, _) = task::parse(&request.task_id)?;
+        humans
+            .withdraw(&ids)
+            .await
+            .map_err(|e| ErrorData::internal_error(format!("the hub: {e}"), None))
     }
 
     async fn list_resources(

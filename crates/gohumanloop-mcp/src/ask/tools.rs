@@ -40,7 +40,10 @@ pub(crate) fn all(apps: bool) -> Vec<Tool> {
             tool::<AnswerParams>(
                 ANSWER,
                 "Records the user's decision from the approval view (callable by the view only).",
-                ToolAnnotations::new().read_only(false).destructive(false).open_world(true),
+                ToolAnnotations::new()
+                    .read_only(false)
+                    .destructive(false)
+                    .open_world(true),
             )
             .with_meta(app::app_only()),
         );

@@ -72,3 +72,48 @@ pub(crate) fn answer(loop_type: LoopType, content: &Value) -> Option<Answer> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_form_has_its_fields_and_reads_back_as_an_answer() {
+        for loop_type in LoopType::ALL {
+            let ElicitRequestParams::FormElicitationParams {
+                requested_schema, ..
+            } = params(loop_type, "q?")
+            else {
+                panic!("a form")
+            };
+            let schema = serde_json::to_value(&requested_schema).expect("serialises");
+            assert!(
+                schema["required"].as_array().is_some_and(|r| !r.is_empty()),
+                "{loop_type:?}: {schema}"
+            );
+        }
+        let approve = json!({"decision": "approve"});
+        assert_eq!(
+            answer(LoopType::Approval, &approve),
+            Some(Answer::Approve(None))
+        );
+        let reject = json!({"decision": "reject", "reason": "  "});
+        assert_eq!(
+            answer(LoopType::Approval, &reject),
+            Some(Answer::Reject(NO_REASON.into()))
+        );
+        assert_eq!(
+            answer(LoopType::Approval, &json!({"decision": "maybe"})),
+            None
+        );
+        assert_eq!(answer(LoopType::Information, &json!({"answer": ""})), None);
+        let end = json!({"reply": "bye", "end": true});
+        assert_eq!(
+            answer(LoopType::Conversation, &end),
+            Some(Answer::Reply {
+                text: "bye".into(),
+                complete: true
+            })
+        );
+    }
+}
