@@ -14,6 +14,7 @@
 #      time until the local Postfix (scripts/mail-server.sh) has accepted every mail — mails/s
 #   6. the chat channels against local fakes (GHL_BENCH_CHAT=1): fan-out deliveries/s and
 #      click → the other platforms' cards updated, p50/p99
+#   7. the MCP gateway (GHL_BENCH_MCP=1): pass-through overhead, decision → upstream latency
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
 #    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=2500,
@@ -124,4 +125,12 @@ fi
 if [ "${GHL_BENCH_CHAT:-0}" = 1 ]; then
   cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test chat_bench -- --ignored \
     --nocapture 2>&1 | grep -E "^(fan-out|click in Slack)"
+fi
+
+# 7. the MCP gateway (GHL_BENCH_MCP=1): pass-through overhead against the reference filesystem
+#    server, and decision → gated upstream call latency (needs scripts/test.sh's venv and npm).
+if [ "${GHL_BENCH_MCP:-0}" = 1 ]; then
+  GHL_TEST_PYTHON="${GHL_TEST_PYTHON:-$PWD/target/py-venv/bin/python}" \
+    cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test mcp_bench -- --ignored \
+    --nocapture 2>&1 | grep -E "^(pass-through|decision)"
 fi
