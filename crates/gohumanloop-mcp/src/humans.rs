@@ -28,6 +28,17 @@ pub(crate) struct Ids {
     pub(crate) loop_type: Option<LoopType>,
 }
 
+impl Ids {
+    /// A request a caller named (its loop type unknown here).
+    pub(crate) fn named(conversation_id: String, request_id: String) -> Self {
+        Self {
+            conversation_id,
+            request_id,
+            loop_type: None,
+        }
+    }
+}
+
 /// One question for the hub.
 #[derive(Debug, Clone)]
 pub(crate) struct Question {

@@ -33,6 +33,16 @@ use params::{
     StartParams, Timing, ViewAction,
 };
 
+/// The arguments as the tool's parameters, or (returned at once) the tool error saying why not.
+macro_rules! parsed {
+    ($arguments:expr) => {
+        match checked($arguments) {
+            Ok(parameters) => parameters,
+            Err(refused) => return Ok(refused.into()),
+        }
+    };
+}
+
 /// The most bytes of arguments one call may carry.
 const MAX_ARGUMENT_BYTES: usize = 256 * 1024;
 
@@ -137,12 +147,9 @@ impl AskServer {
             return Ok(settled(&ids, reply));
         }
         let arguments = request.arguments.unwrap_or_default();
-        match request.name.as_ref() {
+        let (loop_type, context_json, timing, conversation) = match request.name.as_ref() {
             tools::APPROVAL => {
-                let p: ApprovalParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
+                let p: ApprovalParams = parsed!(arguments);
                 let mut context_json = prose(&p.question, p.context.as_deref());
                 if let Some(name) = &p.function_name {
                     let arguments = Value::Object(p.arguments.clone().unwrap_or_default());
@@ -151,88 +158,67 @@ impl AskServer {
                         json!({"function_name": name, "arguments": arguments}),
                     );
                 }
-                self.ask(
-                    &humans,
-                    LoopType::Approval,
-                    context_json,
-                    p.timing,
-                    None,
-                    &context,
-                )
-                .await
+                (LoopType::Approval, context_json, p.timing, None)
             }
             tools::INFORMATION => {
-                let p: InformationParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
+                let p: InformationParams = parsed!(arguments);
                 let context_json = prose(&p.question, p.context.as_deref());
-                self.ask(
-                    &humans,
-                    LoopType::Information,
-                    context_json,
-                    p.timing,
-                    None,
-                    &context,
-                )
-                .await
+                (LoopType::Information, context_json, p.timing, None)
             }
             tools::START => {
-                let p: StartParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
-                let context_json = prose(&p.message, None);
-                self.ask(
-                    &humans,
+                let p: StartParams = parsed!(arguments);
+                (
                     LoopType::Conversation,
-                    context_json,
+                    prose(&p.message, None),
                     p.timing,
                     None,
-                    &context,
                 )
-                .await
             }
             tools::CONTINUE => {
-                let p: ContinueParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
+                let p: ContinueParams = parsed!(arguments);
                 let context_json = prose(&p.message, None);
-                let conversation = Some(p.conversation_id);
-                self.ask(
-                    &humans,
+                (
                     LoopType::Conversation,
                     context_json,
                     p.timing,
-                    conversation,
-                    &context,
+                    Some(p.conversation_id),
                 )
-                .await
             }
+            _ => {
+                return self
+                    .follow_up(&humans, request.name.as_ref(), arguments, &context)
+                    .await
+            }
+        };
+        self.ask(
+            &humans,
+            loop_type,
+            context_json,
+            timing,
+            conversation,
+            &context,
+        )
+        .await
+    }
+
+    /// The tools about an existing request: check, cancel, and the view's answer.
+    async fn follow_up(
+        &self,
+        humans: &Humans,
+        name: &str,
+        arguments: Map<String, Value>,
+        context: &RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        match name {
             tools::CHECK => {
-                let p: CheckParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
-                let ids = Ids {
-                    conversation_id: p.conversation_id,
-                    request_id: p.request_id,
-                    loop_type: None,
-                };
+                let p: CheckParams = parsed!(arguments);
+                let ids = Ids::named(p.conversation_id, p.request_id);
                 let wait = self.wait(p.wait_seconds);
                 Ok(settled(&ids, humans.follow(&ids, wait, &context.ct).await))
             }
             tools::CANCEL => {
-                let p: CancelParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
-                let ids = Ids {
-                    conversation_id: p.conversation_id,
-                    request_id: p.request_id,
-                    loop_type: None,
-                };
+                let p: CancelParams = parsed!(arguments);
+                let ids = Ids::named(p.conversation_id, p.request_id);
                 if let Err(e) = humans.withdraw(&ids).await {
                     return Ok(hub_failed(&e).into());
                 }
@@ -243,16 +229,9 @@ impl AskServer {
             }
             // Only for a client that renders the view: any other would hand the model a tool
             // that answers its own requests.
-            tools::ANSWER if app::supported(&context) => {
-                let p: AnswerParams = match checked(arguments) {
-                    Ok(p) => p,
-                    Err(refused) => return Ok(refused.into()),
-                };
-                let ids = Ids {
-                    conversation_id: p.conversation_id,
-                    request_id: p.request_id,
-                    loop_type: None,
-                };
+            tools::ANSWER if app::supported(context) => {
+                let p: AnswerParams = parsed!(arguments);
+                let ids = Ids::named(p.conversation_id, p.request_id);
                 let answer = match (p.action, p.text.trim().to_owned()) {
                     (ViewAction::Approve, text) => {
                         Answer::Approve((!text.is_empty()).then_some(text))
