@@ -15,6 +15,8 @@
 #   6. the chat channels against local fakes (GHL_BENCH_CHAT=1): fan-out deliveries/s and
 #      click → the other platforms' cards updated, p50/p99
 #   7. the MCP gateway (GHL_BENCH_MCP=1): pass-through overhead, decision → upstream latency
+#   8. the Python adapters (GHL_BENCH_PY=1): a release wheel's size, answer → resumed LangGraph
+#      node p50/p99 (create_resume_command's long-poll), the package's import time
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
 #    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=2500,
@@ -133,4 +135,18 @@ if [ "${GHL_BENCH_MCP:-0}" = 1 ]; then
   GHL_TEST_PYTHON="${GHL_TEST_PYTHON:-$PWD/target/py-venv/bin/python}" \
     cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test mcp_bench -- --ignored \
     --nocapture 2>&1 | grep -E "^(pass-through|decision)"
+fi
+
+# 8. the Python adapters (GHL_BENCH_PY=1; needs scripts/test.sh's venv): a release wheel of
+#    gohumanloop_rs, installed into target/py-venv (scripts/test.sh puts its dev build back).
+if [ "${GHL_BENCH_PY:-0}" = 1 ]; then
+  py=target/py-venv/bin/python
+  rm -rf "$dir/wheels"
+  target/py-venv/bin/maturin build --quiet --release -j "${CARGO_BUILD_JOBS:-2}" \
+    -m crates/gohumanloop-py/Cargo.toml -i "$py" -o "$dir/wheels"
+  wheel=$(ls "$dir"/wheels/gohumanloop_rs-*.whl)
+  echo "python wheel $(basename "$wheel"): $(( $(stat -c %s "$wheel") / 1024 )) KiB"
+  target/py-venv/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps "$wheel"
+  approver=$("$ghl" keys create --db "$db" --name bench-approver 2>/dev/null | tail -n 1)
+  HUB="$base" AGENT_KEY="$key" APPROVER_KEY="$approver" "$py" scripts/bench/python_resume.py
 fi

@@ -18,7 +18,12 @@
 #   signatures with, and the chat platforms' own SDKs (wechatpy==1.8.18 with pycryptodome,
 #   its cipher; lark-oapi==1.7.5; slack_sdk==3.48.0), the independent implementations the
 #   chat channels' crypto and signatures are checked against, and the official MCP SDK
-#   (mcp==2.3.0), the MCP client (and a misbehaving upstream server) of the MCP tests;
+#   (mcp==2.3.0), the MCP client (and a misbehaving upstream server) of the MCP tests; and the
+#   Python adapters' frameworks (langgraph, langchain, langgraph-checkpoint-sqlite), maturin, and
+#   this tree's own package gohumanloop_rs, built with maturin (a dev build) and installed;
+# - a second venv (target/py-venv-crewai) with crewai and gohumanloop_rs, for the CrewAI adapter
+#   tests (GHL_TEST_CREWAI_PYTHON): CrewAI pins mcp<2 and an older pydantic, which clash with the
+#   MCP SDK above;
 # - the reference MCP filesystem server (npm @modelcontextprotocol/server-filesystem, into
 #   target/mcp-npm; Node.js from Debian if missing), the upstream of the MCP gateway tests;
 # - Debian's chromium and chromium-driver (and a CJK font, for the Chinese screenshots), which
@@ -37,6 +42,11 @@ jobs="${CARGO_BUILD_JOBS:-2}"
 mdbook_version=0.5.4
 mcp_python_version=2.3.0
 mcp_filesystem_version=2026.8.31
+langgraph_version=1.2.24
+langchain_version=1.5.2
+langgraph_sqlite_version=3.1.2
+maturin_version=1.16.0
+crewai_version=1.15.30
 passed=0
 failed=0
 failures=()
@@ -128,6 +138,28 @@ setup() {
       wechatpy==1.8.18 pycryptodome lark-oapi==1.7.5 slack_sdk==3.48.0 mcp=="$mcp_python_version"
   fi
 
+  echo "== LangGraph $langgraph_version, LangChain $langchain_version and maturin $maturin_version (the Python adapters)"
+  if ! [ "$("$venv/bin/python" -c 'import importlib.metadata as m; print(m.version("langgraph"), m.version("langchain"), m.version("langgraph-checkpoint-sqlite"), m.version("maturin"))' 2>/dev/null)" = \
+    "$langgraph_version $langchain_version $langgraph_sqlite_version $maturin_version" ]; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check langgraph=="$langgraph_version" \
+      langchain=="$langchain_version" langgraph-checkpoint-sqlite=="$langgraph_sqlite_version" \
+      maturin=="$maturin_version"
+  fi
+
+  echo "== The Python package gohumanloop_rs (PyO3 + maturin, a dev build of this tree)"
+  rm -rf target/wheels
+  "$venv/bin/maturin" build --quiet --profile dev -j "$jobs" -m crates/gohumanloop-py/Cargo.toml \
+    -i "$venv/bin/python" -o target/wheels
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/gohumanloop_rs-*.whl
+
+  echo "== CrewAI $crewai_version and gohumanloop_rs in target/py-venv-crewai (the CrewAI adapter)"
+  local crewai_venv=target/py-venv-crewai
+  if ! [ "$("$crewai_venv/bin/python" -c 'import importlib.metadata as m; print(m.version("crewai"))' 2>/dev/null)" = "$crewai_version" ]; then
+    python3 -m venv "$crewai_venv"
+    "$crewai_venv/bin/pip" install --quiet --disable-pip-version-check crewai=="$crewai_version"
+  fi
+  "$crewai_venv/bin/pip" install --quiet --disable-pip-version-check --force-reinstall --no-deps target/wheels/gohumanloop_rs-*.whl
+
   echo "== The reference MCP filesystem server (npm, for the MCP gateway tests)"
   local fs_server=target/mcp-npm/node_modules/.bin/mcp-server-filesystem
   if ! [ -x "$fs_server" ] ||
@@ -176,6 +208,9 @@ if [ -f "${GHL_MAIL_DIR:-target/mail-server}/env" ]; then
 fi
 if [ -x target/py-venv/bin/python ]; then
   export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
+fi
+if [ -x target/py-venv-crewai/bin/python ]; then
+  export GHL_TEST_CREWAI_PYTHON="$PWD/target/py-venv-crewai/bin/python"
 fi
 if [ -x target/mcp-npm/node_modules/.bin/mcp-server-filesystem ]; then
   export GHL_TEST_MCP_FILESYSTEM="$PWD/target/mcp-npm/node_modules/.bin/mcp-server-filesystem"

@@ -36,6 +36,9 @@ pub enum Error {
     /// A blocking call was made from inside an async runtime, where it would block the runtime.
     #[error("a blocking gohumanloop call was made inside an async runtime; use the async Manager and .await instead")]
     InsideAsyncRuntime,
+    /// An interrupt token that cannot be resumed here: damaged, or made by another provider.
+    #[error("bad interrupt token: {0}")]
+    BadToken(String),
     /// The runtime behind the blocking facade could not be built.
     #[error("could not start the async runtime: {0}")]
     Runtime(String),

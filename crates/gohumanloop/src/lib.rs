@@ -8,6 +8,7 @@
 //! - [`Manager`]: registers providers, keeps the task → conversation → request books, runs
 //!   callbacks and waits that the provider wakes. [`SyncManager`] serves non-async code.
 //! - [`guard`]: `require_approval`, `require_info` and a conversation loop around your code.
+//! - [`interrupt`]: stop a step at a question and resume it later, in any process, once.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -27,6 +28,7 @@
 
 pub mod error;
 pub mod guard;
+pub mod interrupt;
 pub mod manager;
 pub mod model;
 pub mod provider;

@@ -277,6 +277,9 @@ pub struct DecisionBody {
     response: Option<Value>,
     /// Extra remarks, any JSON.
     feedback: Option<Value>,
+    /// Approve only: the arguments as the approver edited them (a JSON object), returned to
+    /// the agent in the response's `arguments`.
+    arguments: Option<Value>,
 }
 
 /// Body of answer / reply.
@@ -302,7 +305,7 @@ pub struct TextBody {
     operation_id = "approve_request",
     tag = "answering",
     summary = "Approve (approval requests)",
-    description = "Response `{decision: approved, reason}` unless `response` is given; the body may be empty. Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
+    description = "Response `{decision: approved, reason}` (with the approver's edited `arguments`, when given) unless `response` is given; the body may be empty. Goes through the hub's single conditional write: the first valid answer wins; a later one gets 409 naming the winner, a refused one 422 saying why.",
     params(("id" = String, Path, description = "The hub's id of the request, or the client's `request_id` when it names one request")),
     request_body = Option<DecisionBody>,
     responses(
@@ -321,6 +324,10 @@ pub async fn approve(
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
     let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default());
+    if b.arguments.as_ref().is_some_and(|a| !a.is_object()) {
+        return Err(ApiError::invalid("arguments must be a JSON object"));
+    }
+    let decision = decision.with_arguments(b.arguments);
     decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
@@ -349,6 +356,11 @@ pub async fn reject(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
+    if b.arguments.is_some() {
+        return Err(ApiError::invalid(
+            "arguments are edited on approval only; a rejection takes a reason",
+        ));
+    }
     let decision = Decision::new(Action::Reject, b.reason.as_deref().unwrap_or_default());
     decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod openapi;
 pub mod paged;
+pub(crate) mod resume;
 pub mod schemas;
 pub mod tasks;
 
@@ -69,6 +70,7 @@ fn table() -> Vec<Entry> {
             "/api/v1/humanloop/cancel_converstation",
             compat::cancel_conversation,
         ),
+        at(M::POST, "/api/v1/humanloop/resume", resume::resume),
         at(M::POST, "/api/v1/humanloop/tasks/sync", tasks::sync),
         at(M::GET, "/api/v1/humanloop/tasks", tasks::list),
         at(M::GET, "/api/v1/humanloop/tasks/{task_id}", tasks::get),

@@ -41,6 +41,7 @@ const ALIASES: [(&str, &str); 2] = [
         super::compat::continue_conversation,
         super::compat::cancel,
         super::compat::cancel_conversation,
+        super::resume::resume,
         super::tasks::sync,
         super::tasks::list,
         super::tasks::get,

@@ -149,6 +149,46 @@ pub struct StatusReply {
     error: Option<String>,
 }
 
+/// `POST /api/v1/humanloop/resume` (`gohumanloop::model::wire::ResumeRequestBody`).
+#[derive(ToSchema)]
+#[schema(as = ResumeRequest, example = json!({"conversation_id": "c1", "request_id": "r1",
+    "platform": "api", "wait": 60}))]
+pub struct ResumeRequest {
+    /// The dialogue.
+    conversation_id: String,
+    /// The request to resume from.
+    request_id: String,
+    /// The platform stored with that request.
+    platform: String,
+    /// Seconds (0–300) to wait for an answer first.
+    #[schema(minimum = 0, maximum = 300)]
+    wait: Option<u64>,
+}
+
+/// The reply of `POST /api/v1/humanloop/resume` (`gohumanloop::model::wire::ResumeResponse`).
+#[derive(ToSchema)]
+#[schema(as = ResumeReply, example = json!({"success": true, "status": "approved",
+    "response": {"decision": "approved"}, "feedback": null, "responded_by": "alice",
+    "responded_at": "2026-01-31T12:00:00Z", "error": null, "claimed": true}))]
+pub struct ResumeReply {
+    /// `false` for an unknown request.
+    success: bool,
+    /// Where the request stands.
+    status: StatusName,
+    /// The human's answer, any JSON.
+    response: Option<Value>,
+    /// Extra remarks, any JSON.
+    feedback: Option<Value>,
+    /// Who answered.
+    responded_by: Option<String>,
+    /// When they answered (RFC 3339).
+    responded_at: Option<String>,
+    /// What went wrong.
+    error: Option<String>,
+    /// `true` for the one call that claimed the resume.
+    claimed: bool,
+}
+
 /// `POST /api/v1/humanloop/tasks/sync`: a snapshot of one task
 /// (`gohumanloop::model::wire::TaskSync`).
 #[derive(ToSchema)]
@@ -295,7 +335,7 @@ pub struct Health {
 pub(crate) mod tests {
     use gohumanloop::model::wire::{
         CancelConversationBody, CancelRequestBody, ContinueRequestBody, CreateRequestBody,
-        StatusResponse, SyncMetadata, TaskSync,
+        ResumeRequestBody, ResumeResponse, StatusResponse, SyncMetadata, TaskSync,
     };
     use gohumanloop::model::{JsonObject, LoopType, Status};
     use utoipa::openapi::schema::Schema;
@@ -369,6 +409,18 @@ pub(crate) mod tests {
             error: None,
         };
         assert_eq!(keys(&status), properties::<StatusReply>());
+        let resume = ResumeRequestBody {
+            conversation_id: s(),
+            request_id: s(),
+            platform: s(),
+            wait: Some(1),
+        };
+        assert_eq!(keys(&resume), properties::<ResumeRequest>());
+        let resumed = ResumeResponse {
+            state: status,
+            claimed: true,
+        };
+        assert_eq!(keys(&resumed), properties::<ResumeReply>());
         let sync = TaskSync {
             task_id: s(),
             conversations: Vec::new(),

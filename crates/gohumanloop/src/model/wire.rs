@@ -69,6 +69,34 @@ pub struct CancelRequestBody {
     pub platform: String,
 }
 
+/// `POST /api/v1/humanloop/resume` (the hub's, not the original's): claims the one resume of an
+/// answered request, waiting up to `wait` seconds for the answer first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResumeRequestBody {
+    /// The dialogue.
+    pub conversation_id: String,
+    /// The request to resume from.
+    pub request_id: String,
+    /// The platform stored with that request.
+    pub platform: String,
+    /// Seconds (0–300) to wait for an answer before replying `pending`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait: Option<u64>,
+}
+
+/// The reply of `POST /api/v1/humanloop/resume`: the request's state, and whether this call
+/// claimed its resume (`true` once per answered request, for whoever asks first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResumeResponse {
+    /// Where the request stands, as `/status` says it.
+    #[serde(flatten)]
+    pub state: StatusResponse,
+    /// `true` for the one call that claimed the resume; `false` while the request is pending
+    /// and for every call after the first.
+    #[serde(default)]
+    pub claimed: bool,
+}
+
 /// `POST /api/v1/humanloop/cancel_conversation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CancelConversationBody {

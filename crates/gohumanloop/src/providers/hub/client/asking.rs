@@ -9,8 +9,8 @@ use reqwest::Method;
 
 use super::{HubClient, HubError, NO_BODY};
 use crate::model::wire::{
-    ApiResponse, CancelRequestBody, ContinueRequestBody, CreateRequestBody, StatusQuery,
-    StatusResponse,
+    ApiResponse, CancelRequestBody, ContinueRequestBody, CreateRequestBody, ResumeRequestBody,
+    ResumeResponse, StatusQuery, StatusResponse,
 };
 
 impl HubClient {
@@ -36,6 +36,14 @@ impl HubClient {
         let request = self.request(Method::POST, &["humanloop", "cancel"]);
         let _: ApiResponse = self.call(request, Some(body)).await?;
         Ok(())
+    }
+
+    /// `POST /api/v1/humanloop/resume`: waits up to `body.wait` seconds for an answer, then
+    /// claims the request's one resume (`claimed` is `true` for the first caller only, in any
+    /// process). An unknown request is [`HubError::Failed`].
+    pub async fn resume(&self, body: &ResumeRequestBody) -> Result<ResumeResponse, HubError> {
+        let request = self.request(Method::POST, &["humanloop", "resume"]);
+        self.call(request, Some(body)).await
     }
 
     /// `GET /api/v1/humanloop/status`: where the request stands; with `wait`, the hub answers
