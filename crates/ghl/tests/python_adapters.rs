@@ -119,6 +119,35 @@ impl Setup {
         format!("{}{path}", self.hub.base)
     }
 
+    /// Waits for the one pending request and decides it through the answering API
+    /// (`action` with `body`); returns the request as it was asked.
+    async fn decide_the_pending(&self, action: &str, body: Value) -> Value {
+        let request = self.pending(1).await.remove(0);
+        let id = request["id"].as_str().unwrap();
+        let reply = post_json(
+            &self.url(&format!("/api/v1/requests/{id}/{action}")),
+            &self.approver,
+            &body,
+        )
+        .await;
+        assert_eq!(reply["success"], true, "{reply}");
+        request
+    }
+
+    /// Runs `script`'s scenario `name` in a new process, which must resume the interrupt, then
+    /// again with `EXPECT=nothing`, which must find nothing to do; returns the run log.
+    fn resume_twice(&self, script: &str, name: &str) -> String {
+        self.scenario(script, name, &[]);
+        let again = self
+            .command("tests", script)
+            .arg(name)
+            .env("EXPECT", "nothing")
+            .output()
+            .expect("python runs");
+        expect_ok(&again, "resume_again_does_nothing");
+        std::fs::read_to_string(self.hub.path().join("runs.log")).unwrap()
+    }
+
     /// The pending requests once there are `count` (bounded wait).
     async fn pending(&self, count: usize) -> Vec<Value> {
         let until = Instant::now() + Duration::from_secs(30);
@@ -191,24 +220,10 @@ async fn an_interrupt_is_resumed_by_a_second_process_once() {
         return;
     };
     setup.scenario("langgraph_scenarios.py", "interrupt_then_exit", &[]);
-    let pending = setup.pending(1).await;
-    let id = pending[0]["id"].as_str().unwrap();
-    let reply = post_json(
-        &setup.url(&format!("/api/v1/requests/{id}/approve")),
-        &setup.approver,
-        &json!({"reason": "go"}),
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
-    setup.scenario("langgraph_scenarios.py", "resume_in_a_new_process", &[]);
-    let out = setup
-        .command("tests", "langgraph_scenarios.py")
-        .arg("resume_in_a_new_process")
-        .env("EXPECT", "nothing")
-        .output()
-        .unwrap();
-    expect_ok(&out, "resume_again_does_nothing");
-    let runs = std::fs::read_to_string(setup.hub.path().join("runs.log")).unwrap();
+    setup
+        .decide_the_pending("approve", json!({"reason": "go"}))
+        .await;
+    let runs = setup.resume_twice("langgraph_scenarios.py", "resume_in_a_new_process");
     assert_eq!(runs, "100 acme\n", "the approved call ran exactly once");
 }
 
@@ -218,24 +233,10 @@ async fn a_crewai_flow_is_resumed_after_a_restart_once() {
         return;
     };
     setup.scenario("crewai_scenarios.py", "flow_pauses", &[]);
-    let pending = setup.pending(1).await;
-    let id = pending[0]["id"].as_str().unwrap();
-    let reply = post_json(
-        &setup.url(&format!("/api/v1/requests/{id}/answer")),
-        &setup.approver,
-        &json!({"text": "Ship it, with a benchmark."}),
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
-    setup.scenario("crewai_scenarios.py", "flow_resumes_in_a_new_process", &[]);
-    let out = setup
-        .command("tests", "crewai_scenarios.py")
-        .arg("flow_resumes_in_a_new_process")
-        .env("EXPECT", "nothing")
-        .output()
-        .unwrap();
-    expect_ok(&out, "resume_again_does_nothing");
-    let runs = std::fs::read_to_string(setup.hub.path().join("runs.log")).unwrap();
+    setup
+        .decide_the_pending("answer", json!({"text": "Ship it, with a benchmark."}))
+        .await;
+    let runs = setup.resume_twice("crewai_scenarios.py", "flow_resumes_in_a_new_process");
     assert_eq!(
         runs, "published with: Ship it, with a benchmark.\n",
         "the flow went on exactly once, with the human's answer"
@@ -285,8 +286,12 @@ async fn the_seed_readme_example_runs_with_its_import_line_changed() {
         return;
     };
     let (child, rx) = spawn_example(&setup, "langgraph_seed.py");
-    let pending = setup.pending(1).await;
-    let request = &pending[0];
+    let request = setup
+        .decide_the_pending(
+            "answer",
+            json!({"text": "Use LangGraph: it is reliable and extensible."}),
+        )
+        .await;
     assert_eq!(request["loop_type"], "information");
     assert!(
         request["context"]["message"]
@@ -295,14 +300,6 @@ async fn the_seed_readme_example_runs_with_its_import_line_changed() {
             .contains("What should I use to build an AI agent?"),
         "{request}"
     );
-    let id = request["id"].as_str().unwrap();
-    let reply = post_json(
-        &setup.url(&format!("/api/v1/requests/{id}/answer")),
-        &setup.approver,
-        &json!({"text": "Use LangGraph: it is reliable and extensible."}),
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
     let output = tokio::task::spawn_blocking(move || finish(child, rx))
         .await
         .unwrap();
@@ -366,20 +363,13 @@ async fn the_crewai_example_resumes_with_the_reviewers_answer() {
         return;
     };
     let (child, rx) = spawn_example(&setup, "crewai_feedback.py");
-    let pending = setup.pending(1).await;
-    let request = &pending[0];
+    let request = setup
+        .decide_the_pending("answer", json!({"text": "Say which benchmark."}))
+        .await;
     assert_eq!(
         request["context"]["additional"], "v0.2: the hub answers 10x faster.",
         "{request}"
     );
-    let id = request["id"].as_str().unwrap();
-    let reply = post_json(
-        &setup.url(&format!("/api/v1/requests/{id}/answer")),
-        &setup.approver,
-        &json!({"text": "Say which benchmark."}),
-    )
-    .await;
-    assert_eq!(reply["success"], true, "{reply}");
     let output = tokio::task::spawn_blocking(move || finish(child, rx))
         .await
         .unwrap();

@@ -61,7 +61,7 @@ sync_and_async! {
                     )
                 }
             };
-            let client = entered(|| HubClient::new(&url, key)).map_err(failed)?;
+            let client = entered(|| HubClient::new(&url, key))?.map_err(failed)?;
             let backend = interrupt::Hub::new(client)
                 .platform(platform.unwrap_or_else(|| HUB_PLATFORM.to_owned()));
             Ok(Self { inner: interrupt::Interrupts::new(Arc::new(backend)) })

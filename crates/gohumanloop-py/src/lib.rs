@@ -4,6 +4,7 @@
 //! that returns an awaitable for asyncio. Errors are [`errors::GoHumanLoopError`] with the
 //! Rust message.
 
+mod awaitable;
 mod errors;
 mod interrupts;
 mod manager;
@@ -19,6 +20,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<manager::Manager>()?;
     m.add_class::<interrupts::Interrupts>()?;
     errors::register(m)?;
+    awaitable::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -50,7 +50,7 @@ impl Provider {
         }
         let timeout = Duration::try_from_secs_f64(request_timeout)
             .map_err(|e| failed(format!("request_timeout: {e}")))?;
-        let provider = entered(|| ApiProvider::connect(name, options.request_timeout(timeout)))
+        let provider = entered(|| ApiProvider::connect(name, options.request_timeout(timeout)))?
             .map_err(failed)?;
         Ok(Self {
             inner: Arc::new(provider),
@@ -77,7 +77,7 @@ impl Provider {
                 options
             }
         };
-        let provider = entered(|| ApiProvider::connect(name, options)).map_err(failed)?;
+        let provider = entered(|| ApiProvider::connect(name, options))?.map_err(failed)?;
         Ok(Self {
             inner: Arc::new(provider),
         })
@@ -118,7 +118,7 @@ impl Provider {
         options.check_interval = Duration::try_from_secs_f64(check_interval)
             .map_err(|e| failed(format!("check_interval: {e}")))?;
         options.extra_ca_pem = ca_pem.map(String::into_bytes);
-        let provider = entered(|| EmailProvider::new(name, options)).map_err(failed)?;
+        let provider = entered(|| EmailProvider::new(name, options))?.map_err(failed)?;
         Ok(Self {
             inner: Arc::new(provider),
         })

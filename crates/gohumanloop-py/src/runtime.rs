@@ -1,36 +1,42 @@
-//! Where the library's futures run: one tokio runtime for the module (pyo3-async-runtimes'),
-//! driven by a blocking call that releases the GIL, or by asyncio through an awaitable.
+//! Where the library's futures run: one tokio runtime for the module, driven by a blocking
+//! call that releases the GIL, or by asyncio through an awaitable (`crate::awaitable`).
 
 use std::future::Future;
+use std::sync::OnceLock;
 
 use pyo3::prelude::*;
 use serde_json::Value;
 
 use crate::errors::failed;
 
+/// The module's runtime, started on first use.
+pub(crate) fn runtime() -> PyResult<&'static tokio::runtime::Runtime> {
+    static RUNTIME: OnceLock<Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RUNTIME
+        .get_or_init(|| {
+            tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("gohumanloop")
+                .build()
+                .map_err(|e| format!("could not start the runtime: {e}"))
+        })
+        .as_ref()
+        .map_err(failed)
+}
+
 /// Runs `future` to completion on the module's runtime, without holding the GIL.
 pub(crate) fn block<T: Send>(
     py: Python<'_>,
     future: impl Future<Output = PyResult<T>> + Send,
 ) -> PyResult<T> {
-    py.detach(|| pyo3_async_runtimes::tokio::get_runtime().block_on(future))
-}
-
-/// An asyncio awaitable of `future`'s result.
-pub(crate) fn awaitable<'py, T>(
-    py: Python<'py>,
-    future: impl Future<Output = PyResult<T>> + Send + 'static,
-) -> PyResult<Bound<'py, PyAny>>
-where
-    T: for<'a> IntoPyObject<'a> + Send + 'static,
-{
-    pyo3_async_runtimes::tokio::future_into_py(py, future)
+    let runtime = runtime()?;
+    py.detach(|| runtime.block_on(future))
 }
 
 /// Runs `f` inside the runtime's context (for constructors that start background tasks).
-pub(crate) fn entered<T>(f: impl FnOnce() -> T) -> T {
-    let _guard = pyo3_async_runtimes::tokio::get_runtime().enter();
-    f()
+pub(crate) fn entered<T>(f: impl FnOnce() -> T) -> PyResult<T> {
+    let _guard = runtime()?.enter();
+    Ok(f())
 }
 
 /// JSON text from the Python side, parsed; a clear error for anything else.
@@ -76,7 +82,7 @@ macro_rules! sync_and_async {
                     $($arg: $argty),*
                 ) -> pyo3::PyResult<pyo3::Bound<'py, pyo3::PyAny>> {
                     let $me = self.inner.clone();
-                    $crate::runtime::awaitable(py, async move { $body })
+                    $crate::awaitable::awaitable(py, async move { $body })
                 }
             )*
         }

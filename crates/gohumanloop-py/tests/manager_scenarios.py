@@ -60,6 +60,17 @@ def manager_blocking_and_async() -> None:
         cancelled = await manager.await_request(ticket["conversation_id"], ticket["request_id"])
         assert cancelled.status == "cancelled", cancelled
 
+        # An await given up (asyncio cancels it) stops waiting; the request stays asked.
+        left = await manager.arequest("information", {"message": "Nobody answers this"})
+        try:
+            await asyncio.wait_for(manager.await_request(left["conversation_id"], left["request_id"]), 0.2)
+            raise AssertionError("nobody answered, yet the wait ended")
+        except asyncio.TimeoutError:
+            pass
+        still = await manager.acheck_request_status(left["conversation_id"], left["request_id"])
+        assert still.status == "pending", still
+        assert await manager.acancel_request(left["conversation_id"], left["request_id"])
+
     asyncio.run(with_await())
     support.ok("manager_blocking_and_async")
 

@@ -2,6 +2,7 @@
 //! their bugs fixed: unknown requests on `/status` get HTTP 200 `success:false` (never 404),
 //! `continue` creates the next `conversation` request, cancelling is idempotent.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::State;
@@ -19,7 +20,7 @@ use super::auth::Caller;
 use super::error::{ok_empty, ApiError, JsonBody, QueryParams};
 use crate::core::intake::Ask;
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
-use crate::record::{CreateOutcome, NewRequest, RequestKey};
+use crate::record::{CreateOutcome, NewRequest, Outcome, RequestKey};
 
 /// The longest `wait=` a status check may ask for.
 pub(crate) const MAX_WAIT_SECS: f64 = 300.0;
@@ -158,27 +159,14 @@ pub async fn status(
     caller: Caller,
     QueryParams(q): QueryParams<StatusParams>,
 ) -> Result<([(HeaderName, HeaderValue); 1], axum::Json<StatusResponse>), ApiError> {
-    let wait = match q.wait {
-        None => 0.0,
-        Some(w) if (0.0..=MAX_WAIT_SECS).contains(&w) => w,
-        Some(_) => {
-            return Err(ApiError::invalid(format!(
-                "wait must be between 0 and {MAX_WAIT_SECS} seconds"
-            )))
-        }
-    };
+    let wait = checked_wait(q.wait)?;
     let key = RequestKey {
         tenant: caller.tenant,
         conversation_id: q.conversation_id,
         request_id: q.request_id,
         platform: q.platform,
     };
-    let outcome = if wait > 0.0 {
-        hub.wait(&key, Duration::from_secs_f64(wait)).await?
-    } else {
-        hub.outcome(&key).await?
-    };
-    let Some(o) = outcome else {
+    let Some(o) = outcome_within(&hub, &key, wait).await? else {
         // HTTP 200 with `status: pending`, as the original mock: the client keeps polling and
         // its own timeout still fires (a 404 would kill its poll thread, bug #1).
         return Err(
@@ -190,7 +178,36 @@ pub async fn status(
                 .with("responded_at", Value::Null),
         );
     };
-    let body = StatusResponse {
+    Ok(([long_poll_header()], axum::Json(status_body(&o))))
+}
+
+/// `wait` (seconds, none = 0) once checked against the long-poll bound.
+pub(super) fn checked_wait(wait: Option<f64>) -> Result<f64, ApiError> {
+    match wait {
+        None => Ok(0.0),
+        Some(w) if (0.0..=MAX_WAIT_SECS).contains(&w) => Ok(w),
+        Some(_) => Err(ApiError::invalid(format!(
+            "wait must be between 0 and {MAX_WAIT_SECS} seconds"
+        ))),
+    }
+}
+
+/// The request's outcome, after waiting up to `wait` seconds for it to leave `pending`.
+pub(super) async fn outcome_within(
+    hub: &Hub,
+    key: &RequestKey,
+    wait: f64,
+) -> Result<Option<Arc<Outcome>>, ApiError> {
+    Ok(if wait > 0.0 {
+        hub.wait(key, Duration::from_secs_f64(wait)).await?
+    } else {
+        hub.outcome(key).await?
+    })
+}
+
+/// The original's status body of an outcome.
+pub(super) fn status_body(o: &Outcome) -> StatusResponse {
+    StatusResponse {
         success: true,
         status: o.status,
         response: o.response.clone(),
@@ -198,8 +215,7 @@ pub async fn status(
         responded_by: o.responded_by.clone(),
         responded_at: o.responded_at.clone(),
         error: o.error.clone(),
-    };
-    Ok(([long_poll_header()], axum::Json(body)))
+    }
 }
 
 /// Tells clients that `/status` honours `wait` (so they may long-poll instead of polling).

@@ -3,15 +3,13 @@
 //! times over; the hub lets exactly one of them act on the answer. The claim is a single-use
 //! mark in the store ([`crate::store::Links`]), so it holds across processes and hub nodes.
 
-use std::time::Duration;
-
 use axum::extract::State;
-use gohumanloop::model::wire::{ResumeRequestBody, ResumeResponse, StatusResponse};
+use gohumanloop::model::wire::{ResumeRequestBody, ResumeResponse};
 use gohumanloop::model::Status;
 use serde_json::Value;
 
 use super::auth::Caller;
-use super::compat::MAX_WAIT_SECS;
+use super::compat::{checked_wait, outcome_within, status_body};
 use super::error::{ApiError, JsonBody};
 use crate::core::Hub;
 use crate::record::RequestKey;
@@ -42,24 +40,14 @@ pub async fn resume(
     caller: Caller,
     JsonBody(body): JsonBody<ResumeRequestBody>,
 ) -> Result<axum::Json<ResumeResponse>, ApiError> {
-    let wait = body.wait.unwrap_or(0) as f64;
-    if wait > MAX_WAIT_SECS {
-        return Err(ApiError::invalid(format!(
-            "wait must be between 0 and {MAX_WAIT_SECS} seconds"
-        )));
-    }
+    let wait = checked_wait(body.wait.map(|w| w as f64))?;
     let key = RequestKey {
         tenant: caller.tenant,
         conversation_id: body.conversation_id,
         request_id: body.request_id,
         platform: body.platform,
     };
-    let outcome = if wait > 0.0 {
-        hub.wait(&key, Duration::from_secs_f64(wait)).await?
-    } else {
-        hub.outcome(&key).await?
-    };
-    let Some(o) = outcome else {
+    let Some(o) = outcome_within(&hub, &key, wait).await? else {
         return Err(
             ApiError::soft(format!("Request not found: {}", key.request_id))
                 .with("status", Status::Pending.as_str())
@@ -70,15 +58,7 @@ pub async fn resume(
     let claimed = o.status != Status::Pending
         && hub.store().use_link(&resume_mark(&o.id), &o.id).await? == LinkUse::First;
     Ok(axum::Json(ResumeResponse {
-        state: StatusResponse {
-            success: true,
-            status: o.status,
-            response: o.response.clone(),
-            feedback: o.feedback.clone(),
-            responded_by: o.responded_by.clone(),
-            responded_at: o.responded_at.clone(),
-            error: o.error.clone(),
-        },
+        state: status_body(&o),
         claimed,
     }))
 }

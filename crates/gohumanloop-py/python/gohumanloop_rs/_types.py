@@ -128,3 +128,10 @@ def ended(result: HumanLoopResult) -> HumanLoopEnded:
         CANCELLED: RequestCancelled,
     }.get(result.status, RequestFailed)
     return kind(result)
+
+
+def answered_or_raise(result: HumanLoopResult) -> HumanLoopResult:
+    """``result`` when a human answered it; else the exception of how the request ended."""
+    if not result.answered:
+        raise ended(result)
+    return result

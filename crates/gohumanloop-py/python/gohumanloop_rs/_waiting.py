@@ -13,21 +13,30 @@ from .interrupts import Interrupts
 _CHUNK = 60.0
 
 
+class _Deadline:
+    """``wait`` seconds from now (``None``: no end), handed out in chunks."""
+
+    def __init__(self, wait: float | None) -> None:
+        self._at = None if wait is None else time.monotonic() + wait
+
+    def chunk(self) -> float:
+        left = _CHUNK if self._at is None else max(0.0, self._at - time.monotonic())
+        return min(left, _CHUNK)
+
+    def passed(self) -> bool:
+        return self._at is not None and time.monotonic() >= self._at
+
+
 def settle(
     backend: Interrupts, tokens: list[str], wait: float | None
 ) -> dict[str, HumanLoopResult] | None:
     """The outcome of every token once none is pending; ``None`` if ``wait`` ran out first."""
-    deadline = None if wait is None else time.monotonic() + wait
-    outcomes: dict[str, HumanLoopResult] = {}
+    deadline, outcomes = _Deadline(wait), {}
     for token in tokens:
-        while True:
-            left = _CHUNK if deadline is None else max(0.0, deadline - time.monotonic())
-            result = backend.follow(token, min(left, _CHUNK))
-            if result.status != PENDING:
-                outcomes[token] = result
-                break
-            if deadline is not None and time.monotonic() >= deadline:
+        while (result := backend.follow(token, deadline.chunk())).status == PENDING:
+            if deadline.passed():
                 return None
+        outcomes[token] = result
     return outcomes
 
 
@@ -35,15 +44,10 @@ async def asettle(
     backend: Interrupts, tokens: list[str], wait: float | None
 ) -> dict[str, HumanLoopResult] | None:
     """Async :func:`settle`."""
-    deadline = None if wait is None else time.monotonic() + wait
-    outcomes: dict[str, HumanLoopResult] = {}
+    deadline, outcomes = _Deadline(wait), {}
     for token in tokens:
-        while True:
-            left = _CHUNK if deadline is None else max(0.0, deadline - time.monotonic())
-            result = await backend.afollow(token, min(left, _CHUNK))
-            if result.status != PENDING:
-                outcomes[token] = result
-                break
-            if deadline is not None and time.monotonic() >= deadline:
+        while (result := await backend.afollow(token, deadline.chunk())).status == PENDING:
+            if deadline.passed():
                 return None
+        outcomes[token] = result
     return outcomes

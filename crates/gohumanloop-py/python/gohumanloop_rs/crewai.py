@@ -13,7 +13,7 @@ from typing import Any
 from crewai.flow.async_feedback.types import HumanFeedbackPending, PendingFeedbackContext
 from crewai.tools import BaseTool
 
-from ._types import APPROVED, EXPIRED, describe, ended
+from ._types import APPROVED, EXPIRED, answered_or_raise, describe
 from ._waiting import settle
 from .interrupts import ANSWERED, Interrupts
 
@@ -102,10 +102,8 @@ def resume_flow(
     claim = backend.resume(token)
     if claim.outcome != ANSWERED:
         return None
-    if not claim.result.answered:
-        raise ended(claim.result)
-    flow = flow_class.from_pending(flow_id, persistence)
-    return flow.resume(claim.result.text)
+    answer = answered_or_raise(claim.result).text
+    return flow_class.from_pending(flow_id, persistence).resume(answer)
 
 
 def require_approval(

@@ -10,7 +10,7 @@ import inspect
 import json
 from typing import Any, Callable
 
-from ._types import HumanLoopResult, ended
+from ._types import HumanLoopResult, answered_or_raise, ended
 from .manager import Manager
 
 
@@ -95,9 +95,7 @@ class Guard:
             context = {"message": question, "question": question}
 
             def text(result: HumanLoopResult) -> str:
-                if not result.answered:
-                    raise ended(result)
-                return result.text
+                return answered_or_raise(result).text
 
             if inspect.iscoroutinefunction(fn):
 
@@ -130,9 +128,7 @@ class Guard:
                 "conversation", context, conversation_id=conversation_id, **self._options(metadata)
             )
         self._open.add(result.conversation_id)
-        if not result.answered:
-            raise ended(result)
-        return result
+        return answered_or_raise(result)
 
     @functools.cached_property
     def _open(self) -> set[str]:

@@ -23,7 +23,7 @@ from langgraph.errors import GraphInterrupt
 from langgraph.types import Command, Interrupt
 from langgraph.types import interrupt as _langgraph_interrupt
 
-from ._types import EXPIRED, HumanLoopResult, ended
+from ._types import HumanLoopResult, answered_or_raise, ended
 from ._waiting import asettle, settle
 from .interrupts import ANSWERED, Interrupts
 
@@ -160,9 +160,7 @@ def interrupt(
     if not (isinstance(resumed, dict) and _MARK in resumed):
         return resumed  # resumed with a plain value, as LangGraph's own Command(resume=…)
     result = _outcome(resumed)
-    if not result.answered:
-        raise ended(result)
-    return result.text
+    return answered_or_raise(result).text
 
 
 def _pending_tokens(
@@ -357,9 +355,7 @@ def require_info(
         def answer() -> str:
             context = {"message": question, "question": question}
             result = _ask("information", context, interrupts=interrupts, timeout=timeout, metadata=metadata)
-            if not result.answered:
-                raise ended(result)
-            return result.text
+            return answered_or_raise(result).text
 
         if inspect.iscoroutinefunction(fn):
 
@@ -399,9 +395,7 @@ def converse(
         metadata=metadata,
         conversation=conversation,
     )
-    if not result.answered:
-        raise ended(result)
-    return result
+    return answered_or_raise(result)
 
 
 from ._hitl import aanswer_pending, answer_pending  # noqa: E402  (uses the helpers above)
