@@ -135,3 +135,12 @@ def answered_or_raise(result: HumanLoopResult) -> HumanLoopResult:
     if not result.answered:
         raise ended(result)
     return result
+
+
+def shown(value: Any) -> Any:
+    """``value`` as a human is shown it: as is when it is JSON, else its ``repr``."""
+    try:
+        json.dumps(value)
+        return value
+    except (TypeError, ValueError):
+        return repr(value)

@@ -7,19 +7,10 @@ from __future__ import annotations
 
 import functools
 import inspect
-import json
 from typing import Any, Callable
 
-from ._types import HumanLoopResult, answered_or_raise, ended
+from ._types import HumanLoopResult, answered_or_raise, ended, shown
 from .manager import Manager
-
-
-def _shown(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
 
 
 class Guard:
@@ -43,7 +34,7 @@ class Guard:
             signature = inspect.signature(fn)
 
             def context(bound: inspect.BoundArguments) -> dict[str, Any]:
-                arguments = {k: _shown(v) for k, v in bound.arguments.items()}
+                arguments = {k: shown(v) for k, v in bound.arguments.items()}
                 return {
                     "message": message or f"Allow `{fn.__name__}` to run?",
                     "question": f"Approve the call of `{fn.__name__}`?",

@@ -23,7 +23,7 @@ from langgraph.errors import GraphInterrupt
 from langgraph.types import Command, Interrupt
 from langgraph.types import interrupt as _langgraph_interrupt
 
-from ._types import HumanLoopResult, answered_or_raise, ended
+from ._types import HumanLoopResult, answered_or_raise, ended, shown
 from ._waiting import asettle, settle
 from .interrupts import ANSWERED, Interrupts
 
@@ -86,8 +86,8 @@ def _token(interrupts: Interrupts, thread_id: str, item: Interrupt) -> str:
     human is shown."""
     value = item.value
     ask = value.get(_ASK) if isinstance(value, dict) else None
-    shown = {k: v for k, v in value.items() if k != _ASK} if isinstance(ask, dict) else value
-    request_id = str(uuid.uuid5(_NAMESPACE, f"{thread_id}\x1f{item.id}\x1f{_stable(shown)}"))
+    asked = {k: v for k, v in value.items() if k != _ASK} if isinstance(ask, dict) else value
+    request_id = str(uuid.uuid5(_NAMESPACE, f"{thread_id}\x1f{item.id}\x1f{_stable(asked)}"))
     loop_type = ask.get("loop_type", "information") if isinstance(ask, dict) else "information"
     conversation_id = (ask.get("conversation_id") if isinstance(ask, dict) else None) or request_id
     return json.dumps(
@@ -277,14 +277,6 @@ def _arguments(fn: Callable[..., Any], args: tuple, kwargs: dict) -> inspect.Bou
     return bound
 
 
-def _shown(value: Any) -> Any:
-    try:
-        json.dumps(value)
-        return value
-    except (TypeError, ValueError):
-        return repr(value)
-
-
 def require_approval(
     *,
     message: str | None = None,
@@ -303,11 +295,11 @@ def require_approval(
             bound = _arguments(fn, args, kwargs)
             if skip is not None and skip(*args, **kwargs):
                 return bound
-            shown = {k: _shown(v) for k, v in bound.arguments.items() if k not in ("state", "config")}
+            arguments = {k: shown(v) for k, v in bound.arguments.items() if k not in ("state", "config")}
             context = {
                 "message": message or f"Allow `{fn.__name__}` to run?",
                 "question": f"Approve the call of `{fn.__name__}`?",
-                "function": {"function_name": fn.__name__, "arguments": shown},
+                "function": {"function_name": fn.__name__, "arguments": arguments},
             }
             result = _ask("approval", context, interrupts=interrupts, timeout=timeout, metadata=metadata)
             if result.status != "approved":
