@@ -39,6 +39,7 @@ fn ready(python: Option<String>, modules: &str) -> Option<String> {
             !ci,
             "CI=true but there is no test venv for {modules}: run scripts/test.sh"
         );
+        eprintln!("skipped: no test venv for {modules} (run scripts/test.sh)");
         return None;
     };
     let ready = Command::new(&python)
@@ -49,6 +50,9 @@ fn ready(python: Option<String>, modules: &str) -> Option<String> {
         ready || !ci,
         "CI=true but {python} cannot import {modules}: run scripts/test.sh"
     );
+    if !ready {
+        eprintln!("skipped: {python} cannot import {modules} (run scripts/test.sh)");
+    }
     ready.then_some(python)
 }
 
