@@ -219,6 +219,10 @@ async fn an_approval_with_edited_arguments_resumes_with_them() {
         .post(&t.keys.alice, &path, json!({"arguments": [1, 2]}))
         .await;
     assert_eq!(status, 422, "edited arguments are an object: {reply}");
+    assert!(
+        reply["error"].as_str().unwrap().contains("JSON object"),
+        "{reply}"
+    );
     let (status, reply) = t
         .post(
             &t.keys.alice,
@@ -227,6 +231,13 @@ async fn an_approval_with_edited_arguments_resumes_with_them() {
         )
         .await;
     assert_eq!(status, 422, "a rejection edits nothing: {reply}");
+    assert!(
+        reply["error"]
+            .as_str()
+            .unwrap()
+            .contains("only an approval"),
+        "{reply}"
+    );
     let (status, reply) = t
         .post(
             &t.keys.alice,

@@ -323,11 +323,8 @@ pub async fn approve(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default());
-    if b.arguments.as_ref().is_some_and(|a| !a.is_object()) {
-        return Err(ApiError::invalid("arguments must be a JSON object"));
-    }
-    let decision = decision.with_arguments(b.arguments);
+    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
+        .with_arguments(b.arguments);
     decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 
@@ -356,12 +353,8 @@ pub async fn reject(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    if b.arguments.is_some() {
-        return Err(ApiError::invalid(
-            "arguments are edited on approval only; a rejection takes a reason",
-        ));
-    }
-    let decision = Decision::new(Action::Reject, b.reason.as_deref().unwrap_or_default());
+    let decision = Decision::new(Action::Reject, b.reason.as_deref().unwrap_or_default())
+        .with_arguments(b.arguments);
     decide(&hub, &caller, &id, decision, b.response, b.feedback).await
 }
 

@@ -202,6 +202,15 @@ pub enum Refusal {
         /// What was asked.
         action: Action,
     },
+    /// Edited arguments with an action other than an approval.
+    #[error("only an approval takes edited arguments, not a {action}")]
+    ArgumentsNotForAction {
+        /// What was asked.
+        action: Action,
+    },
+    /// Edited arguments that are not a JSON object.
+    #[error("edited arguments must be a JSON object")]
+    ArgumentsNotObject,
 }
 
 /// What the table makes of a decision: the status, and the response if it is an answer.
@@ -227,6 +236,14 @@ pub(crate) fn resolve(loop_type: LoopType, decision: &Decision) -> Result<Resolu
     let action = decision.action;
     if !action.loop_types().contains(&loop_type) {
         return Err(Refusal::NotForType { action, loop_type });
+    }
+    if let Some(arguments) = &decision.arguments {
+        if action != Action::Approve {
+            return Err(Refusal::ArgumentsNotForAction { action });
+        }
+        if !arguments.is_object() {
+            return Err(Refusal::ArgumentsNotObject);
+        }
     }
     let text = decision.text.as_str();
     let needs_text = matches!(action, Action::Answer | Action::Reply | Action::Complete);
@@ -284,7 +301,7 @@ mod tests {
         for action in Action::ALL {
             for text in ["", "  ", "why not"] {
                 for response in [None, Some(json!({"own": true}))] {
-                    for arguments in [None, Some(json!({"path": "/tmp"}))] {
+                    for arguments in [None, Some(json!({"path": "/tmp"})), Some(json!(["/tmp"]))] {
                         all.push(
                             Decision::new(action, text)
                                 .with_response(response.clone())
@@ -327,10 +344,20 @@ mod tests {
                         assert_eq!(action, decision.action);
                         assert!(decision.text.is_empty() && decision.response.is_none());
                     }
+                    Err(Refusal::ArgumentsNotForAction { action }) => {
+                        assert_eq!(action, decision.action);
+                        assert!(action != Action::Approve && decision.arguments.is_some());
+                    }
+                    Err(Refusal::ArgumentsNotObject) => {
+                        assert_eq!(decision.action, Action::Approve);
+                        assert!(decision.arguments.as_ref().is_some_and(|a| !a.is_object()));
+                    }
                 }
             }
         }
-        assert_eq!(taken, 28 + 24 + 32, "every allowed pairing was taken");
+        // Approval 12 + 2 + 6, information 4 + 6 + 2, conversation 4 + 4 + 6 + 2: edited
+        // arguments are taken on an approval only, and only as an object.
+        assert_eq!(taken, 20 + 12 + 16, "every allowed pairing was taken");
     }
 
     #[test]

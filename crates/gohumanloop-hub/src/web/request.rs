@@ -610,6 +610,7 @@ pub async fn act(
         Verdict::Refused(why) => {
             draft.error = Some(match why {
                 Refusal::ReasonMissing => t.reason_required.to_owned(),
+                Refusal::ArgumentsNotObject => why.to_string(),
                 _ => t.your_answer.to_owned(),
             });
             refuse(&hub, &approver, record, draft).await

@@ -48,6 +48,13 @@ impl Hub {
     }
 }
 
+/// The next wait to ask of the hub before `until`, in whole seconds (it waits whole seconds:
+/// rounded up, so that a short wait still waits), at most [`POLL`].
+fn next_poll(until: tokio::time::Instant) -> u64 {
+    let left = until.saturating_duration_since(tokio::time::Instant::now());
+    left.min(POLL).as_secs_f64().ceil() as u64
+}
+
 fn failed(e: HubError) -> ProviderError {
     ProviderError::Failed(e.to_string())
 }
@@ -119,9 +126,7 @@ impl Resumable for Hub {
     async fn claim(&self, token: &Token, wait: Duration) -> Result<Claim, ProviderError> {
         let until = tokio::time::Instant::now() + wait;
         loop {
-            let left = until.saturating_duration_since(tokio::time::Instant::now());
-            // The hub waits whole seconds: round up so that a short wait still waits.
-            let poll = left.min(POLL).as_secs_f64().ceil() as u64;
+            let poll = next_poll(until);
             let reply = self
                 .client
                 .resume(&ResumeRequestBody {
@@ -154,9 +159,8 @@ impl Resumable for Hub {
         };
         let until = tokio::time::Instant::now() + wait;
         loop {
-            let left = until.saturating_duration_since(tokio::time::Instant::now());
-            let poll = Duration::from_secs(left.min(POLL).as_secs_f64().ceil() as u64);
-            let wait = (!poll.is_zero()).then_some(poll);
+            let poll = next_poll(until);
+            let wait = (poll > 0).then(|| Duration::from_secs(poll));
             let state = self.client.status(&query, wait).await.map_err(failed)?;
             if state.status != crate::Status::Pending || tokio::time::Instant::now() >= until {
                 return Ok(result_of(token, state));
