@@ -142,7 +142,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         Sync::Full => Durability::Full,
         Sync::Normal => Durability::Normal,
     };
-    let store = store::open_with(&url, StoreOptions { durability })
+    let store = store::open_with(&url, StoreOptions {
+        durability,
+        ..StoreOptions::default()
+    })
         .await
         .with_context(|| format!("cannot open the database {url}"))?;
     store

@@ -74,6 +74,9 @@ pub trait ChangeFeed: Send + Sync {
 /// The sending side a store keeps: its observers, a broadcast of changes and how many were
 /// published.
 pub(crate) struct FeedSender {
+    /// Held while a change is numbered and handed out: a store may publish from more than one
+    /// task (its writer, and its feed of other nodes' changes).
+    publishing: std::sync::Mutex<()>,
     observers: RwLock<Vec<Weak<dyn FeedObserver>>>,
     tx: broadcast::Sender<Arc<Change>>,
     published: std::sync::atomic::AtomicU64,
@@ -82,6 +85,7 @@ pub(crate) struct FeedSender {
 impl Default for FeedSender {
     fn default() -> Self {
         Self {
+            publishing: std::sync::Mutex::default(),
             observers: RwLock::default(),
             tx: broadcast::channel(FEED_BUFFER).0,
             published: Default::default(),
@@ -90,10 +94,14 @@ impl Default for FeedSender {
 }
 
 impl FeedSender {
-    /// Publishes a committed change, numbering it. One writer publishes at a time (the caller
-    /// keeps commit order).
+    /// Publishes a committed change, numbering it, in the order of the calls (the callers
+    /// keep commit order).
     pub(crate) fn publish(&self, mut change: Change) {
         use std::sync::atomic::Ordering;
+        let _publishing = self
+            .publishing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         change.seq = self.published.load(Ordering::Acquire) + 1;
         let seq = change.seq;
         let change = Arc::new(change);

@@ -40,10 +40,14 @@ pub mod deliveries;
 pub mod feed;
 mod keys;
 mod links;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod requests;
+mod rows;
 mod secrets;
 mod sqlite;
 mod tasks;
+mod write;
 
 use async_trait::async_trait;
 
@@ -56,6 +60,8 @@ pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
 pub use feed::{Change, ChangeFeed, FeedObserver};
 pub use keys::Keys;
 pub use links::{LinkUse, Links};
+#[cfg(feature = "postgres")]
+pub use postgres::PgStore;
 pub use requests::Requests;
 pub use secrets::Secrets;
 pub use sqlite::SqliteStore;
@@ -123,6 +129,9 @@ pub trait Store:
 
     /// Whether writes go through: `false` after a write failed, until one succeeds again.
     fn writable(&self) -> bool;
+
+    /// Whether the database answers now: one round trip ([`StoreError::Unavailable`] if not).
+    async fn ping(&self) -> StoreResult<()>;
 }
 
 /// When a committed change is safe.
@@ -142,9 +151,16 @@ pub enum Durability {
 pub struct StoreOptions {
     /// When a committed change is safe.
     pub durability: Durability,
+    /// Connections the store keeps to the database at most (`None`: the backend's default;
+    /// PostgreSQL only — SQLite has one writer and a few readers).
+    pub pool_size: Option<u32>,
+    /// How long one statement may run before the database cancels it (`None`: no limit;
+    /// PostgreSQL only).
+    pub statement_timeout: Option<std::time::Duration>,
 }
 
-/// Opens the store a URL names (`sqlite://PATH`, created if missing), schema up to date.
+/// Opens the store a URL names — `sqlite://PATH` (created if missing) or, with the `postgres`
+/// feature, `postgres://…` — with its schema up to date.
 pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
     open_with(url, StoreOptions::default()).await
 }
@@ -152,10 +168,28 @@ pub async fn open(url: &str) -> StoreResult<std::sync::Arc<dyn Store>> {
 /// [`open`] with options.
 pub async fn open_with(url: &str, options: StoreOptions) -> StoreResult<std::sync::Arc<dyn Store>> {
     if url.starts_with("sqlite:") {
-        Ok(std::sync::Arc::new(SqliteStore::open(url, options).await?))
-    } else {
-        Err(StoreError::BadConfiguration(format!(
-            "unsupported database URL '{url}' (use sqlite://PATH)"
-        )))
+        return Ok(std::sync::Arc::new(SqliteStore::open(url, options).await?));
+    }
+    #[cfg(feature = "postgres")]
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        return Ok(std::sync::Arc::new(PgStore::open(url, options).await?));
+    }
+    Err(StoreError::BadConfiguration(format!(
+        "unsupported database URL '{}' (use sqlite://PATH or postgres://…)",
+        redacted(url)
+    )))
+}
+
+/// A database URL without its password, for messages.
+pub fn redacted(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let credentials = &url[scheme + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
     }
 }

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod nodes;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +20,7 @@ use gohumanloop_hub::Hub;
 use serde_json::json;
 
 /// The tenant every check writes in (created by its first key).
-async fn tenant(store: &dyn Store) -> TenantId {
+pub(crate) async fn tenant(store: &dyn Store) -> TenantId {
     let key = store
         .add_key("conformance", "k", "p", "hash")
         .await
@@ -28,7 +30,7 @@ async fn tenant(store: &dyn Store) -> TenantId {
     owner.tenant
 }
 
-fn request(tenant: TenantId, rid: &str, deadline_at: Option<i64>) -> NewRequest {
+pub(crate) fn request(tenant: TenantId, rid: &str, deadline_at: Option<i64>) -> NewRequest {
     NewRequest {
         id: format!("id-{rid}"),
         key: RequestKey {
@@ -49,7 +51,7 @@ fn request(tenant: TenantId, rid: &str, deadline_at: Option<i64>) -> NewRequest 
     }
 }
 
-fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Transition {
+pub(crate) fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Transition {
     Transition {
         tenant,
         id: id.into(),
@@ -64,7 +66,7 @@ fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Transition {
     }
 }
 
-async fn create(store: &dyn Store, request: NewRequest) {
+pub(crate) async fn create(store: &dyn Store, request: NewRequest) {
     let outcome = store.create(request).await.unwrap();
     assert!(matches!(outcome, CreateOutcome::Created(_)), "{outcome:?}");
 }
@@ -313,7 +315,7 @@ where
 
 /// Records what the feed's observer is shown.
 #[derive(Default)]
-struct Recorder(std::sync::Mutex<Vec<(u64, String, Status)>>);
+pub(crate) struct Recorder(std::sync::Mutex<Vec<(u64, String, Status)>>);
 
 impl FeedObserver for Recorder {
     fn observe(&self, change: &Arc<Change>) {
@@ -326,7 +328,7 @@ impl FeedObserver for Recorder {
 }
 
 impl Recorder {
-    fn seen(&self) -> Vec<(u64, String, Status)> {
+    pub(crate) fn seen(&self) -> Vec<(u64, String, Status)> {
         self.0.lock().unwrap().clone()
     }
 }

@@ -2,43 +2,14 @@
 //! use the pool directly; SQLite's busy timeout orders them with the request writer.
 
 use async_trait::async_trait;
-use sqlx::sqlite::SqliteRow;
+use serde_json::Value;
 use sqlx::Row;
 
-use super::rows::{self, request_columns};
 use super::SqliteStore;
-use serde_json::Value;
-
 use crate::record::{now_ms, RequestRecord, TenantId};
 use crate::store::deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
-use crate::store::{Cursor, StoreError, StoreResult};
-
-const COLUMNS: &str = "request_id, channel, recipient, state, reference, shown_status, attempts, \
-                       due_at, last_error, data, delivered_at";
-
-fn delivery(row: &SqliteRow) -> StoreResult<Delivery> {
-    let state: String = row.try_get("state")?;
-    let shown: Option<String> = row.try_get("shown_status")?;
-    let data: Option<String> = row.try_get("data")?;
-    let attempts: i64 = row.try_get("attempts")?;
-    Ok(Delivery {
-        request_id: row.try_get("request_id")?,
-        channel: row.try_get("channel")?,
-        recipient: row.try_get("recipient")?,
-        state: DeliveryState::parse(&state)
-            .ok_or_else(|| StoreError::Corrupt(format!("delivery state '{state}'")))?,
-        reference: row.try_get("reference")?,
-        shown_status: shown.as_deref().map(rows::status).transpose()?,
-        attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
-        due_at: row.try_get("due_at")?,
-        last_error: row.try_get("last_error")?,
-        data: data
-            .map(|d| serde_json::from_str(&d))
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(format!("delivery data: {e}")))?,
-        delivered_at: row.try_get("delivered_at")?,
-    })
-}
+use crate::store::rows::{self, delivery, request_columns, DELIVERY_COLUMNS as COLUMNS};
+use crate::store::{Cursor, StoreResult};
 
 #[async_trait]
 impl Deliveries for SqliteStore {

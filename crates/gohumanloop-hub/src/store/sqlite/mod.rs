@@ -4,7 +4,6 @@
 mod accounts;
 mod deliveries;
 mod links;
-mod rows;
 mod writer;
 
 use std::str::FromStr;
@@ -20,10 +19,10 @@ use sqlx::sqlite::{
 use sqlx::{ConnectOptions, QueryBuilder, Row, Sqlite};
 use tokio::sync::{broadcast, mpsc, oneshot};
 
-use self::rows::request_columns;
-use self::writer::Command;
 use super::feed::ChangeFeed;
 use super::feed::{Change, FeedObserver, FeedSender};
+use super::rows::{self, request_columns};
+use super::write::Command;
 use super::{
     Audit, Cursor, Deadline, Durability, Keys, Requests, Store, StoreError, StoreOptions,
     StoreResult, Tasks,
@@ -131,6 +130,14 @@ impl Store for SqliteStore {
 
     fn writable(&self) -> bool {
         self.writable.load(Ordering::Relaxed)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(|e| StoreError::Unavailable(format!("the database does not answer: {e}")))?;
+        Ok(())
     }
 }
 

@@ -7,22 +7,15 @@
 use std::collections::HashSet;
 
 use gohumanloop::model::Status;
-use serde_json::{json, Value};
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
-use super::chain::{self, ChainHead, Entry};
-use crate::audit::sha256_hex;
-use crate::record::{ms_to_rfc3339, CreateOutcome, NewRequest, RequestRecord};
-use crate::store::sqlite::rows::{self, request_columns};
+use super::chain;
+use crate::record::{CreateOutcome, NewRequest};
+use crate::store::rows::{self, request_columns};
+use crate::store::write::chain::ChainHead;
+use crate::store::write::new_request::{prepare, requests_push_insert, Prepared};
+use crate::store::write::statement_chunks;
 use crate::store::{StoreError, StoreResult};
-
-/// A request with its JSON columns rendered once.
-struct Prepared<'a> {
-    request: &'a NewRequest,
-    context: Value,
-    metadata: Value,
-    context_text: String,
-}
 
 /// Stores new requests and their audit entries in one transaction and one round trip.
 /// `Ok(None)`: some ids were stored before, and nothing was written (use [`create_all`]).
@@ -34,7 +27,7 @@ pub(crate) async fn create_batch(
     let prepared = prepare(requests);
     let audit: Vec<_> = prepared
         .iter()
-        .map(|p| head.next(create_entry(p, &detail(p))))
+        .map(|p| head.next(p.entry(&p.detail())))
         .collect();
     // `OR ROLLBACK`: a repeated id ends the whole attempt, so SQLite keeps no statement journal.
     let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("BEGIN IMMEDIATE; ");
@@ -48,7 +41,7 @@ pub(crate) async fn create_batch(
         Ok(_) => Ok(Some(
             prepared
                 .into_iter()
-                .map(|p| CreateOutcome::Created(Box::new(record(p))))
+                .map(|p| CreateOutcome::Created(Box::new(p.into_record())))
                 .collect(),
         )),
         Err(e) => {
@@ -71,7 +64,7 @@ pub(crate) async fn create_all(
 ) -> StoreResult<Vec<CreateOutcome>> {
     let prepared = prepare(requests);
     let mut inserted = HashSet::with_capacity(prepared.len());
-    for chunk in super::statement_chunks(&prepared) {
+    for chunk in statement_chunks(&prepared) {
         let mut q: QueryBuilder<Sqlite> = QueryBuilder::new("");
         push_insert(&mut q, "INSERT", chunk);
         q.push(
@@ -97,8 +90,8 @@ pub(crate) async fn create_all(
     let mut audit = Vec::with_capacity(inserted.len());
     for p in prepared {
         if inserted.contains(&p.request.id) {
-            audit.push(head.next(create_entry(&p, &detail(&p))));
-            outcomes.push(CreateOutcome::Created(Box::new(record(p))));
+            audit.push(head.next(p.entry(&p.detail())));
+            outcomes.push(CreateOutcome::Created(Box::new(p.into_record())));
         } else {
             outcomes.push(compare_with_stored(conn, p).await?);
         }
@@ -107,44 +100,7 @@ pub(crate) async fn create_all(
     Ok(outcomes)
 }
 
-fn prepare<'a>(requests: &[&'a NewRequest]) -> Vec<Prepared<'a>> {
-    requests
-        .iter()
-        .map(|r| {
-            let context = Value::Object(r.context.clone());
-            Prepared {
-                request: r,
-                context_text: context.to_string(),
-                context,
-                metadata: Value::Object(r.metadata.clone()),
-            }
-        })
-        .collect()
-}
-
-/// `<verb> INTO requests (…) VALUES (…), …` for these rows.
-fn push_insert(q: &mut QueryBuilder<Sqlite>, verb: &str, rows: &[Prepared<'_>]) {
-    q.push(verb).push(
-        " INTO requests (id, tenant_id, task_id, conversation_id, request_id, platform, \
-         loop_type, context, metadata, status, created_at, updated_at, deadline_at) ",
-    );
-    q.push_values(rows, |mut b, p| {
-        let r = p.request;
-        b.push_bind(r.id.clone())
-            .push_bind(r.key.tenant)
-            .push_bind(r.task_id.clone())
-            .push_bind(r.key.conversation_id.clone())
-            .push_bind(r.key.request_id.clone())
-            .push_bind(r.key.platform.clone())
-            .push_bind(r.loop_type.as_str())
-            .push_bind(p.context_text.clone())
-            .push_bind(p.metadata.to_string())
-            .push_bind(Status::Pending.as_str())
-            .push_bind(r.created_at)
-            .push_bind(r.created_at)
-            .push_bind(r.deadline_at);
-    });
-}
+requests_push_insert!(Sqlite);
 
 /// Adds new pending requests to the inbox's counts: one upsert per batch (a trigger would cost
 /// one per row; the status trigger in the schema keeps the counts right after that).
@@ -173,30 +129,6 @@ fn push_count<'a, 'b: 'a>(
     q.push(" ON CONFLICT (tenant_id, status, loop_type) DO UPDATE SET n = n + excluded.n");
 }
 
-fn detail(p: &Prepared<'_>) -> Value {
-    let r = p.request;
-    json!({
-        "task_id": r.task_id,
-        "conversation_id": r.key.conversation_id,
-        "request_id": r.key.request_id,
-        "platform": r.key.platform,
-        "loop_type": r.loop_type,
-        "context_sha256": sha256_hex(p.context_text.as_bytes()),
-    })
-}
-
-fn create_entry<'a>(p: &'a Prepared<'_>, detail: &'a Value) -> Entry<'a> {
-    Entry {
-        tenant: p.request.key.tenant,
-        request: &p.request.id,
-        actor: &p.request.actor,
-        channel: &p.request.channel,
-        old: None,
-        new: Status::Pending,
-        detail,
-    }
-}
-
 /// The same ids were stored before: an identical repeat, or a conflict.
 async fn compare_with_stored(
     conn: &mut SqliteConnection,
@@ -215,16 +147,7 @@ async fn compare_with_stored(
     .bind(&r.key.platform)
     .fetch_one(&mut *conn)
     .await?;
-    let existing = Box::new(rows::request(&row)?);
-    let same = existing.task_id == r.task_id
-        && existing.loop_type == r.loop_type
-        && existing.context == p.context
-        && existing.metadata == p.metadata;
-    Ok(if same {
-        CreateOutcome::AlreadyExists(existing)
-    } else {
-        CreateOutcome::Conflict(existing)
-    })
+    Ok(p.compared_with(rows::request(&row)?))
 }
 
 /// Stores the next turn of a conversation, if the tenant has that conversation.
@@ -252,29 +175,4 @@ async fn conversation_exists(conn: &mut SqliteConnection, r: &NewRequest) -> Sto
     .fetch_optional(&mut *conn)
     .await?;
     Ok(known.is_some())
-}
-
-fn record(p: Prepared<'_>) -> RequestRecord {
-    let r = p.request;
-    let created = ms_to_rfc3339(r.created_at);
-    RequestRecord {
-        id: r.id.clone(),
-        tenant: r.key.tenant,
-        task_id: r.task_id.clone(),
-        conversation_id: r.key.conversation_id.clone(),
-        request_id: r.key.request_id.clone(),
-        platform: r.key.platform.clone(),
-        loop_type: r.loop_type,
-        context: p.context,
-        metadata: p.metadata,
-        status: Status::Pending,
-        response: None,
-        feedback: None,
-        responded_by: None,
-        responded_at: None,
-        error: None,
-        created_at: created.clone(),
-        updated_at: created,
-        deadline_at: r.deadline_at.map(ms_to_rfc3339),
-    }
 }

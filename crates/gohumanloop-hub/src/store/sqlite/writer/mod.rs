@@ -13,50 +13,16 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use sqlx::{Connection, SqliteConnection};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 
-use self::chain::ChainHead;
-use crate::record::{
-    CreateOutcome, NewRequest, TaskWrite, TenantId, Transition, TransitionOutcome,
-};
-use crate::store::feed::{Change, FeedSender};
-use crate::store::{StoreError, StoreResult};
-
-/// How many changes one transaction takes at most.
-const MAX_BATCH: usize = 512;
-
-/// Splits rows for multi-row statements into power-of-two chunks (at most 256 rows), so that
-/// a handful of distinct statements covers every batch size and each stays prepared.
-fn statement_chunks<T>(mut rows: &[T]) -> impl Iterator<Item = &[T]> {
-    std::iter::from_fn(move || {
-        if rows.is_empty() {
-            return None;
-        }
-        let size = 1 << rows.len().min(256).ilog2();
-        let (chunk, rest) = rows.split_at(size);
-        rows = rest;
-        Some(chunk)
-    })
-}
-
-/// A change waiting for the writer, with where to send its outcome.
-pub enum Command {
-    /// Store a request.
-    Create(NewRequest, oneshot::Sender<StoreResult<CreateOutcome>>),
-    /// Change a request's status.
-    Transition(Transition, oneshot::Sender<StoreResult<TransitionOutcome>>),
-    /// Store a merged task snapshot.
-    PutTask(TenantId, Box<TaskWrite>, oneshot::Sender<StoreResult<bool>>),
-}
-
-enum Done {
-    Create(CreateOutcome),
-    Transition(TransitionOutcome),
-    PutTask(bool),
-}
+use crate::record::NewRequest;
+use crate::store::feed::FeedSender;
+use crate::store::write::chain::ChainHead;
+use crate::store::write::{fail, publish, reply, Command, Done, MAX_BATCH};
+use crate::store::StoreResult;
 
 /// Runs the writer until every sender is gone.
-pub async fn run(
+pub(crate) async fn run(
     mut conn: SqliteConnection,
     mut inbox: mpsc::Receiver<Command>,
     writable: Arc<AtomicBool>,
@@ -90,41 +56,6 @@ pub async fn run(
     }
 }
 
-/// Tells the change feed what a committed command changed (before its caller hears of it).
-fn publish(feed: &FeedSender, command: &Command, done: &Done) {
-    match (command, done) {
-        (Command::Create(request, _), Done::Create(CreateOutcome::Created(record))) => {
-            feed.publish(Change::of(record, None, request.deadline_at));
-        }
-        (
-            Command::Transition(..),
-            Done::Transition(TransitionOutcome::Changed { before, record }),
-        ) => {
-            feed.publish(Change::of(record, Some(*before), None));
-        }
-        _ => {}
-    }
-}
-
-fn reply(command: Command, done: Done) {
-    // A caller that went away no longer needs its outcome; the change is committed anyway.
-    match (command, done) {
-        (Command::Create(_, tx), Done::Create(o)) => drop(tx.send(Ok(o))),
-        (Command::Transition(_, tx), Done::Transition(o)) => drop(tx.send(Ok(o))),
-        (Command::PutTask(_, _, tx), Done::PutTask(o)) => drop(tx.send(Ok(o))),
-        (command, _) => fail(command, "internal error: outcome of the wrong kind"),
-    }
-}
-
-fn fail(command: Command, message: &str) {
-    let error = || StoreError::Unavailable(format!("write failed: {message}"));
-    match command {
-        Command::Create(_, tx) => drop(tx.send(Err(error()))),
-        Command::Transition(_, tx) => drop(tx.send(Err(error()))),
-        Command::PutTask(_, _, tx) => drop(tx.send(Err(error()))),
-    }
-}
-
 /// Applies a batch in one transaction, in order. Runs of plain creates are stored together;
 /// anything else (a `continue`, an answer, a task snapshot) first stores the creates before it, so
 /// every command sees the effects of the ones before it.
@@ -154,7 +85,7 @@ async fn apply(
     }
     *known = None;
     let mut tx = conn.begin_with("BEGIN IMMEDIATE").await?;
-    let mut head = ChainHead::load(&mut tx).await?;
+    let mut head = chain::load(&mut tx).await?;
     let done = apply_in(&mut tx, &mut head, batch).await?;
     tx.commit().await?;
     *known = Some(head);
@@ -194,19 +125,4 @@ async fn apply_in(
     let stored = create::create_all(tx, head, &creates).await?;
     done.extend(stored.into_iter().map(Done::Create));
     Ok(done)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::statement_chunks;
-
-    #[test]
-    fn chunks_are_powers_of_two_and_cover_every_row() {
-        let rows: Vec<usize> = (0..300).collect();
-        let sizes: Vec<usize> = statement_chunks(&rows).map(<[usize]>::len).collect();
-        assert_eq!(sizes, [256, 32, 8, 4]);
-        let sizes: Vec<usize> = statement_chunks(&rows[..13]).map(<[usize]>::len).collect();
-        assert_eq!(sizes, [8, 4, 1]);
-        assert_eq!(statement_chunks::<usize>(&[]).count(), 0);
-    }
 }

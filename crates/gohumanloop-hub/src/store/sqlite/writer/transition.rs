@@ -1,12 +1,14 @@
 //! Changing a request's status: the compare-and-set write behind the core's one decision
 //! path, with its audit entry in the same transaction.
 
-use serde_json::{json, Value};
+use serde_json::Value;
 use sqlx::SqliteConnection;
 
-use super::chain::{self, ChainHead, Entry};
-use crate::record::{ms_to_rfc3339, now_ms, RequestRecord, Transition, TransitionOutcome};
-use crate::store::sqlite::rows::{self, request_columns};
+use super::chain;
+use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
+use crate::store::rows::{self, request_columns};
+use crate::store::write::chain::ChainHead;
+use crate::store::write::change;
 use crate::store::StoreResult;
 
 /// How often a change is tried again when its compare-and-set found the status moved.
@@ -58,20 +60,11 @@ async fn compare_and_set(
     conn: &mut SqliteConnection,
     head: &mut ChainHead,
     change: &Transition,
-    mut record: RequestRecord,
+    record: RequestRecord,
 ) -> StoreResult<Option<TransitionOutcome>> {
     let before = record.status;
     let now = now_ms();
-    let now_text = ms_to_rfc3339(now);
-    if change.response.is_some() {
-        record.response = change.response.clone();
-        record.feedback = change.feedback.clone();
-        record.responded_by = Some(change.actor.clone());
-        record.responded_at = Some(now_text.clone());
-    }
-    record.status = change.to;
-    record.error = change.error.clone();
-    record.updated_at = now_text;
+    let record = change::changed(change, record, now);
     // The channels' messages of this request are marked due by this same statement (the
     // trigger of migration 0007), so that a crash cannot lose their update.
     let updated = sqlx::query(
@@ -94,24 +87,12 @@ async fn compare_and_set(
     if updated.rows_affected() == 0 {
         return Ok(None);
     }
-    let mut detail = json!({
-        "response": record.response,
-        "feedback": record.feedback,
-        "error": record.error,
-    });
-    if let (Some(name), Some(fields)) = (&change.actor_name, detail.as_object_mut()) {
-        fields.insert("actor_name".into(), json!(name));
-    }
-    let entry = Entry {
-        tenant: change.tenant,
-        request: &change.id,
-        actor: &change.actor,
-        channel: &change.channel,
-        old: Some(before),
-        new: change.to,
-        detail: &detail,
-    };
-    chain::insert(conn, vec![head.next(entry)]).await?;
+    let detail = change::detail(change, &record);
+    chain::insert(
+        conn,
+        vec![head.next(change::entry(change, before, &detail))],
+    )
+    .await?;
     Ok(Some(TransitionOutcome::Changed {
         before,
         record: Box::new(record),
