@@ -3,13 +3,19 @@
 # every check and test. `.ci/run` calls this same script.
 #
 # Usage: bash scripts/test.sh [CARGO TEST ARGS…]
-#   without arguments: cargo fmt --check, cargo clippy, every cargo test, the README's quick start
+#   without arguments: cargo fmt --check, cargo clippy, every cargo test (the hub's tests on
+#     SQLite), then the gohumanloop-hub package's test binaries once more, the same ones (no second
+#     build), with GHL_TEST_DATABASE=postgres: every hub the tests start, and the store contract,
+#     on the PostgreSQL server below, a schema per test; then the README's quick start
 #     (scripts/quickstart.sh), the user guide's build (mdbook), and a check that a failing test
 #     still gives the closing line and a non-zero exit;
-#   with arguments: the same set-up, then only `cargo test ARGS` (e.g. `-p ghl --test hub_cli`).
+#   with arguments: the same set-up, then only `cargo test ARGS` (e.g. `-p ghl --test hub_cli`),
+#     once, on the database GHL_TEST_DATABASE picks (sqlite, the default, or postgres), e.g.
+#     `GHL_TEST_DATABASE=postgres bash scripts/test.sh -p gohumanloop-hub --test original_api`.
 # It always ends with one line, `all tests: N passed, M failed` (cargo's tests, plus one for each
-# check above), also when something failed, and then exits non-zero. It stops the mail server it
-# started. GHL_TEST_SKIP_SETUP=1 skips installing and starting the services (already running).
+# check above), also when something failed, and then exits non-zero. It stops the mail and
+# database servers it started. GHL_TEST_SKIP_SETUP=1 skips installing and starting the services
+# (already running; their env files are still read).
 #
 # Needs: the Rust toolchain (cargo, rustfmt, clippy) and python3 with venv. It installs:
 # - a Python venv (target/py-venv) with the original client, gohumanloop==0.0.15, which the
@@ -32,9 +38,14 @@
 # - mdbook (cargo install, into ~/.cargo/bin), which builds the user guide in docs/;
 # - Debian's postfix and dovecot, started by scripts/mail-server.sh as their own instances on
 #   127.0.0.1 (SMTP 10587/10465, IMAP 10143/10993, test CA in target/mail-server/tls), which the
-#   email provider's tests send to and read from; its GHL_TEST_MAIL_* settings are exported.
-# The hub tests use real SQLite files in temporary folders; the terminal tests use pipes and a
-# pseudo-terminal the kernel gives.
+#   email provider's tests send to and read from; its GHL_TEST_MAIL_* settings are exported;
+# - Debian's PostgreSQL 15, started by scripts/pg-server.sh as its own instance on 127.0.0.1:15432
+#   (data in target/pg-server, fsync off), which the PostgreSQL store's tests and the hub tests'
+#   second pass use; its GHL_TEST_POSTGRES URL is exported, and GHL_TEST_PG_CTL, with which the
+#   multi-node tests restart it under load.
+# The hub tests use real SQLite files in temporary folders (first pass) and schemas of their own on
+# the PostgreSQL server (second pass); the terminal tests use pipes and a pseudo-terminal the
+# kernel gives.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,6 +62,7 @@ passed=0
 failed=0
 failures=()
 mail_started=false
+pg_started=false
 logs=$(mktemp -d)
 
 # The closing line, whatever happened before: the last thing this script prints.
@@ -58,6 +70,9 @@ finish() {
   local status=$?
   if $mail_started; then
     bash scripts/mail-server.sh stop >/dev/null 2>&1 || echo "could not stop the test mail server"
+  fi
+  if $pg_started; then
+    bash scripts/pg-server.sh stop >/dev/null 2>&1 || echo "could not stop the test PostgreSQL server"
   fi
   if [ "$status" -ne 0 ] && [ "${#failures[@]}" -eq 0 ]; then
     failures+=("set-up (exit code $status)")
@@ -103,6 +118,67 @@ cargo_tests() {
     failed=$((failed + 1))
     failures+=("cargo test exited with code $status before any test failed (a build error?)")
   fi
+}
+
+# The gohumanloop-hub package's test binaries (its unit tests and every integration test), as
+# `cargo test --workspace` built them, run again with GHL_TEST_DATABASE=postgres; their counts are
+# added to the totals as cargo_tests adds them, and a binary that fails is named in the failures.
+hub_tests_on_postgres() {
+  local json="$logs/no-run.json" list="$logs/hub-tests.txt" out status name exe p f counts dir
+  echo "== the hub's tests again, on PostgreSQL (GHL_TEST_DATABASE=postgres, the same binaries)"
+  if [ -z "${GHL_TEST_POSTGRES:-}" ]; then
+    failed=$((failed + 1))
+    failures+=("hub tests on PostgreSQL: GHL_TEST_POSTGRES is not set (scripts/pg-server.sh start)")
+    return
+  fi
+  # Built already by the first pass: this only lists the executables. First line: the package's
+  # folder (cargo runs its tests there); then a name and a path, tab-separated, for each binary.
+  if ! cargo test -j "$jobs" --workspace --no-run --message-format=json >"$json" 2>"$logs/no-run.err" ||
+    ! cargo metadata --format-version 1 --no-deps >"$logs/metadata.json" 2>>"$logs/no-run.err" ||
+    ! python3 - "$logs/metadata.json" "$json" >"$list" 2>>"$logs/no-run.err" <<'PY'
+import json, os, sys
+
+meta = json.load(open(sys.argv[1]))
+(hub,) = [p for p in meta["packages"] if p["name"] == "gohumanloop-hub"]
+print(os.path.dirname(hub["manifest_path"]))
+for line in open(sys.argv[2]):
+    try:
+        m = json.loads(line)
+    except ValueError:
+        continue
+    if (m.get("reason") == "compiler-artifact" and m.get("package_id") == hub["id"]
+            and m.get("profile", {}).get("test") and m.get("executable")):
+        print(f"{m['target']['kind'][0]} {m['target']['name']}\t{m['executable']}")
+PY
+  then
+    cat "$logs/no-run.err"
+    failed=$((failed + 1))
+    failures+=("hub tests on PostgreSQL: could not list the hub's test binaries")
+    return
+  fi
+  if [ "$(wc -l <"$list")" -lt 2 ]; then
+    failed=$((failed + 1))
+    failures+=("hub tests on PostgreSQL: no test binaries of gohumanloop-hub found")
+    return
+  fi
+  dir=$(head -n 1 "$list")
+  while IFS=$'\t' read -r name exe; do
+    out="$logs/postgres-test.txt"
+    echo "     Running $name on PostgreSQL ($exe)"
+    status=0
+    (cd "$dir" && CARGO_MANIFEST_DIR="$dir" GHL_TEST_DATABASE=postgres "$exe") 2>&1 | tee "$out" ||
+      status=$?
+    counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$out")
+    read -r p f <<<"$counts"
+    passed=$((passed + p))
+    failed=$((failed + f))
+    if [ "$f" -gt 0 ]; then
+      failures+=("$name on PostgreSQL: $f failed (search the output above for 'FAILED' and 'panicked')")
+    elif [ "$status" -ne 0 ]; then
+      failed=$((failed + 1))
+      failures+=("$name on PostgreSQL exited with code $status before any test failed")
+    fi
+  done < <(tail -n +2 "$list")
 }
 
 # The closing line and exit code of this script when a test fails, checked on a run of one test
@@ -195,6 +271,10 @@ setup() {
   echo "== Mail server (Postfix + Dovecot on loopback)"
   mail_started=true
   bash scripts/mail-server.sh start
+
+  echo "== PostgreSQL 15 (loopback, the PostgreSQL store's tests and the hub tests' second pass)"
+  pg_started=true
+  bash scripts/pg-server.sh start
 }
 
 if [ "${GHL_TEST_SKIP_SETUP:-0}" != 1 ]; then
@@ -205,6 +285,15 @@ if [ -f "${GHL_MAIL_DIR:-target/mail-server}/env" ]; then
   # shellcheck disable=SC1091
   . "${GHL_MAIL_DIR:-target/mail-server}/env"
   set +a
+fi
+if [ -f "${GHL_PG_DIR:-target/pg-server}/env" ]; then
+  set -a
+  # shellcheck disable=SC1091
+  . "${GHL_PG_DIR:-target/pg-server}/env"
+  set +a
+  # How the PostgreSQL restart test (crates/ghl/tests/postgres_nodes.rs) stops and starts the
+  # server: `$GHL_TEST_PG_CTL stop`, `… start`, its test data kept.
+  export GHL_TEST_PG_CTL="GHL_PG_KEEP=1 bash $PWD/scripts/pg-server.sh"
 fi
 if [ -x target/py-venv/bin/python ]; then
   export GHL_TEST_PYTHON="$PWD/target/py-venv/bin/python"
@@ -224,6 +313,7 @@ fi
 check "cargo fmt --check" cargo fmt --all -- --check
 check "cargo clippy (warnings are errors)" cargo clippy -j "$jobs" --workspace --all-targets -- -D warnings
 cargo_tests --workspace
+hub_tests_on_postgres
 check "the README's quick start, as pasted" bash scripts/quickstart.sh
 check "the user guide builds (mdbook, warnings are errors)" bash scripts/build-guide.sh
 check "a failing test still gives the closing line and a non-zero exit" summary_on_failure

@@ -1,8 +1,9 @@
 //! `ghl serve --config FILE`: the hub's settings in TOML. Every `ghl serve` flag has a key of the
 //! same name (`max_connections` for `--max-connections`; the `--email-*` flags in an `[email]`
-//! table without the prefix), checked by the same parsers as the flag; a flag or its
-//! environment variable wins over the file. Webhook channels, which flags cannot express, are
-//! `[[webhook]]` tables. Every problem is reported at once, one line each.
+//! table without the prefix; `metrics = false` for `--no-metrics`), checked by the same parsers
+//! as the flag; a flag or its environment variable wins over the file. Webhook channels, which
+//! flags cannot express, are `[[webhook]]` tables. Every problem is reported at once, one line
+//! each.
 
 use std::collections::HashSet;
 use std::ffi::OsString;
@@ -24,6 +25,7 @@ use gohumanloop_hub::channels::chat::Approver;
 use gohumanloop_hub::channels::feishu::FeishuConfig;
 use gohumanloop_hub::channels::slack::SlackConfig;
 use gohumanloop_hub::channels::wecom::WecomConfig;
+pub(crate) use webhook::duration;
 use webhook::webhook;
 
 /// A top-level key: (key, flag, clap id, how its value becomes arguments).
@@ -32,6 +34,8 @@ const TOP: &[(&str, &str, Kind)] = &[
     ("db", "db", Kind::One),
     ("log_level", "log-level", Kind::One),
     ("sync", "sync", Kind::One),
+    ("db_pool_size", "db-pool-size", Kind::One),
+    ("db_statement_timeout", "db-statement-timeout", Kind::One),
     ("workers", "workers", Kind::One),
     ("max_connections", "max-connections", Kind::One),
     (
@@ -41,6 +45,8 @@ const TOP: &[(&str, &str, Kind)] = &[
     ),
     ("secure_cookies", "secure-cookies", Kind::Switch),
     ("trusted_proxies", "trusted-proxy", Kind::Many),
+    ("metrics", "no-metrics", Kind::Off),
+    ("otlp_endpoint", "otlp-endpoint", Kind::One),
 ];
 
 /// A key of `[email]`: (key, flag, how).
@@ -65,6 +71,8 @@ enum Kind {
     One,
     /// `--flag` when `true`.
     Switch,
+    /// `--flag` when `false` (`metrics = false` is `--no-metrics`).
+    Off,
     /// `--flag VALUE` per item of an array.
     Many,
 }
@@ -276,7 +284,11 @@ fn flags(
     let values: Vec<String> = match (kind, value) {
         (Kind::Switch, Value::Boolean(true)) => Vec::new(),
         (Kind::Switch, Value::Boolean(false)) => return,
-        (Kind::Switch, _) => return problems.push(format!("{key}: must be true or false")),
+        (Kind::Off, Value::Boolean(false)) => Vec::new(),
+        (Kind::Off, Value::Boolean(true)) => return,
+        (Kind::Switch | Kind::Off, _) => {
+            return problems.push(format!("{key}: must be true or false"))
+        }
         (Kind::Many, Value::Array(items)) => match items.iter().map(scalar).collect() {
             Some(items) => items,
             None => return problems.push(format!("{key}: must be a list of strings")),
@@ -289,7 +301,7 @@ fn flags(
     };
     let mut mine: Vec<OsString> = Vec::new();
     match kind {
-        Kind::Switch => mine.push(format!("--{flag}").into()),
+        Kind::Switch | Kind::Off => mine.push(format!("--{flag}").into()),
         _ => {
             for v in values {
                 mine.push(format!("--{flag}").into());

@@ -2,7 +2,8 @@
 //!
 //! - `ghl serve` runs the hub and its web inbox; `ghl keys create|list|revoke` manages its API
 //!   keys; `ghl users create|list|grant|passwd|disable|enable` the inbox's accounts;
-//!   `ghl audit verify` checks its audit log.
+//!   `ghl audit verify` checks its audit log; `ghl db migrate` copies a SQLite hub into
+//!   PostgreSQL.
 //! - `ghl ask` asks a human (in this terminal or through a hub) and exits with the outcome:
 //!   0 approved or answered, 1 rejected, 2 expired or cancelled, 3 error (usage errors included).
 //! - `ghl inbox` lists what waits on a hub; `ghl respond` answers (0 recorded, 1 someone answered
@@ -17,6 +18,7 @@ mod bench;
 mod client;
 mod completions;
 mod config;
+mod db;
 mod inbox;
 mod keys;
 mod man;
@@ -28,6 +30,7 @@ mod serve;
 mod serve_chat;
 mod serve_email;
 mod serve_mcp;
+mod telemetry;
 mod users;
 
 use std::ffi::OsString;
@@ -67,6 +70,9 @@ enum Command {
     /// Check the hub's hash-chained audit log.
     #[command(subcommand)]
     Audit(audit::AuditCommand),
+    /// Move the hub's data: `ghl db migrate` copies a SQLite hub into PostgreSQL.
+    #[command(subcommand)]
+    Db(db::DbCommand),
     /// Measure a running hub: answer → waiting agent latency, and many agents waiting at once.
     Bench(bench::BenchArgs),
     /// Serve MCP clients over stdio: ask-a-human tools, or (`ghl mcp gateway`) an approval
@@ -146,6 +152,7 @@ fn main() {
             || audit::run(command),
             |intact| i32::from(!intact),
         ),
+        Command::Db(command) => on_runtime(Threads::One, || db::run(command), |ok| i32::from(!ok)),
         Command::Mcp(args) => on_runtime(Threads::Workers(Some(2)), || mcp::run(args), |()| 0),
         Command::Completions(args) => exit_code(completions::run(args)),
         Command::Man(args) => exit_code(man::run(args)),

@@ -17,7 +17,9 @@ use tokio::net::TcpListener;
 /// Where the database lives, shared by `serve`, `keys` and `audit`.
 #[derive(Args, Clone)]
 pub struct DbArgs {
-    /// The database: `sqlite://PATH` (created if missing) or a plain file path.
+    /// The database: `sqlite://PATH` (created if missing), a plain file path, or
+    /// `postgres://USER[:PASSWORD]@HOST[:PORT]/DB` (several hub nodes may share it; TLS to it is
+    /// set in the URL: `?sslmode=verify-full&sslrootcert=ca.pem`).
     #[arg(
         long,
         env = "GHL_DB",
@@ -53,6 +55,21 @@ pub struct ServeArgs {
     /// `normal` (survives a crash of the hub; the last moments may be lost on power loss).
     #[arg(long, env = "GHL_SYNC", value_enum, default_value = "full")]
     sync: Sync,
+    /// PostgreSQL: connections this node keeps to the database at most (default 10).
+    #[arg(long, env = "GHL_DB_POOL_SIZE", value_name = "N", value_parser = clap::value_parser!(u32).range(2..=1000))]
+    db_pool_size: Option<u32>,
+    /// PostgreSQL: how long one statement may run before the database cancels it, e.g. `30s`,
+    /// `500ms`, `2m` (default: no limit).
+    #[arg(long, env = "GHL_DB_STATEMENT_TIMEOUT", value_name = "DURATION", value_parser = statement_timeout)]
+    db_statement_timeout: Option<std::time::Duration>,
+    /// Do not serve `GET /metrics` (Prometheus' text format, no key needed; served by default).
+    #[arg(long, env = "GHL_NO_METRICS")]
+    no_metrics: bool,
+    /// Send traces (a span per HTTP request) to this OpenTelemetry collector over OTLP/HTTP
+    /// (protobuf): its base URL (`http://otel-collector:4318`, `/v1/traces` is added) or the
+    /// full traces URL. The `OTEL_BSP_*` variables tune the batches.
+    #[arg(long, env = "GHL_OTLP_ENDPOINT", value_name = "URL", value_parser = crate::telemetry::otlp_endpoint)]
+    otlp_endpoint: Option<reqwest::Url>,
     /// Threads serving HTTP (default: one per core).
     #[arg(long, env = "GHL_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
     pub workers: Option<u16>,
@@ -110,6 +127,34 @@ impl ServeArgs {
         .min(limits.max_connections);
         limits
     }
+
+    /// `--check-config`'s line on the database pool, its time-out and the metrics, when any is
+    /// not the default.
+    fn operations(&self) -> Option<String> {
+        let mut said = Vec::new();
+        if let Some(size) = self.db_pool_size {
+            said.push(format!("database pool {size} connection(s)"));
+        }
+        if let Some(limit) = self.db_statement_timeout {
+            said.push(format!("statement time-out {limit:?}"));
+        }
+        if self.no_metrics {
+            said.push("metrics off".to_owned());
+        }
+        if let Some(url) = &self.otlp_endpoint {
+            said.push(format!("traces to {url}"));
+        }
+        (!said.is_empty()).then(|| said.join(", "))
+    }
+}
+
+/// `--db-statement-timeout`: a duration (`30s`, `500ms`, `2m`; a bare number is seconds), not 0.
+fn statement_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let limit = crate::config::duration(text)?;
+    if limit.is_zero() {
+        return Err("a statement time-out must be longer than 0".into());
+    }
+    Ok(limit)
 }
 
 /// `--sync`.
@@ -126,41 +171,38 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     if args.check_config {
         return check(&args);
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_new(&args.log_level)
-                .with_context(|| format!("bad --log-level '{}'", args.log_level))?,
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(gohumanloop::providers::terminal::colour_for(
-            &std::io::stderr(),
-        ))
-        .init();
+    let telemetry = crate::telemetry::init(&args.log_level, args.otlp_endpoint.as_ref())?;
     crate::raise_open_files_limit();
     let url = args.db.url();
+    // The URL as messages show it: a PostgreSQL password stays out of logs and terminals.
+    let shown = store::redacted(&url);
     let durability = match args.sync {
         Sync::Full => Durability::Full,
         Sync::Normal => Durability::Normal,
     };
-    let store = store::open_with(&url, StoreOptions {
-        durability,
-        ..StoreOptions::default()
-    })
-        .await
-        .with_context(|| format!("cannot open the database {url}"))?;
+    let store = store::open_with(
+        &url,
+        StoreOptions {
+            durability,
+            pool_size: args.db_pool_size,
+            statement_timeout: args.db_statement_timeout,
+        },
+    )
+    .await
+    .with_context(|| format!("cannot open the database {shown}"))?;
     store
         .verify()
         .await
-        .with_context(|| format!("cannot serve the database {url}"))?;
+        .with_context(|| format!("cannot serve the database {shown}"))?;
     if store.keys().await?.is_empty() {
         eprintln!(
-            "This database has no API key yet. Create one with:\n  ghl keys create --db {url} --name NAME\n\
+            "This database has no API key yet. Create one with:\n  ghl keys create --db {shown} --name NAME\n\
              and give it to agents as GOHUMANLOOP_API_KEY (Python client) or GHL_API_KEY (ghl)."
         );
     }
     if store.users().await?.is_empty() {
         eprintln!(
-            "No one can sign in to the web inbox yet. Create an admin with:\n  ghl users create --db {url} --role admin NAME"
+            "No one can sign in to the web inbox yet. Create an admin with:\n  ghl users create --db {shown} --role admin NAME"
         );
     }
     let hub = Hub::start(store).await?;
@@ -212,9 +254,13 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     channels.extend(crate::serve_chat::start(&hub, addr, args.chat).await?);
     let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
-    let app = api::router_with(hub.clone(), web)
+    let options = api::RouterOptions {
+        metrics: !args.no_metrics,
+    };
+    let app = api::router_with_options(hub.clone(), web, options)
         .merge(dispatcher.routes())
         .merge(crate::serve_mcp::routes(&hub, addr, &args.mcp)?);
+    let app = telemetry.traced(app);
     let stop = stop_signal()?;
     announce(&format!(
         "ghl hub listening on http://{addr} (database {url})"
@@ -238,6 +284,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         shutdown_hub.begin_shutdown();
     })
     .await?;
+    telemetry.flush().await;
     Ok(())
 }
 
@@ -249,10 +296,13 @@ fn check(args: &ServeArgs) -> anyhow::Result<()> {
     announce(&format!(
         "configuration OK: listen on {}, database {}, email channel {}, {} webhook channel(s)",
         args.addr,
-        args.db.url(),
+        store::redacted(&args.db.url()),
         if email.is_some() { "on" } else { "off" },
         args.webhooks.len()
     ));
+    if let Some(line) = args.operations() {
+        announce(&line);
+    }
     for line in crate::serve_chat::describe(&args.chat) {
         announce(&line);
     }

@@ -20,6 +20,7 @@ pub mod core;
 pub(crate) mod html;
 pub(crate) mod json_view;
 pub mod keys;
+pub(crate) mod metrics;
 pub mod record;
 pub mod server;
 pub mod store;

@@ -148,13 +148,7 @@ async fn a_failing_writer_shows_in_health_and_clients_get_a_plain_503() {
     assert_eq!((status, &health["status"]), (StatusCode::OK, &json!("ok")));
 
     // Another process breaks the database under the hub: every write now fails.
-    let url = format!("sqlite://{}", t.dir.path().join("hub.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    sqlx::query("DROP TABLE audit_log")
-        .execute(&pool)
-        .await
-        .unwrap();
-    pool.close().await;
+    common::execute_sql(&t.url, "DROP TABLE audit_log").await;
 
     let (status, reply) = t
         .post(
@@ -173,10 +167,17 @@ async fn a_failing_writer_shows_in_health_and_clients_get_a_plain_503() {
     let (status, health) = t.get(&t.keys.agent, "/health").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
     assert_eq!(health["status"], "unavailable");
+    assert_eq!(
+        health["database"], "reachable",
+        "it answers, it does not take writes"
+    );
     assert!(
         !health.to_string().contains("audit_log"),
         "no database details: {health}"
     );
+    let (status, ready) = t.get(&t.keys.agent, "/ready").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
+    assert_eq!(ready["error"], "the node cannot write to its database");
     t.stop().await;
 }
 

@@ -208,6 +208,13 @@ async fn connections_are_capped_per_address_and_overall_and_health_still_answers
     let mut late = connect(&t, 4).await;
     let (status, body) = exchange(&mut late, HEALTH).await;
     assert_eq!((status, &body["status"]), (200, &Value::from("ok")));
+    let mut late = connect(&t, 4).await;
+    let (status, body) = exchange(&mut late, "GET /ready HTTP/1.1\r\nHost: hub\r\n\r\n").await;
+    assert_eq!(
+        (status, &body["status"]),
+        (200, &Value::from("ready")),
+        "ready answers too"
+    );
     // Clients holding the connections over the cap open, idle, cannot keep a health check out.
     let mut idle = Vec::new();
     for _ in 0..100 {

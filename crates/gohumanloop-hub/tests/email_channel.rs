@@ -508,10 +508,10 @@ async fn requests_accepted_while_the_channel_was_off_are_mailed_when_it_starts()
         (StatusCode::OK, &json!(true)),
         "{r}"
     );
-    let dir = plain.stop_keeping_data().await;
+    let url = plain.url.clone();
+    let _dir = plain.stop_keeping_data().await;
 
     // The same database, now with the email channel.
-    let url = format!("sqlite://{}", dir.path().join("hub.db").display());
     let store = gohumanloop_hub::store::open(&url).await.unwrap();
     let hub = gohumanloop_hub::Hub::start(store).await.unwrap();
     let sender = server.address("hub");

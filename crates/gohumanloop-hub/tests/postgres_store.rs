@@ -3,6 +3,7 @@
 //! others' commits, also those made while it was disconnected, and deliveries are claimed by
 //! one node at a time. Real PostgreSQL (`GHL_TEST_POSTGRES`), a schema per test.
 
+mod common;
 mod contract;
 
 use std::sync::Arc;
@@ -17,14 +18,7 @@ async fn schema() -> Option<String> {
         skip();
         return None;
     };
-    let mut conn = sqlx::PgConnection::connect(&base).await.unwrap();
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    let join = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{join}options=-c%20search_path%3D{schema}"))
+    Some(common::postgres_schema(&base).await)
 }
 
 /// Says the test is skipped (no server), or fails it under `CI=true`.

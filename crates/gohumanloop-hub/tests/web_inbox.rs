@@ -82,8 +82,8 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
     // The token is 256 bits of hex, and the database keeps only its hash.
     let token = session["ghl_session=".len()..].split(';').next().unwrap();
     assert_eq!(token.len(), 64);
-    let stored: Vec<(String,)> = sqlx_rows(&hub, "SELECT token_hash FROM web_sessions").await;
-    assert!(stored.iter().all(|(h,)| h != token));
+    let stored = common::text_rows(&hub.url, "SELECT token_hash FROM web_sessions").await;
+    assert!(stored.iter().all(|h| h != token));
     assert_eq!(browser.get("/inbox").await.status, StatusCode::OK);
     // Going back where the approver was headed, but never to another site.
     let mut b = Browser::new(&hub.base);
@@ -133,14 +133,6 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
         assert_eq!(page.location(), "/inbox", "{next:?}");
     }
     hub.stop().await;
-}
-
-async fn sqlx_rows(hub: &TestHub, sql: &'static str) -> Vec<(String,)> {
-    let url = format!("sqlite://{}", hub.dir.path().join("hub.db").display());
-    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
-    let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap();
-    pool.close().await;
-    rows
 }
 
 #[tokio::test]

@@ -28,6 +28,10 @@ pub struct BenchArgs {
     /// How many answer → waiter round trips to time.
     #[arg(long, default_value_t = 1_000)]
     samples: u32,
+    /// Send those answers to this hub instead: another node on the same database, to time an
+    /// answer on one node → the agent waiting on another.
+    #[arg(long, value_name = "URL")]
+    answer_hub: Option<String>,
     /// How many agents wait at once in the second part (0: skip it).
     #[arg(long, default_value_t = 10_000)]
     waiters: u32,
@@ -49,7 +53,14 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     let client = Arc::new(RawClient::new(&args.hub)?);
     let run = uuid::Uuid::new_v4().simple().to_string();
     if args.samples > 0 {
-        latency(&client, &run, args.samples).await?;
+        let answerer = match &args.answer_hub {
+            Some(hub) => Arc::new(RawClient::new(&HubArgs {
+                hub: Some(hub.clone()),
+                key: args.hub.key.clone(),
+            })?),
+            None => client.clone(),
+        };
+        latency(&client, &answerer, &run, args.samples).await?;
     }
     if args.provider_samples > 0 {
         let key = args.hub.key.clone().unwrap_or_default();
@@ -120,8 +131,13 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted.get(index).copied().unwrap_or_default()
 }
 
-/// Answer sent → the waiting long-poll returns, one request at a time.
-async fn latency(client: &Arc<RawClient>, run: &str, samples: u32) -> anyhow::Result<()> {
+/// Answer sent (to `answerer`) → the waiting long-poll returns, one request at a time.
+async fn latency(
+    client: &Arc<RawClient>,
+    answerer: &RawClient,
+    run: &str,
+    samples: u32,
+) -> anyhow::Result<()> {
     let conversation = format!("latency-{run}");
     let mut times = Vec::with_capacity(samples as usize);
     for i in 0..samples {
@@ -138,7 +154,7 @@ async fn latency(client: &Arc<RawClient>, run: &str, samples: u32) -> anyhow::Re
         // Let the long-poll reach the hub before the answer is sent.
         tokio::time::sleep(Duration::from_millis(3)).await;
         let sent = Instant::now();
-        approve(client, &request).await?;
+        approve(answerer, &request).await?;
         let (reply, woke) = waiter.await.context("waiter task")?;
         let status = reply?["status"].clone();
         if status != "approved" {
@@ -147,8 +163,13 @@ async fn latency(client: &Arc<RawClient>, run: &str, samples: u32) -> anyhow::Re
         times.push(woke.saturating_duration_since(sent));
     }
     times.sort();
+    let across = if std::ptr::eq(answerer, client.as_ref()) {
+        ""
+    } else {
+        " (answered on another node)"
+    };
     println!(
-        "answer -> waiting agent: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
+        "answer -> waiting agent{across}: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms ({} samples)",
         ms(percentile(&times, 0.50)),
         ms(percentile(&times, 0.99)),
         ms(times.last().copied().unwrap_or_default()),

@@ -200,7 +200,7 @@ fn secrets(table: &Table) -> Result<Vec<WebhookSecret>, String> {
 }
 
 /// `500ms`, `5s`, `2m`, `1h`, `1d`, or a number of seconds.
-pub(super) fn duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit())

@@ -1,5 +1,5 @@
 -- The hub's durable state on PostgreSQL: the same tables and columns as the SQLite schema
--- (migrations/sqlite, as of its migration 0007), so that one row reader serves both and
+-- (migrations/sqlite, as of its migration 0008), so that one row reader serves both and
 -- `ghl db migrate` copies rows as they are. Times are Unix milliseconds (UTC) in BIGINT unless
 -- a column says otherwise; JSON is kept as text, exactly as the hub wrote it.
 
@@ -57,10 +57,12 @@ CREATE INDEX requests_with_deadline ON requests (deadline_at)
 CREATE INDEX requests_pending ON requests (seq) WHERE status = 'pending';
 
 -- Append-only; each entry's hash covers the previous entry's hash (see src/audit.rs). One chain
--- for the whole hub: writers append under a transaction-scoped advisory lock, so `seq` is also
--- the commit order, which the nodes' change feeds read (src/store/postgres/listener.rs).
--- `node` (not hashed) names the hub node that wrote the entry, from the transaction's
--- `ghl.node` setting: a node's feed skips its own entries, which it published at commit.
+-- for the whole hub: a writer locks the chain's head (`audit_head`, one row) with SELECT … FOR
+-- UPDATE, which returns the head as the previous holder committed it, appends, and holds the
+-- lock until it commits — so `seq` is also the commit order, which the nodes' change feeds read
+-- (src/store/postgres/listener.rs). `node` (not hashed) names the hub node that wrote the entry,
+-- from its connections' `ghl.node` setting: a node's feed skips its own entries, which it
+-- published at commit.
 CREATE TABLE audit_log (
     seq        BIGINT PRIMARY KEY,
     at         TEXT   NOT NULL,
@@ -75,6 +77,31 @@ CREATE TABLE audit_log (
     hash       TEXT   NOT NULL,
     node       TEXT   DEFAULT current_setting('ghl.node', true)
 );
+
+-- The chain's last entry (seq 0 and an empty hash: none yet — the chain starts from the genesis
+-- hash). Kept by the trigger below for every insert, by the hub or by `ghl db migrate`.
+CREATE TABLE audit_head (
+    one  BOOLEAN PRIMARY KEY DEFAULT true CHECK (one),
+    seq  BIGINT  NOT NULL,
+    hash TEXT    NOT NULL
+);
+INSERT INTO audit_head (seq, hash) VALUES (0, '');
+
+-- After each insert into the log: the head moves to its last entry, and the nodes are woken
+-- (a NOTIFY on this schema's channel, sent when the transaction commits).
+CREATE FUNCTION audit_appended() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE audit_head h SET seq = last.seq, hash = last.hash
+        FROM (SELECT seq, hash FROM appended ORDER BY seq DESC LIMIT 1) last
+        WHERE last.seq > h.seq;
+    PERFORM pg_notify('ghl_changes:' || current_schema(), '');
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER audit_appended AFTER INSERT ON audit_log
+    REFERENCING NEW TABLE AS appended FOR EACH STATEMENT
+    EXECUTE FUNCTION audit_appended();
 
 CREATE INDEX audit_by_request ON audit_log (request, seq);
 
@@ -151,11 +178,14 @@ CREATE INDEX deliveries_due ON deliveries (due_at) WHERE due_at IS NOT NULL;
 CREATE INDEX deliveries_by_reference ON deliveries (channel, reference)
     WHERE reference IS NOT NULL;
 
--- A change of a request marks its delivered messages due, inside the change's own UPDATE.
+-- A change of a request marks its delivered messages due, inside the change's own UPDATE — but
+-- never shortens a later `due_at`: a claimant's lease (an attempt in flight, which sees the
+-- change when it records its outcome) or a retry's backoff (see the SQLite schema's 0008).
 CREATE FUNCTION deliveries_due_on_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE deliveries SET due_at = NEW.updated_at
-        WHERE request_id = NEW.id AND state = 'delivered';
+        WHERE request_id = NEW.id AND state = 'delivered'
+          AND (due_at IS NULL OR due_at <= NEW.updated_at);
     RETURN NULL;
 END;
 $$;

@@ -1,6 +1,7 @@
 //! The HTTP API: the original protocol (`compat`, `tasks`), the answering API, the event
-//! stream and the OpenAPI document. Every reply, errors included, is a JSON object. The web
-//! inbox ([`crate::web`]) is served beside it.
+//! stream, the OpenAPI document, and the operators' health, readiness and metrics. Every reply,
+//! errors included, is a JSON object (the metrics aside: Prometheus' text). The web inbox
+//! ([`crate::web`]) is served beside it.
 
 pub mod answering;
 pub use auth::Caller;
@@ -9,6 +10,7 @@ pub(crate) mod compat;
 pub mod error;
 pub mod events;
 pub mod openapi;
+pub(crate) mod operations;
 pub mod paged;
 pub(crate) mod resume;
 pub mod schemas;
@@ -84,8 +86,11 @@ fn table() -> Vec<Entry> {
         at(M::POST, "/api/v1/requests/{id}/cancel", answering::cancel),
         at(M::GET, "/api/v1/events", events::stream),
         at(M::GET, "/api/v1/openapi.json", openapi::document),
-        at(M::GET, "/health", tasks::health),
-        at(M::GET, "/api/health", tasks::health),
+        at(M::GET, "/health", operations::health),
+        at(M::GET, "/api/health", operations::health),
+        at(M::GET, "/ready", operations::ready),
+        at(M::GET, "/api/ready", operations::ready),
+        at(M::GET, operations::METRICS, operations::metrics),
     ]
 }
 
@@ -98,10 +103,33 @@ pub fn routes() -> Vec<(Method, &'static str)> {
         .collect()
 }
 
+/// What [`router_with_options`] serves besides the API and the web inbox.
+#[derive(Debug, Clone)]
+pub struct RouterOptions {
+    /// Serve `GET /metrics` (Prometheus' text format, no key needed). On by default; off, the
+    /// path is an unknown route (404).
+    pub metrics: bool,
+}
+
+impl Default for RouterOptions {
+    fn default() -> Self {
+        Self { metrics: true }
+    }
+}
+
 /// Every route of the hub, with the web inbox served as `web` says.
 pub fn router_with(hub: Hub, web: WebConfig) -> Router {
+    router_with_options(hub, web, RouterOptions::default())
+}
+
+/// Every route of the hub, with the web inbox served as `web` says and the operators' routes
+/// as `options` says.
+pub fn router_with_options(hub: Hub, web: WebConfig, options: RouterOptions) -> Router {
     let mut api = Router::new();
     for (_, path, handler) in table() {
+        if path == operations::METRICS && !options.metrics {
+            continue;
+        }
         api = api.route(path, handler);
     }
     api.merge(crate::web::router(web))

@@ -17,8 +17,9 @@ use crate::core::HubEvent;
 use crate::record::{AuditEntry, RequestRecord, TaskRecord};
 
 /// The routes served by another route's handler, documented as it is: (alias, original).
-const ALIASES: [(&str, &str); 2] = [
+const ALIASES: [(&str, &str); 3] = [
     ("/api/health", "/health"),
+    ("/api/ready", "/ready"),
     (
         "/api/v1/humanloop/cancel_converstation",
         "/api/v1/humanloop/cancel_conversation",
@@ -55,7 +56,9 @@ const ALIASES: [(&str, &str); 2] = [
         super::answering::cancel,
         super::events::stream,
         document,
-        super::tasks::health,
+        super::operations::health,
+        super::operations::ready,
+        super::operations::metrics,
         webhook_decision,
     ),
     components(schemas(

@@ -317,14 +317,16 @@ pub struct Recorded {
     request: RequestRecord,
 }
 
-/// `GET /health`.
+/// `GET /health` and `GET /ready`.
 #[derive(ToSchema)]
-#[schema(example = json!({"status": "ok"}))]
+#[schema(example = json!({"status": "ok", "database": "reachable"}))]
 pub struct Health {
-    /// `ok`, or `unavailable` (503, with `success:false` and `error`) while the database does
-    /// not take writes.
+    /// `ok` (`/health`) or `ready` (`/ready`); `unavailable` (503, with `success:false` and
+    /// `error`) while the database does not answer or does not take writes.
     #[schema(value_type = String, example = "ok")]
     status: String,
+    /// `/health` only: `reachable` or `unreachable` (one round trip, at most 2 s).
+    database: Option<String>,
     /// 503 only: `false`.
     success: Option<bool>,
     /// 503 only: why.

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use gohumanloop::model::wire::TaskSync;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -148,33 +148,5 @@ pub async fn get(
     match hub.store().task(caller.tenant, &task_id).await? {
         Some(task) => Ok(ok(json!({ "task": task_json(task) }))),
         None => Err(ApiError::soft(format!("Task not found: {task_id}"))),
-    }
-}
-
-/// `GET /health` (no key needed): `{"status":"ok"}`, or 503 `{"status":"unavailable"}` while
-/// the database does not take writes (the last write failed).
-#[utoipa::path(
-    get,
-    path = "/health",
-    operation_id = "health",
-    tag = "hub",
-    summary = "Liveness (no key needed)",
-    description = "Also served as `/api/health`.",
-    security(()),
-    responses(
-        (status = 200, description = "`{\"status\":\"ok\"}`", body = super::schemas::Health),
-        (status = 503, description = "The database does not take writes (the last write failed): `{\"status\":\"unavailable\",\"success\":false,\"error\":…}`", body = super::schemas::Health),
-    )
-)]
-pub async fn health(State(hub): State<Hub>) -> Response {
-    if hub.store().writable() {
-        axum::Json(json!({"status": "ok"})).into_response()
-    } else {
-        let body = json!({
-            "status": "unavailable",
-            "success": false,
-            "error": "the hub cannot write to its database; its log says why",
-        });
-        (StatusCode::SERVICE_UNAVAILABLE, axum::Json(body)).into_response()
     }
 }

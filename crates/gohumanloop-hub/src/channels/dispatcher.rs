@@ -277,6 +277,7 @@ impl Dispatcher {
             tracing::warn!(channel = %delivery.channel, request = %delivery.request_id,
                 recipient = %delivery.recipient, "delivery failed: {error}");
         }
+        crate::metrics::delivery(&delivery.channel, &attempt);
         store.record_attempt(delivery, attempt).await
     }
 

@@ -127,6 +127,7 @@ impl Hub {
             deadlines,
             shutdown: watch::channel(false).0,
         });
+        crate::metrics::install();
         let weak = Arc::downgrade(&core);
         let observer: Weak<dyn FeedObserver> = weak.clone();
         core.store.observe(observer);
@@ -152,7 +153,11 @@ impl Hub {
         let settle = request
             .continues_conversation
             .then(|| (request.key.clone(), request.actor.clone()));
+        let channel = request.channel.clone();
         let outcome = self.core.store.create(request).await?;
+        if let CreateOutcome::Created(record) = &outcome {
+            crate::metrics::created(record.loop_type.as_str(), &channel);
+        }
         if let (CreateOutcome::Created(record), Some((key, actor))) = (&outcome, settle) {
             self.settle_turns(&key, &record.id, &actor).await?;
         }
@@ -188,7 +193,7 @@ impl Hub {
                     error: None,
                 };
                 // A conflict: someone ended that turn meanwhile; nothing left to settle.
-                self.core.store.transition(change).await?;
+                self.transition(change).await?;
             }
         }
     }
@@ -240,7 +245,7 @@ impl Hub {
             channel: actor.channel.clone(),
             error: None,
         };
-        Ok(match self.core.store.transition(change).await? {
+        Ok(match self.transition(change).await? {
             TransitionOutcome::Changed { before, record } => Verdict::Changed { before, record },
             TransitionOutcome::Conflict(winner) => Verdict::Conflict(winner),
             TransitionOutcome::NotFound => Verdict::NotFound,
@@ -264,6 +269,7 @@ impl Hub {
         let Some(mut rx) = self.watch(key).await? else {
             return Ok(None);
         };
+        let _waiting = crate::metrics::waiting();
         let mut shutdown = self.core.shutdown.subscribe();
         tokio::select! {
             _ = rx.wait_for(|o| o.status != Status::Pending) => {}
@@ -361,7 +367,26 @@ impl Hub {
             channel: "deadline".into(),
             error: Some(TIMED_OUT.into()),
         };
-        self.core.store.transition(change).await.map(drop)
+        self.transition(change).await.map(drop)
+    }
+
+    /// Every change the core makes, counted once it is applied.
+    async fn transition(&self, change: Transition) -> StoreResult<TransitionOutcome> {
+        let channel = change.channel.clone();
+        let outcome = self.core.store.transition(change).await?;
+        if let TransitionOutcome::Changed { record, .. } = &outcome {
+            let age = crate::record::rfc3339_to_ms(&record.created_at)
+                .map(|created| now_ms().saturating_sub(created))
+                .and_then(|ms| u64::try_from(ms).ok())
+                .unwrap_or(0);
+            crate::metrics::decided(
+                record.status.as_str(),
+                &channel,
+                record.loop_type.as_str(),
+                Duration::from_millis(age),
+            );
+        }
+        Ok(outcome)
     }
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {

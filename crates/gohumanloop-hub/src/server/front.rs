@@ -45,7 +45,7 @@ impl Front {
     fn refusal(&self, path: &str, too_large: bool) -> Option<Response> {
         let refusal = match self.admit {
             Admit::Serve => None,
-            _ if path == "/health" || path == "/api/health" => None,
+            _ if matches!(path, "/health" | "/api/health" | "/ready" | "/api/ready") => None,
             Admit::HubFull => Some(json_error(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the hub has as many connections open as it serves; try again shortly",

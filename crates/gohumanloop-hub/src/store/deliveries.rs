@@ -5,7 +5,8 @@
 //!   nothing.
 //! - It is **due** when there is something to do: its first delivery, a retry, or an update
 //!   after the request changed (a change marks the request's delivered rows due in the same
-//!   transaction, so no update is lost to a crash).
+//!   transaction, so no update is lost to a crash — but leaves a lease or a retry's later time
+//!   as it is: the claimant's record of its attempt, or the retry, sees the change).
 //! - [`Deliveries::claim_due`] hands each due delivery to one claimant for a lease: several
 //!   dispatchers (several nodes) never work on the same delivery at once, and a claimant that
 //!   died is replaced when its lease ends.

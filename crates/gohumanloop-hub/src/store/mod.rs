@@ -26,7 +26,9 @@
 //!    never loaded once: a request created by any writer expires on time.
 //! 6. **Deliveries** ([`Deliveries`]) are opened once per request, channel and recipient, and
 //!    claimed for a lease before they are worked, so that one is never worked twice at once; a
-//!    change of a request marks its delivered messages due in the same transaction.
+//!    change of a request marks its delivered messages due in the same transaction, except one
+//!    under a lease or waiting for a retry (the claimant's record of its attempt leaves it due
+//!    when the request moved on from what its message shows).
 //! 7. **Opaque positions.** Pages continue from a [`Cursor`] the store handed out; nothing
 //!    outside a backend reads what is inside one.
 //! 8. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
@@ -35,9 +37,12 @@
 
 mod accounts;
 mod audit;
+#[cfg(feature = "postgres")]
+pub mod copy;
 mod cursor;
 pub mod deliveries;
 pub mod feed;
+mod filter;
 mod keys;
 mod links;
 #[cfg(feature = "postgres")]
@@ -191,5 +196,23 @@ pub fn redacted(url: &str) -> String {
             }
         }
         _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redacted;
+
+    #[test]
+    fn a_shown_url_keeps_no_password() {
+        assert_eq!(
+            redacted("postgres://ghl:s3cr:et@db.internal:5432/ghl?sslmode=verify-full"),
+            "postgres://ghl:***@db.internal:5432/ghl?sslmode=verify-full"
+        );
+        assert_eq!(
+            redacted("postgres://ghl@db.internal/ghl"),
+            "postgres://ghl@db.internal/ghl"
+        );
+        assert_eq!(redacted("sqlite://ghl.db"), "sqlite://ghl.db");
     }
 }

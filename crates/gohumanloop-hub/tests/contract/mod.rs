@@ -313,6 +313,69 @@ where
     assert_eq!(due(store.clone()).await[0], ("ann".to_owned(), None));
 }
 
+/// A change while an attempt is in flight leaves the claimant's lease as it is (nobody else
+/// sends the next update meanwhile); the claimant's record of its attempt, showing the status
+/// before the change, leaves the delivery due at once, and the next claim sends the update.
+pub async fn a_change_keeps_a_claimants_lease<F, Fut>(open: F)
+where
+    F: Fn() -> Fut,
+    Fut: Future<Output = Arc<dyn Store>>,
+{
+    let (a, b) = (open().await, open().await);
+    let tenant = tenant(a.as_ref()).await;
+    create(a.as_ref(), request(tenant, "r1", None)).await;
+    a.open_deliveries("id-r1", "chat", &["ann".to_owned()])
+        .await
+        .unwrap();
+    let now = now_ms();
+    let first = a.claim_due(now, now + 60_000, 10).await.unwrap();
+    a.record_attempt(
+        &first[0],
+        Attempt::Delivered {
+            reference: "m1".into(),
+            shown: Status::Pending,
+            data: None,
+        },
+    )
+    .await
+    .unwrap();
+    // A conversation-like update is in flight on a (it leased the delivery)…
+    b.transition(change(tenant, "id-r1", Status::Approved, "alice"))
+        .await
+        .unwrap();
+    let now = now_ms();
+    let in_flight = a.claim_due(now, now + 60_000, 10).await.unwrap();
+    assert_eq!(in_flight.len(), 1, "the change made the message due");
+    b.transition(Transition {
+        from: vec![Status::Approved],
+        ..change(tenant, "id-r1", Status::Cancelled, "bob")
+    })
+    .await
+    .unwrap();
+    // …and a change meanwhile does not hand it to anyone else.
+    let now = now_ms();
+    assert!(
+        b.claim_due(now, now + 60_000, 10).await.unwrap().is_empty(),
+        "the lease holds"
+    );
+    a.record_attempt(
+        &in_flight[0],
+        Attempt::Updated {
+            shown: Status::Approved,
+        },
+    )
+    .await
+    .unwrap();
+    let now = now_ms();
+    let next = b.claim_due(now, now + 60_000, 10).await.unwrap();
+    assert_eq!(
+        next.len(),
+        1,
+        "due again: the message shows an older status"
+    );
+    assert_eq!(next[0].shown_status, Some(Status::Approved));
+}
+
 /// Records what the feed's observer is shown.
 #[derive(Default)]
 pub(crate) struct Recorder(std::sync::Mutex<Vec<(u64, String, Status)>>);

@@ -1,8 +1,10 @@
 //! The scale-out store: PostgreSQL, shared by several hub nodes. Each node (each open store)
 //! writes through one writer task that commits what arrives together in one transaction; the
-//! audit chain's head is read under a transaction-scoped advisory lock, so the nodes append to
+//! audit chain's head row is locked until the commit (`SELECT … FOR UPDATE`), so the nodes append to
 //! one chain and its sequence is the commit order. Each node's change feed carries its own
 //! commits at once and the other nodes' as LISTEN/NOTIFY wakes it (see `listener`).
+//! Deadlines need nothing more: every node's timer reads them from the database, and the expiry
+//! is a compare-and-set like any other change, so exactly one node's expiry wins.
 
 mod accounts;
 mod deliveries;
@@ -54,9 +56,12 @@ impl PgStore {
     /// `sslrootcert` say) and brings its schema up to date (several nodes may start at once:
     /// the migrations take a lock).
     pub async fn open(url: &str, store: StoreOptions) -> StoreResult<Self> {
+        // This node's name, which its audit entries record (`ghl.node`).
+        let node = uuid::Uuid::new_v4().simple().to_string();
         let mut options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::BadConfiguration(format!("database URL: {e}")))?
             .application_name("ghl")
+            .options([("ghl.node", &node)])
             .disable_statement_logging();
         if let Some(timeout) = store.statement_timeout {
             options = options.options([("statement_timeout", timeout.as_millis())]);
@@ -74,17 +79,12 @@ impl PgStore {
             .map_err(unavailable)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await?;
         let channel = listener::channel(&pool).await?;
-        let node = uuid::Uuid::new_v4().simple().to_string();
         let start = listener::last_seq(&pool).await?;
         let writable = Arc::new(AtomicBool::new(true));
         let feed = Arc::new(FeedSender::default());
         let (writer, inbox) = mpsc::channel(4096);
         tokio::spawn(writer::run(
-            writer::Writer {
-                pool: pool.clone(),
-                node: node.clone(),
-                channel: channel.clone(),
-            },
+            writer::Writer { pool: pool.clone() },
             inbox,
             writable.clone(),
             feed.clone(),

@@ -2,12 +2,13 @@
 //! arrive together are committed in one transaction (group commit: one WAL flush acknowledges
 //! them all). Nothing is acknowledged before its transaction committed.
 //!
-//! The audit entries of a batch are appended last, under a transaction-scoped advisory lock
-//! held until the commit: the chain's head is read under it (never kept in memory), so writers
-//! on several nodes cannot fork the chain, and the chain's order is the commit order. Row locks
-//! are taken before the advisory lock and never after it, so the lock cannot be part of a
-//! deadlock; two batches that lock the same requests in opposite orders can deadlock each
-//! other, which PostgreSQL breaks by failing one: that batch is done again.
+//! The audit entries of a batch are appended last: the writer locks the chain's head row
+//! (`audit_head … FOR UPDATE`, which returns it as the previous holder committed it) and holds
+//! it until the commit, so writers on several nodes cannot fork the chain, and the chain's order
+//! is the commit order. The schema's trigger moves the head and sends the NOTIFY that wakes the
+//! other nodes. Request rows are locked before the head and never after it, so the head cannot
+//! be part of a deadlock; two batches that lock the same requests in opposite orders can
+//! deadlock each other, which PostgreSQL breaks by failing one: that batch is done again.
 
 mod create;
 mod task;
@@ -28,20 +29,14 @@ use crate::store::write::chain::{audit_push_insert, ChainHead, Entry};
 use crate::store::write::{fail, publish, reply, statement_chunks, Command, Done, MAX_BATCH};
 use crate::store::StoreResult;
 
-/// The advisory lock key of the audit chain ("ghl" "audit" in ASCII).
-const CHAIN_LOCK: i64 = 0x6768_6c61_7564_6974;
-
 /// How often a batch that lost a deadlock or a serialization race is done again.
 const RETRIES: usize = 5;
 
-/// Where the writer writes.
+/// Where the writer writes: the node's connections (each carries the node's name as its
+/// `ghl.node` setting, which its audit entries record).
 pub(crate) struct Writer {
     /// The node's connections.
     pub pool: PgPool,
-    /// This node's name, written with its audit entries.
-    pub node: String,
-    /// The channel the nodes' feeds listen on.
-    pub channel: String,
 }
 
 /// An audit entry to append when the batch's changes are made.
@@ -92,7 +87,9 @@ pub(crate) async fn run(
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while inbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = std::time::Instant::now();
-        match apply(&writer, &batch).await {
+        let result = apply(&writer, &batch).await;
+        crate::metrics::db_time("write_batch", started.elapsed());
+        match result {
             Ok(done) => {
                 writable.store(true, Ordering::Relaxed);
                 tracing::debug!(size = batch.len(), took = ?started.elapsed(), "committed a batch");
@@ -131,19 +128,10 @@ async fn apply(writer: &Writer, batch: &[Command]) -> StoreResult<Vec<Done>> {
 
 async fn apply_once(writer: &Writer, batch: &[Command]) -> StoreResult<Vec<Done>> {
     let mut tx = writer.pool.begin().await?;
-    sqlx::query("SELECT set_config('ghl.node', $1, true)")
-        .bind(&writer.node)
-        .execute(&mut *tx)
-        .await?;
     let mut audit = Vec::new();
     let done = apply_in(&mut tx, &mut audit, batch).await?;
     if !audit.is_empty() {
         append(&mut tx, &audit).await?;
-        sqlx::query("SELECT pg_notify($1, $2)")
-            .bind(&writer.channel)
-            .bind(&writer.node)
-            .execute(&mut *tx)
-            .await?;
     }
     tx.commit().await?;
     Ok(done)
@@ -186,17 +174,12 @@ async fn apply_in(
     Ok(done)
 }
 
-/// Appends the batch's audit entries to the one chain, under its lock (held until the commit).
+/// Appends the batch's audit entries to the one chain, its head locked until the commit.
 async fn append(tx: &mut PgConnection, audit: &[Pending]) -> StoreResult<()> {
-    sqlx::query("SELECT pg_advisory_xact_lock($1)")
-        .bind(CHAIN_LOCK)
-        .execute(&mut *tx)
+    let (seq, hash): (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head FOR UPDATE")
+        .fetch_one(&mut *tx)
         .await?;
-    let last: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *tx)
-            .await?;
-    let mut head = ChainHead::after(last);
+    let mut head = ChainHead::after((seq > 0).then_some((seq, hash)));
     let rows: Vec<_> = audit.iter().map(|p| head.next(p.entry())).collect();
     for chunk in statement_chunks(&rows) {
         let mut q: QueryBuilder<Postgres> = QueryBuilder::new("");

@@ -34,7 +34,9 @@ pub(crate) async fn run(
     let mut head: Option<ChainHead> = None;
     while inbox.recv_many(&mut batch, MAX_BATCH).await > 0 {
         let started = std::time::Instant::now();
-        match apply(&mut conn, &mut head, &batch).await {
+        let result = apply(&mut conn, &mut head, &batch).await;
+        crate::metrics::db_time("write_batch", started.elapsed());
+        match result {
             Ok(done) => {
                 writable.store(true, Ordering::Relaxed);
                 tracing::debug!(size = batch.len(), took = ?started.elapsed(), "committed a batch");
