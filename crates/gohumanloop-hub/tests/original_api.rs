@@ -376,7 +376,13 @@ async fn keys_are_required_and_checked() {
         (StatusCode::FORBIDDEN, json!(false))
     );
     let (status, reply) = t.send(reqwest::Method::GET, None, "/health", None).await;
-    assert_eq!((status, reply), (StatusCode::OK, json!({"status": "ok"})));
+    assert_eq!(
+        (status, reply),
+        (
+            StatusCode::OK,
+            json!({"status": "ok", "database": "reachable"})
+        )
+    );
 
     // A revoked key stops working (the key cache trusts a check for two seconds at most).
     let keys = t.store.keys().await.unwrap();

@@ -277,7 +277,9 @@ impl Dispatcher {
             tracing::warn!(channel = %delivery.channel, request = %delivery.request_id,
                 recipient = %delivery.recipient, "delivery failed: {error}");
         }
-        crate::metrics::delivery(&delivery.channel, &attempt);
+        if let Some(outcome) = attempt.outcome() {
+            crate::metrics::delivery(&delivery.channel, outcome);
+        }
         store.record_attempt(delivery, attempt).await
     }
 

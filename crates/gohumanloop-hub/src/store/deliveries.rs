@@ -115,6 +115,21 @@ pub enum Attempt {
     Idle,
 }
 
+impl Attempt {
+    /// How the attempt ended, in a word (`delivered`, `updated`, `failed`, `gave_up`,
+    /// `skipped`); `None` when nothing was attempted.
+    pub fn outcome(&self) -> Option<&'static str> {
+        Some(match self {
+            Self::Delivered { .. } => "delivered",
+            Self::Updated { .. } => "updated",
+            Self::Failed { .. } => "failed",
+            Self::GaveUp { .. } => "gave_up",
+            Self::Skipped { .. } => "skipped",
+            Self::Idle => return None,
+        })
+    }
+}
+
 /// The deliveries aggregate of the store.
 #[async_trait]
 pub trait Deliveries: Send + Sync {
