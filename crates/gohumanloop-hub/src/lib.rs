@@ -1,6 +1,7 @@
 //! The GoHumanLoop hub: a durable server that speaks the original `gohumanloop` wire protocol
-//! (so the original Python client works against it unchanged), stores every request in SQLite,
-//! pushes answers to waiting agents at once, holds deadlines and keeps a hash-chained audit log.
+//! (so the original Python client works against it unchanged), stores every request in SQLite
+//! or in PostgreSQL (shared by several hub nodes), pushes answers to waiting agents at once,
+//! holds deadlines and keeps a hash-chained audit log.
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), gohumanloop_hub::store::StoreError> {
