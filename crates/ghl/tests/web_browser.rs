@@ -186,16 +186,23 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     click(&browser, &format!("li.req[data-id=\"{deploy}\"] a")).await;
     wait_for(&browser, "#approve-form").await;
     assert_eq!(
-        text(&browser, "#question .text").await,
+        text(&browser, "h1#question").await,
         "May I run the deployment?"
     );
-    assert!(text(&browser, "#function")
-        .await
-        .contains("\"replicas\": 2"));
+    assert_eq!(
+        text(&browser, "#arguments-table tr[data-key=\"replicas\"] td").await,
+        "2"
+    );
     browser.set_window_size(1280, 1800).await.unwrap();
     screenshot(&browser, "request").await;
-    // Invalid JSON is caught before sending.
-    fill(&browser, "#arguments", "{\"env\": prod}").await;
+    // A number that is not one is caught before sending.
+    click(&browser, "#edit").await;
+    wait_until(
+        &browser,
+        "return document.getElementById('edit-panel').hidden === false;",
+    )
+    .await;
+    fill(&browser, "#edit-panel [data-arg=\"replicas\"]", "five").await;
     wait_until(
         &browser,
         "return document.getElementById('approve').disabled === true;",
@@ -203,13 +210,9 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     .await;
     assert!(text(&browser, "#arguments-check")
         .await
-        .contains("not valid JSON"));
-    fill(
-        &browser,
-        "#arguments",
-        "{\"env\": \"prod\", \"replicas\": 5}",
-    )
-    .await;
+        .contains("is not a number"));
+    fill(&browser, "#edit-panel [data-arg=\"replicas\"]", "5").await;
+    fill(&browser, "#edit-panel [data-arg=\"env\"]", "prod").await;
     wait_until(
         &browser,
         "return document.getElementById('approve').disabled === false;",
@@ -226,13 +229,15 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     assert_eq!(
         seen["response"],
         json!({"decision": "approved", "reason": "inside the change window",
-               "arguments": {"env": "prod", "replicas": 5}})
+               "arguments": {"env": "prod", "replicas": 5},
+               "edited": true, "edited_keys": ["env", "replicas"]})
     );
     assert_eq!(seen["responded_by"], "alice");
+    open_request(&browser, &base, &deploy).await;
     assert_eq!(text(&browser, "#status").await, "Approved");
-    assert!(text(&browser, "#audit")
+    assert!(text(&browser, "#audit-trail")
         .await
-        .contains("pending → approved"));
+        .contains("Approved · edited env, replicas — “inside the change window”"));
 
     // Reject with a reason.
     ask(
@@ -296,16 +301,24 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     for (i, reply) in replies.iter().enumerate() {
         fill(&browser, "#reply-text", reply).await;
         if i == 2 {
-            click(&browser, "#complete").await;
+            click(&browser, "#end-conversation").await;
+        } else {
+            click(&browser, "#send-reply").await;
         }
-        click(&browser, "#send-reply").await;
+        // Nothing else is pending: back to the inbox, which says what was answered.
         wait_for(&browser, "#notice").await;
+        assert_eq!(browser.current_url().await.unwrap().path(), "/inbox");
         let rid = format!("talk-{}", i + 1);
         let seen = status(&setup, "conv-talk", &rid, 0).await;
         let expected = if i == 2 { "completed" } else { "inprogress" };
         assert_eq!(seen["status"], expected, "turn {}", i + 1);
         assert_eq!(seen["response"], json!({"message": reply}));
         if i < 2 {
+            wait_until(
+                &browser,
+                "return document.getElementById('live-dot').hidden === false;",
+            )
+            .await;
             mark_page(&browser).await;
             let next = format!("talk-{}", i + 2);
             agent(
@@ -319,13 +332,15 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
                 ),
             )
             .await;
-            wait_for(&browser, "#open-turn").await;
-            assert!(still_same_page(&browser).await, "the next turn came live");
-            click(&browser, "#open-turn").await;
+            // The conversation's one row is now its newest turn, live.
             id = hub_id(&setup, &next).await;
+            wait_for(&browser, &format!("li.req[data-id=\"{id}\"]")).await;
+            assert!(still_same_page(&browser).await, "the next turn came live");
+            click(&browser, &format!("li.req[data-id=\"{id}\"] a")).await;
             wait_for(&browser, &format!("#request[data-id=\"{id}\"]")).await;
         }
     }
+    open_request(&browser, &base, &id).await;
     browser.set_window_size(1280, 2000).await.unwrap();
     let thread = browser
         .find_all(Locator::Css("#thread li.turn"))
@@ -481,7 +496,7 @@ async fn chinese_on_a_phone_sized_screen() {
     )
     .await;
     let id = hub_id(&setup, "z1").await;
-    let phone = driver.session(390, 844).await;
+    let phone = driver.sized(390, 844, true, &[]).await;
     sign_in(&phone, &base, "alice", &setup.alice).await;
     click(&phone, "#lang-switch").await;
     wait_until(&phone, "return document.documentElement.lang === 'zh-CN';").await;
@@ -552,12 +567,9 @@ async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
     sign_in(&browser, &base, "alice", &setup.alice).await;
     wait_for(&browser, &format!("li.req[data-id=\"{id}\"]")).await;
     open_request(&browser, &base, &id).await;
-    fill(
-        &browser,
-        "#arguments",
-        "{\"amount\": 90, \"to\": \"ACME\", \"memo\": \"capped\"}",
-    )
-    .await;
+    click(&browser, "#edit").await;
+    fill(&browser, "#edit-panel [data-arg=\"amount\"]", "90").await;
+    fill(&browser, "#edit-panel [data-arg=\"to\"]", "ACME Ltd").await;
     fill(&browser, "#approve-reason", "capped at 90").await;
     click(&browser, "#approve").await;
     wait_for(&browser, "#notice").await;
@@ -571,7 +583,8 @@ async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
     assert_eq!(
         seen["response"],
         json!({"decision": "approved", "reason": "capped at 90",
-               "arguments": {"amount": 90, "to": "ACME", "memo": "capped"}})
+               "arguments": {"amount": 90, "to": "ACME Ltd"},
+               "edited": true, "edited_keys": ["amount", "to"]})
     );
     assert_eq!(seen["responded_by"], "alice");
     assert!(agent_process.wait().unwrap().success());

@@ -219,10 +219,34 @@ pub struct RequestFilter {
     pub created_after: Option<i64>,
     /// Created before (Unix ms).
     pub created_before: Option<i64>,
+    /// Every one of these words occurs (as a substring, in any case) in the request's question,
+    /// message, function name or arguments.
+    pub search: Vec<String>,
+    /// Only the requests with these hub ids (e.g. what [`crate::store::Requests::search`]
+    /// found).
+    pub among: Option<Vec<String>>,
+    /// Only platforms that contain this (in any case).
+    pub platform_contains: Option<String>,
+    /// Only tasks that contain this (in any case).
+    pub task_contains: Option<String>,
+    /// Of a conversation only its newest turn (requests of other types all).
+    pub newest_turn_only: bool,
+    /// Only requests assigned to this person.
+    pub assigned_to: Option<String>,
+    /// No request assigned to anyone but this person.
+    pub not_assigned_to_others: Option<String>,
     /// At most this many.
     pub limit: u32,
     /// Skip this many.
     pub offset: u32,
+}
+
+impl RequestFilter {
+    /// Whether a search or a list of ids narrows the filter down (a store may then read the
+    /// few matching requests by id rather than walk its indexes).
+    pub fn narrowed(&self) -> bool {
+        !self.search.is_empty() || self.among.is_some()
+    }
 }
 
 /// How many requests of a tenant have one status and type.

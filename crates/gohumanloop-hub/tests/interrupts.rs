@@ -252,7 +252,8 @@ async fn an_approval_with_edited_arguments_resumes_with_them() {
     };
     assert_eq!(
         result.response,
-        json!({"decision": "approved", "reason": "less", "arguments": {"amount": 5}})
+        json!({"decision": "approved", "reason": "less", "arguments": {"amount": 5},
+            "edited": true, "edited_keys": ["amount"]})
     );
     t.stop().await;
 }

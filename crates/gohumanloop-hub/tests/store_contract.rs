@@ -77,3 +77,33 @@ async fn a_hub_expires_what_another_writer_left_overdue() {
     let db = Database::new().await;
     contract::a_hub_expires_what_another_writer_left_overdue(|| db.open()).await;
 }
+
+#[tokio::test]
+async fn search_finds_every_word_in_what_the_agent_asked() {
+    let db = Database::new().await;
+    contract::inbox::search_finds_every_word_in_what_the_agent_asked(|| db.open()).await;
+}
+
+#[tokio::test]
+async fn pending_requests_come_most_urgent_first() {
+    let db = Database::new().await;
+    contract::inbox::pending_requests_come_most_urgent_first(|| db.open()).await;
+}
+
+#[tokio::test]
+async fn a_conversation_is_listed_once() {
+    let db = Database::new().await;
+    contract::inbox::a_conversation_is_listed_once(|| db.open()).await;
+}
+
+#[tokio::test]
+async fn assignments_are_one_person_per_request() {
+    let db = Database::new().await;
+    contract::inbox::assignments_are_one_person_per_request(|| db.open()).await;
+}
+
+#[tokio::test]
+async fn a_search_reads_the_newest_matches() {
+    let db = Database::new().await;
+    contract::inbox::a_search_reads_the_newest_matches(|| db.open()).await;
+}

@@ -11,27 +11,7 @@ use common::{create_body, TestHub};
 use gohumanloop_hub::accounts::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
-use web::{add_user, Browser, PASSWORD};
-
-/// A hub with accounts: alice and bob see tenant "a", mallory sees "b", root is an admin.
-async fn hub_with_accounts() -> TestHub {
-    let hub = TestHub::start().await;
-    let store = hub.store.as_ref();
-    add_user(store, "alice", Role::Approver, &["a"]).await;
-    add_user(store, "bob", Role::Approver, &["a"]).await;
-    add_user(store, "mallory", Role::Approver, &["b"]).await;
-    add_user(store, "root", Role::Admin, &[]).await;
-    hub
-}
-
-/// The hub's id of a request the agent created.
-async fn hub_id(hub: &TestHub, rid: &str) -> String {
-    let (status, body) = hub
-        .get(&hub.keys.agent, &format!("/api/v1/requests/{rid}"))
-        .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["request"]["id"].as_str().unwrap().to_owned()
-}
+use web::{add_user, hub_with_accounts, Browser, PASSWORD};
 
 async fn request_json(hub: &TestHub, id: &str) -> Value {
     let (_, body) = hub
@@ -139,7 +119,7 @@ async fn signing_in_sets_a_safe_cookie_and_wrong_passwords_are_refused() {
 async fn pages_and_actions_need_a_session() {
     let hub = hub_with_accounts().await;
     hub.create(&hub.keys.agent, "c1", "r1").await;
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     let mut anonymous = Browser::new(&hub.base);
     let page = anonymous.get("/inbox").await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
@@ -167,7 +147,7 @@ async fn pages_and_actions_need_a_session() {
 async fn actions_need_the_sessions_csrf_token() {
     let hub = hub_with_accounts().await;
     hub.create(&hub.keys.agent, "c1", "r1").await;
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     let mut alice = Browser::signed_in(&hub.base, "alice").await;
     let bob = Browser::signed_in(&hub.base, "bob").await;
     let path = format!("/requests/{id}/approve");
@@ -195,7 +175,7 @@ async fn actions_need_the_sessions_csrf_token() {
 async fn other_tenants_requests_are_invisible_and_untouchable() {
     let hub = hub_with_accounts().await;
     hub.create(&hub.keys.agent, "c1", "secret-request").await;
-    let id = hub_id(&hub, "secret-request").await;
+    let id = hub.hub_id("secret-request").await;
     let mut mallory = Browser::signed_in(&hub.base, "mallory").await;
     let inbox = mallory.get("/inbox").await;
     assert!(!inbox.body.contains(&id));
@@ -238,26 +218,45 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
     let hub = hub_with_accounts().await;
     let mut body = create_body("c1", "r1");
     body["context"]["function"] =
-        json!({"function_name": "deploy", "arguments": {"env": "staging"}});
+        json!({"function_name": "deploy", "arguments": {"env": "staging", "replicas": 2}});
     let (_, reply) = hub
         .post(&hub.keys.agent, "/api/v1/humanloop/request", body)
         .await;
     assert_eq!(reply["success"], true);
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     let mut alice = Browser::signed_in(&hub.base, "alice").await;
     let page = alice.get(&format!("/requests/{id}")).await;
-    assert!(page.body.contains("id=\"arguments\""), "an argument editor");
-    assert!(page.body.contains("&#34;staging&#34;") || page.body.contains("&quot;staging&quot;"));
+    // A per-field editor: an input `arg.env` holding the agent's value.
+    let field = page
+        .body
+        .split("data-arg=\"env\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_else(|| panic!("an input for env: {}", page.body));
+    assert!(field.contains("value=\"staging\""), "{field}");
+    assert!(page.body.contains("name=\"arg.env\""));
     let path = format!("/requests/{id}/approve");
-    // Not JSON: refused, what was typed is kept, nothing recorded.
+    // Not a number where the agent sent one: refused, what was typed is kept, nothing recorded.
+    let bad = alice
+        .act(
+            &path,
+            &[
+                ("arg.env", "prod"),
+                ("arg.replicas", "five"),
+                ("reason", "ok"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains("is not a number"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"five\""), "{}", bad.body);
+    assert!(bad.body.contains("value=\"prod\""), "{}", bad.body);
+    // The whole arguments as JSON (the older form): not JSON, refused.
     let bad = alice
         .act(&path, &[("arguments", "{\"env\": prod}"), ("reason", "ok")])
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("not valid JSON"));
-    assert!(
-        bad.body.contains("{&#34;env&#34;: prod}") || bad.body.contains("{&quot;env&quot;: prod}")
-    );
     assert_eq!(request_json(&hub, &id).await["status"], "pending");
     // Rejecting needs a reason.
     let no_reason = alice
@@ -288,7 +287,8 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
         .act(&path, &[("arguments", edited), ("reason", "ship it")])
         .await;
     assert_eq!(done.status, StatusCode::SEE_OTHER);
-    assert_eq!(done.location(), format!("/requests/{id}?done=1"));
+    // Nothing else is pending: back to the list, which says what was decided.
+    assert_eq!(done.location(), format!("/inbox?done={id}"));
     let seen = tokio::time::timeout(Duration::from_secs(10), waiter)
         .await
         .unwrap()
@@ -296,20 +296,47 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
     assert_eq!(seen["status"], "approved");
     assert_eq!(
         seen["response"],
-        json!({"decision": "approved", "reason": "ship it", "arguments": {"env": "prod", "replicas": 5}})
+        json!({"decision": "approved", "reason": "ship it", "arguments": {"env": "prod", "replicas": 5},
+            "edited": true, "edited_keys": ["env", "replicas"]})
     );
     assert_eq!(seen["responded_by"], "alice");
-    let after = alice.get(&format!("/requests/{id}?done=1")).await;
-    assert!(after.body.contains("Your answer was recorded"));
+    let list = alice.get(&format!("/inbox?done={id}")).await;
+    let notice = list
+        .body
+        .split("id=\"notice\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</div>").next())
+        .unwrap_or_else(|| panic!("a notice: {}", list.body));
+    assert!(notice.contains("Approved: Approve?"), "{notice}");
+    assert!(
+        notice.contains(&format!("href=\"/requests/{id}\" id=\"decided-link\"")),
+        "{notice}"
+    );
+    let after = alice.get(&format!("/requests/{id}?done={id}")).await;
+    assert!(after.body.contains("id=\"notice\""));
+    assert!(!after.body.contains("Your answer was recorded"));
     assert!(
         !after.body.contains("id=\"approve-form\""),
         "no more actions"
     );
+    // The diff of the edit.
+    assert!(after.body.contains("id=\"edit-diff\""));
+    assert!(after.body.contains("<tr data-key=\"env\">"));
+    assert!(after.body.contains("<tr data-key=\"replicas\">"));
     // The audit trail on the page names the approver and the channel.
+    let trail = after
+        .body
+        .split("id=\"audit-trail\"")
+        .nth(1)
+        .and_then(|rest| rest.split("</ol>").next())
+        .unwrap_or_else(|| panic!("an audit trail: {}", after.body));
     assert!(
-        after.body.contains("<td>alice</td><td>web</td>"),
-        "{}",
-        after.body
+        trail
+            .split("<li>")
+            .any(|item| item.contains(">alice</span>")
+                && item.contains(">web</span>")
+                && item.contains(">Approved")),
+        "{trail}"
     );
     hub.stop().await;
 }
@@ -337,9 +364,9 @@ async fn every_action_by_type() {
             .await;
         assert_eq!(reply["success"], true);
     }
-    let info = hub_id(&hub, "i1").await;
-    let conv = hub_id(&hub, "v1").await;
-    let other = hub_id(&hub, "x1").await;
+    let info = hub.hub_id("i1").await;
+    let conv = hub.hub_id("v1").await;
+    let other = hub.hub_id("x1").await;
     // An action of another type is refused.
     let wrong = alice.act(&format!("/requests/{info}/approve"), &[]).await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -378,7 +405,7 @@ async fn every_action_by_type() {
 async fn a_second_approver_is_told_who_answered_and_what() {
     let hub = hub_with_accounts().await;
     hub.create(&hub.keys.agent, "c1", "r1").await;
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     let mut alice = Browser::signed_in(&hub.base, "alice").await;
     let mut bob = Browser::signed_in(&hub.base, "bob").await;
     let first = alice
@@ -549,7 +576,7 @@ async fn the_inbox_pages_pending_first_and_lists_every_request_once() {
     }
     let mut answered = Vec::new();
     for i in (0..130).step_by(3) {
-        let id = hub_id(&hub, &format!("r{i:03}")).await;
+        let id = hub.hub_id(&format!("r{i:03}")).await;
         alice
             .act(&format!("/requests/{id}/reject"), &[("reason", "no")])
             .await;
@@ -577,10 +604,11 @@ async fn the_inbox_pages_pending_first_and_lists_every_request_once() {
     assert!(seen[first_answered..]
         .iter()
         .all(|id| answered.contains(id)));
-    // Newest first within each part: r128 is the newest pending (r129 was answered), r129
-    // the newest answered.
-    assert_eq!(seen[0], hub_id(&hub, "r128").await);
-    assert_eq!(seen[first_answered], hub_id(&hub, "r129").await);
+    // The pending part by urgency: none has a deadline, so the oldest first (r000 was
+    // answered); the answered part newest first (r129).
+    assert_eq!(seen[0], hub.hub_id("r001").await);
+    assert_eq!(seen[first_answered - 1], hub.hub_id("r128").await);
+    assert_eq!(seen[first_answered], hub.hub_id("r129").await);
 
     let inbox = alice.get("/inbox").await;
     assert!(
@@ -622,7 +650,7 @@ async fn markup_in_a_request_is_escaped_and_pages_forbid_inline_script() {
     });
     hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
         .await;
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     let mut alice = Browser::signed_in(&hub.base, "alice").await;
     for path in ["/inbox".to_owned(), format!("/requests/{id}")] {
         let page = alice.get(&path).await;
@@ -695,7 +723,7 @@ async fn tasks_with_any_id_are_listed_and_linked() {
     let page = alice.get(&href).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("release 4/2?β&amp;x") || page.body.contains("release 4/2?β&#38;x"));
-    let id = hub_id(&hub, "r1").await;
+    let id = hub.hub_id("r1").await;
     assert!(
         page.body.contains(&format!("href=\"/requests/{id}\"")),
         "linked to the hub's copy"
@@ -803,7 +831,7 @@ async fn a_huge_context_is_folded_on_its_page_and_downloaded_whole() {
     );
     hub.post(&hub.keys.agent, "/api/v1/humanloop/request", body)
         .await;
-    let id = hub_id(&hub, "r-big").await;
+    let id = hub.hub_id("r-big").await;
     // The answer is big too, and shown on the page as well.
     let (status, reply) = hub
         .post(
@@ -941,7 +969,7 @@ async fn a_long_conversation_shows_a_window_of_turns_around_the_one_on_the_page(
         hub.create(&hub.keys.agent, "long", &format!("turn{i:02}"))
             .await;
     }
-    let id = hub_id(&hub, "turn10").await;
+    let id = hub.hub_id("turn10").await;
     let mut alice = Browser::signed_in(&hub.base, "alice").await;
     let page = alice.get(&format!("/requests/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -952,7 +980,7 @@ async fn a_long_conversation_shows_a_window_of_turns_around_the_one_on_the_page(
         1,
         "nothing older is left out"
     );
-    let newest = hub_id(&hub, "turn79").await;
+    let newest = hub.hub_id("turn79").await;
     let page = alice.get(&format!("/requests/{newest}")).await;
     assert!(
         page.body.contains("54 more turns"),

@@ -1,6 +1,7 @@
 //! `ghl bench --inbox-requests N --inbox-user NAME`: fills the store up to N more requests (a
-//! quarter of them rejected), signs in to the web inbox, and times its pages: what the hub
-//! reports it spent (`Server-Timing`) and what the client waited (loopback included).
+//! quarter of them rejected, a fifth of them with a deadline, each one asking to pay an invoice
+//! of one of 500 vendors), signs in to the web inbox, and times its pages and searches: what the
+//! hub reports it spent (`Server-Timing`) and what the client waited (loopback included).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +13,7 @@ use reqwest::Method;
 use serde_json::json;
 
 use super::raw::RawClient;
-use super::{create_as, for_each, ms, percentile};
+use super::{for_each, ms, percentile};
 
 /// The inbox part of `ghl bench`.
 #[derive(Args)]
@@ -42,23 +43,25 @@ pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow
     let ids: Vec<String> = (0..args.inbox_requests)
         .map(|i| format!("{run}-i{i}"))
         .collect();
-    let conversation = format!("inbox-{run}");
-    for_each(client, &ids, 64, {
-        let conversation = conversation.clone();
-        move |client, request| {
-            let conversation = conversation.clone();
-            async move {
-                let n: u64 = request
-                    .rsplit('i')
-                    .next()
-                    .unwrap_or("0")
-                    .parse()
-                    .unwrap_or(0);
-                let loop_type = ["approval", "information", "conversation"][(n % 3) as usize];
-                let task = format!("bench-{}", n % 100);
-                create_as(&client, &conversation, &request, loop_type, &task).await
-            }
+    for_each(client, &ids, 64, |client, request| async move {
+        let n: u64 = request
+            .rsplit('i')
+            .next()
+            .unwrap_or("0")
+            .parse()
+            .unwrap_or(0);
+        let reply = client
+            .call(
+                Method::POST,
+                "/api/v1/humanloop/request",
+                &[],
+                Some(&seeded(&request, n)),
+            )
+            .await?;
+        if !reply.succeeded() {
+            bail!("create refused: {}", reply.error());
         }
+        Ok(())
     })
     .await?;
     let rejected: Vec<String> = ids.iter().step_by(4).cloned().collect();
@@ -94,6 +97,22 @@ pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow
         ("type=information", "/inbox?type=information".to_owned()),
         ("task=bench-7", "/inbox?task=bench-7".to_owned()),
         ("21st page", deep),
+        (
+            "search q=INV-4242 (few matches)",
+            "/inbox?q=INV-4242".to_owned(),
+        ),
+        (
+            "search q=vendor-17 (2% match)",
+            "/inbox?q=vendor-17".to_owned(),
+        ),
+        (
+            "search q=vendor-17 pay (2 words)",
+            "/inbox?q=vendor-17+pay".to_owned(),
+        ),
+        (
+            "search q=invoice (every request)",
+            "/inbox?q=invoice".to_owned(),
+        ),
     ] {
         let mut server = Vec::with_capacity(args.inbox_samples as usize);
         let mut wall = Vec::with_capacity(args.inbox_samples as usize);
@@ -115,6 +134,28 @@ pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow
         );
     }
     Ok(())
+}
+
+/// The create body of the `n`th seeded request: its own conversation; a third each approval,
+/// information and conversation; a fifth with a deadline 10 minutes to 2 hours away.
+fn seeded(request: &str, n: u64) -> serde_json::Value {
+    let loop_type = ["approval", "information", "conversation"][(n % 3) as usize];
+    let vendor = format!("vendor-{}", n % 500);
+    let amount = 100 + (n * 37) % 9_900;
+    let mut body = json!({
+        "task_id": format!("bench-{}", n % 100), "conversation_id": format!("{request}-c"),
+        "request_id": request, "loop_type": loop_type, "platform": "bench", "metadata": {},
+        "context": {
+            "question": format!("Pay invoice INV-{n} of {amount} EUR to {vendor}?"),
+            "message": "The agent reconciled this month's invoices and wants to pay the next one.",
+            "function": {"function_name": "pay_invoice",
+                "arguments": {"invoice": format!("INV-{n}"), "amount": amount, "vendor": vendor}}
+        }
+    });
+    if n.is_multiple_of(5) {
+        body["timeout"] = json!(600 + (n * 7919) % 6_600);
+    }
+    body
 }
 
 /// The next-page link of an inbox page.

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use fantoccini::actions::{InputSource, KeyAction, KeyActions};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
@@ -95,6 +96,55 @@ impl Driver {
     }
 }
 
+impl Driver {
+    /// A browser whose page (the viewport) is exactly `width`×`height` CSS pixels: Chromium
+    /// keeps a window at least 500 pixels wide and takes its frame off the height, so the size
+    /// is emulated (DevTools' device metrics); `phone` adds the mobile layout (the viewport
+    /// meta tag is honoured). `extra`: more switches, e.g. `--force-dark-mode`.
+    pub async fn sized(&self, width: u32, height: u32, phone: bool, extra: &[&str]) -> Client {
+        let client = self.session_with(width.max(500), height, extra).await;
+        self.resize(&client, width, height, phone).await;
+        client
+    }
+
+    /// Emulates a `width`×`height` viewport in an open browser (see [`Driver::sized`]).
+    pub async fn resize(&self, client: &Client, width: u32, height: u32, phone: bool) {
+        self.cdp(
+            client,
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": phone}),
+        )
+        .await;
+    }
+
+    /// Runs `script` in every page the browser loads from now on, before the page's own
+    /// scripts (DevTools' `Page.addScriptToEvaluateOnNewDocument`).
+    pub async fn before_each_page(&self, client: &Client, script: &str) {
+        self.cdp(
+            client,
+            "Page.addScriptToEvaluateOnNewDocument",
+            json!({"source": script}),
+        )
+        .await;
+    }
+
+    /// One DevTools command through chromedriver (`POST /session/{id}/goog/cdp/execute`, on
+    /// loopback); its result.
+    pub async fn cdp(&self, client: &Client, cmd: &str, params: Value) -> Value {
+        let session = client.session_id().await.unwrap().expect("an open session");
+        let reply = reqwest::Client::new()
+            .post(format!("{}/session/{session}/goog/cdp/execute", self.url))
+            .json(&json!({"cmd": cmd, "params": params}))
+            .send()
+            .await
+            .expect("chromedriver answers");
+        let ok = reply.status().is_success();
+        let body: Value = reply.json().await.expect("chromedriver's JSON");
+        assert!(ok, "{cmd}: {body}");
+        body["value"].clone()
+    }
+}
+
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -165,4 +215,59 @@ pub async fn click(client: &Client, css: &str) {
         .click()
         .await
         .unwrap();
+}
+
+/// Runs a script (`return …`) in the page; its value.
+pub async fn js(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Runs a script with arguments (`arguments[0]`, …); its value.
+pub async fn js_with(client: &Client, script: &str, args: Vec<Value>) -> Value {
+    client
+        .execute(script, args)
+        .await
+        .unwrap_or_else(|e| panic!("{script}: {e}"))
+}
+
+/// Presses keys on the keyboard, one after the other, wherever the focus is (WebDriver key
+/// actions: real key events, not a script). Special keys: [`fantoccini::key::Key`] as `char`.
+pub async fn press(client: &Client, keys: &str) {
+    let mut actions = KeyActions::new("keyboard".into());
+    for key in keys.chars() {
+        actions = actions
+            .then(KeyAction::Down { value: key })
+            .then(KeyAction::Up { value: key });
+    }
+    client.perform_actions(actions).await.unwrap();
+}
+
+/// Waits (at most 10 s) until the browser shows a loaded page at `path` (and, when given,
+/// with this query); errors while a page is being replaced count as "not yet".
+pub async fn wait_for_page(client: &Client, path: &str, query: Option<&str>) {
+    let script = "return location.pathname === arguments[0] && \
+                  (arguments[1] === null || location.search === arguments[1]) && \
+                  document.readyState === 'complete';";
+    let args = vec![json!(path), json!(query)];
+    for _ in 0..100 {
+        if let Ok(Value::Bool(true)) = client.execute(script, args.clone()).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let url = client.current_url().await.map(|u| u.to_string());
+    panic!("not at {path} {query:?} within 10 s (at {url:?})");
+}
+
+/// Whether the page is no wider than the window (nothing makes it scroll sideways).
+pub async fn fits_width(client: &Client) -> bool {
+    js(
+        client,
+        "return document.documentElement.scrollWidth <= window.innerWidth;",
+    )
+    .await
+        == Value::Bool(true)
 }

@@ -5,7 +5,7 @@
 //!
 //! | action | approval | information | conversation | response |
 //! |---|---|---|---|---|
-//! | approve | `approved` | — | — | `{"decision": "approved", "reason"}` (+ `arguments` if edited) |
+//! | approve | `approved` | — | — | `{"decision": "approved", "reason"}` (+ `arguments`, `edited`, `edited_keys` if edited) |
 //! | reject | `rejected` | `rejected` | `rejected` | `{"decision": "rejected", "reason"}` |
 //! | answer | — | `completed` | — | `{"information"}` |
 //! | reply | — | — | `inprogress` | `{"message"}` |
@@ -231,6 +231,56 @@ pub(crate) fn sources(loop_type: LoopType, to: Status) -> Vec<Status> {
         .collect()
 }
 
+/// [`resolve`] for a request whose function was called with `asked` (its
+/// `context.function.arguments`): an approval with edited arguments also tells the agent that
+/// they were edited and which keys changed (`"edited": true, "edited_keys": [...]`, sorted;
+/// keys added, removed or changed), and arguments equal to the asked ones are no edit at all.
+pub(crate) fn resolve_for(
+    loop_type: LoopType,
+    asked: Option<&Value>,
+    decision: &Decision,
+) -> Result<Resolution, Refusal> {
+    let unchanged = decision.response.is_none()
+        && decision.arguments.is_some()
+        && decision.arguments.as_ref() == asked;
+    if unchanged {
+        let plain = decision.clone().with_arguments(None);
+        return resolve(loop_type, &plain);
+    }
+    let mut resolution = resolve(loop_type, decision)?;
+    if let (Some(edited), None, Some(response)) = (
+        &decision.arguments,
+        &decision.response,
+        resolution.response.as_mut(),
+    ) {
+        response["edited"] = Value::Bool(true);
+        response["edited_keys"] = Value::from(edited_keys(asked, edited));
+    }
+    Ok(resolution)
+}
+
+/// The keys of `edited` that differ from `asked` (added, removed or changed), sorted; every
+/// key of `edited` when `asked` is not an object (e.g. the original client's argument text).
+pub(crate) fn edited_keys(asked: Option<&Value>, edited: &Value) -> Vec<String> {
+    let empty = serde_json::Map::new();
+    let before = asked.and_then(Value::as_object);
+    let after = edited.as_object().unwrap_or(&empty);
+    let mut keys: Vec<String> = after
+        .iter()
+        .filter(|(k, v)| before.and_then(|b| b.get(*k)) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .chain(
+            before
+                .unwrap_or(&empty)
+                .keys()
+                .filter(|k| !after.contains_key(*k))
+                .cloned(),
+        )
+        .collect();
+    keys.sort();
+    keys
+}
+
 /// **The table**: what `decision` means for a request of `loop_type`.
 pub(crate) fn resolve(loop_type: LoopType, decision: &Decision) -> Result<Resolution, Refusal> {
     let action = decision.action;
@@ -280,6 +330,41 @@ pub(crate) fn resolve(loop_type: LoopType, decision: &Decision) -> Result<Resolu
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_edited_approval_names_the_keys_it_changed() {
+        let asked = json!({"to": "a", "amount": 5, "memo": "x"});
+        let approve = Decision::new(Action::Approve, "ok");
+        let edited = approve
+            .clone()
+            .with_arguments(Some(json!({"to": "a", "amount": 7, "note": "n"})));
+        assert_eq!(
+            resolve_for(LoopType::Approval, Some(&asked), &edited)
+                .unwrap()
+                .response,
+            Some(json!({"decision": "approved", "reason": "ok",
+                "arguments": {"to": "a", "amount": 7, "note": "n"},
+                "edited": true, "edited_keys": ["amount", "memo", "note"]}))
+        );
+        // The same arguments sent back are no edit.
+        let same = approve.clone().with_arguments(Some(asked.clone()));
+        assert_eq!(
+            resolve_for(LoopType::Approval, Some(&asked), &same)
+                .unwrap()
+                .response,
+            Some(json!({"decision": "approved", "reason": "ok"}))
+        );
+        // Against the original client's argument text, every key is an edit.
+        let text = json!("(1, 2)");
+        let edited = approve.with_arguments(Some(json!({"b": 1, "a": 2})));
+        assert_eq!(
+            resolve_for(LoopType::Approval, Some(&text), &edited)
+                .unwrap()
+                .response
+                .unwrap()["edited_keys"],
+            json!(["a", "b"])
+        );
+    }
 
     #[test]
     fn an_actor_is_named_only_by_a_name_of_its_own() {

@@ -228,7 +228,8 @@ impl Hub {
         actor: &Actor,
     ) -> StoreResult<Verdict> {
         let tenant = record.tenant;
-        let resolution = match decision::resolve(record.loop_type, &decision) {
+        let asked = record.context.pointer("/function/arguments");
+        let resolution = match decision::resolve_for(record.loop_type, asked, &decision) {
             Ok(resolution) => resolution,
             Err(refusal) => return Ok(Verdict::Refused(refusal)),
         };

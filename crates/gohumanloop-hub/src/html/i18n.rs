@@ -166,7 +166,6 @@ pub struct Texts {
     pub reply: &'static str,
     pub mark_complete: &'static str,
     pub cancel_request: &'static str,
-    pub recorded: &'static str,
     pub already_answered: &'static str,
     pub open_turn: &'static str,
     pub not_found: &'static str,
@@ -193,6 +192,87 @@ pub struct Texts {
     pub active: &'static str,
     pub status_names: [&'static str; 8],
     pub type_names: [&'static str; 3],
+    /// The inbox's search field's label.
+    pub search: &'static str,
+    /// The inbox's search field's placeholder.
+    pub search_hint: &'static str,
+    /// Said when more requests match a search than it reads (`SEARCH_MATCHES`, written out).
+    pub search_capped: &'static str,
+    /// The inbox's view of the requests assigned to the approver.
+    pub assigned_to_me: &'static str,
+    /// The marker of a pending request whose deadline is near.
+    pub due_soon: &'static str,
+    /// After a number of conversation turns.
+    pub turns: &'static str,
+    /// The toggle of the inbox's other filters (folded on phones).
+    pub filters: &'static str,
+    /// The opt-in to browser notifications.
+    pub notify: &'static str,
+    /// Before whom a request is assigned to.
+    pub assigned_to: &'static str,
+    /// The inbox's skip link (the first thing to tab to).
+    pub skip_to_requests: &'static str,
+    /// A request page's skip link.
+    pub skip_to_request: &'static str,
+    /// The visible hint of the keyboard shortcuts ("Press ? …").
+    pub shortcut_hint: &'static str,
+    /// The title of the keyboard help.
+    pub shortcuts: &'static str,
+    /// The keyboard help: the keys, and what they do.
+    pub shortcut_keys: [(&'static str, &'static str); 8],
+    /// Closes a dialog.
+    pub close: &'static str,
+    /// The collapsed section of a request's ids and technical fields.
+    pub details: &'static str,
+    /// The hub's own id of a request.
+    pub hub_id: &'static str,
+    /// The client's id of a request.
+    pub request_id: &'static str,
+    /// Opens (and folds) the argument editor.
+    pub edit_arguments: &'static str,
+    /// Puts the agent's arguments back in the editor.
+    pub reset_arguments: &'static str,
+    /// The columns of an argument diff: argument, before, after.
+    pub diff_columns: [&'static str; 3],
+    /// Above the diff of an approval's edited arguments.
+    pub edited_arguments: &'static str,
+    /// A field that must be a number.
+    pub not_a_number: &'static str,
+    /// A field that must be `true` or `false`.
+    pub not_a_bool: &'static str,
+    /// A field that must be JSON.
+    pub not_json: &'static str,
+    /// The choice of going on to the next pending request after deciding.
+    pub then_next: &'static str,
+    /// Replies and ends the conversation.
+    pub end_conversation: &'static str,
+    /// What a cancel does, above its confirmation.
+    pub cancel_warning: &'static str,
+    /// The confirmation of a cancel.
+    pub confirm_cancel: &'static str,
+    /// Above the quick answers a request offers.
+    pub choices: &'static str,
+    /// Assigns a request to the signed-in approver.
+    pub assign_to_me: &'static str,
+    /// Assigns a request to nobody.
+    pub unassign: &'static str,
+    /// Assigns a request to the chosen person.
+    pub assign: &'static str,
+    /// Nobody is assigned.
+    pub nobody: &'static str,
+    /// What became of a request, by status, in the notice after a decision and in the audit
+    /// trail ("Request cancelled"; in [`Status::ALL`]'s order).
+    pub decided_names: [&'static str; 8],
+    /// The audit trail's word for a request's creation.
+    pub created_event: &'static str,
+    /// Before the keys an edit changed.
+    pub edited: &'static str,
+    /// The folded record of an audit entry (statuses, detail, hashes).
+    pub record: &'static str,
+    /// Stops the browser notifications.
+    pub notify_stop: &'static str,
+    /// A notification's title when the new request's own is not on the page.
+    pub new_request: &'static str,
 }
 
 impl Texts {
@@ -200,6 +280,12 @@ impl Texts {
     pub(crate) fn status_name(&self, status: Status) -> &'static str {
         let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(0);
         self.status_names[i]
+    }
+
+    /// What became of a request with this status, in words ("Request cancelled").
+    pub(crate) fn decided_name(&self, status: Status) -> &'static str {
+        let i = Status::ALL.iter().position(|s| *s == status).unwrap_or(0);
+        self.decided_names[i]
     }
 
     /// A loop type in this language.
@@ -280,7 +366,6 @@ pub(crate) static EN: Texts = Texts {
     reply: "Send reply",
     mark_complete: "This ends the conversation",
     cancel_request: "Cancel request",
-    recorded: "Your answer was recorded.",
     already_answered: "Someone answered first",
     open_turn: "The conversation goes on: open the waiting turn",
     not_found: "No such request, or it is not yours to see.",
@@ -315,6 +400,65 @@ pub(crate) static EN: Texts = Texts {
         "Cancelled",
     ],
     type_names: ["Approval", "Information", "Conversation"],
+    search: "Search",
+    search_hint: "Search questions, messages, functions, arguments",
+    search_capped:
+        "More requests match than the newest 1,000 a search reads: add a word to narrow it.",
+    assigned_to_me: "Assigned to me",
+    due_soon: "Due soon",
+    turns: "turns",
+    filters: "Filters",
+    notify: "Notify me of new requests",
+    assigned_to: "Assigned to",
+    skip_to_requests: "Skip to requests",
+    skip_to_request: "Skip to the request",
+    shortcut_hint: "Press ? for keyboard shortcuts",
+    shortcuts: "Keyboard shortcuts",
+    shortcut_keys: [
+        ("j / k", "Next / previous request"),
+        ("o / Enter", "Open the request"),
+        ("/", "Search"),
+        ("a", "Go to Approve (Enter approves)"),
+        ("e", "Edit the arguments"),
+        ("r", "Reject: type the reason"),
+        ("u / Esc", "Back to the inbox"),
+        ("?", "Show or hide this help"),
+    ],
+    close: "Close",
+    details: "Details",
+    hub_id: "Hub ID",
+    request_id: "Request ID",
+    edit_arguments: "Edit arguments",
+    reset_arguments: "Reset",
+    diff_columns: ["Argument", "Before", "After"],
+    edited_arguments: "Edited arguments",
+    not_a_number: "is not a number",
+    not_a_bool: "must be true or false",
+    not_json: "is not valid JSON",
+    then_next: "Then the next request",
+    end_conversation: "Reply and end",
+    cancel_warning: "The agent is told that the request was cancelled.",
+    confirm_cancel: "Yes, cancel it",
+    choices: "Quick answers",
+    assign_to_me: "Assign to me",
+    unassign: "Unassign",
+    assign: "Assign",
+    nobody: "nobody",
+    decided_names: [
+        "Still pending",
+        "Approved",
+        "Rejected",
+        "Expired",
+        "Failed",
+        "Completed",
+        "Replied",
+        "Request cancelled",
+    ],
+    created_event: "Created",
+    edited: "edited",
+    record: "Record",
+    notify_stop: "Stop notifications",
+    new_request: "New request",
 };
 
 /// Simplified Chinese.
@@ -379,7 +523,6 @@ pub(crate) static ZH: Texts = Texts {
     reply: "发送回复",
     mark_complete: "结束对话",
     cancel_request: "取消请求",
-    recorded: "您的回复已记录。",
     already_answered: "已有人先行回复",
     open_turn: "对话仍在继续：打开等待中的一轮",
     not_found: "请求不存在，或您无权查看。",
@@ -414,4 +557,62 @@ pub(crate) static ZH: Texts = Texts {
         "已取消",
     ],
     type_names: ["审批", "信息", "对话"],
+    search: "搜索",
+    search_hint: "搜索问题、消息、函数和参数",
+    search_capped: "匹配的请求多于搜索读取的最新 1,000 条：请再加一个词缩小范围。",
+    assigned_to_me: "分配给我的",
+    due_soon: "即将到期",
+    turns: "轮",
+    filters: "筛选",
+    notify: "新请求时通知我",
+    assigned_to: "负责人",
+    skip_to_requests: "跳到请求列表",
+    skip_to_request: "跳到请求",
+    shortcut_hint: "按 ? 查看键盘快捷键",
+    shortcuts: "键盘快捷键",
+    shortcut_keys: [
+        ("j / k", "下一个 / 上一个请求"),
+        ("o / Enter", "打开请求"),
+        ("/", "搜索"),
+        ("a", "转到“批准”（按 Enter 批准）"),
+        ("e", "编辑参数"),
+        ("r", "拒绝：填写理由"),
+        ("u / Esc", "返回收件箱"),
+        ("?", "显示或隐藏本帮助"),
+    ],
+    close: "关闭",
+    details: "详细信息",
+    hub_id: "中心 ID",
+    request_id: "请求 ID",
+    edit_arguments: "编辑参数",
+    reset_arguments: "重置",
+    diff_columns: ["参数", "原值", "新值"],
+    edited_arguments: "修改过的参数",
+    not_a_number: "不是数字",
+    not_a_bool: "只能是 true 或 false",
+    not_json: "不是有效的 JSON",
+    then_next: "完成后转到下一个请求",
+    end_conversation: "回复并结束对话",
+    cancel_warning: "智能体会收到请求已取消的通知。",
+    confirm_cancel: "确认取消",
+    choices: "快捷回答",
+    assign_to_me: "分配给我",
+    unassign: "取消分配",
+    assign: "分配",
+    nobody: "无人",
+    decided_names: [
+        "仍待处理",
+        "已批准",
+        "已拒绝",
+        "已过期",
+        "失败",
+        "已完成",
+        "已回复",
+        "请求已取消",
+    ],
+    created_event: "已创建",
+    edited: "修改了",
+    record: "记录",
+    notify_stop: "停止通知",
+    new_request: "新请求",
 };

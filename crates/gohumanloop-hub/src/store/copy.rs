@@ -1,9 +1,9 @@
 //! `ghl db migrate`: copies a SQLite hub's data into an empty PostgreSQL database, row for row.
 //!
-//! Both schemas have the same tables and columns (`migrations/postgres/0001_init.sql` mirrors
-//! the SQLite schema as of its migration 0008), so the copy moves values as they are stored:
-//! ids, times, JSON text, the audit log's hashes. What differs: PostgreSQL keeps no
-//! `request_counts` (it counts), its `requests.seq` is SQLite's `rowid` (the lists' order and the
+//! Both schemas have the same tables and columns (`migrations/postgres/` mirrors the SQLite
+//! schema as of its migration 0009), so the copy moves values as they are stored: ids, times,
+//! JSON text, the audit log's hashes. What differs: PostgreSQL keeps no `request_counts` (it
+//! counts) and searches a generated column where SQLite has its `request_search` index, its `requests.seq` is SQLite's `rowid` (the lists' order and the
 //! cursors' positions), and its `audit_log.node` is left NULL for copied entries.
 //!
 //! The source is read in one read transaction (a consistent snapshot, also should a hub still
@@ -75,7 +75,8 @@ struct Table {
     null_columns: &'static [&'static str],
 }
 
-/// Every table with data, parents before children. (`request_counts` is SQLite's own.)
+/// Every table with data, parents before children. (`request_counts` and the search index
+/// `request_search` are SQLite's own, filled by its triggers.)
 const TABLES: &[Table] = &[
     Table {
         name: "tenants",
@@ -180,6 +181,16 @@ const TABLES: &[Table] = &[
             text("sync_timestamp"),
             text("sync_metadata"),
             text("upload_digest"),
+        ],
+        null_columns: &[],
+    },
+    Table {
+        name: "assignments",
+        columns: &[
+            text("request_id"),
+            text("assignee"),
+            text("assigned_by"),
+            int("assigned_at"),
         ],
         null_columns: &[],
     },

@@ -31,11 +31,19 @@
 //!    when the request moved on from what its message shows).
 //! 7. **Opaque positions.** Pages continue from a [`Cursor`] the store handed out; nothing
 //!    outside a backend reads what is inside one.
-//! 8. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
+//! 8. **The inbox's listings.** A filter's `search` words each occur, as a substring in any
+//!    case, in a request's question, message, function name or arguments (the first 2,000
+//!    characters of each; each backend indexes that text its own way), among the tenant's
+//!    newest [`SEARCH_MATCHES`] such requests; [`Requests::pending_by_urgency`] lists pending requests by
+//!    deadline, none last, then by arrival, from an opaque [`Urgency`]; `newest_turn_only`
+//!    keeps one row per conversation. An [`Assignments`] entry is not a decision: it changes no
+//!    status and is not audited.
+//! 9. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
 //!    data is corrupt, the configuration is bad, or the store is closing. A lost race is not an
 //!    error but an outcome.
 
 mod accounts;
+mod assignments;
 mod audit;
 #[cfg(feature = "postgres")]
 pub mod copy;
@@ -59,10 +67,12 @@ use async_trait::async_trait;
 use crate::record::TenantId;
 
 pub use accounts::Accounts;
+pub use assignments::Assignments;
 pub use audit::Audit;
-pub use cursor::{BadCursor, Cursor};
+pub use cursor::{BadCursor, Cursor, Urgency};
 pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
 pub use feed::{Change, ChangeFeed, FeedObserver};
+pub use filter::SEARCH_MATCHES;
 pub use keys::Keys;
 pub use links::{LinkUse, Links};
 #[cfg(feature = "postgres")]
@@ -117,6 +127,7 @@ pub struct Deadline {
 pub trait Store:
     Requests
     + Audit
+    + Assignments
     + Keys
     + Accounts
     + Tasks

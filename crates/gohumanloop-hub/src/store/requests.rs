@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{Cursor, Deadline, StoreResult};
+use super::{Cursor, Deadline, StoreResult, Urgency};
 use crate::record::{
     ConversationWindow, CreateOutcome, NewRequest, RequestFilter, RequestKey, RequestRecord,
     StatusCount, TenantId, Transition, TransitionOutcome,
@@ -52,6 +52,28 @@ pub trait Requests: Send + Sync {
         filter: &RequestFilter,
         before: Option<Cursor>,
     ) -> StoreResult<Vec<(Cursor, RequestRecord)>>;
+
+    /// A page of the `pending` requests matching a filter (its statuses aside), most urgent
+    /// first: by deadline, soonest first and none last, then oldest first; those after `after`
+    /// (from an earlier page; `None`: from the most urgent). Each comes with its own position.
+    async fn pending_by_urgency(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+        after: Option<Urgency>,
+    ) -> StoreResult<Vec<(Urgency, RequestRecord)>>;
+
+    /// The hub ids of the tenant's newest [`super::SEARCH_MATCHES`] requests whose question,
+    /// message, function name or arguments contain every word (as a substring, in any case),
+    /// newest first; none for no words.
+    async fn search(&self, tenant: TenantId, words: &[String]) -> StoreResult<Vec<String>>;
+
+    /// How many turns each of these conversations of a tenant has, as `(conversation id, n)`.
+    async fn turn_counts(
+        &self,
+        tenant: TenantId,
+        conversations: &[String],
+    ) -> StoreResult<Vec<(String, i64)>>;
 
     /// How many requests these tenants have together, per status and type.
     async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>>;

@@ -16,6 +16,7 @@ mod request;
 mod session;
 mod tasks;
 mod throttle;
+mod triage;
 mod view;
 
 use std::sync::Arc;
@@ -53,6 +54,7 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/inbox/events", get(live::stream))
         .route("/requests/{id}", get(request::page))
         .route("/requests/{id}/context.json", get(download::context))
+        .route("/requests/{id}/assignee", post(triage::assign))
         .route("/requests/{id}/{action}", post(request::act))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{tenant}/{task_id}", get(tasks::page))

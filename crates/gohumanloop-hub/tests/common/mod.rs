@@ -240,6 +240,15 @@ impl TestHub {
     }
 
     /// Creates an approval request through the original API; asserts it was accepted.
+    /// The hub's id of a request the agent key created, by its client `request_id`.
+    pub async fn hub_id(&self, rid: &str) -> String {
+        let (status, body) = self
+            .get(&self.keys.agent, &format!("/api/v1/requests/{rid}"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["request"]["id"].as_str().unwrap().to_owned()
+    }
+
     pub async fn create(&self, key: &str, cid: &str, rid: &str) {
         let (status, reply) = self
             .post(key, "/api/v1/humanloop/request", create_body(cid, rid))

@@ -10,6 +10,17 @@ use reqwest::StatusCode;
 
 pub const PASSWORD: &str = "a long enough password";
 
+/// A hub with accounts: alice and bob see tenant "a", mallory sees "b", root is an admin.
+pub async fn hub_with_accounts() -> crate::common::TestHub {
+    let hub = crate::common::TestHub::start().await;
+    let store = hub.store.as_ref();
+    add_user(store, "alice", Role::Approver, &["a"]).await;
+    add_user(store, "bob", Role::Approver, &["a"]).await;
+    add_user(store, "mallory", Role::Approver, &["b"]).await;
+    add_user(store, "root", Role::Admin, &[]).await;
+    hub
+}
+
 /// Makes an account with the test password, seeing `tenants`.
 pub async fn add_user(store: &dyn Store, name: &str, role: Role, tenants: &[&str]) {
     store

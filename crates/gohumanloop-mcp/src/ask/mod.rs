@@ -443,6 +443,9 @@ fn refuse(why: &str) -> CallToolResult {
 
 /// The arguments as `T`, or a tool error naming what is wrong (unknown fields included, and
 /// arguments over [`MAX_ARGUMENT_BYTES`]).
+// The error is the call's whole result, returned at most once per tool call: boxing it would
+// only move the allocation.
+#[allow(clippy::result_large_err)]
 pub(crate) fn checked<T: DeserializeOwned + schemars::JsonSchema>(
     arguments: Map<String, Value>,
 ) -> Result<T, CallToolResult> {

@@ -11,6 +11,7 @@ mod deliveries;
 mod links;
 mod listener;
 mod reads;
+mod triage;
 mod writer;
 
 use std::str::FromStr;

@@ -14,7 +14,7 @@ use crate::record::{
 };
 use crate::store::rows::{self, request_columns};
 use crate::store::write::Command;
-use crate::store::{Audit, Cursor, Deadline, Keys, Requests, StoreResult, Tasks};
+use crate::store::{Audit, Cursor, Deadline, Keys, Requests, StoreResult, Tasks, Urgency};
 
 /// How many audit entries `verify_audit` reads at a time.
 const AUDIT_PAGE: i64 = 2_000;
@@ -170,6 +170,27 @@ impl Requests for PgStore {
         rows.iter()
             .map(|row| Ok((Cursor::at(row.try_get("seq")?), rows::request(row)?)))
             .collect()
+    }
+
+    async fn pending_by_urgency(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+        after: Option<Urgency>,
+    ) -> StoreResult<Vec<(Urgency, RequestRecord)>> {
+        super::triage::pending_by_urgency(&self.pool, tenant, filter, after).await
+    }
+
+    async fn search(&self, tenant: TenantId, words: &[String]) -> StoreResult<Vec<String>> {
+        super::triage::search(&self.pool, tenant, words).await
+    }
+
+    async fn turn_counts(
+        &self,
+        tenant: TenantId,
+        conversations: &[String],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        super::triage::turn_counts(&self.pool, tenant, conversations).await
     }
 
     async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>> {
@@ -439,4 +460,4 @@ impl Keys for PgStore {
     }
 }
 
-crate::store::filter::filtered_requests!(Postgres, "seq");
+crate::store::filter::filtered_requests!(Postgres, "seq", super::triage::push_search, "tenant_id");

@@ -4,6 +4,7 @@
 mod accounts;
 mod deliveries;
 mod links;
+mod triage;
 mod writer;
 
 use std::str::FromStr;
@@ -25,7 +26,7 @@ use super::rows::{self, request_columns};
 use super::write::Command;
 use super::{
     Audit, Cursor, Deadline, Durability, Keys, Requests, Store, StoreError, StoreOptions,
-    StoreResult, Tasks,
+    StoreResult, Tasks, Urgency,
 };
 use crate::audit::{ChainCheck, ChainVerifier};
 use crate::record::{
@@ -280,7 +281,8 @@ impl Requests for SqliteStore {
         filter: &RequestFilter,
     ) -> StoreResult<Vec<RequestRecord>> {
         let mut q = filtered("", tenant, filter, None);
-        q.push(" ORDER BY rowid DESC LIMIT ")
+        q.push(triage::newest_first(filter))
+            .push(" LIMIT ")
             .push_bind(i64::from(filter.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset));
@@ -300,7 +302,8 @@ impl Requests for SqliteStore {
             filter,
             before.map(Cursor::position),
         );
-        q.push(" ORDER BY rowid DESC LIMIT ")
+        q.push(triage::newest_first(filter))
+            .push(" LIMIT ")
             .push_bind(i64::from(filter.limit))
             .push(" OFFSET ")
             .push_bind(i64::from(filter.offset));
@@ -313,6 +316,27 @@ impl Requests for SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    async fn pending_by_urgency(
+        &self,
+        tenant: TenantId,
+        filter: &RequestFilter,
+        after: Option<Urgency>,
+    ) -> StoreResult<Vec<(Urgency, RequestRecord)>> {
+        triage::pending_by_urgency(&self.pool, tenant, filter, after).await
+    }
+
+    async fn search(&self, tenant: TenantId, words: &[String]) -> StoreResult<Vec<String>> {
+        triage::search(&self.pool, tenant, words).await
+    }
+
+    async fn turn_counts(
+        &self,
+        tenant: TenantId,
+        conversations: &[String],
+    ) -> StoreResult<Vec<(String, i64)>> {
+        triage::turn_counts(&self.pool, tenant, conversations).await
     }
 
     async fn counts(&self, tenants: &[TenantId]) -> StoreResult<Vec<StatusCount>> {
@@ -603,4 +627,4 @@ impl Keys for SqliteStore {
     }
 }
 
-crate::store::filter::filtered_requests!(Sqlite, "rowid");
+crate::store::filter::filtered_requests!(Sqlite, "rowid", triage::push_search, "+tenant_id");

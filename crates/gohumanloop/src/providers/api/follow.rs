@@ -24,7 +24,7 @@ pub(super) enum Reading {
     /// The server still waits for a human.
     Pending,
     /// The request moved on.
-    Moved(Answer),
+    Moved(Box<Answer>),
 }
 
 /// Reads a status reply leniently (extra keys ignored; Go services' string answers and zero
@@ -66,7 +66,7 @@ pub(super) fn interpret(body: &Value) -> Result<Reading, String> {
     if let Some(Value::String(error)) = present("error") {
         answer.error = Some(error);
     }
-    Ok(Reading::Moved(answer))
+    Ok(Reading::Moved(Box::new(answer)))
 }
 
 /// Follows one request until it ends locally (answered, cancelled, expired) or is superseded by
@@ -108,7 +108,7 @@ pub(super) async fn follow(
                 if let Reading::Moved(answer) = reading {
                     if answer.status != now {
                         // A local change may have won the race; the first change stands.
-                        let _ = ledger.resolve(&cid, &rid, answer);
+                        let _ = ledger.resolve(&cid, &rid, *answer);
                     }
                 }
             }

@@ -173,7 +173,7 @@ enum Typed {
     Line(String),
     EndOfInput,
     /// The request left `pending` elsewhere (expired, cancelled, answered by someone else).
-    Closed(HumanLoopResult),
+    Closed(Box<HumanLoopResult>),
 }
 
 fn forgotten(request: &HumanLoopRequest, _: watch::error::RecvError) -> HumanLoopResult {
@@ -308,7 +308,7 @@ impl Worker {
                 closed = states.wait_for(|r| r.status != Status::Pending) => {
                     // An error means the request was forgotten; its last state is all there is.
                     let result = closed.map(|r| r.clone()).unwrap_or_else(|e| forgotten(request, e));
-                    return Typed::Closed(result);
+                    return Typed::Closed(Box::new(result));
                 },
                 _ = sleep_until_some(reminder) => {
                     self.say(&format!("{}{prompt}\n", self.time_left()));

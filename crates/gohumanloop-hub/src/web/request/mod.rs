@@ -1,38 +1,61 @@
-//! `GET /requests/{id}`: everything a human needs to decide, and `POST /requests/{id}/{action}`:
-//! approve (optionally with edited arguments), reject with a reason, answer, reply (optionally
-//! ending the conversation), cancel. Every action is a [`Decision`] for [`Hub::decide`], the hub's one
-//! answering function: the first answer wins, and a later one is shown who answered and what.
+//! `GET /requests/{id}`: everything a human needs to decide — the question first, what the
+//! agent wants to do in one line, its message as prose, its arguments as a table, the
+//! conversation as one thread — with the actions in a bar that stays in view, and
+//! `POST /requests/{id}/{action}`: approve (optionally with arguments edited field by field or
+//! as a whole), reject with a reason, answer (or pick one of the offered answers), reply
+//! (optionally ending the conversation), cancel. Every action is a [`Decision`](crate::core::Decision) for
+//! [`Hub::decide`], the hub's one answering function: the first answer wins, and a later one
+//! is shown who answered and what. After a decision the approver goes on to the next pending
+//! request (or back to the list), which names the request just decided.
+
+mod actions;
+mod audit;
+mod edit;
+
+pub use self::actions::act;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use gohumanloop::model::{LoopType, Status};
 use serde::Deserialize;
 use serde_json::Value;
 
+use self::audit::AuditLine;
+use self::edit::{ArgField, ArgRow, DiffRow, MAX_FIELDS};
 use super::session::Approver;
-use super::view::{deadline_ms, short_time, title_of, Shown};
+use super::triage::{assignable, decided};
+use super::view::{
+    deadline_ms, options_of, prose_of, said_lines, short_metadata, short_time, shorten, summary_of,
+    title_of, Part, Shown,
+};
 use crate::channels::email::mail::{mail_of, MailRecord, CHANNEL as EMAIL};
-use crate::core::{Action, Actor, Decision, Hub, Refusal, Verdict};
-use crate::html::error::{WebError, WebForm};
+use crate::core::Hub;
+use crate::html::error::WebError;
 use crate::html::i18n::Texts;
 use crate::html::pages::{self, Chrome};
 use crate::json_view::{html_len, pretty_within, Budget, Markup, Unit};
-use crate::record::{ms_to_rfc3339, AuditEntry, RequestFilter, RequestRecord};
+use crate::record::{ms_to_rfc3339, RequestFilter, RequestRecord};
 use crate::store::{Delivery, DeliveryState, StoreResult};
 
 /// The audit channel of answers given in the inbox.
 const CHANNEL: &str = "web";
 
 /// Context keys shown in their own sections (the rest appear under "other context").
-const KNOWN_KEYS: [&str; 4] = ["question", "message", "additional", "function"];
+const KNOWN_KEYS: [&str; 5] = ["question", "message", "additional", "function", "options"];
 
 /// How many turns of a conversation the thread shows, around the one on the page.
 const MAX_TURNS: usize = 50;
 
 /// The longest turn line of the thread, in characters.
 const TURN_CHARS: usize = 2_000;
+
+/// The longest heading, in characters (a longer question is shown whole below it).
+const HEADING_CHARS: usize = 300;
+
+/// The longest one-line summary of what the agent wants to do, in characters.
+const SUMMARY_CHARS: usize = 160;
 
 /// The largest arguments offered for editing (pretty-printed bytes); bigger ones are approved
 /// as they are.
@@ -62,26 +85,40 @@ pub(crate) struct Detail {
     pub type_label: &'static str,
     /// `YYYY-MM-DD HH:MM`.
     pub created: String,
+    /// RFC 3339 (for the relative time).
+    pub created_at: String,
     /// The deadline, when it has one (`YYYY-MM-DD HH:MM UTC`).
     pub deadline_at: Option<String>,
     /// The deadline of a pending request (Unix ms), for the countdown.
     pub deadline_ms: Option<i64>,
-    /// `context.question`.
-    pub question: Option<Shown>,
-    /// `context.message`.
-    pub message: Option<Shown>,
-    /// `context.additional`.
-    pub additional: Option<Shown>,
-    /// `context.function.function_name` (escaped HTML).
+    /// The page's heading: the question, else the message's beginning, on one line.
+    pub heading: String,
+    /// The whole question, when the heading could not hold it (or it is no text).
+    pub question: Vec<Part>,
+    /// What the agent wants to do: `pay(invoice: "INV-7", amount: 1200)`.
+    pub what: Option<String>,
+    /// `context.message` as prose.
+    pub message: Vec<Part>,
+    /// `context.additional` as prose.
+    pub additional: Vec<Part>,
+    /// `context.function.function_name`.
     pub function_name: Option<String>,
-    /// `context.function` (all of it, highlighted).
-    pub function: Option<Shown>,
+    /// The arguments object as a table, in the agent's order.
+    pub arguments: Option<Vec<ArgRow>>,
+    /// Arguments that are no (small enough) object: text as text, anything else as JSON.
+    pub arguments_shown: Option<Shown>,
+    /// The metadata's short scalar entries.
+    pub short_metadata: Vec<(String, String)>,
+    /// The answers the request offers (`context.options`, `metadata.options`).
+    pub options: Vec<String>,
     /// The rest of the context, highlighted (escaped HTML).
     pub other_context: Option<String>,
     /// The metadata, highlighted (escaped HTML).
     pub metadata: Option<String>,
     /// The answer.
     pub response: Option<Shown>,
+    /// The arguments an approval changed, against the agent's.
+    pub edit_diff: Vec<DiffRow>,
     /// Remarks.
     pub feedback: Option<Shown>,
     /// Who answered.
@@ -90,6 +127,17 @@ pub(crate) struct Detail {
     pub responded_at: Option<String>,
     /// Why it ended without an answer.
     pub error: Option<String>,
+}
+
+impl Detail {
+    /// The id of the form of the request's main action (the one `then-next` belongs to).
+    pub(crate) fn primary_form(&self) -> &'static str {
+        match self.loop_type {
+            "information" => "answer-form",
+            "conversation" => "reply-form",
+            _ => "approve-form",
+        }
+    }
 }
 
 /// One turn of the conversation thread.
@@ -102,8 +150,10 @@ pub struct Turn {
     pub status: &'static str,
     /// Status in the approver's language.
     pub status_label: &'static str,
-    /// What the agent said or asked (escaped HTML).
-    pub said: String,
+    /// What the agent said: its message (escaped HTML, with roles).
+    pub said: Vec<Part>,
+    /// What the agent asked (escaped HTML).
+    pub question: Option<String>,
     /// What the human answered.
     pub response: Option<Shown>,
     /// Who answered.
@@ -112,26 +162,14 @@ pub struct Turn {
     pub created: String,
 }
 
-/// One line of the audit trail.
-pub(crate) struct AuditLine {
-    /// `YYYY-MM-DD HH:MM`.
-    pub at: String,
-    /// Who.
-    pub actor: String,
-    /// Which way.
-    pub channel: String,
-    /// `pending → approved`.
-    pub change: String,
-    /// The answer or the create's ids, as recorded (escaped HTML).
-    pub detail: String,
-}
-
 /// A message above the request.
 pub(crate) struct Notice {
     /// Good news (else a warning).
     pub ok: bool,
     /// The message.
     pub text: String,
+    /// The hub's id of the request it is about (a link to it), after a decision.
+    pub link: Option<String>,
     /// The winning answer, when someone answered first.
     pub detail: Option<Shown>,
 }
@@ -143,10 +181,34 @@ pub(crate) struct Draft {
     pub error: Option<String>,
     /// The reason field.
     pub reason: String,
-    /// The arguments field (approval with a function).
+    /// The whole-arguments field (arguments the original client sent as text).
     pub arguments: Option<String>,
+    /// The per-field inputs of the arguments, as posted (`arg.<key>`, value).
+    pub fields: Vec<(String, String)>,
+    /// Whether the argument editor is open.
+    pub edit_open: bool,
     /// The answer / reply field.
     pub text: String,
+}
+
+/// The argument editor of a pending approval.
+pub(crate) struct Editor {
+    /// One input per argument (an arguments object).
+    pub fields: Vec<ArgField>,
+    /// The whole arguments as one text (arguments the original client sent as text).
+    pub whole: Option<String>,
+    /// Whether it starts open (after a refused edit, or `?edit=1`).
+    pub open: bool,
+}
+
+/// Whom the request is assigned to, and to whom it may be.
+pub(crate) struct Assignment {
+    /// The assignee.
+    pub assignee: Option<String>,
+    /// Whether it is the approver.
+    pub mine: bool,
+    /// The others it may be assigned to (the accounts that see it).
+    pub others: Vec<String>,
 }
 
 /// The request page.
@@ -177,6 +239,10 @@ pub(crate) struct RequestPage {
     pub open_turn: Option<String>,
     /// Whether this request still takes an answer.
     pub can_act: bool,
+    /// The argument editor (a pending approval whose arguments can be edited).
+    pub editor: Option<Editor>,
+    /// The assignment.
+    pub assignment: Assignment,
     /// The forms' contents.
     pub draft: Draft,
 }
@@ -264,8 +330,10 @@ pub(super) async fn find(
 /// Query of the request page.
 #[derive(Deserialize)]
 pub(crate) struct PageQuery {
-    /// Set after an answer was recorded.
+    /// The hub's id of the request decided just before (for the notice).
     done: Option<String>,
+    /// `1`: the argument editor starts open (its button's target without script).
+    edit: Option<String>,
 }
 
 /// `GET /requests/{id}`.
@@ -276,13 +344,17 @@ pub async fn page(
     Query(q): Query<PageQuery>,
 ) -> Result<Response, WebError> {
     let record = find(&hub, &approver, &id).await?;
-    let notice = q.done.map(|_| Notice {
-        ok: true,
-        text: approver.lang.texts().recorded.to_owned(),
-        detail: None,
-    });
+    let notice = match q.done.as_deref().filter(|d| !d.is_empty()) {
+        Some(done) => decided(&hub, &approver, done).await?.map(|d| Notice {
+            ok: true,
+            text: d.text,
+            link: Some(d.id),
+            detail: None,
+        }),
+        None => None,
+    };
     let draft = Draft {
-        arguments: editable_arguments(&record),
+        edit_open: q.edit.as_deref() == Some("1"),
         ..Draft::default()
     };
     let budget = Budget::page(approver.lang.words());
@@ -347,20 +419,37 @@ async fn show(
             .await
             .map_err(store_error)?,
     };
+    let can_act = record.status == Status::Pending;
+    let assignee = hub
+        .store()
+        .assignee(&record.id)
+        .await
+        .map_err(store_error)?;
+    let others = if can_act {
+        assignable(hub, approver, &record)
+            .await?
+            .into_iter()
+            .filter(|name| *name != approver.user.name)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let assignment = Assignment {
+        mine: assignee.as_deref() == Some(approver.user.name.as_str()),
+        assignee,
+        others,
+    };
     // What the approver typed comes back first; what does not fit is dropped.
     for field in [&mut draft.reason, &mut draft.text] {
         if !budget.row(html_len(field)) {
             field.clear();
         }
     }
-    if draft
-        .arguments
-        .as_deref()
-        .is_some_and(|args| !budget.row(html_len(args)))
-    {
-        draft.arguments = None;
-    }
-    let can_act = record.status == Status::Pending;
+    let editor = if can_act {
+        editor_of(&record, &draft, &mut budget)
+    } else {
+        None
+    };
     // The thread: the window's turns with this one (already read) in its place.
     let this_turn = window.before.len();
     let mut turns: Vec<ThreadTurn> = window.before.iter().map(ThreadTurn::of).collect();
@@ -381,7 +470,16 @@ async fn show(
             current: turn.id == r.id,
             status: turn.status.as_str(),
             status_label: t.status_name(turn.status),
-            said: budget.text(&turn.said),
+            said: turn
+                .said
+                .iter()
+                .map(|(role, text)| Part {
+                    role: role.clone(),
+                    html: budget.text(text),
+                    json: false,
+                })
+                .collect(),
+            question: turn.question.as_deref().map(|q| budget.text(q)),
             response: Shown::answer(turn.response.as_ref(), &mut budget),
             responded_by: turn.responded_by,
             created: short_time(&turn.created_at),
@@ -392,7 +490,7 @@ async fn show(
     let omitted = |n: usize| (n > 0).then(|| words.more(n, Unit::Turns));
     let audit = audit
         .iter()
-        .map(|entry| audit_line(entry, &mut budget))
+        .map(|entry| audit::line(t, entry, &mut budget))
         .collect();
     let page = RequestPage {
         chrome: approver.chrome("inbox"),
@@ -407,16 +505,67 @@ async fn show(
         deliveries,
         notice,
         open_turn,
+        editor,
+        assignment,
         draft,
     };
     Ok((status, pages::render(&page)).into_response())
 }
 
-/// What the thread needs of a turn: its title rather than its whole context.
+/// The argument editor of a pending approval: an input per argument of an object (with what
+/// was typed), the whole text of arguments the original client sent as text; none for
+/// arguments too big to edit (they are approved as they are) or for other requests.
+fn editor_of(record: &RequestRecord, draft: &Draft, budget: &mut Budget) -> Option<Editor> {
+    if record.loop_type != LoopType::Approval {
+        return None;
+    }
+    let arguments = record.context.pointer("/function/arguments")?;
+    let editor = match arguments {
+        // The whole arguments were posted as one text: they come back as typed.
+        Value::Object(_) if draft.arguments.is_some() => {
+            let whole = draft.arguments.clone().unwrap_or_default();
+            budget.row(html_len(&whole)).then_some(Editor {
+                fields: Vec::new(),
+                whole: Some(whole),
+                open: true,
+            })?
+        }
+        Value::Object(map)
+            if !map.is_empty()
+                && map.len() <= MAX_FIELDS
+                && pretty_within(arguments, EDITABLE_BYTES).is_some() =>
+        {
+            let fields = edit::fields(map, &draft.fields);
+            let bytes = fields
+                .iter()
+                .map(|f| html_len(&f.value) + html_len(&f.initial) + html_len(&f.original))
+                .sum();
+            budget.row(bytes).then_some(Editor {
+                fields,
+                whole: None,
+                open: draft.edit_open,
+            })?
+        }
+        Value::String(text) if text.len() <= EDITABLE_BYTES => {
+            let whole = draft.arguments.clone().unwrap_or_else(|| text.clone());
+            budget.row(html_len(&whole)).then_some(Editor {
+                fields: Vec::new(),
+                whole: Some(whole),
+                open: draft.edit_open,
+            })?
+        }
+        _ => return None,
+    };
+    Some(editor)
+}
+
+/// What the thread needs of a turn: what the agent said and asked (cut to [`TURN_CHARS`])
+/// rather than its whole context.
 struct ThreadTurn {
     id: String,
     status: Status,
-    said: String,
+    said: Vec<(Option<String>, String)>,
+    question: Option<String>,
     response: Option<Value>,
     responded_by: Option<String>,
     created_at: String,
@@ -424,10 +573,23 @@ struct ThreadTurn {
 
 impl ThreadTurn {
     fn of(turn: &RequestRecord) -> Self {
+        let context = &turn.context;
+        let said = said_lines(context.get("message"), TURN_CHARS);
+        let question = match context.get("question") {
+            Some(Value::String(q)) if !q.trim().is_empty() => Some(shorten(q.trim(), TURN_CHARS)),
+            Some(Value::Null) | Some(Value::String(_)) | None => None,
+            Some(other) => Some(shorten(&other.to_string(), TURN_CHARS)),
+        };
+        // A turn that says nothing else is named as the inbox names it.
+        let question = match (&question, said.is_empty()) {
+            (None, true) => Some(title_of(context, TURN_CHARS)),
+            _ => question,
+        };
         Self {
             id: turn.id.clone(),
             status: turn.status,
-            said: title_of(&turn.context, TURN_CHARS),
+            said,
+            question,
             response: turn.response.clone(),
             responded_by: turn.responded_by.clone(),
             created_at: turn.created_at.clone(),
@@ -467,6 +629,31 @@ fn detail(approver: &Approver, r: RequestRecord, budget: &mut Budget) -> Detail 
         })
         .unwrap_or_default();
     let non_empty_object = |v: &Value| v.as_object().is_some_and(|m| !m.is_empty());
+    let heading = title_of(context, HEADING_CHARS);
+    // The question in full below the heading when the heading shortened it or it is no text.
+    let question = match context.get("question") {
+        Some(Value::String(q)) if q.split_whitespace().collect::<Vec<_>>().join(" ") == heading => {
+            Vec::new()
+        }
+        Some(Value::String(q)) if q.trim().is_empty() => Vec::new(),
+        other => prose_of(other, budget),
+    };
+    let asked = context.pointer("/function/arguments");
+    let (arguments, arguments_shown) = match asked {
+        Some(Value::Object(map)) if map.is_empty() => (None, None),
+        Some(Value::Object(map)) => match edit::rows(map, budget) {
+            Some(rows) => (Some(rows), None),
+            None => (None, Shown::of(asked, budget)),
+        },
+        other => (None, Shown::of(other, budget)),
+    };
+    let edit_diff = match (&r.response, r.status) {
+        (Some(response), Status::Approved) => response
+            .get("arguments")
+            .map(|edited| edit::diff(asked, edited))
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
     Detail {
         tenant: approver
             .user
@@ -481,19 +668,28 @@ fn detail(approver: &Approver, r: RequestRecord, budget: &mut Budget) -> Detail 
         type_label: t.type_name(r.loop_type),
         created: short_time(&r.created_at),
         deadline_ms: deadline_ms(&r),
-        question: Shown::of(context.get("question"), budget),
-        message: Shown::of(context.get("message"), budget),
-        additional: Shown::of(context.get("additional"), budget),
+        heading,
+        question,
+        what: summary_of(context, SUMMARY_CHARS),
+        message: prose_of(context.get("message"), budget),
+        additional: prose_of(context.get("additional"), budget),
         function_name: context
             .pointer("/function/function_name")
             .and_then(Value::as_str)
-            .map(|name| budget.text(name)),
-        function: Shown::of(context.get("function"), budget),
+            .map(|name| shorten(name, 200)),
+        arguments,
+        arguments_shown,
+        short_metadata: short_metadata(&r.metadata),
+        options: match r.loop_type {
+            LoopType::Information => options_of(context, &r.metadata),
+            _ => Vec::new(),
+        },
         other_context: (!other.is_empty())
             .then(|| budget.json(&Value::Object(other), Markup::Highlight)),
         metadata: non_empty_object(&r.metadata)
             .then(|| budget.json(&r.metadata, Markup::Highlight)),
         response: Shown::answer(r.response.as_ref(), budget),
+        edit_diff,
         feedback: Shown::of(r.feedback.as_ref(), budget),
         responded_at: r.responded_at.as_deref().map(short_time),
         deadline_at: r
@@ -503,6 +699,7 @@ fn detail(approver: &Approver, r: RequestRecord, budget: &mut Budget) -> Detail 
         responded_by: r.responded_by,
         error: r.error,
         id: r.id,
+        created_at: r.created_at,
         task_id: r.task_id,
         conversation_id: r.conversation_id,
         request_id: r.request_id,
@@ -510,23 +707,10 @@ fn detail(approver: &Approver, r: RequestRecord, budget: &mut Budget) -> Detail 
     }
 }
 
-fn audit_line(e: &AuditEntry, budget: &mut Budget) -> AuditLine {
-    AuditLine {
-        at: short_time(&e.at),
-        actor: e.actor.clone(),
-        channel: e.channel.clone(),
-        change: format!(
-            "{} → {}",
-            e.old_status.map_or("—", |s| s.as_str()),
-            e.new_status
-        ),
-        detail: budget.text(&e.detail),
-    }
-}
-
-/// The function arguments of an approval, as text to edit (JSON pretty-printed; the original
-/// Python client sends them as a Python `str`, shown as it is); `None` past [`EDITABLE_BYTES`].
-fn editable_arguments(r: &RequestRecord) -> Option<String> {
+/// The function arguments of an approval as the whole-arguments field shows them at first
+/// (JSON pretty-printed; the original Python client sends them as a Python `str`, shown as it
+/// is); `None` past [`EDITABLE_BYTES`].
+fn arguments_text(r: &RequestRecord) -> Option<String> {
     if r.loop_type != LoopType::Approval {
         return None;
     }
@@ -535,134 +719,4 @@ fn editable_arguments(r: &RequestRecord) -> Option<String> {
         Value::String(_) => None,
         other => pretty_within(other, EDITABLE_BYTES),
     }
-}
-
-/// The fields of every action form (each form sends the ones it has).
-#[derive(Deserialize)]
-pub(crate) struct ActionForm {
-    csrf: String,
-    #[serde(default)]
-    reason: String,
-    arguments: Option<String>,
-    #[serde(default)]
-    text: String,
-    complete: Option<String>,
-}
-
-/// `POST /requests/{id}/{action}`: `approve`, `reject`, `answer`, `reply` or `cancel`.
-pub async fn act(
-    State(hub): State<Hub>,
-    approver: Approver,
-    Path((id, action)): Path<(String, String)>,
-    WebForm(form): WebForm<ActionForm>,
-) -> Result<Response, WebError> {
-    approver.check_csrf(&form.csrf)?;
-    let lang = approver.lang;
-    let t = lang.texts();
-    let record = find(&hub, &approver, &id).await?;
-    let original_arguments = editable_arguments(&record);
-    let mut draft = Draft {
-        error: None,
-        reason: form.reason.clone(),
-        arguments: form.arguments.clone().or(original_arguments.clone()),
-        text: form.text.clone(),
-    };
-    let Ok(action) = action.parse::<Action>() else {
-        return Err(WebError::BadForm(
-            lang,
-            format!("'{action}' is not an action"),
-        ));
-    };
-    let (action, text) = match action {
-        Action::Approve | Action::Reject => (action, &form.reason),
-        Action::Reply if form.complete.is_some() => (Action::Complete, &form.text),
-        _ => (action, &form.text),
-    };
-    let mut decision = Decision::new(action, text);
-    if action == Action::Approve {
-        let edited = form
-            .arguments
-            .as_deref()
-            .filter(|a| Some(a.trim()) != original_arguments.as_deref().map(str::trim));
-        if let Some(edited) = edited {
-            match serde_json::from_str::<Value>(edited) {
-                Ok(arguments) => decision = decision.with_arguments(Some(arguments)),
-                Err(e) => {
-                    draft.error = Some(format!("{}: {e}", t.invalid_json));
-                    return refuse(&hub, &approver, record, draft).await;
-                }
-            }
-        }
-    }
-    let actor = Actor::new(CHANNEL, approver.user.name.clone());
-    match hub
-        .decide_on(&record, decision, &actor)
-        .await
-        .map_err(|e| WebError::Store(lang, e))?
-    {
-        Verdict::Changed { record, .. } => {
-            Ok(Redirect::to(&format!("/requests/{}?done=1", record.id)).into_response())
-        }
-        Verdict::NotFound => Err(WebError::NotFound(lang)),
-        Verdict::Refused(why @ Refusal::NotForType { .. }) => {
-            Err(WebError::BadForm(lang, why.to_string()))
-        }
-        Verdict::Refused(why) => {
-            draft.error = Some(match why {
-                Refusal::ReasonMissing => t.reason_required.to_owned(),
-                Refusal::ArgumentsNotObject => why.to_string(),
-                _ => t.your_answer.to_owned(),
-            });
-            refuse(&hub, &approver, record, draft).await
-        }
-        Verdict::Conflict(winner) => {
-            let who = winner.responded_by.clone().unwrap_or_else(|| "—".into());
-            let when = winner
-                .responded_at
-                .as_deref()
-                .unwrap_or(&winner.updated_at)
-                .to_owned();
-            let mut budget = Budget::page(lang.words());
-            let notice = Notice {
-                ok: false,
-                text: format!(
-                    "{}: {} · {who} · {}",
-                    t.already_answered,
-                    t.status_name(winner.status),
-                    short_time(&when)
-                ),
-                detail: Shown::answer(winner.response.as_ref(), &mut budget),
-            };
-            show(
-                &hub,
-                &approver,
-                *winner,
-                Some(notice),
-                draft,
-                budget,
-                StatusCode::CONFLICT,
-            )
-            .await
-        }
-    }
-}
-
-/// Shows the page again with what was typed and why it was refused.
-async fn refuse(
-    hub: &Hub,
-    approver: &Approver,
-    record: RequestRecord,
-    draft: Draft,
-) -> Result<Response, WebError> {
-    let budget = Budget::page(approver.lang.words());
-    show(
-        hub,
-        approver,
-        record,
-        None,
-        draft,
-        budget,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
 }

@@ -1,5 +1,8 @@
-//! `GET /inbox`: pending requests first, newest first, across the tenants the approver sees;
-//! filters, counts per status and type, and keyset paging (a page costs the same at any depth).
+//! `GET /inbox`: the pending requests first, most urgent first, then the others, across the
+//! tenants the approver sees (one row per conversation); text search, filters kept in the URL,
+//! the requests assigned to me, counts per status and type, and keyset paging.
+
+mod listing;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -9,21 +12,38 @@ use serde::Deserialize;
 use time::macros::format_description;
 use time::{Date, Duration};
 
+use self::listing::{load, PageStart};
 use super::session::Approver;
-use super::view::{deadline_ms, short_time, title_of};
+use super::triage::{decided, Decided};
+use super::view::{deadline_ms, short_time, summary_of, title_of};
 use crate::accounts::Tenant;
 use crate::core::Hub;
 use crate::html::error::WebError;
 use crate::html::pages::{self, Chrome};
-use crate::record::{RequestFilter, RequestRecord};
-use crate::store::{Cursor, StoreResult};
+use crate::record::{now_ms, RequestFilter, RequestRecord};
+use crate::store::{StoreResult, SEARCH_MATCHES};
 
 /// Requests per page.
 pub(crate) const PAGE_SIZE: u32 = 50;
 
+/// A pending request due within this many milliseconds is marked "due soon".
+const DUE_SOON_MS: i64 = 15 * 60 * 1000;
+
+/// The most words a search takes (more are refused).
+const SEARCH_WORDS: usize = 8;
+
+/// The longest word a search takes.
+const SEARCH_WORD_CHARS: usize = 100;
+
 /// The inbox's query string (all optional; a bad value is refused with a clear page).
 #[derive(Debug, Default, Deserialize)]
 pub(crate) struct InboxQuery {
+    /// Words that must all occur in the question, message, function name or arguments.
+    q: Option<String>,
+    /// `1`: only the requests assigned to me.
+    mine: Option<String>,
+    /// The hub's id of a request just decided (for the notice).
+    done: Option<String>,
     status: Option<String>,
     #[serde(rename = "type")]
     loop_type: Option<String>,
@@ -34,44 +54,8 @@ pub(crate) struct InboxQuery {
     from: Option<String>,
     /// `YYYY-MM-DD` (UTC), inclusive.
     to: Option<String>,
-    /// Where the previous page ended: `p<seq>` in the pending part, `r<seq>` in the rest.
+    /// Where the previous page ended (`p…` in the pending part, `r…` in the rest).
     after: Option<String>,
-}
-
-/// Where a page starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PageStart {
-    /// Among the pending requests, after this position.
-    Pending(Cursor),
-    /// Among the others, after this position (`None`: from their newest).
-    Rest(Option<Cursor>),
-}
-
-impl PageStart {
-    fn parse(text: &str) -> Option<Self> {
-        let (kind, position) = text.split_at_checked(1)?;
-        match (kind, position) {
-            ("p", position) => Some(Self::Pending(position.parse().ok()?)),
-            ("r", "") => Some(Self::Rest(None)),
-            ("r", position) => Some(Self::Rest(Some(position.parse().ok()?))),
-            _ => None,
-        }
-    }
-
-    fn text(self) -> String {
-        match self {
-            Self::Pending(at) => format!("p{at}"),
-            Self::Rest(Some(at)) => format!("r{at}"),
-            Self::Rest(None) => "r".to_owned(),
-        }
-    }
-
-    fn position(self) -> Option<Cursor> {
-        match self {
-            Self::Pending(at) => Some(at),
-            Self::Rest(at) => at,
-        }
-    }
 }
 
 /// One line of the inbox.
@@ -88,6 +72,14 @@ pub(crate) struct Row {
     pub type_label: &'static str,
     /// The question (or message), shortened.
     pub title: String,
+    /// What the agent wants to do (`pay(amount: 12, …)`), for a request with a function.
+    pub summary: Option<String>,
+    /// Whether it is pending and due within [`DUE_SOON_MS`].
+    pub due_soon: bool,
+    /// Whom it is assigned to.
+    pub assignee: Option<String>,
+    /// How many turns its conversation has (conversations only).
+    pub turns: Option<i64>,
     /// The tenant's name.
     pub tenant: String,
     /// The platform.
@@ -136,6 +128,16 @@ pub(crate) struct InboxPage {
     pub from: String,
     /// The to-date filter.
     pub to: String,
+    /// The search words, as typed.
+    pub q: String,
+    /// Whether only the requests assigned to me are shown.
+    pub mine: bool,
+    /// Whether more requests match the search than it reads.
+    pub capped: bool,
+    /// How many requests are pending (for the page's title).
+    pub pending: i64,
+    /// The request just decided, when there is one.
+    pub decided: Option<Decided>,
     /// This page's requests.
     pub rows: Vec<Row>,
     /// The link to the next page, if there is one.
@@ -163,6 +165,8 @@ pub async fn page(
     };
     let from = parse_day(q.from.as_deref(), 0).map_err(bad)?;
     let to = parse_day(q.to.as_deref(), 1).map_err(bad)?;
+    let search = search_words(q.q.as_deref()).map_err(bad)?;
+    let mine = q.mine.as_deref().is_some_and(|m| !m.is_empty() && m != "0");
     let tenants: Vec<Tenant> = approver
         .user
         .tenants
@@ -174,39 +178,60 @@ pub async fn page(
         })
         .cloned()
         .collect();
+    let store_error = |e| WebError::Store(lang, e);
+    let (among, capped) = search_matches(&hub, &tenants, &search)
+        .await
+        .map_err(store_error)?;
     let filter = RequestFilter {
         statuses: status.into_iter().collect(),
         loop_type,
-        platform: non_empty(&q.platform),
-        task_id: non_empty(&q.task),
+        platform_contains: non_empty(&q.platform),
+        task_contains: non_empty(&q.task),
         created_after: from,
         created_before: to,
+        among,
+        newest_turn_only: true,
+        assigned_to: mine.then(|| approver.user.name.clone()),
         limit: PAGE_SIZE,
         ..RequestFilter::default()
     };
     let (records, next) = load(&hub, &tenants, filter, cursor)
         .await
-        .map_err(|e| WebError::Store(lang, e))?;
+        .map_err(store_error)?;
     let counts = count(&hub, &approver.user.tenants)
         .await
-        .map_err(|e| WebError::Store(lang, e))?;
+        .map_err(store_error)?;
+    let extras = Extras::of(&hub, &records).await.map_err(store_error)?;
+    let now = now_ms();
     let rows = records
         .into_iter()
-        .map(|r| Row {
-            title: title_of(&r.context, 160),
-            status: r.status.as_str(),
-            status_label: t.status_name(r.status),
-            loop_type: r.loop_type.as_str(),
-            type_label: t.type_name(r.loop_type),
-            tenant: tenant_name(&approver.user.tenants, r.tenant),
-            created_short: short_time(&r.created_at),
-            deadline_ms: deadline_ms(&r),
-            id: r.id,
-            platform: r.platform,
-            task_id: r.task_id,
-            created_at: r.created_at,
+        .map(|r| {
+            let deadline = deadline_ms(&r);
+            Row {
+                title: title_of(&r.context, 160),
+                summary: summary_of(&r.context, 120),
+                due_soon: r.status == Status::Pending
+                    && deadline.is_some_and(|d| d - now <= DUE_SOON_MS),
+                assignee: extras.assignee(&r.id),
+                turns: extras.turns(&r),
+                status: r.status.as_str(),
+                status_label: t.status_name(r.status),
+                loop_type: r.loop_type.as_str(),
+                type_label: t.type_name(r.loop_type),
+                tenant: tenant_name(&approver.user.tenants, r.tenant),
+                created_short: short_time(&r.created_at),
+                deadline_ms: deadline,
+                id: r.id,
+                platform: r.platform,
+                task_id: r.task_id,
+                created_at: r.created_at,
+            }
         })
         .collect();
+    let decided = match q.done.as_deref().filter(|d| !d.is_empty()) {
+        Some(id) => decided(&hub, &approver, id).await?,
+        None => None,
+    };
     let statuses = Status::ALL
         .iter()
         .map(|s| Choice {
@@ -251,6 +276,11 @@ pub async fn page(
         task: q.task.clone().unwrap_or_default(),
         from: q.from.clone().unwrap_or_default(),
         to: q.to.clone().unwrap_or_default(),
+        q: q.q.clone().unwrap_or_default(),
+        mine,
+        capped,
+        pending: counts.0[0],
+        decided,
         rows,
         next_link: next.map(|c| link(Some(c))),
         first_link: cursor.map(|_| link(None)),
@@ -261,6 +291,8 @@ pub async fn page(
 /// The filters of the current page, to carry into its paging links.
 fn url_query(q: &InboxQuery) -> Vec<(&'static str, String)> {
     [
+        ("q", &q.q),
+        ("mine", &q.mine),
         ("status", &q.status),
         ("type", &q.loop_type),
         ("platform", &q.platform),
@@ -272,6 +304,89 @@ fn url_query(q: &InboxQuery) -> Vec<(&'static str, String)> {
     .into_iter()
     .filter_map(|(k, v)| v.clone().filter(|v| !v.is_empty()).map(|v| (k, v)))
     .collect()
+}
+
+/// What the page shows of its requests beyond their rows: assignees, conversations' turns.
+struct Extras {
+    assignees: Vec<(String, String)>,
+    turns: Vec<(i64, String, i64)>,
+}
+
+impl Extras {
+    async fn of(hub: &Hub, records: &[RequestRecord]) -> StoreResult<Self> {
+        let ids: Vec<String> = records.iter().map(|r| r.id.clone()).collect();
+        let assignees = hub.store().assignees(&ids).await?;
+        let mut turns = Vec::new();
+        let mut tenants: Vec<i64> = records.iter().map(|r| r.tenant).collect();
+        tenants.sort_unstable();
+        tenants.dedup();
+        for tenant in tenants {
+            let conversations: Vec<String> = records
+                .iter()
+                .filter(|r| r.tenant == tenant && r.loop_type == LoopType::Conversation)
+                .map(|r| r.conversation_id.clone())
+                .collect();
+            for (conversation, n) in hub.store().turn_counts(tenant, &conversations).await? {
+                turns.push((tenant, conversation, n));
+            }
+        }
+        Ok(Self { assignees, turns })
+    }
+
+    fn assignee(&self, id: &str) -> Option<String> {
+        self.assignees
+            .iter()
+            .find(|(request, _)| request == id)
+            .map(|(_, who)| who.clone())
+    }
+
+    fn turns(&self, r: &RequestRecord) -> Option<i64> {
+        if r.loop_type != LoopType::Conversation {
+            return None;
+        }
+        self.turns
+            .iter()
+            .find(|(tenant, c, _)| *tenant == r.tenant && *c == r.conversation_id)
+            .map(|(_, _, n)| *n)
+    }
+}
+
+/// The requests of the tenants that a search finds (each tenant's newest [`SEARCH_MATCHES`]),
+/// read once for the whole page, and whether a tenant has more matches than that.
+async fn search_matches(
+    hub: &Hub,
+    tenants: &[Tenant],
+    words: &[String],
+) -> StoreResult<(Option<Vec<String>>, bool)> {
+    if words.is_empty() {
+        return Ok((None, false));
+    }
+    let (mut ids, mut capped) = (Vec::new(), false);
+    for tenant in tenants {
+        let found = hub.store().search(tenant.id, words).await?;
+        capped |= found.len() >= SEARCH_MATCHES as usize;
+        ids.extend(found);
+    }
+    Ok((Some(ids), capped))
+}
+
+/// The search field's words (every one must occur); too many or too long ones are refused.
+fn search_words(text: Option<&str>) -> Result<Vec<String>, String> {
+    let words: Vec<String> = text
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    if words.len() > SEARCH_WORDS {
+        return Err(format!("search for at most {SEARCH_WORDS} words"));
+    }
+    if let Some(long) = words.iter().find(|w| w.chars().count() > SEARCH_WORD_CHARS) {
+        let start: String = long.chars().take(20).collect();
+        return Err(format!(
+            "'{start}…' is longer than {SEARCH_WORD_CHARS} characters"
+        ));
+    }
+    Ok(words)
 }
 
 fn non_empty(value: &Option<String>) -> Option<String> {
@@ -307,83 +422,6 @@ fn tenant_name(tenants: &[Tenant], id: i64) -> String {
         .unwrap_or_default()
 }
 
-/// One page: with no status filter the pending requests come first, then the rest; each part
-/// newest first. Returns the page and where the next one starts.
-async fn load(
-    hub: &Hub,
-    tenants: &[Tenant],
-    filter: RequestFilter,
-    start: Option<PageStart>,
-) -> StoreResult<(Vec<RequestRecord>, Option<PageStart>)> {
-    let limit = filter.limit as usize;
-    if !filter.statuses.is_empty() {
-        let before = start.and_then(PageStart::position);
-        let (rows, more) = merged(hub, tenants, &filter, before, limit).await?;
-        let next = more
-            .then(|| rows.last().map(|r| PageStart::Rest(Some(r.0))))
-            .flatten();
-        return Ok((rows.into_iter().map(|r| r.1).collect(), next));
-    }
-    let mut rows = Vec::new();
-    if let None | Some(PageStart::Pending(_)) = start {
-        let pending = RequestFilter {
-            statuses: vec![Status::Pending],
-            ..filter.clone()
-        };
-        let before = start.and_then(PageStart::position);
-        let (found, more) = merged(hub, tenants, &pending, before, limit).await?;
-        if more {
-            let next = found.last().map(|r| PageStart::Pending(r.0));
-            return Ok((found.into_iter().map(|r| r.1).collect(), next));
-        }
-        rows = found;
-    }
-    let rest = RequestFilter {
-        exclude_statuses: vec![Status::Pending],
-        ..filter
-    };
-    let before = match start {
-        Some(PageStart::Rest(at)) => at,
-        _ => None,
-    };
-    let room = limit - rows.len();
-    if room == 0 {
-        // The pending part filled this page exactly: the rest starts on the next one.
-        let (probe, _) = merged(hub, tenants, &rest, None, 1).await?;
-        let next = (!probe.is_empty()).then_some(PageStart::Rest(None));
-        return Ok((rows.into_iter().map(|r| r.1).collect(), next));
-    }
-    let (found, more) = merged(hub, tenants, &rest, before, room).await?;
-    let next = more
-        .then(|| found.last().map(|r| PageStart::Rest(Some(r.0))))
-        .flatten();
-    rows.extend(found);
-    Ok((rows.into_iter().map(|r| r.1).collect(), next))
-}
-
-/// The newest `limit` matches over several tenants (one indexed query each, merged by position),
-/// and whether there are more.
-async fn merged(
-    hub: &Hub,
-    tenants: &[Tenant],
-    filter: &RequestFilter,
-    before: Option<Cursor>,
-    limit: usize,
-) -> StoreResult<(Vec<(Cursor, RequestRecord)>, bool)> {
-    let probe = RequestFilter {
-        limit: limit as u32 + 1,
-        ..filter.clone()
-    };
-    let mut all = Vec::new();
-    for tenant in tenants {
-        all.extend(hub.store().page(tenant.id, &probe, before).await?);
-    }
-    all.sort_by_key(|row| std::cmp::Reverse(row.0));
-    let more = all.len() > limit;
-    all.truncate(limit);
-    Ok((all, more))
-}
-
 /// Counts per status and per type over the tenants.
 async fn count(hub: &Hub, tenants: &[Tenant]) -> StoreResult<([i64; 8], [i64; 3])> {
     let ids: Vec<i64> = tenants.iter().map(|t| t.id).collect();
@@ -405,19 +443,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cursors_round_trip_and_bad_ones_are_refused() {
-        for c in [
-            PageStart::Pending(Cursor::at(42)),
-            PageStart::Rest(Some(Cursor::at(7))),
-            PageStart::Rest(None),
-        ] {
-            assert_eq!(PageStart::parse(&c.text()), Some(c));
+    fn the_capped_search_notice_names_the_cap() {
+        for lang in [crate::html::i18n::Lang::En, crate::html::i18n::Lang::Zh] {
+            let cap = SEARCH_MATCHES.to_string();
+            let written = format!("{},{}", &cap[..1], &cap[1..]);
+            assert!(lang.texts().search_capped.contains(&written));
         }
-        assert_eq!(PageStart::parse("p0"), None);
-        assert_eq!(PageStart::parse("x1"), None);
-        assert_eq!(PageStart::parse("p"), None);
-        assert_eq!(PageStart::parse("pabc"), None);
-        assert_eq!(PageStart::parse(""), None);
+    }
+
+    #[test]
+    fn searches_take_words_and_refuse_too_many_or_too_long() {
+        assert_eq!(
+            search_words(Some("  pay   发票 ")),
+            Ok(vec!["pay".to_owned(), "发票".to_owned()])
+        );
+        assert_eq!(search_words(None), Ok(Vec::new()));
+        assert!(search_words(Some("a b c d e f g h i")).is_err());
+        assert!(search_words(Some(&"x".repeat(101))).is_err());
     }
 
     #[test]
