@@ -166,11 +166,12 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-/// Waits (at most 10 s, checking every 100 ms) for an element.
+/// Waits (at most 30 s, checking every 100 ms) for an element: a page load on a loaded 2-core CI
+/// machine, with Chromium and the hub sharing it, has taken over 10 s.
 pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
-        .at_most(Duration::from_secs(10))
+        .at_most(Duration::from_secs(30))
         .every(Duration::from_millis(100))
         .for_element(Locator::Css(css))
         .await

@@ -29,6 +29,9 @@ pub(crate) const PAGE_SIZE: u32 = 50;
 /// A pending request due within this many milliseconds is marked "due soon".
 const DUE_SOON_MS: i64 = 15 * 60 * 1000;
 
+/// The most matches a page lists among, over all the tenants searched.
+const MAX_MATCHES_LISTED: usize = 10 * SEARCH_MATCHES as usize;
+
 /// The most words a search takes (more are refused).
 const SEARCH_WORDS: usize = 8;
 
@@ -363,8 +366,13 @@ async fn search_matches(
     }
     let (mut ids, mut capped) = (Vec::new(), false);
     for tenant in tenants {
-        let found = hub.store().search(tenant.id, words).await?;
+        let mut found = hub.store().search(tenant.id, words).await?;
         capped |= found.len() >= SEARCH_MATCHES as usize;
+        // Each id is a parameter of the page's queries, and databases take only so many (an
+        // admin sees every tenant).
+        let room = MAX_MATCHES_LISTED.saturating_sub(ids.len());
+        capped |= found.len() > room;
+        found.truncate(room);
         ids.extend(found);
     }
     Ok((Some(ids), capped))
