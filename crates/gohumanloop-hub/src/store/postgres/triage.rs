@@ -3,15 +3,14 @@
 //! requests by urgency, conversations' turn counts, and assignments (single statements on the
 //! pool; the primary key decides between nodes).
 
-use async_trait::async_trait;
 use sqlx::{PgPool, Postgres, QueryBuilder, Row};
 
 use super::reads::filtered;
 use super::PgStore;
-use crate::record::{now_ms, RequestFilter, RequestRecord, TenantId};
+use crate::record::{RequestFilter, RequestRecord, TenantId};
 use crate::store::filter::{like_pattern, SEARCH_MATCHES};
 use crate::store::rows;
-use crate::store::{Assignments, StoreResult, Urgency};
+use crate::store::{StoreResult, Urgency};
 
 /// ` AND <the request is one of the tenant's newest [`SEARCH_MATCHES`] whose searched text has
 /// every word>` (lowercased on both sides).
@@ -107,52 +106,4 @@ pub(super) async fn turn_counts(
     .await?)
 }
 
-#[async_trait]
-impl Assignments for PgStore {
-    async fn assign(&self, request_id: &str, assignee: Option<&str>, by: &str) -> StoreResult<()> {
-        match assignee {
-            Some(person) => {
-                sqlx::query(
-                    "INSERT INTO assignments (request_id, assignee, assigned_by, assigned_at) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO UPDATE SET \
-                     assignee = excluded.assignee, assigned_by = excluded.assigned_by, \
-                     assigned_at = excluded.assigned_at",
-                )
-                .bind(request_id)
-                .bind(person)
-                .bind(by)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM assignments WHERE request_id = $1")
-                    .bind(request_id)
-                    .execute(&self.pool)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn assignee(&self, request_id: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT assignee FROM assignments WHERE request_id = $1")
-                .bind(request_id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn assignees(&self, request_ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-        if request_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        Ok(sqlx::query_as(
-            "SELECT request_id, assignee FROM assignments WHERE request_id = ANY($1)",
-        )
-        .bind(request_ids)
-        .fetch_all(&self.pool)
-        .await?)
-    }
-}
+crate::store::assignments::assignments_on!(PgStore, Postgres);

@@ -3,14 +3,13 @@
 //! counts, and assignments (few writes: straight on the pool, ordered with the request writer
 //! by SQLite's busy timeout).
 
-use async_trait::async_trait;
 use sqlx::{QueryBuilder, Row, Sqlite, SqlitePool};
 
 use super::{filtered, SqliteStore};
-use crate::record::{now_ms, RequestFilter, RequestRecord, TenantId};
+use crate::record::{RequestFilter, RequestRecord, TenantId};
 use crate::store::filter::{like_pattern, SEARCH_MATCHES};
 use crate::store::rows;
-use crate::store::{Assignments, StoreResult, Urgency};
+use crate::store::{StoreResult, Urgency};
 
 /// The deadline key of the urgency order (the same expression as the index
 /// `requests_pending_by_urgency`, so that SQLite reads the order from it).
@@ -137,54 +136,4 @@ pub(super) async fn turn_counts(
     Ok(q.build_query_as().fetch_all(pool).await?)
 }
 
-#[async_trait]
-impl Assignments for SqliteStore {
-    async fn assign(&self, request_id: &str, assignee: Option<&str>, by: &str) -> StoreResult<()> {
-        match assignee {
-            Some(person) => {
-                sqlx::query(
-                    "INSERT INTO assignments (request_id, assignee, assigned_by, assigned_at) \
-                     VALUES (?, ?, ?, ?) ON CONFLICT (request_id) DO UPDATE SET \
-                     assignee = excluded.assignee, assigned_by = excluded.assigned_by, \
-                     assigned_at = excluded.assigned_at",
-                )
-                .bind(request_id)
-                .bind(person)
-                .bind(by)
-                .bind(now_ms())
-                .execute(&self.pool)
-                .await?;
-            }
-            None => {
-                sqlx::query("DELETE FROM assignments WHERE request_id = ?")
-                    .bind(request_id)
-                    .execute(&self.pool)
-                    .await?;
-            }
-        }
-        Ok(())
-    }
-
-    async fn assignee(&self, request_id: &str) -> StoreResult<Option<String>> {
-        Ok(
-            sqlx::query_scalar("SELECT assignee FROM assignments WHERE request_id = ?")
-                .bind(request_id)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    async fn assignees(&self, request_ids: &[String]) -> StoreResult<Vec<(String, String)>> {
-        if request_ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut q: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT request_id, assignee FROM assignments WHERE request_id IN (");
-        let mut list = q.separated(", ");
-        for id in request_ids {
-            list.push_bind(id.clone());
-        }
-        q.push(")");
-        Ok(q.build_query_as().fetch_all(&self.pool).await?)
-    }
-}
+crate::store::assignments::assignments_on!(SqliteStore, Sqlite);
