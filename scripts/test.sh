@@ -50,6 +50,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 jobs="${CARGO_BUILD_JOBS:-2}"
+# A clean clone builds once: incremental caches would only cost disk (gigabytes) and time there.
+if [ "${CI:-}" = true ] && [ -z "${CARGO_INCREMENTAL:-}" ]; then
+  export CARGO_INCREMENTAL=0
+fi
 mdbook_version=0.5.4
 mcp_python_version=2.3.0
 mcp_filesystem_version=2026.8.31

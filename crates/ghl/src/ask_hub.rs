@@ -12,7 +12,7 @@ use gohumanloop::providers::hub::HubError;
 use gohumanloop::{HumanLoopResult, LoopType, Status};
 use serde_json::Value;
 
-use crate::ask::{report, AskArgs};
+use crate::ask::{finish, AskArgs};
 use crate::client::{answer_text, Retry};
 use crate::outcome::ERROR;
 
@@ -26,7 +26,7 @@ pub async fn ask(args: AskArgs) -> i32 {
     match run(&args).await {
         Ok(result) => {
             let text = answer_text(&result.response);
-            report(&result, args.json, &text)
+            finish(&args, &result, &text)
         }
         Err(e) => {
             eprintln!("ghl ask: {e:#}");
@@ -40,8 +40,7 @@ async fn run(args: &AskArgs) -> anyhow::Result<HumanLoopResult> {
     let loop_type = LoopType::from(args.kind);
     let conversation_id = uuid::Uuid::new_v4().to_string();
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut context = JsonObject::new();
-    context.insert("message".into(), Value::String(args.text.clone()));
+    let context = args.context();
     let body = CreateRequestBody {
         task_id: "ghl-ask".into(),
         conversation_id: conversation_id.clone(),

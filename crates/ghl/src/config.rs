@@ -85,6 +85,8 @@ pub struct FileSettings {
     pub webhooks: Vec<WebhookConfig>,
     /// The chat channels and the approvers.
     pub chat: ChatSettings,
+    /// `[policy]`: the rules new requests are planned by.
+    pub policy: gohumanloop_hub::policy::Policy,
 }
 
 /// The chat channels of the configuration file, and the people who decide on them.
@@ -141,6 +143,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
     let mut webhooks = Vec::new();
     let mut names = Vec::new();
     let mut chat = ChatSettings::default();
+    let mut policy = gohumanloop_hub::policy::Policy::default();
     for (key, value) in &table {
         match key.as_str() {
             "email" => match value.as_table() {
@@ -205,6 +208,10 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
                 Ok(approvers) => chat.approvers = approvers,
                 Err(found) => problems.extend(found),
             },
+            "policy" => match gohumanloop_hub::policy::Policy::from_toml(value) {
+                Ok(read) => policy = read,
+                Err(found) => problems.extend(found),
+            },
             "slack" => chat.slack = tables("slack", value, slack::slack, &mut problems),
             "feishu" => chat.feishu = tables("feishu", value, feishu::feishu, &mut problems),
             "wecom" => chat.wecom = tables("wecom", value, wecom::wecom, &mut problems),
@@ -233,6 +240,7 @@ pub fn load(path: &Path, serve: &ArgMatches) -> Result<FileSettings, Vec<String>
             arguments,
             webhooks,
             chat,
+            policy,
         })
     } else {
         Err(problems

@@ -123,6 +123,7 @@ fn parse(args: Vec<OsString>) -> Result<Cli, i32> {
     if let Command::Serve(serve) = &mut cli.command {
         serve.webhooks = file.webhooks;
         serve.chat = file.chat;
+        serve.policy = file.policy;
     }
     Ok(cli)
 }

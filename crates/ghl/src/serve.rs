@@ -111,6 +111,17 @@ pub struct ServeArgs {
     /// The chat channels of the configuration file.
     #[arg(skip)]
     pub chat: crate::config::ChatSettings,
+    /// The policy of the configuration file (`[policy]`).
+    #[arg(skip)]
+    pub policy: gohumanloop_hub::policy::Policy,
+    /// Tests only: serve `POST /api/v1/test/clock`, which moves the hub's clock forward, so
+    /// that tests of deadlines and escalations need not sleep. Never in production.
+    #[arg(long, hide = true)]
+    test_clock: bool,
+    /// Tests only: start with the hub's clock this many seconds ahead (implies `--test-clock`),
+    /// e.g. to start again after a deadline as if the hub had been down past it.
+    #[arg(long, hide = true, value_name = "SECS")]
+    test_clock_ahead: Option<u64>,
 }
 
 impl ServeArgs {
@@ -167,7 +178,7 @@ enum Sync {
 }
 
 /// Runs the hub until SIGINT or SIGTERM.
-pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+pub async fn run(mut args: ServeArgs) -> anyhow::Result<()> {
     if args.check_config {
         return check(&args);
     }
@@ -205,7 +216,18 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             "No one can sign in to the web inbox yet. Create an admin with:\n  ghl users create --db {shown} --role admin NAME"
         );
     }
-    let hub = Hub::start(store).await?;
+    let rules = args.policy.len();
+    let hub = Hub::start_with_policy(store, std::mem::take(&mut args.policy)).await?;
+    if rules > 0 {
+        announce(&format!("Policy: {rules} rules"));
+    }
+    let test_clock = args.test_clock || args.test_clock_ahead.is_some();
+    if let Some(secs) = args.test_clock_ahead {
+        hub.advance_clock(i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX));
+    }
+    if test_clock {
+        announce("Test clock: POST /api/v1/test/clock moves the hub's clock (tests only)");
+    }
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
@@ -256,6 +278,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let dispatcher = Dispatcher::start(hub.clone(), channels).map_err(anyhow::Error::msg)?;
     let options = api::RouterOptions {
         metrics: !args.no_metrics,
+        test_clock,
     };
     let app = api::router_with_options(hub.clone(), web, options)
         .merge(dispatcher.routes())
@@ -305,6 +328,9 @@ fn check(args: &ServeArgs) -> anyhow::Result<()> {
     }
     for line in crate::serve_chat::describe(&args.chat) {
         announce(&line);
+    }
+    if !args.policy.is_empty() {
+        announce(&format!("policy: {} rule(s)", args.policy.len()));
     }
     for webhook in &args.webhooks {
         announce(&format!(

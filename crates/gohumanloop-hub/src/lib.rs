@@ -22,6 +22,7 @@ pub(crate) mod html;
 pub(crate) mod json_view;
 pub mod keys;
 pub(crate) mod metrics;
+pub mod policy;
 pub mod record;
 pub mod server;
 pub mod store;

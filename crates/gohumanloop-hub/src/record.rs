@@ -48,6 +48,11 @@ pub struct NewRequest {
     pub channel: String,
     /// `continue` only: the conversation must already exist in the tenant.
     pub continues_conversation: bool,
+    /// The policy's plan for it (JSON of [`crate::policy::Plan`]), if a rule matched.
+    pub plan: Option<Value>,
+    /// The hash of the call it asks about ([`gohumanloop::model::call_hash`]), if its context
+    /// names a function.
+    pub call_hash: Option<String>,
 }
 
 /// A stored request, as the answering API shows it.
@@ -97,6 +102,11 @@ pub struct RequestRecord {
     /// When the hub expires it (RFC 3339), if it has a deadline.
     #[schema(format = DateTime)]
     pub deadline_at: Option<String>,
+    /// The policy's plan for it, if a rule matched when it was created: the rule, who may
+    /// decide, the deadline and what happens then, escalation, quorum, grants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub plan: Option<Value>,
 }
 
 impl RequestRecord {
@@ -169,6 +179,24 @@ pub struct Transition {
     pub channel: String,
     /// Why it ended without an answer, if it did.
     pub error: Option<String>,
+    /// A vote of a quorum: recorded with this change, which happens only if the vote decides.
+    pub ballot: Option<BallotCast>,
+}
+
+/// A vote toward a quorum, as the core judged it may be cast: the store records it and judges
+/// the votes so far in the same transaction.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BallotCast {
+    /// For (approve) or against (reject).
+    pub approve: bool,
+    /// The voter's reason or remark.
+    pub reason: String,
+    /// The quorum the plan asks for.
+    pub quorum: crate::policy::Quorum,
+    /// How many people may vote.
+    pub eligible: u32,
+    /// Who asked (never counted).
+    pub requester: String,
 }
 
 /// What a create did.
@@ -198,6 +226,15 @@ pub enum TransitionOutcome {
     NotFound,
     /// The request had already moved to a status this change cannot follow (the winner).
     Conflict(Box<RequestRecord>),
+    /// A vote was recorded and the quorum is not decided yet: the request stays as it is.
+    Voted {
+        /// The request (unchanged).
+        record: Box<RequestRecord>,
+        /// The votes so far.
+        tally: crate::policy::Tally,
+    },
+    /// This person has voted on this request before: nothing recorded.
+    AlreadyVoted(Box<RequestRecord>),
 }
 
 /// Filters for listing requests (all optional; newest first).
@@ -386,9 +423,20 @@ pub struct TaskWrite {
     pub metadata: String,
 }
 
-/// Now, in Unix milliseconds.
+/// How far the hub's clock runs ahead of the system's (ms): 0 except under `ghl serve
+/// --test-clock`, whose tests move it forward instead of sleeping.
+static CLOCK_AHEAD_MS: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(0);
+
+/// Now, in Unix milliseconds, on the hub's clock.
 pub fn now_ms() -> i64 {
     (OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+        + CLOCK_AHEAD_MS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+/// Moves the hub's clock forward by `ms` (tests only: `ghl serve --test-clock`); the new time.
+pub(crate) fn advance_clock(ms: i64) -> i64 {
+    CLOCK_AHEAD_MS.fetch_add(ms.max(0), std::sync::atomic::Ordering::Relaxed);
+    now_ms()
 }
 
 /// Unix milliseconds as RFC 3339 text (UTC).
@@ -438,6 +486,7 @@ pub(crate) mod tests_support {
             created_at: "2026-11-25T10:00:00Z".into(),
             updated_at: "2026-11-25T10:00:00Z".into(),
             deadline_at: None,
+            plan: None,
         }
     }
 }

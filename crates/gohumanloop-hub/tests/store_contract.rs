@@ -107,3 +107,21 @@ async fn a_search_reads_the_newest_matches() {
     let db = Database::new().await;
     contract::inbox::a_search_reads_the_newest_matches(|| db.open()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn votes_decide_once() {
+    let db = Database::new().await;
+    contract::policy::votes_decide_once(|| db.open()).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_single_use_grant_is_used_once() {
+    let db = Database::new().await;
+    contract::policy::a_single_use_grant_is_used_once(|| db.open()).await;
+}
+
+#[tokio::test]
+async fn plans_are_stored_with_their_request() {
+    let db = Database::new().await;
+    contract::policy::plans_are_stored_with_their_request(|| db.open()).await;
+}

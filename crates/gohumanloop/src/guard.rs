@@ -4,6 +4,12 @@
 //! The context a guard sends carries `message` (a readable summary), `question`, `additional` and
 //! `function` (`function_name` and `arguments` as JSON). Unlike the original's decorators, every
 //! call gets fresh task and conversation ids unless you set them.
+//!
+//! An approval that carries `call_hash` (a hub stamps it on every approval of a function call)
+//! is bound to one call: [`Guard::require_approval`] runs only the call it is for, and
+//! [`approved_arguments`] gives the arguments to run when the approver edited them.
+
+mod binding;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -14,6 +20,8 @@ use crate::error::Error;
 use crate::manager::{HumanLoopCallback, LoopRequest, Manager};
 use crate::model::{new_id, HumanLoopResult, JsonObject, LoopType, Status};
 
+pub use binding::{approved_arguments, binding, decider, Binding, Decider};
+
 /// The question of an approval guard (the original's text).
 pub const APPROVAL_QUESTION: &str = "Please review and approve/reject this human loop execution.";
 /// The question of an information guard (the original's text).
@@ -22,12 +30,13 @@ pub const INFO_QUESTION: &str = "Please provide the required information for the
 /// Why a guarded call did not run (or did not finish).
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    /// The human rejected the call.
+    /// The human (or the hub's policy) rejected the call.
     #[error("Function {function} execution not approved: {reason}")]
     Rejected {
         /// The guarded function.
         function: String,
-        /// The human's reason.
+        /// The human's reason; for a policy's rejection, a sentence saying so (e.g. "rejected
+        /// by policy at the deadline (rule large-payments)").
         reason: String,
         /// The full outcome.
         result: Box<HumanLoopResult>,
@@ -38,6 +47,18 @@ pub enum GuardError {
         /// The guarded function.
         function: String,
         /// The full outcome.
+        result: Box<HumanLoopResult>,
+    },
+    /// The approval's `call_hash` is that of another call (other arguments, or another
+    /// function): the call did not run.
+    #[error(
+        "approval of {function} is for other arguments (call_hash {}), refusing to run",
+        binding::approved_hash(result)
+    )]
+    NotBound {
+        /// The guarded function.
+        function: String,
+        /// The full outcome (approved, but for another call).
         result: Box<HumanLoopResult>,
     },
     /// The information request ended without an answer.
@@ -67,9 +88,20 @@ impl GuardError {
         match self {
             Self::Rejected { result, .. }
             | Self::NotApproved { result, .. }
+            | Self::NotBound { result, .. }
             | Self::NoInformation { result, .. }
             | Self::ConversationBroken { result, .. } => Some(result),
             Self::Manager(_) => None,
+        }
+    }
+
+    /// The name of the hub's policy rule that decided the outcome (`"decided_by": "policy"` in
+    /// its response), e.g. `Some("large-payments")` for a rejection at the deadline; `None`
+    /// when a human, a grant or no one decided. The name is `""` when the response omits it.
+    pub fn decided_by_policy(&self) -> Option<&str> {
+        match decider(&self.result()?.response)? {
+            Decider::Policy { rule, .. } => Some(rule),
+            Decider::Grant { .. } => None,
         }
     }
 }
@@ -208,6 +240,12 @@ impl Guard {
 
     /// Asks a human to approve calling `function` with `arguments`; runs `call` with the outcome
     /// when approved (or rejected, with [`Guard::execute_on_reject`]).
+    ///
+    /// An approval whose response has `call_hash` must be for this call: the hash of `function`
+    /// and the arguments to run ([`approved_arguments`]: the approver's edited ones, else
+    /// `arguments`) must equal it, or the call does not run and the error is
+    /// [`GuardError::NotBound`]. Run the arguments [`approved_arguments`] gives in `call`. An
+    /// approval without `call_hash` (an older hub, a local provider) runs as before.
     pub async fn require_approval<T, F, Fut>(
         &self,
         function: &str,
@@ -222,11 +260,17 @@ impl Guard {
             .ask(LoopType::Approval, function, &arguments, APPROVAL_QUESTION)
             .await?;
         match result.status {
-            Status::Approved => Ok(call(result).await),
+            Status::Approved => match binding(function, &arguments, &result) {
+                Binding::Bound | Binding::Unbound => Ok(call(result).await),
+                Binding::Mismatch { .. } => Err(GuardError::NotBound {
+                    function: function.to_owned(),
+                    result: Box::new(result),
+                }),
+            },
             Status::Rejected if self.execute_on_reject => Ok(call(result).await),
             Status::Rejected => Err(GuardError::Rejected {
                 function: function.to_owned(),
-                reason: result.response_text(),
+                reason: binding::rejection_reason(&result),
                 result: Box::new(result),
             }),
             _ => Err(GuardError::NotApproved {

@@ -15,9 +15,10 @@ use serde_json::{json, Value};
 use super::auth::Caller;
 use super::error::{ok, ApiError, JsonBody, OptionalJsonBody, PathParam, QueryParams};
 use super::paged::{chunk_size, ListReply, MAX_REPLY_BYTES};
-use crate::core::verdict::winner_words;
+use crate::core::verdict::{tally_words, winner_words};
 use crate::core::{Action, Actor, Decision, Hub, Verdict};
-use crate::record::{rfc3339_to_ms, RequestFilter, RequestRecord};
+use crate::policy::grant::GrantScope;
+use crate::record::{now_ms, rfc3339_to_ms, RequestFilter, RequestRecord};
 use crate::store::Cursor;
 
 /// The most requests one list returns.
@@ -198,9 +199,11 @@ pub async fn get(
     let spent = to_json(&request).len();
     let (history, older) = newest_turns(&hub, &caller, &request.conversation_id, spent).await?;
     let older = older.map(|position| position.to_string());
-    Ok(ok(
-        json!({"request": request, "history": history, "history_before": older}),
-    ))
+    let mut reply = json!({"request": request, "history": history, "history_before": older});
+    if request.plan.is_some() {
+        reply["votes"] = json!(hub.store().ballots(&request.id).await?);
+    }
+    Ok(ok(reply))
 }
 
 /// The newest turns of a conversation, oldest first, that fit beside `spent` bytes in a reply
@@ -280,6 +283,24 @@ pub struct DecisionBody {
     /// Approve only: the arguments as the approver edited them (a JSON object), returned to
     /// the agent in the response's `arguments`.
     arguments: Option<Value>,
+    /// Approve only, where the request's policy rule allows grants: also give a grant. `{}`:
+    /// for this exact call (as approved, edited arguments included), once; `{"function":
+    /// "glob", "arguments": {"/pointer": matcher}, "duration_secs": 3600}`: for every call the
+    /// pattern covers, for that long.
+    #[schema(value_type = Option<Object>)]
+    grant: Option<GrantBody>,
+}
+
+/// What a grant given with an approval covers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GrantBody {
+    /// A glob over function names: a pattern grant (absent: this exact call, once).
+    function: Option<String>,
+    /// The pattern's argument constraints (JSON pointer → matcher).
+    arguments: Option<serde_json::Map<String, Value>>,
+    /// How long the grant lasts (seconds); required for a pattern grant.
+    duration_secs: Option<u64>,
 }
 
 /// Body of answer / reply.
@@ -325,7 +346,40 @@ pub async fn approve(
 ) -> Result<Response, ApiError> {
     let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
         .with_arguments(b.arguments);
-    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
+    let Some(grant) = b.grant else {
+        return decide(&hub, &caller, &id, decision, b.response, b.feedback).await;
+    };
+    let request = resolve(&hub, &caller, &id).await?;
+    let pattern = grant.function.map(|function| GrantScope::Pattern {
+        function,
+        arguments: grant.arguments.unwrap_or_default(),
+    });
+    if let Some(Err(why)) = pattern.as_ref().map(GrantScope::check) {
+        return Err(ApiError::invalid(format!("grant: {why}")));
+    }
+    if pattern.is_some() && grant.duration_secs.is_none() {
+        return Err(ApiError::invalid(
+            "grant: a pattern grant needs duration_secs",
+        ));
+    }
+    let allowed = hub.may_grant(&request);
+    if let Err(why) = allowed {
+        return Err(ApiError::invalid(format!("grant: {why}")));
+    }
+    let decision = decision.with_response(b.response).with_feedback(b.feedback);
+    let actor = Actor::new(CHANNEL, caller.name.clone());
+    let verdict = hub.decide_on(&request, decision, &actor).await?;
+    let Verdict::Changed { record, .. } = verdict else {
+        return verdict_reply(verdict, &id);
+    };
+    let expires_at = grant.duration_secs.map(|secs| {
+        now_ms().saturating_add(i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX))
+    });
+    let given = hub.grant_with(&record, pattern, expires_at, &actor).await?;
+    match given {
+        Ok(grant) => Ok(ok(json!({ "request": record, "grant": grant }))),
+        Err(why) => Ok(ok(json!({ "request": record, "grant_refused": why }))),
+    }
 }
 
 /// `POST /api/v1/requests/{id}/reject` (any request: the human declines, with a reason).
@@ -466,6 +520,11 @@ async fn decide(
 pub(crate) fn verdict_reply(verdict: Verdict, id: &str) -> Result<Response, ApiError> {
     match verdict {
         Verdict::Changed { record, .. } => Ok(ok(json!({ "request": record }))),
+        Verdict::Voted { record, tally } => Ok(ok(json!({
+            "request": record,
+            "vote": tally,
+            "message": tally_words(&tally),
+        }))),
         Verdict::NotFound => Err(ApiError::not_found(id)),
         Verdict::Refused(why) => Err(ApiError::invalid(format!("request {id}: {why}"))),
         Verdict::Conflict(winner) => Err(ApiError::new(

@@ -265,7 +265,8 @@ pub async fn cancel(
         .decide(caller.tenant, &current.id, cancel, &actor)
         .await?
     {
-        Verdict::Changed { .. } => Ok(ok_empty()),
+        // A cancellation is never a vote; a vote leaves the request pending.
+        Verdict::Changed { .. } | Verdict::Voted { .. } => Ok(ok_empty()),
         Verdict::Conflict(r) if r.status == Status::Cancelled => Ok(ok_empty()),
         Verdict::Conflict(r) => Err(ApiError::soft(format!(
             "Request {} is already {}; it cannot be cancelled",

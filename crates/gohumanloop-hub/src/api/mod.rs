@@ -9,6 +9,7 @@ pub(crate) mod auth;
 pub(crate) mod compat;
 pub mod error;
 pub mod events;
+pub mod grants;
 pub mod openapi;
 pub(crate) mod operations;
 pub mod paged;
@@ -84,6 +85,8 @@ fn table() -> Vec<Entry> {
         at(M::POST, "/api/v1/requests/{id}/answer", answering::answer),
         at(M::POST, "/api/v1/requests/{id}/reply", answering::reply),
         at(M::POST, "/api/v1/requests/{id}/cancel", answering::cancel),
+        at(M::GET, "/api/v1/grants", grants::list),
+        at(M::POST, "/api/v1/grants/{id}/revoke", grants::revoke),
         at(M::GET, "/api/v1/events", events::stream),
         at(M::GET, "/api/v1/openapi.json", openapi::document),
         at(M::GET, "/health", operations::health),
@@ -109,11 +112,18 @@ pub struct RouterOptions {
     /// Serve `GET /metrics` (Prometheus' text format, no key needed). On by default; off, the
     /// path is an unknown route (404).
     pub metrics: bool,
+    /// Serve `POST /api/v1/test/clock`, which moves the hub's clock forward (`ghl serve
+    /// --test-clock`: for tests of deadlines and escalations that must not sleep; never in
+    /// production). Off by default.
+    pub test_clock: bool,
 }
 
 impl Default for RouterOptions {
     fn default() -> Self {
-        Self { metrics: true }
+        Self {
+            metrics: true,
+            test_clock: false,
+        }
     }
 }
 
@@ -131,6 +141,12 @@ pub fn router_with_options(hub: Hub, web: WebConfig, options: RouterOptions) -> 
             continue;
         }
         api = api.route(path, handler);
+    }
+    if options.test_clock {
+        api = api.route(
+            "/api/v1/test/clock",
+            axum::routing::post(grants::advance_clock),
+        );
     }
     api.merge(crate::web::router(web))
         .fallback(unknown_route)

@@ -211,6 +211,27 @@ pub enum Refusal {
     /// Edited arguments that are not a JSON object.
     #[error("edited arguments must be a JSON object")]
     ArgumentsNotObject,
+    /// The request's plan does not name this person among those who may decide (yet: an
+    /// escalation may add them later).
+    #[error("{identity} is not among the approvers of this request (policy rule '{rule}')")]
+    NotAnApprover {
+        /// Who tried.
+        identity: String,
+        /// The rule whose plan names the approvers.
+        rule: String,
+    },
+    /// The person who asked may not decide on their own request.
+    #[error("{identity} asked for this request and may not decide on it")]
+    OwnRequest {
+        /// Who tried.
+        identity: String,
+    },
+    /// A second vote by the same person on a request that needs a quorum.
+    #[error("{identity} has already voted on this request")]
+    AlreadyVoted {
+        /// Who tried.
+        identity: String,
+    },
 }
 
 /// What the table makes of a decision: the status, and the response if it is an answer.
@@ -437,6 +458,11 @@ mod tests {
                         assert_eq!(decision.action, Action::Approve);
                         assert!(decision.arguments.as_ref().is_some_and(|a| !a.is_object()));
                     }
+                    Err(
+                        why @ (Refusal::NotAnApprover { .. }
+                        | Refusal::OwnRequest { .. }
+                        | Refusal::AlreadyVoted { .. }),
+                    ) => panic!("the table never judges people: {why}"),
                 }
             }
         }

@@ -74,6 +74,8 @@ impl Ask {
             actor: actor.identity.clone(),
             channel: actor.channel.clone(),
             continues_conversation: self.continues,
+            plan: None,
+            call_hash: None,
         })
     }
 }

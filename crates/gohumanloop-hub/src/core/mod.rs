@@ -11,9 +11,11 @@ pub mod decision;
 mod follow;
 pub mod intake;
 mod live;
+mod plan;
 pub(crate) mod verdict;
 
 pub use decision::{Action, Actor, Decision, Refusal};
+pub(crate) use plan::PlanView;
 pub use verdict::Verdict;
 
 use std::sync::{Arc, Weak};
@@ -100,6 +102,10 @@ impl HubEvent {
 
 pub(crate) struct Core {
     store: Arc<dyn Store>,
+    /// The rules every new request is planned by.
+    policy: crate::policy::Policy,
+    /// Tenants' names by id, as the policy's rules match them (a tenant is never renamed).
+    tenant_names: std::sync::RwLock<std::collections::HashMap<TenantId, String>>,
     live: Live,
     keys: KeyCache,
     events: broadcast::Sender<HubEvent>,
@@ -118,9 +124,19 @@ impl Hub {
     /// Starts a hub on a store: follows its change feed, and expires pending requests as
     /// their deadlines come (at once those that passed while the hub was down).
     pub async fn start(store: Arc<dyn Store>) -> StoreResult<Self> {
+        Self::start_with_policy(store, crate::policy::Policy::default()).await
+    }
+
+    /// [`Hub::start`] with a policy: every new request is planned by its rules.
+    pub async fn start_with_policy(
+        store: Arc<dyn Store>,
+        policy: crate::policy::Policy,
+    ) -> StoreResult<Self> {
         let (deadlines, sooner) = mpsc::unbounded_channel();
         let core = Arc::new(Core {
             store,
+            policy,
+            tenant_names: Default::default(),
             live: Live::default(),
             keys: KeyCache::default(),
             events: broadcast::channel(EVENT_BUFFER).0,
@@ -149,15 +165,24 @@ impl Hub {
     /// A `continue` also settles the conversation's earlier `inprogress` turns as `completed`
     /// (their answers kept, audited): the agent has moved on, and a client polling such a
     /// turn would otherwise wait for ever.
-    pub async fn create(&self, request: NewRequest) -> StoreResult<CreateOutcome> {
+    pub async fn create(&self, mut request: NewRequest) -> StoreResult<CreateOutcome> {
+        self.plan_request(&mut request).await?;
         let settle = request
             .continues_conversation
             .then(|| (request.key.clone(), request.actor.clone()));
         let channel = request.channel.clone();
-        let outcome = self.core.store.create(request).await?;
-        if let CreateOutcome::Created(record) = &outcome {
-            crate::metrics::created(record.loop_type.as_str(), &channel);
-        }
+        let outcome = match self.core.store.create(request).await? {
+            CreateOutcome::Created(record) => {
+                crate::metrics::created(record.loop_type.as_str(), &channel);
+                match record.plan {
+                    Some(_) => {
+                        CreateOutcome::Created(Box::new(self.settle_at_create(*record).await?))
+                    }
+                    None => CreateOutcome::Created(record),
+                }
+            }
+            other => other,
+        };
         if let (CreateOutcome::Created(record), Some((key, actor))) = (&outcome, settle) {
             self.settle_turns(&key, &record.id, &actor).await?;
         }
@@ -191,6 +216,7 @@ impl Hub {
                     actor_name: None,
                     channel: "continue".into(),
                     error: None,
+                    ballot: None,
                 };
                 // A conflict: someone ended that turn meanwhile; nothing left to settle.
                 self.transition(change).await?;
@@ -229,10 +255,18 @@ impl Hub {
     ) -> StoreResult<Verdict> {
         let tenant = record.tenant;
         let asked = record.context.pointer("/function/arguments");
-        let resolution = match decision::resolve_for(record.loop_type, asked, &decision) {
+        let mut resolution = match decision::resolve_for(record.loop_type, asked, &decision) {
             Ok(resolution) => resolution,
             Err(refusal) => return Ok(Verdict::Refused(refusal)),
         };
+        let ballot = match self.judge(record, &decision, actor) {
+            plan::Judged::Apply => None,
+            plan::Judged::Vote(ballot) => Some(ballot),
+            plan::Judged::Refuse(refusal) => return Ok(Verdict::Refused(refusal)),
+        };
+        if let (Status::Approved, Some(response)) = (resolution.to, resolution.response.as_mut()) {
+            bind_to_call(record, response);
+        }
         let feedback = resolution.response.as_ref().and(decision.feedback);
         let change = Transition {
             tenant,
@@ -245,11 +279,16 @@ impl Hub {
             actor_name: actor.display_name.clone(),
             channel: actor.channel.clone(),
             error: None,
+            ballot,
         };
         Ok(match self.transition(change).await? {
             TransitionOutcome::Changed { before, record } => Verdict::Changed { before, record },
             TransitionOutcome::Conflict(winner) => Verdict::Conflict(winner),
             TransitionOutcome::NotFound => Verdict::NotFound,
+            TransitionOutcome::Voted { record, tally } => Verdict::Voted { record, tally },
+            TransitionOutcome::AlreadyVoted(_) => Verdict::Refused(Refusal::AlreadyVoted {
+                identity: actor.identity.clone(),
+            }),
         })
     }
 
@@ -355,18 +394,28 @@ impl Hub {
 
     /// Expires a request whose deadline came (a no-op if it was answered in time).
     pub(crate) async fn expire(&self, due: Deadline) -> StoreResult<()> {
+        let record = if self.core.policy.is_empty() {
+            None
+        } else {
+            self.core.store.by_id(&due.id).await?
+        };
+        let (to, response, actor, error) = match self.at_deadline(record.as_ref()) {
+            Some((to, response, actor)) => (to, Some(response), actor, None),
+            None => (Status::Expired, None, "hub".into(), Some(TIMED_OUT.into())),
+        };
         // Answered or cancelled in time: the conflict is the normal case, nothing to do.
         let change = Transition {
             tenant: due.tenant,
             id: due.id,
             from: vec![Status::Pending],
-            to: Status::Expired,
-            response: None,
+            to,
+            response,
             feedback: None,
-            actor: "hub".into(),
+            actor,
             actor_name: None,
             channel: "deadline".into(),
-            error: Some(TIMED_OUT.into()),
+            error,
+            ballot: None,
         };
         self.transition(change).await.map(drop)
     }
@@ -392,5 +441,48 @@ impl Hub {
 
     pub(crate) fn from_core(core: Arc<Core>) -> Self {
         Self { core }
+    }
+
+    /// The policy new requests are planned by.
+    pub fn policy(&self) -> &crate::policy::Policy {
+        &self.core.policy
+    }
+
+    /// A tenant's name, as the policy's rules match it.
+    async fn tenant_name(&self, tenant: TenantId) -> StoreResult<String> {
+        if let Some(name) = self.known_tenant(tenant) {
+            return Ok(name);
+        }
+        let tenants = self.core.store.tenants().await?;
+        if let Ok(mut names) = self.core.tenant_names.write() {
+            names.extend(tenants.into_iter().map(|t| (t.id, t.name)));
+        }
+        Ok(self.known_tenant(tenant).unwrap_or_default())
+    }
+
+    fn known_tenant(&self, tenant: TenantId) -> Option<String> {
+        self.core.tenant_names.read().ok()?.get(&tenant).cloned()
+    }
+
+    /// Moves the hub's clock forward by `ms` and looks at the deadlines again (tests only:
+    /// `ghl serve --test-clock`); the hub's time afterwards (Unix ms).
+    pub fn advance_clock(&self, ms: i64) -> i64 {
+        let now = crate::record::advance_clock(ms);
+        // The timer wakes at once and reads what is due on the new clock.
+        let _ = self.core.deadlines.send(now);
+        now
+    }
+}
+
+/// Stamps an approval of a function call with the hash of the call it approves (the edited
+/// arguments, if the approver edited them): a guard about to run the call checks it.
+fn bind_to_call(record: &RequestRecord, response: &mut serde_json::Value) {
+    let Some((function, asked)) = plan::function_of(&record.context) else {
+        return;
+    };
+    let approved = response.get("arguments").unwrap_or(asked);
+    let hash = gohumanloop::model::call_hash(function, approved);
+    if let Some(fields) = response.as_object_mut() {
+        fields.insert("call_hash".into(), serde_json::Value::from(hash));
     }
 }

@@ -22,6 +22,34 @@ pub enum Verdict {
     Refused(Refusal),
     /// The tenant has no such request.
     NotFound,
+    /// A vote toward the request's quorum was recorded; the request stays pending until the
+    /// quorum is reached (or a rejection decides).
+    Voted {
+        /// The request (still pending).
+        record: Box<RequestRecord>,
+        /// The votes so far.
+        tally: crate::policy::Tally,
+    },
+}
+
+/// A recorded vote in words: `vote recorded: 1 of 2 approvals`.
+pub(crate) fn tally_words(tally: &crate::policy::Tally) -> String {
+    match tally {
+        crate::policy::Tally::Pending {
+            approvals,
+            rejections,
+            needed,
+        } => {
+            let against = if *rejections > 0 {
+                format!(", {rejections} against")
+            } else {
+                String::new()
+            };
+            format!("vote recorded: {approvals} of {needed} approvals{against}; the request stays pending")
+        }
+        crate::policy::Tally::Approved { approvals } => format!("approved by {approvals} votes"),
+        crate::policy::Tally::Rejected { rejections } => format!("rejected by {rejections} votes"),
+    }
 }
 
 /// Who won a conflict and when, in words: `approved by alice at 2026-…`.

@@ -1,7 +1,7 @@
 //! `ghl db migrate`: copies a SQLite hub's data into an empty PostgreSQL database, row for row.
 //!
 //! Both schemas have the same tables and columns (`migrations/postgres/` mirrors the SQLite
-//! schema as of its migration 0009), so the copy moves values as they are stored: ids, times,
+//! schema as of its migration 0010), so the copy moves values as they are stored: ids, times,
 //! JSON text, the audit log's hashes. What differs: PostgreSQL keeps no `request_counts` (it
 //! counts) and searches a generated column where SQLite has its `request_search` index, its `requests.seq` is SQLite's `rowid` (the lists' order and the
 //! cursors' positions), and its `audit_log.node` is left NULL for copied entries.
@@ -150,6 +150,40 @@ const TABLES: &[Table] = &[
             int("created_at"),
             int("updated_at"),
             int("deadline_at"),
+            text("plan"),
+            text("call_hash"),
+        ],
+        null_columns: &[],
+    },
+    Table {
+        name: "votes",
+        columns: &[
+            text("request_id"),
+            text("identity"),
+            int("approve"),
+            text("reason"),
+            text("channel"),
+            int("cast_at"),
+        ],
+        null_columns: &[],
+    },
+    Table {
+        name: "grants",
+        columns: &[
+            text("id"),
+            int("tenant_id"),
+            text("scope"),
+            text("function"),
+            int("single_use"),
+            text("granted_by"),
+            text("reason"),
+            text("source_request"),
+            int("created_at"),
+            int("expires_at"),
+            int("used_at"),
+            text("used_by"),
+            int("revoked_at"),
+            text("revoked_by"),
         ],
         null_columns: &[],
     },

@@ -38,9 +38,14 @@
 //!    deadline, none last, then by arrival, from an opaque [`Urgency`]; `newest_turn_only`
 //!    keeps one row per conversation. An [`Assignments`] entry is not a decision: it changes no
 //!    status and is not audited.
-//! 9. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
-//!    data is corrupt, the configuration is bad, or the store is closing. A lost race is not an
-//!    error but an outcome.
+//! 9. **Policy.** A request's `plan` and `call_hash` are stored with it at create. A
+//!    [`Transition`](crate::record::Transition) with a ballot records the vote (one per person
+//!    and request) and judges the votes so far in the same transaction: it changes the status
+//!    only when that vote decides the quorum, and otherwise answers `Voted` (or `AlreadyVoted`).
+//!    A single-use [`Grants`] entry is used by one conditional write: never by two requests.
+//! 10. **Errors say what happened** ([`StoreError`]): the database is unavailable, the stored
+//!     data is corrupt, the configuration is bad, or the store is closing. A lost race is not an
+//!     error but an outcome.
 
 mod accounts;
 mod assignments;
@@ -51,6 +56,7 @@ mod cursor;
 pub mod deliveries;
 pub mod feed;
 mod filter;
+pub(crate) mod grants;
 mod keys;
 mod links;
 #[cfg(feature = "postgres")]
@@ -73,6 +79,7 @@ pub use cursor::{BadCursor, Cursor, Urgency};
 pub use deliveries::{Attempt, Deliveries, Delivery, DeliveryState};
 pub use feed::{Change, ChangeFeed, FeedObserver};
 pub use filter::SEARCH_MATCHES;
+pub use grants::{BallotRecord, Ballots, Calls, GrantRecord, Grants};
 pub use keys::Keys;
 pub use links::{LinkUse, Links};
 #[cfg(feature = "postgres")]
@@ -128,6 +135,9 @@ pub trait Store:
     Requests
     + Audit
     + Assignments
+    + Grants
+    + Calls
+    + Ballots
     + Keys
     + Accounts
     + Tasks

@@ -49,7 +49,7 @@ macro_rules! request_columns {
     () => {
         "id, tenant_id, task_id, conversation_id, request_id, platform, loop_type, context, \
          metadata, status, response, feedback, responded_by, responded_at, error, created_at, \
-         updated_at, deadline_at"
+         updated_at, deadline_at, plan"
     };
 }
 pub(crate) use request_columns;
@@ -97,6 +97,7 @@ pub(crate) fn request(row: &impl StoredRow) -> StoreResult<RequestRecord> {
         created_at: ms_to_rfc3339(row.int("created_at")?),
         updated_at: ms_to_rfc3339(row.int("updated_at")?),
         deadline_at: row.maybe_int("deadline_at")?.map(ms_to_rfc3339),
+        plan: optional_json(row.maybe_text("plan")?)?,
     })
 }
 

@@ -9,6 +9,7 @@
 mod assets;
 mod client;
 mod download;
+mod grants;
 mod inbox;
 mod keys;
 mod live;
@@ -58,6 +59,8 @@ pub fn router(config: WebConfig) -> Router<Hub> {
         .route("/requests/{id}/{action}", post(request::act))
         .route("/tasks", get(tasks::list))
         .route("/tasks/{tenant}/{task_id}", get(tasks::page))
+        .route("/grants", get(grants::page))
+        .route("/grants/{tenant}/{id}/revoke", post(grants::revoke))
         .route("/keys", get(keys::page).post(keys::create))
         .route("/keys/{id}/revoke", post(keys::revoke))
         .route("/lang/{code}", get(switch_language))

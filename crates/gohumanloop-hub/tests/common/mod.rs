@@ -39,7 +39,7 @@ pub struct TestHub {
     server: Option<tokio::task::JoinHandle<()>>,
 }
 
-async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
+pub async fn add_key(store: &dyn Store, tenant: &str, name: &str) -> String {
     let key = keys::generate();
     store
         .add_key(tenant, name, &keys::prefix(&key), &keys::hash(&key))
@@ -54,6 +54,7 @@ struct Setup {
     limits: ServeLimits,
     trusted_proxies: Vec<IpAddr>,
     webhooks: Vec<WebhookConfig>,
+    policy: gohumanloop_hub::policy::Policy,
 }
 
 impl TestHub {
@@ -95,6 +96,17 @@ impl TestHub {
             .0
     }
 
+    /// A hub whose new requests are planned by `policy`.
+    pub async fn start_with_policy(policy: gohumanloop_hub::policy::Policy) -> Self {
+        let setup = Setup {
+            policy,
+            ..Setup::default()
+        };
+        Self::start_with(None::<fn(&str) -> EmailChannelConfig>, setup)
+            .await
+            .0
+    }
+
     /// A hub with the email channel and these webhook channels.
     pub async fn start_with_email_and_webhooks(
         config: impl FnOnce(&str) -> EmailChannelConfig,
@@ -127,7 +139,9 @@ impl TestHub {
             alice: add_key(store.as_ref(), "a", "alice").await,
             other: add_key(store.as_ref(), "b", "mallory").await,
         };
-        let hub = Hub::start(store.clone()).await.unwrap();
+        let hub = Hub::start_with_policy(store.clone(), setup.policy)
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr: SocketAddr = listener.local_addr().unwrap();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

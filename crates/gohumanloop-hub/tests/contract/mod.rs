@@ -6,6 +6,7 @@
 
 pub mod inbox;
 pub mod nodes;
+pub mod policy;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub(crate) fn request(tenant: TenantId, rid: &str, deadline_at: Option<i64>) -> 
         actor: "agent".into(),
         channel: "api".into(),
         continues_conversation: false,
+        plan: None,
+        call_hash: None,
     }
 }
 
@@ -64,6 +67,7 @@ pub(crate) fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Trans
         actor_name: None,
         channel: "conformance".into(),
         error: None,
+        ballot: None,
     }
 }
 
@@ -157,7 +161,7 @@ where
         match task.await.unwrap() {
             TransitionOutcome::Changed { .. } => changed += 1,
             TransitionOutcome::Conflict(_) => conflicts += 1,
-            TransitionOutcome::NotFound => panic!("not found"),
+            other => panic!("{other:?}"),
         }
     }
     assert_eq!((changed, conflicts), (2 * N, N), "one change per request");

@@ -40,6 +40,9 @@ pub(crate) enum Acted {
     NotAllowed(Person),
     /// The request is unknown here (or not this channel's).
     NotFound,
+    /// A vote toward the request's quorum was recorded: the request (still pending) and the
+    /// count in words.
+    Voted(Box<RequestRecord>, String),
 }
 
 impl Acted {
@@ -54,6 +57,7 @@ impl Acted {
                 person.display_name.as_deref().unwrap_or(&person.identity)
             ),
             Acted::NotFound => "This request is no longer available.".into(),
+            Acted::Voted(_, words) => format!("Thank you: {words}"),
         }
     }
 }
@@ -139,6 +143,9 @@ impl ChatInbound {
             Verdict::Conflict(winner) => Acted::Conflict(winner),
             Verdict::Refused(why) => Acted::Refused(why.to_string()),
             Verdict::NotFound => Acted::NotFound,
+            Verdict::Voted { record, tally } => {
+                Acted::Voted(record, crate::core::verdict::tally_words(&tally))
+            }
         })
     }
 }

@@ -345,6 +345,15 @@ async fn answer(
             page(lang, StatusCode::OK, title.into(), Some((message, "ok")))
         }
         Ok(Verdict::Conflict(winner)) => closed(lang, &winner),
+        Ok(Verdict::Voted { tally, .. }) => {
+            let words = crate::core::verdict::tally_words(&tally);
+            let title = if zh(lang) {
+                "已投票"
+            } else {
+                "Vote recorded"
+            };
+            page(lang, StatusCode::OK, title.into(), Some((words, "ok")))
+        }
         Ok(Verdict::Refused(why)) => {
             refusal(lang, StatusCode::UNPROCESSABLE_ENTITY, &why.to_string())
         }

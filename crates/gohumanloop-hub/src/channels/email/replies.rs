@@ -93,7 +93,7 @@ impl HubReplies {
         let actor = Actor::new(REPLY_CHANNEL, mail.responder()).named(mail.from.clone());
         let decision = decision.with_response(response);
         match self.hub.decide_on(&record, decision, &actor).await {
-            Ok(Verdict::Changed { .. }) => true,
+            Ok(Verdict::Changed { .. } | Verdict::Voted { .. }) => true,
             Ok(Verdict::Conflict(winner)) => {
                 tracing::info!(request = %winner.id, status = %winner.status,
                     "a reply by mail came second");

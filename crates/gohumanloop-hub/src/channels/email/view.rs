@@ -203,6 +203,7 @@ mod tests {
             created_at: "2026-11-25T10:00:00Z".into(),
             updated_at: "2026-11-25T10:00:00Z".into(),
             deadline_at: None,
+            plan: None,
         }
     }
 

@@ -253,6 +253,7 @@ async fn card_action(
         Acted::Decided(record) => ("success", Some(record.as_ref())),
         Acted::Conflict(record) => ("info", Some(record.as_ref())),
         Acted::NotFound => ("info", None),
+        Acted::Voted(record, _) => ("success", Some(record.as_ref())),
         Acted::Refused(_) | Acted::NotAllowed(_) => ("error", None),
     };
     let mut answer = json!({"toast": {"type": kind, "content": acted.notice()}});

@@ -156,6 +156,16 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
         )
             .into_response(),
         Ok(Verdict::Refused(why)) => json_error(StatusCode::UNPROCESSABLE_ENTITY, why.to_string()),
+        Ok(Verdict::Voted { record, tally }) => (
+            StatusCode::ACCEPTED,
+            Json(json!({
+                "success": true,
+                "status": record.status,
+                "vote": tally,
+                "message": crate::core::verdict::tally_words(&tally),
+            })),
+        )
+            .into_response(),
         Ok(Verdict::NotFound) => json_error(
             StatusCode::NOT_FOUND,
             format!("Request not found: {}", body.request_id),

@@ -8,6 +8,7 @@
 
 mod accounts;
 mod deliveries;
+mod grants;
 mod links;
 mod listener;
 mod reads;

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod deliveries;
+mod grants;
 mod links;
 mod triage;
 mod writer;

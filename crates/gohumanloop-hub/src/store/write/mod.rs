@@ -2,6 +2,7 @@
 //! its callers what it committed, the audit chain's arithmetic, and new requests made ready to
 //! store. Only the SQL differs between backends.
 
+pub(crate) mod ballot;
 pub(crate) mod chain;
 pub(crate) mod change;
 pub(crate) mod new_request;

@@ -102,6 +102,7 @@ impl Prepared<'_> {
             created_at: created.clone(),
             updated_at: created,
             deadline_at: r.deadline_at.map(ms_to_rfc3339),
+            plan: r.plan.clone(),
         }
     }
 }
@@ -118,7 +119,8 @@ macro_rules! requests_push_insert {
         ) {
             q.push(verb).push(
                 " INTO requests (id, tenant_id, task_id, conversation_id, request_id, platform, \
-                 loop_type, context, metadata, status, created_at, updated_at, deadline_at) ",
+                 loop_type, context, metadata, status, created_at, updated_at, deadline_at, \
+                 plan, call_hash) ",
             );
             q.push_values(rows, |mut b, p| {
                 let r = p.request;
@@ -134,7 +136,9 @@ macro_rules! requests_push_insert {
                     .push_bind(gohumanloop::model::Status::Pending.as_str())
                     .push_bind(r.created_at)
                     .push_bind(r.created_at)
-                    .push_bind(r.deadline_at);
+                    .push_bind(r.deadline_at)
+                    .push_bind(r.plan.as_ref().map(serde_json::Value::to_string))
+                    .push_bind(r.call_hash.clone());
             });
         }
     };

@@ -116,6 +116,10 @@ pub async fn act(
             };
             Ok(Redirect::to(&to).into_response())
         }
+        Verdict::Voted { record, .. } => {
+            // The vote counts; the request stays pending: back to it, with the count shown.
+            Ok(Redirect::to(&format!("/requests/{}?voted=1", record.id)).into_response())
+        }
         Verdict::NotFound => Err(WebError::NotFound(lang)),
         Verdict::Refused(why @ Refusal::NotForType { .. }) => {
             Err(WebError::BadForm(lang, why.to_string()))
@@ -123,7 +127,10 @@ pub async fn act(
         Verdict::Refused(why) => {
             draft.error = Some(match why {
                 Refusal::ReasonMissing => t.reason_required.to_owned(),
-                Refusal::ArgumentsNotObject => why.to_string(),
+                Refusal::ArgumentsNotObject
+                | Refusal::NotAnApprover { .. }
+                | Refusal::OwnRequest { .. }
+                | Refusal::AlreadyVoted { .. } => why.to_string(),
                 _ => t.your_answer.to_owned(),
             });
             refuse(&hub, &approver, record, draft).await

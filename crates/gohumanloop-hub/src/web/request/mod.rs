@@ -11,6 +11,7 @@
 mod actions;
 mod audit;
 mod edit;
+mod policy;
 
 pub use self::actions::act;
 
@@ -243,6 +244,8 @@ pub(crate) struct RequestPage {
     pub editor: Option<Editor>,
     /// The assignment.
     pub assignment: Assignment,
+    /// The policy box: the rule, who may decide, votes, escalation, the deadline's default.
+    pub policy: Vec<policy::PolicyLine>,
     /// The forms' contents.
     pub draft: Draft,
 }
@@ -420,6 +423,13 @@ async fn show(
             .map_err(store_error)?,
     };
     let can_act = record.status == Status::Pending;
+    let policy = match crate::core::PlanView::of(&record) {
+        Some(plan) => {
+            let ballots = hub.store().ballots(&record.id).await.map_err(store_error)?;
+            policy::lines(&plan, &ballots, lang)
+        }
+        None => Vec::new(),
+    };
     let assignee = hub
         .store()
         .assignee(&record.id)
@@ -493,6 +503,7 @@ async fn show(
         .map(|entry| audit::line(t, entry, &mut budget))
         .collect();
     let page = RequestPage {
+        policy,
         chrome: approver.chrome("inbox"),
         can_act,
         r,

@@ -9,8 +9,11 @@ use sqlx::PgConnection;
 use super::Pending;
 use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
 use crate::store::rows::{self, request_columns};
+use crate::store::write::ballot::{self, ballots_on};
 use crate::store::write::change;
 use crate::store::StoreResult;
+
+ballots_on!(sqlx::Postgres, PgConnection);
 
 /// How often a change is tried again when its compare-and-set found the status moved.
 const ATTEMPTS: usize = 3;
@@ -22,6 +25,32 @@ pub(crate) async fn transition(
     audit: &mut Vec<Pending>,
     change: &Transition,
 ) -> StoreResult<TransitionOutcome> {
+    if let Some(ballot) = &change.ballot {
+        // Votes on one request are judged one at a time: the row lock orders them (another
+        // node's vote waits here, and then sees this one).
+        sqlx::query("SELECT 1 FROM requests WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+            .bind(&change.id)
+            .bind(change.tenant)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some(record) = read(conn, change).await? else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if !change.from.contains(&record.status) {
+            return Ok(TransitionOutcome::Conflict(Box::new(record)));
+        }
+        let Some(tally) = cast(conn, change, ballot).await? else {
+            return Ok(TransitionOutcome::AlreadyVoted(Box::new(record)));
+        };
+        if !ballot::decides(&tally, ballot.approve) {
+            let detail = ballot::detail(ballot, &tally);
+            audit.push(Pending::of(ballot::entry(change, record.status, &detail)));
+            return Ok(TransitionOutcome::Voted {
+                record: Box::new(record),
+                tally,
+            });
+        }
+    }
     for _ in 0..ATTEMPTS {
         let Some(record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);

@@ -7,9 +7,12 @@ use sqlx::SqliteConnection;
 use super::chain;
 use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
 use crate::store::rows::{self, request_columns};
+use crate::store::write::ballot::{self, ballots_on};
 use crate::store::write::chain::ChainHead;
 use crate::store::write::change;
 use crate::store::StoreResult;
+
+ballots_on!(sqlx::Sqlite, SqliteConnection);
 
 /// How often a change is tried again when its compare-and-set found the status moved.
 const ATTEMPTS: usize = 3;
@@ -22,6 +25,27 @@ pub async fn transition(
     head: &mut ChainHead,
     change: &Transition,
 ) -> StoreResult<TransitionOutcome> {
+    if let Some(ballot) = &change.ballot {
+        // The writer's transaction holds SQLite's write lock: no other vote comes between.
+        let Some(record) = read(conn, change).await? else {
+            return Ok(TransitionOutcome::NotFound);
+        };
+        if !change.from.contains(&record.status) {
+            return Ok(TransitionOutcome::Conflict(Box::new(record)));
+        }
+        let Some(tally) = cast(conn, change, ballot).await? else {
+            return Ok(TransitionOutcome::AlreadyVoted(Box::new(record)));
+        };
+        if !ballot::decides(&tally, ballot.approve) {
+            let detail = ballot::detail(ballot, &tally);
+            let entry = ballot::entry(change, record.status, &detail);
+            chain::insert(conn, vec![head.next(entry)]).await?;
+            return Ok(TransitionOutcome::Voted {
+                record: Box::new(record),
+                tally,
+            });
+        }
+    }
     for _ in 0..ATTEMPTS {
         let Some(record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);
