@@ -1,13 +1,15 @@
 //! The policy through `ghl serve --config`: a bad policy is refused at start-up with a line per
 //! problem (exit 3); the original Python client sees the final statuses it knows (a rule's
 //! auto-decision, the plan's default at the deadline on the hub's test clock, a plain expiry);
-//! a default decision whose deadline passed while the hub was down applies when it starts again.
+//! a default decision whose deadline passed while the hub was down applies when it starts again;
+//! `ghl ask` says who decided and exits as its contract says.
 
 mod common;
 
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
-use common::{ghl, python, HubProcess};
+use common::{ghl, python, HubProcess, GHL};
 use serde_json::{json, Value};
 
 const POLICY: &str = r#"
@@ -148,4 +150,71 @@ async fn a_default_decision_whose_deadline_passed_while_the_hub_was_down_applies
         "rejected by policy at the deadline (rule deploys)"
     );
     assert_eq!(status["responded_by"], "policy:deploys");
+}
+
+/// The request `ghl ask` made, once the hub has it (bounded wait).
+async fn asked(hub: &HubProcess, key: &str) -> Value {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(20) {
+        let list =
+            common::get_json(&format!("{}/api/v1/requests?status=pending", hub.base), key).await;
+        if let Some(first) = list["requests"].as_array().and_then(|l| l.first()) {
+            return first.clone();
+        }
+        tokio::task::yield_now().await;
+    }
+    panic!("ghl ask's request never reached the hub");
+}
+
+#[tokio::test]
+async fn ghl_ask_names_the_policy_that_decided_and_keeps_its_exit_codes() {
+    let mut hub = HubProcess::unstarted();
+    let file = config(&hub, POLICY);
+    hub.set_extra(&["--config", &file, "--test-clock"], &[]);
+    hub.spawn("127.0.0.1:0");
+    let agent = hub.key("a", "agent");
+    let ask = |function: &str, arguments: &str| {
+        Command::new(GHL)
+            .args(["ask", "approval", "May I?", "--function", function])
+            .args([
+                "--arguments",
+                arguments,
+                "--hub",
+                &hub.base,
+                "--key",
+                &agent,
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Denied by a rule at once: exit 1, and the rule is named.
+    let out = ask("shell", r#"{"command": "rm -rf /"}"#)
+        .wait_with_output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("rejected by policy (rule deny-rm-rf-root)"),
+        "{stderr}"
+    );
+    // Left to the deadline, which the clock brings: exit 1, "rejected by policy at the deadline".
+    let waiting = ask("deploy", r#"{"version": "4"}"#);
+    let request = asked(&hub, &agent).await;
+    assert_eq!(request["status"], "pending", "{request}");
+    let moved = common::post_json(
+        &format!("{}/api/v1/test/clock", hub.base),
+        &agent,
+        &json!({"advance_secs": 1860}),
+    )
+    .await;
+    assert_eq!(moved["success"], true, "{moved}");
+    let out = waiting.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("rejected by policy at the deadline (rule deploys)"),
+        "{stderr}"
+    );
 }

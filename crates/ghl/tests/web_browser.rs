@@ -230,7 +230,10 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
         seen["response"],
         json!({"decision": "approved", "reason": "inside the change window",
                "arguments": {"env": "prod", "replicas": 5},
-               "edited": true, "edited_keys": ["env", "replicas"]})
+               "edited": true, "edited_keys": ["env", "replicas"],
+               // The approval is bound to the call as edited.
+               "call_hash": gohumanloop::model::call_hash(
+                   "deploy", &json!({"env": "prod", "replicas": 5}))})
     );
     assert_eq!(seen["responded_by"], "alice");
     open_request(&browser, &base, &deploy).await;
@@ -584,7 +587,9 @@ async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
         seen["response"],
         json!({"decision": "approved", "reason": "capped at 90",
                "arguments": {"amount": 90, "to": "ACME Ltd"},
-               "edited": true, "edited_keys": ["amount", "to"]})
+               "edited": true, "edited_keys": ["amount", "to"],
+               "call_hash": gohumanloop::model::call_hash(
+                   "transfer", &json!({"amount": 90, "to": "ACME Ltd"}))})
     );
     assert_eq!(seen["responded_by"], "alice");
     assert!(agent_process.wait().unwrap().success());

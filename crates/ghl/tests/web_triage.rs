@@ -879,7 +879,10 @@ async fn an_edit_shows_its_diff_before_and_after_and_tells_the_agent() {
         decided["response"],
         json!({"decision": "approved", "reason": "capped at 90",
                "arguments": {"amount": 90, "memo": "invoice 7", "to": "ACME"},
-               "edited": true, "edited_keys": ["amount"]})
+               "edited": true, "edited_keys": ["amount"],
+               // Bound to the call as edited.
+               "call_hash": gohumanloop::model::call_hash(
+                   "transfer", &json!({"amount": 90, "memo": "invoice 7", "to": "ACME"}))})
     );
 
     // The decided page shows the diff and a readable audit trail.

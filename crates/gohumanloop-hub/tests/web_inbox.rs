@@ -297,7 +297,9 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
     assert_eq!(
         seen["response"],
         json!({"decision": "approved", "reason": "ship it", "arguments": {"env": "prod", "replicas": 5},
-            "edited": true, "edited_keys": ["env", "replicas"]})
+            "edited": true, "edited_keys": ["env", "replicas"],
+            // Bound to the call as edited.
+            "call_hash": gohumanloop::model::call_hash("deploy", &json!({"env": "prod", "replicas": 5}))})
     );
     assert_eq!(seen["responded_by"], "alice");
     let list = alice.get(&format!("/inbox?done={id}")).await;

@@ -369,8 +369,18 @@ pub async fn approve(
     let decision = decision.with_response(b.response).with_feedback(b.feedback);
     let actor = Actor::new(CHANNEL, caller.name.clone());
     let verdict = hub.decide_on(&request, decision, &actor).await?;
-    let Verdict::Changed { record, .. } = verdict else {
-        return verdict_reply(verdict, &id);
+    let record = match verdict {
+        Verdict::Changed { record, .. } => record,
+        Verdict::Voted { record, tally } => {
+            return Ok(ok(json!({
+                "request": record,
+                "vote": tally,
+                "message": tally_words(&tally),
+                "grant_refused": "a grant comes with the approval that decides the request; \
+                                  this one was a vote toward its quorum",
+            })))
+        }
+        other => return verdict_reply(other, &id),
     };
     let expires_at = grant.duration_secs.map(|secs| {
         now_ms().saturating_add(i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX))

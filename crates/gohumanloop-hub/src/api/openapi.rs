@@ -54,6 +54,8 @@ const ALIASES: [(&str, &str); 3] = [
         super::answering::answer,
         super::answering::reply,
         super::answering::cancel,
+        super::grants::list,
+        super::grants::revoke,
         super::events::stream,
         document,
         super::operations::health,

@@ -132,8 +132,9 @@ impl Hub {
             return Ok(());
         }
         let tenant = self.tenant_name(request.key.tenant).await?;
-        let context = Value::Object(request.context.clone());
-        let metadata = Value::Object(request.metadata.clone());
+        // Lent to the rules as JSON values and given back: a context may be large.
+        let context = Value::Object(std::mem::take(&mut request.context));
+        let metadata = Value::Object(std::mem::take(&mut request.metadata));
         let subject = Subject {
             tenant: &tenant,
             platform: &request.key.platform,
@@ -141,14 +142,23 @@ impl Hub {
             context: &context,
             metadata: &metadata,
         };
-        let Some(mut plan) = policy.plan_for(&subject) else {
+        let planned = policy.plan_for(&subject);
+        let hash = planned
+            .as_ref()
+            .and_then(|_| function_of(&context))
+            .map(|(f, args)| call_hash(f, args));
+        if let (Value::Object(context), Value::Object(metadata)) = (context, metadata) {
+            request.context = context;
+            request.metadata = metadata;
+        }
+        let Some(mut plan) = planned else {
             return Ok(());
         };
         if let (None, Some(secs)) = (request.deadline_at, plan.deadline_secs) {
             let ms = i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
             request.deadline_at = Some(request.created_at.saturating_add(ms));
         }
-        request.call_hash = function_of(&context).map(|(f, args)| call_hash(f, args));
+        request.call_hash = hash;
         let mut repeats = None;
         if let (Some(hash), false) = (&request.call_hash, plan.on_repeat == OnRepeat::Ask) {
             let window =
