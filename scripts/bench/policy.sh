@@ -4,7 +4,9 @@
 # none matches (every rule is tried on every create), and with 100 rules of which the last
 # matches every request (a plan is made and stored with each); then `Policy::plan_for` alone over
 # 1, 100 and 1,000 rules (cargo bench, criterion).
-# Usage: bash scripts/bench/policy.sh [SECONDS]   (GHL_BENCH_BIN=PATH: another build of ghl)
+# Usage: bash scripts/bench/policy.sh [SECONDS]   (GHL_BENCH_BIN=PATH: another build of ghl;
+# GHL_BENCH_BASELINE=PATH: also measure that build, e.g. the commit before, without a policy,
+# alternating with this one, in the same run)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 seconds="${1:-10}"
@@ -40,8 +42,8 @@ run() {
   file=$(tr -c 'a-z0-9\n' '-' <<<"$label")
   local db="sqlite://$dir/$file.db"
   local key
-  key=$("$ghl" keys create --db "$db" --name bench 2>/dev/null | tail -n 1)
-  "$ghl" serve --addr 127.0.0.1:0 --db "$db" --log-level warn --workers 1 "$@" \
+  key=$("${bin:-$ghl}" keys create --db "$db" --name bench 2>/dev/null | tail -n 1)
+  "${bin:-$ghl}" serve --addr 127.0.0.1:0 --db "$db" --log-level warn --workers 1 "$@" \
     >"$dir/$file.out" 2>"$dir/$file.err" &
   hub=$!
   for _ in $(seq 100); do grep -q "listening on" "$dir/$file.out" 2>/dev/null && break; sleep 0.1; done
@@ -58,8 +60,13 @@ run() {
   kill "$hub"; wait "$hub" 2>/dev/null || true; hub=""
 }
 
-run "no policy"
-run "100 rules, none match" --config "$dir/none-match.toml"
-run "100 rules, last matches" --config "$dir/last-matches.toml"
+for round in 1 2; do
+  if [ -n "${GHL_BENCH_BASELINE:-}" ]; then
+    bin="$GHL_BENCH_BASELINE" run "baseline, no policy #$round"
+  fi
+  run "no policy #$round"
+  run "100 rules, none match #$round" --config "$dir/none-match.toml"
+  run "100 rules, last matches #$round" --config "$dir/last-matches.toml"
+done
 cargo bench -j "${CARGO_BUILD_JOBS:-2}" -p gohumanloop-hub --bench policy -- --noplot 2>/dev/null \
   | grep -E "^plan_for|time:"

@@ -394,11 +394,8 @@ impl Hub {
 
     /// Expires a request whose deadline came (a no-op if it was answered in time).
     pub(crate) async fn expire(&self, due: Deadline) -> StoreResult<()> {
-        let record = if self.core.policy.is_empty() {
-            None
-        } else {
-            self.core.store.by_id(&due.id).await?
-        };
+        // The plan stored with the request decides, whatever this node's configuration says.
+        let record = self.core.store.by_id(&due.id).await?;
         let (to, response, actor, error) = match self.at_deadline(record.as_ref()) {
             Some((to, response, actor)) => (to, Some(response), actor, None),
             None => (Status::Expired, None, "hub".into(), Some(TIMED_OUT.into())),
