@@ -362,8 +362,7 @@ pub async fn approve(
             "grant: a pattern grant needs duration_secs",
         ));
     }
-    let allowed = hub.may_grant(&request);
-    if let Err(why) = allowed {
+    if let Err(why) = hub.may_grant(&request) {
         return Err(ApiError::invalid(format!("grant: {why}")));
     }
     let decision = decision.with_response(b.response).with_feedback(b.feedback);
@@ -372,13 +371,12 @@ pub async fn approve(
     let record = match verdict {
         Verdict::Changed { record, .. } => record,
         Verdict::Voted { record, tally } => {
-            return Ok(ok(json!({
-                "request": record,
-                "vote": tally,
-                "message": tally_words(&tally),
-                "grant_refused": "a grant comes with the approval that decides the request; \
-                                  this one was a vote toward its quorum",
-            })))
+            let mut reply = voted(&record, &tally);
+            reply["grant_refused"] = json!(
+                "a grant comes with the approval that decides the request; this one was a vote \
+                 toward its quorum"
+            );
+            return Ok(ok(reply));
         }
         other => return verdict_reply(other, &id),
     };
@@ -530,11 +528,7 @@ async fn decide(
 pub(crate) fn verdict_reply(verdict: Verdict, id: &str) -> Result<Response, ApiError> {
     match verdict {
         Verdict::Changed { record, .. } => Ok(ok(json!({ "request": record }))),
-        Verdict::Voted { record, tally } => Ok(ok(json!({
-            "request": record,
-            "vote": tally,
-            "message": tally_words(&tally),
-        }))),
+        Verdict::Voted { record, tally } => Ok(ok(voted(&record, &tally))),
         Verdict::NotFound => Err(ApiError::not_found(id)),
         Verdict::Refused(why) => Err(ApiError::invalid(format!("request {id}: {why}"))),
         Verdict::Conflict(winner) => Err(ApiError::new(
@@ -545,4 +539,9 @@ pub(crate) fn verdict_reply(verdict: Verdict, id: &str) -> Result<Response, ApiE
         .with("responded_by", winner.responded_by.clone())
         .with("responded_at", winner.responded_at.clone())),
     }
+}
+
+/// The reply to a vote that left the request pending: the request, the count, in words too.
+fn voted(record: &RequestRecord, tally: &crate::policy::Tally) -> Value {
+    json!({"request": record, "vote": tally, "message": tally_words(tally)})
 }
