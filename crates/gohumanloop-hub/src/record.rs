@@ -107,6 +107,11 @@ pub struct RequestRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub plan: Option<Value>,
+    /// Where its quorum's votes stand (`{"pending": {"approvals": 1, "rejections": 0,
+    /// "needed": 2}}`), once someone voted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub tally: Option<crate::policy::Tally>,
 }
 
 impl RequestRecord {
@@ -487,6 +492,7 @@ pub(crate) mod tests_support {
             updated_at: "2026-11-25T10:00:00Z".into(),
             deadline_at: None,
             plan: None,
+            tally: None,
         }
     }
 }

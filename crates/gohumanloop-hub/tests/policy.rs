@@ -266,8 +266,26 @@ async fn a_quorum_needs_two_distinct_approvers_from_two_channels_never_the_reque
         "{body}"
     );
 
-    // bob votes in the web inbox: the quorum is reached, in the same transaction.
+    // The count is kept with the request: the API and the inbox's row show it.
+    let (_, detail) =
+        p.t.get(&p.t.keys.alice, &format!("/api/v1/requests/{id}"))
+            .await;
+    assert_eq!(
+        detail["request"]["tally"],
+        json!({"pending": {"approvals": 1, "rejections": 0, "needed": 2}}),
+        "{detail}"
+    );
     let mut bob = web::Browser::signed_in(&p.t.base, "bob").await;
+    let inbox = bob.get("/inbox").await;
+    assert!(
+        inbox
+            .body
+            .contains(r#"<span class="votes">1/2 approvals</span>"#),
+        "{}",
+        inbox.body
+    );
+
+    // bob votes in the web inbox: the quorum is reached, in the same transaction.
     let page = bob.get(&format!("/requests/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     let page = bob
@@ -280,6 +298,8 @@ async fn a_quorum_needs_two_distinct_approvers_from_two_channels_never_the_reque
     let status = p.status("pay").await;
     assert_eq!(status["status"], "approved", "{status}");
     assert_eq!(status["responded_by"], "bob");
+    let inbox = bob.get("/inbox").await;
+    assert!(!inbox.body.contains(r#"class="votes""#), "{}", inbox.body);
     let actors = p.audit_actors(&id).await;
     let votes: Vec<_> = actors
         .iter()
@@ -370,6 +390,25 @@ async fn a_pattern_grant_covers_calls_until_it_is_revoked() {
     let first = p
         .ask("d1", "resize_disk", json!({"gb": 20}), json!({}))
         .await;
+    // A pattern that does not cover the call it comes with (as edited: 60 GB) is refused
+    // before anything is recorded.
+    let narrow =
+        json!({"function": "resize_disk", "arguments": {"/gb": {"le": 50}}, "duration_secs": 3600});
+    let edited = json!({"grant": narrow, "arguments": {"gb": 60}});
+    let (status, body) = p.decide(&p.t.keys.alice, &first, "approve", edited).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("must cover the call"),
+        "{body}"
+    );
+    assert_eq!(
+        p.status("d1").await["status"],
+        "pending",
+        "nothing recorded"
+    );
     let grant =
         json!({"function": "resize_disk", "arguments": {"/gb": {"le": 50}}, "duration_secs": 3600});
     let (status, body) = p

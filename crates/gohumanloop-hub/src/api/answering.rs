@@ -344,9 +344,9 @@ pub async fn approve(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
-        .with_arguments(b.arguments);
     let Some(grant) = b.grant else {
+        let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
+            .with_arguments(b.arguments);
         return decide(&hub, &caller, &id, decision, b.response, b.feedback).await;
     };
     let request = resolve(&hub, &caller, &id).await?;
@@ -354,17 +354,17 @@ pub async fn approve(
         function,
         arguments: grant.arguments.unwrap_or_default(),
     });
-    if let Some(Err(why)) = pattern.as_ref().map(GrantScope::check) {
-        return Err(ApiError::invalid(format!("grant: {why}")));
-    }
     if pattern.is_some() && grant.duration_secs.is_none() {
         return Err(ApiError::invalid(
             "grant: a pattern grant needs duration_secs",
         ));
     }
-    if let Err(why) = hub.may_grant(&request) {
+    // Refused before the approval is recorded: a bad grant changes nothing.
+    if let Err(why) = hub.may_grant(&request, pattern.as_ref(), b.arguments.as_ref()) {
         return Err(ApiError::invalid(format!("grant: {why}")));
     }
+    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
+        .with_arguments(b.arguments);
     let decision = decision.with_response(b.response).with_feedback(b.feedback);
     let actor = Actor::new(CHANNEL, caller.name.clone());
     let verdict = hub.decide_on(&request, decision, &actor).await?;

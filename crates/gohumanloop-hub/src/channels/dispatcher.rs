@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use gohumanloop::model::Status;
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, Semaphore};
 
 use super::schedule::jittered;
 use super::{Channel, Delivered, DeliveryError};
-use crate::core::Hub;
+use crate::core::{escalations, Hub};
 use crate::record::{now_ms, RequestRecord};
 use crate::store::{Attempt, Delivery, DeliveryState, StoreResult};
 
@@ -38,14 +39,29 @@ const PARALLEL: usize = 16;
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
 
-/// Whom a request goes to on a channel: the channel's routes decide, within the channels the
+/// Whom a request goes to on a channel, and when (Unix ms): the channel's routes decide, at
+/// once; then, as each escalation step of its plan is reached, the people it adds whom the
+/// channel can reach by name (each recipient once, at the earliest) — within the channels the
 /// agent named in `metadata.channels` (a list, or one comma-separated text, of channel names
 /// such as `slack:ops`, or kinds such as `slack`), when it named any.
-fn recipients(name: &str, channel: &dyn Channel, record: &RequestRecord) -> Vec<String> {
+fn recipients(name: &str, channel: &dyn Channel, record: &RequestRecord) -> Vec<(String, i64)> {
     if !named_by_agent(name, &record.metadata) {
         return Vec::new();
     }
-    channel.recipients(record)
+    let now = now_ms();
+    let mut all: Vec<(String, i64)> = channel
+        .recipients(record)
+        .into_iter()
+        .map(|to| (to, now))
+        .collect();
+    for (at, people) in escalations(record) {
+        for to in channel.escalation_recipients(record, &people) {
+            if !all.iter().any(|(known, _)| *known == to) {
+                all.push((to, at));
+            }
+        }
+    }
+    all
 }
 
 /// Whether the agent's `metadata.channels`, if it gave one, names this channel or its kind.
@@ -137,7 +153,7 @@ impl Dispatcher {
             if !recipients.is_empty() {
                 self.hub
                     .store()
-                    .open_deliveries(&record.id, name, &recipients)
+                    .open_deliveries_due(&record.id, name, &recipients)
                     .await?;
             }
         }
@@ -167,7 +183,7 @@ impl Dispatcher {
                     let opened = self
                         .hub
                         .store()
-                        .open_deliveries(&record.id, name, &recipients)
+                        .open_deliveries_due(&record.id, name, &recipients)
                         .await;
                     if let Err(e) = opened {
                         tracing::warn!(channel = %name, "could not route request {}: {e}", record.id);
@@ -181,6 +197,7 @@ impl Dispatcher {
     /// Works due deliveries until the hub shuts down.
     async fn work(self: Arc<Self>) {
         let mut shutdown = self.hub.shutdown_signal();
+        let mut clock = self.hub.clock_moved();
         loop {
             let wait = match self.claim_and_start().await {
                 Ok(true) => Duration::ZERO,
@@ -196,6 +213,8 @@ impl Dispatcher {
             tokio::select! {
                 _ = self.work.notified() => {}
                 _ = tokio::time::sleep(wait) => {}
+                // Deliveries due later (escalations) may be due on the test clock's new time.
+                _ = clock.changed() => {}
                 _ = shutdown.wait_for(|down| *down) => return,
             }
         }
@@ -259,7 +278,11 @@ impl Dispatcher {
                 Ok(Delivered::Skipped(reason)) => Attempt::Skipped { reason },
                 Err(e) => self.failed(channel.as_ref(), delivery, e),
             },
-            DeliveryState::Delivered if delivery.shown_status == Some(record.status) => {
+            // A pending request's message also shows its votes, which change within `pending`.
+            DeliveryState::Delivered
+                if delivery.shown_status == Some(record.status)
+                    && !(record.status == Status::Pending && record.tally.is_some()) =>
+            {
                 Attempt::Updated {
                     shown: record.status,
                 }

@@ -95,6 +95,13 @@ pub trait Channel: Send + Sync + 'static {
     /// recipient gets its own delivery; `""` names the channel's one destination.
     fn recipients(&self, record: &RequestRecord) -> Vec<String>;
 
+    /// Where the people an escalation step of the request's plan adds (hub identities) are
+    /// reached on this channel: each recipient gets its own delivery, due when the step is
+    /// reached. Empty (the default): the channel cannot reach them by name.
+    fn escalation_recipients(&self, _record: &RequestRecord, _people: &[String]) -> Vec<String> {
+        Vec::new()
+    }
+
     /// Puts the request before `delivery.recipient`.
     async fn deliver(
         &self,

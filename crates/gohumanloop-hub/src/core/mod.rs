@@ -15,7 +15,7 @@ mod plan;
 pub(crate) mod verdict;
 
 pub use decision::{Action, Actor, Decision, Refusal};
-pub(crate) use plan::PlanView;
+pub(crate) use plan::{escalations, PlanView};
 pub use verdict::Verdict;
 
 use std::sync::{Arc, Weak};
@@ -112,6 +112,8 @@ pub(crate) struct Core {
     /// Tells the deadline timer of a new deadline (Unix ms).
     deadlines: mpsc::UnboundedSender<i64>,
     shutdown: watch::Sender<bool>,
+    /// The hub's time after the test clock last moved (Unix ms): timers look again.
+    clock: watch::Sender<i64>,
 }
 
 /// The hub: cheap to clone, shared by every handler.
@@ -142,6 +144,7 @@ impl Hub {
             events: broadcast::channel(EVENT_BUFFER).0,
             deadlines,
             shutdown: watch::channel(false).0,
+            clock: watch::channel(0).0,
         });
         crate::metrics::install();
         let weak = Arc::downgrade(&core);
@@ -387,6 +390,12 @@ impl Hub {
         self.core.shutdown.subscribe()
     }
 
+    /// Changes each time the test clock moves ([`Hub::advance_clock`]): a timer that planned
+    /// by the clock looks again.
+    pub(crate) fn clock_moved(&self) -> watch::Receiver<i64> {
+        self.core.clock.subscribe()
+    }
+
     /// Ends long-polls and event streams so that a graceful shutdown does not wait for them.
     pub fn begin_shutdown(&self) {
         self.core.shutdown.send_replace(true);
@@ -465,8 +474,9 @@ impl Hub {
     /// `ghl serve --test-clock`); the hub's time afterwards (Unix ms).
     pub fn advance_clock(&self, ms: i64) -> i64 {
         let now = crate::record::advance_clock(ms);
-        // The timer wakes at once and reads what is due on the new clock.
+        // The timers wake at once and read what is due on the new clock.
         let _ = self.core.deadlines.send(now);
+        self.core.clock.send_replace(now);
         now
     }
 }

@@ -90,6 +90,24 @@ impl PlanView {
     }
 }
 
+/// When each escalation step of `record`'s plan is reached (Unix ms), and the people it adds:
+/// the channels put the request before them then.
+pub(crate) fn escalations(record: &RequestRecord) -> Vec<(i64, Vec<String>)> {
+    let Some(stored) = StoredPlan::of(record) else {
+        return Vec::new();
+    };
+    let created = rfc3339_to_ms(&record.created_at).unwrap_or_else(now_ms);
+    stored
+        .plan
+        .escalation
+        .into_iter()
+        .map(|step| {
+            let after = i64::try_from(step.after_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+            (created.saturating_add(after), step.people)
+        })
+        .collect()
+}
+
 /// What a decision must become under a plan (see [`Hub::judge`]).
 pub(crate) enum Judged {
     /// Apply it as the table says.
@@ -391,16 +409,30 @@ impl Hub {
         Some((to, response, format!("policy:{}", plan.rule)))
     }
 
-    /// Whether an approval of `record` may give a grant: its plan allows grants and it asks
-    /// about a function call (else why not).
-    pub(crate) fn may_grant(&self, record: &RequestRecord) -> Result<(), String> {
+    /// Whether an approval of `record` may give a grant of `scope` (`None`: this exact call):
+    /// its plan allows grants, it asks about a function call, and a pattern is valid and covers
+    /// the call as approved — with `arguments` when the approver edited them (else why not).
+    /// Checked before the approval is recorded, so that a refused grant changes nothing.
+    pub(crate) fn may_grant(
+        &self,
+        record: &RequestRecord,
+        scope: Option<&GrantScope>,
+        arguments: Option<&Value>,
+    ) -> Result<(), String> {
         if !StoredPlan::of(record).is_some_and(|s| s.plan.grants) {
             return Err(
                 "this request's policy does not allow grants (grants = true in its rule)".into(),
             );
         }
-        if function_of(&record.context).is_none() {
+        let Some((function, asked)) = function_of(&record.context) else {
             return Err("a grant needs a request about a function call".into());
+        };
+        if let Some(scope) = scope {
+            scope.check()?;
+            let approved = arguments.unwrap_or(asked);
+            if !scope.covers(function, approved, &call_hash(function, approved)) {
+                return Err("the grant's pattern must cover the call it is given with".into());
+            }
         }
         Ok(())
     }
@@ -415,26 +447,16 @@ impl Hub {
         expires_at: Option<i64>,
         actor: &Actor,
     ) -> StoreResult<Result<GrantRecord, String>> {
-        if let Err(why) = self.may_grant(record) {
-            return Ok(Err(why));
-        }
-        let response = record.response.as_ref();
         let Some((function, asked)) = function_of(&record.context) else {
             return Ok(Err("a grant needs a request about a function call".into()));
         };
-        let approved = response.and_then(|r| r.get("arguments")).unwrap_or(asked);
+        let approved = record.response.as_ref().and_then(|r| r.get("arguments"));
+        if let Err(why) = self.may_grant(record, scope.as_ref(), approved) {
+            return Ok(Err(why));
+        }
+        let approved = approved.unwrap_or(asked);
         let scope = match scope {
-            Some(scope) => {
-                if let Err(why) = scope.check() {
-                    return Ok(Err(why));
-                }
-                if !scope.covers(function, approved, &call_hash(function, approved)) {
-                    return Ok(Err(
-                        "the grant's pattern must cover the call it is given with".into(),
-                    ));
-                }
-                scope
-            }
+            Some(scope) => scope,
             None => GrantScope::Exact {
                 function: function.to_owned(),
                 call_hash: call_hash(function, approved),
@@ -454,7 +476,9 @@ impl Hub {
             function: function_shown,
             single_use,
             granted_by: actor.identity.clone(),
-            reason: response
+            reason: record
+                .response
+                .as_ref()
                 .and_then(|r| r.get("reason"))
                 .and_then(Value::as_str)
                 .unwrap_or_default()

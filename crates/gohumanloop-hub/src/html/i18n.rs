@@ -206,6 +206,8 @@ pub struct Texts {
     pub due_soon: &'static str,
     /// After a number of conversation turns.
     pub turns: &'static str,
+    /// After a quorum's approvals so far, of those it needs (`1/2 approvals`).
+    pub approvals: &'static str,
     /// The toggle of the inbox's other filters (folded on phones).
     pub filters: &'static str,
     /// The opt-in to browser notifications.
@@ -410,6 +412,7 @@ pub(crate) static EN: Texts = Texts {
     assigned_to_me: "Assigned to me",
     due_soon: "Due soon",
     turns: "turns",
+    approvals: "approvals",
     filters: "Filters",
     notify: "Notify me of new requests",
     assigned_to: "Assigned to",
@@ -567,6 +570,7 @@ pub(crate) static ZH: Texts = Texts {
     assigned_to_me: "分配给我的",
     due_soon: "即将到期",
     turns: "轮",
+    approvals: "票批准",
     filters: "筛选",
     notify: "新请求时通知我",
     assigned_to: "负责人",

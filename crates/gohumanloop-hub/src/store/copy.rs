@@ -152,6 +152,7 @@ const TABLES: &[Table] = &[
             int("deadline_at"),
             text("plan"),
             text("call_hash"),
+            text("tally"),
         ],
         null_columns: &[],
     },

@@ -3,7 +3,8 @@
 //!
 //! - A delivery is opened once per (request, channel, recipient); opening again changes
 //!   nothing.
-//! - It is **due** when there is something to do: its first delivery, a retry, or an update
+//! - It is **due** when there is something to do: its first delivery (at once, or when the
+//!   escalation step it was opened for is reached), a retry, or an update
 //!   after the request changed (a change marks the request's delivered rows due in the same
 //!   transaction, so no update is lost to a crash — but leaves a lease or a retry's later time
 //!   as it is: the claimant's record of its attempt, or the retry, sees the change).
@@ -140,6 +141,20 @@ pub trait Deliveries: Send + Sync {
         request_id: &str,
         channel: &str,
         recipients: &[String],
+    ) -> StoreResult<()> {
+        let now = crate::record::now_ms();
+        let due: Vec<(String, i64)> = recipients.iter().map(|r| (r.clone(), now)).collect();
+        self.open_deliveries_due(request_id, channel, &due).await
+    }
+
+    /// Opens a delivery of a request on `channel` for each `(recipient, due_at)`, due then
+    /// (Unix ms; a later time is an escalation's: a request's change does not make it due
+    /// sooner), all of them or none; those opened before are left as they are.
+    async fn open_deliveries_due(
+        &self,
+        request_id: &str,
+        channel: &str,
+        recipients: &[(String, i64)],
     ) -> StoreResult<()>;
 
     /// Claims up to `limit` deliveries due by `now` for a lease ending at `lease_until` (they

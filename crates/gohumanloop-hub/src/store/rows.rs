@@ -49,7 +49,7 @@ macro_rules! request_columns {
     () => {
         "id, tenant_id, task_id, conversation_id, request_id, platform, loop_type, context, \
          metadata, status, response, feedback, responded_by, responded_at, error, created_at, \
-         updated_at, deadline_at, plan"
+         updated_at, deadline_at, plan, tally"
     };
 }
 pub(crate) use request_columns;
@@ -98,6 +98,10 @@ pub(crate) fn request(row: &impl StoredRow) -> StoreResult<RequestRecord> {
         updated_at: ms_to_rfc3339(row.int("updated_at")?),
         deadline_at: row.maybe_int("deadline_at")?.map(ms_to_rfc3339),
         plan: optional_json(row.maybe_text("plan")?)?,
+        tally: row
+            .maybe_text("tally")?
+            .map(|text| serde_json::from_str(&text).map_err(|e| corrupt("tally", e)))
+            .transpose()?,
     })
 }
 

@@ -120,6 +120,19 @@ impl TestHub {
         (hub, channel.unwrap())
     }
 
+    /// A hub with the email channel, whose new requests are planned by `policy`.
+    pub async fn start_with_email_and_policy(
+        config: impl FnOnce(&str) -> EmailChannelConfig,
+        policy: gohumanloop_hub::policy::Policy,
+    ) -> (Self, Arc<EmailChannel>) {
+        let setup = Setup {
+            policy,
+            ..Setup::default()
+        };
+        let (hub, channel) = Self::start_with(Some(config), setup).await;
+        (hub, channel.unwrap())
+    }
+
     pub async fn start_with_email(
         config: impl FnOnce(&str) -> EmailChannelConfig,
     ) -> (Self, Arc<EmailChannel>) {

@@ -268,6 +268,15 @@ where
         retry_at,
     };
     store.record_attempt(bob, failed).await.unwrap();
+    // An escalation step's delivery falls due when the step is reached, and a delivery opened
+    // before (ann's) is left as it is.
+    let step_at = now + 600_000;
+    let opening = [("cy".to_owned(), step_at), ("ann".to_owned(), now)];
+    store
+        .open_deliveries_due("id-r1", "chat", &opening)
+        .await
+        .unwrap();
+    assert_eq!(store.claim_due(now, now + 60_000, 10).await.unwrap(), []);
     let due = |store: Arc<dyn Store>| async move {
         let mut due: Vec<(String, Option<i64>)> = store
             .deliveries_of("id-r1")
@@ -281,7 +290,11 @@ where
     };
     assert_eq!(
         due(store.clone()).await,
-        [("ann".to_owned(), None), ("bob".to_owned(), Some(retry_at))]
+        [
+            ("ann".to_owned(), None),
+            ("bob".to_owned(), Some(retry_at)),
+            ("cy".to_owned(), Some(step_at))
+        ]
     );
     let before = now_ms();
     store
@@ -294,6 +307,7 @@ where
         .expect("the delivered message is due after the change");
     assert!(ann_due >= before && ann_due <= now_ms(), "{after:?}");
     assert_eq!(after[1], ("bob".to_owned(), Some(retry_at)));
+    assert_eq!(after[2], ("cy".to_owned(), Some(step_at)));
     // Brought up to date, it rests; a change that does not happen marks nothing.
     let updated = store
         .deliveries_of("id-r1")
@@ -316,6 +330,12 @@ where
         .await
         .unwrap();
     assert_eq!(due(store.clone()).await[0], ("ann".to_owned(), None));
+    let at_step = store
+        .claim_due(step_at, step_at + 60_000, 10)
+        .await
+        .unwrap();
+    let claimed: Vec<&str> = at_step.iter().map(|d| d.recipient.as_str()).collect();
+    assert_eq!(claimed, ["cy"]);
 }
 
 /// A change while an attempt is in flight leaves the claimant's lease as it is (nobody else

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use gohumanloop::model::Status;
 use gohumanloop_hub::policy::{Quorum, RejectionRule, Tally};
 use gohumanloop_hub::record::{now_ms, BallotCast, Transition, TransitionOutcome};
-use gohumanloop_hub::store::{GrantRecord, Store};
+use gohumanloop_hub::store::{Attempt, GrantRecord, Store};
 use serde_json::json;
 
 use super::{change, create, request, tenant};
@@ -35,9 +35,10 @@ fn vote(tenant: i64, id: &str, who: &str, approve: bool) -> Transition {
     }
 }
 
-/// Votes: recorded once per person; the requester's never counts; the vote that reaches the
-/// quorum changes the status in its own transaction, and of two such votes at once exactly one
-/// does.
+/// Votes: recorded once per person; the requester's never counts; each keeps the count with
+/// the request and marks its delivered messages due (cards show the count); the vote that
+/// reaches the quorum changes the status in its own transaction, and of two such votes at once
+/// exactly one does.
 pub async fn votes_decide_once<F, Fut>(open: F)
 where
     F: Fn() -> Fut,
@@ -46,6 +47,19 @@ where
     let (a, b) = (open().await, open().await);
     let tenant = tenant(a.as_ref()).await;
     create(a.as_ref(), request(tenant, "v1", None)).await;
+    a.open_deliveries("id-v1", "chat", &["ann".to_owned()])
+        .await
+        .unwrap();
+    let now = now_ms();
+    let claimed = a.claim_due(now, now + 60_000, 10).await.unwrap();
+    let delivered = Attempt::Delivered {
+        reference: "m1".into(),
+        shown: Status::Pending,
+        data: None,
+    };
+    a.record_attempt(&claimed[0], delivered).await.unwrap();
+    let due = || async { b.deliveries_of("id-v1").await.unwrap()[0].due_at };
+    assert_eq!(due().await, None);
     let first = a
         .transition(vote(tenant, "id-v1", "alice", true))
         .await
@@ -61,6 +75,13 @@ where
             rejections: 0,
             needed: 2
         }
+    );
+    assert_eq!(record.tally, Some(tally));
+    let stored = b.by_id("id-v1").await.unwrap().unwrap();
+    assert_eq!(stored.tally, Some(tally), "kept with the request");
+    assert!(
+        due().await.is_some_and(|at| at >= now),
+        "the card is due for the new count"
     );
     let again = b
         .transition(vote(tenant, "id-v1", "alice", true))

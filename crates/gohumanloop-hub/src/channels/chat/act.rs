@@ -8,7 +8,7 @@ use super::people::{Directory, Person};
 use super::route::{self, ChatRoute, Routes};
 use crate::channels::ChannelError;
 use crate::core::verdict::winner_words;
-use crate::core::{Action, Actor, Decision, Hub, Verdict};
+use crate::core::{Action, Actor, Decision, Hub, PlanView, Verdict};
 use crate::record::RequestRecord;
 use crate::store::{LinkUse, StoreError};
 
@@ -103,6 +103,37 @@ impl ChatInbound {
         Ok(found.filter(|r| self.routes.matching(r).next().is_some()))
     }
 
+    /// Where escalated `people` are reached here: their accounts on this platform, when the
+    /// request is this channel's (it fits one of its routes).
+    pub(crate) fn escalation_recipients(
+        &self,
+        record: &RequestRecord,
+        people: &[String],
+    ) -> Vec<String> {
+        if self.routes.matching(record).next().is_none() {
+            return Vec::new();
+        }
+        let mut accounts: Vec<String> = Vec::new();
+        for person in people {
+            for account in self.directory.accounts(person, self.platform) {
+                if !accounts.contains(account) {
+                    accounts.push(account.clone());
+                }
+            }
+        }
+        accounts
+    }
+
+    /// Whether `identity` may decide `record` here: a route it fits allows them, or the
+    /// request's plan does now (its approvers, and the people of the escalation steps reached,
+    /// who may not be among a route's approvers; the core checks the plan again).
+    fn may_decide(&self, record: &RequestRecord, identity: &str) -> bool {
+        self.routes.may_decide(record, identity)
+            || (self.routes.matching(record).next().is_some()
+                && PlanView::of(record)
+                    .is_some_and(|plan| plan.approvers.iter().any(|a| a == identity)))
+    }
+
     /// Who clicked, as the hub names them.
     pub(crate) fn person(&self, user_id: &str, user_name: Option<&str>) -> Person {
         self.directory.person(self.platform, user_id, user_name)
@@ -111,7 +142,7 @@ impl ChatInbound {
     /// Whether `person` may decide `record` here, and whether it still waits for a decision:
     /// what a platform checks before it asks for a reason (nothing recorded either way).
     pub(crate) fn precheck(&self, record: &RequestRecord, person: &Person) -> Option<Acted> {
-        if !self.routes.may_decide(record, &person.identity) {
+        if !self.may_decide(record, &person.identity) {
             return Some(Acted::NotAllowed(person.clone()));
         }
         (record.status != Status::Pending).then(|| Acted::Conflict(Box::new(record.clone())))
@@ -130,7 +161,7 @@ impl ChatInbound {
             return Ok(Acted::NotFound);
         };
         let person = self.person(&interaction.user_id, interaction.user_name.as_deref());
-        if !self.routes.may_decide(&record, &person.identity) {
+        if !self.may_decide(&record, &person.identity) {
             return Ok(Acted::NotAllowed(person));
         }
         let mut actor = Actor::new(self.channel.clone(), person.identity.clone());

@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::people::Directory;
 use crate::core::Action;
+use crate::policy::Tally;
 use crate::record::RequestRecord;
 
 /// The most characters one field shows (chat platforms cap a block's text at a few thousand).
@@ -26,6 +27,8 @@ pub(crate) struct Card {
     pub fields: Vec<Field>,
     /// Task, conversation, type and deadline in one line.
     pub details: String,
+    /// While a quorum is being reached: its label and `1 of 2 approvals, 0 rejections`.
+    pub votes: Option<(&'static str, String)>,
     /// Buttons, or the final line.
     pub state: CardState,
 }
@@ -37,8 +40,16 @@ impl Card {
         for field in &self.fields {
             text.push_str(&format!("\n\n{}:\n{}", field.label, field.text));
         }
-        text.push_str(&format!("\n\n{}", self.details));
+        text.push_str(&format!("\n\n{}", self.details_line()));
         text
+    }
+
+    /// The details, and the votes when there are any, in one line.
+    pub(crate) fn details_line(&self) -> String {
+        match &self.votes {
+            Some((label, votes)) => format!("{} · {label}: {votes}", self.details),
+            None => self.details.clone(),
+        }
     }
 }
 
@@ -107,6 +118,8 @@ struct Words {
     by: &'static str,
     at: &'static str,
     more: &'static str,
+    /// "Votes": "{approvals} of {needed} approvals, {rejections} rejections" in parts.
+    votes: [&'static str; 4],
 }
 
 fn words(language: EmailLanguage) -> &'static Words {
@@ -132,6 +145,7 @@ fn words(language: EmailLanguage) -> &'static Words {
             by: "by",
             at: "at",
             more: "more characters",
+            votes: ["Votes", " of ", " approvals, ", " rejections"],
         },
         EmailLanguage::Zh => &Words {
             approval: "审批请求",
@@ -154,6 +168,7 @@ fn words(language: EmailLanguage) -> &'static Words {
             by: "处理人",
             at: "时间",
             more: "个字符未显示",
+            votes: ["投票", " / ", "，拒绝 ", ""],
         },
     }
 }
@@ -238,6 +253,21 @@ pub(crate) fn card(record: &RequestRecord, language: EmailLanguage, directory: &
     if let Some(deadline) = &record.deadline_at {
         details.push_str(&format!(" · {}: {deadline}", w.deadline));
     }
+    let votes = match (record.status, record.tally) {
+        (
+            Status::Pending,
+            Some(Tally::Pending {
+                approvals,
+                rejections,
+                needed,
+            }),
+        ) => {
+            let [label, of, approved, rejected] = w.votes;
+            let shown = format!("{approvals}{of}{needed}{approved}{rejections}{rejected}");
+            Some((label, shown))
+        }
+        _ => None,
+    };
     let state = match record.status {
         Status::Pending => CardState::Open(buttons(record.loop_type, w)),
         _ => CardState::Closed(closing(record, language, directory)),
@@ -246,6 +276,7 @@ pub(crate) fn card(record: &RequestRecord, language: EmailLanguage, directory: &
         title: format!("{kind} · {}", record.platform),
         fields,
         details,
+        votes,
         state,
     }
 }
@@ -379,6 +410,28 @@ mod tests {
             panic!("pending is open")
         };
         assert_eq!(buttons.len(), 3);
+    }
+
+    #[test]
+    fn a_pending_card_counts_the_votes_and_a_decided_one_does_not() {
+        let mut r = record("h1");
+        r.tally = Some(Tally::Pending {
+            approvals: 1,
+            rejections: 0,
+            needed: 2,
+        });
+        let c = card(&r, EmailLanguage::En, &Directory::default());
+        assert_eq!(
+            c.details_line(),
+            format!("{} · Votes: 1 of 2 approvals, 0 rejections", c.details)
+        );
+        let c = card(&r, EmailLanguage::Zh, &Directory::default());
+        assert_eq!(c.votes, Some(("投票", "1 / 2，拒绝 0".to_owned())));
+        r.status = Status::Approved;
+        r.tally = Some(Tally::Approved { approvals: 2 });
+        let c = card(&r, EmailLanguage::En, &Directory::default());
+        assert_eq!(c.details_line(), c.details);
+        assert_eq!(c.votes, None);
     }
 
     #[test]

@@ -58,6 +58,16 @@ impl Directory {
         }
     }
 
+    /// The accounts of the person named `identity` on `platform` (none when the configuration
+    /// does not name them there).
+    pub fn accounts(&self, identity: &str, platform: &str) -> &[String] {
+        self.approvers
+            .iter()
+            .find(|a| a.name == identity)
+            .and_then(|a| a.accounts.get(platform))
+            .map_or(&[], Vec::as_slice)
+    }
+
     /// How an identity is shown: its display name when the configuration gives one.
     pub fn shown(&self, identity: &str) -> String {
         self.approvers

@@ -310,6 +310,15 @@ impl Channel for EmailChannel {
         }
     }
 
+    /// The escalated people whose hub identity is an email address.
+    fn escalation_recipients(&self, _record: &RequestRecord, people: &[String]) -> Vec<String> {
+        people
+            .iter()
+            .filter(|person| person.contains('@'))
+            .cloned()
+            .collect()
+    }
+
     async fn deliver(
         &self,
         record: &RequestRecord,
@@ -318,7 +327,11 @@ impl Channel for EmailChannel {
         if let Some(skipped) = Delivered::unless_pending(record, "mailed") {
             return Ok(skipped);
         }
-        let recipients = recipients_of(record, &self.config.routes);
+        // `""` is the request's route; an address, a person an escalation step reached.
+        let recipients = match delivery.recipient.as_str() {
+            "" => recipients_of(record, &self.config.routes),
+            person => vec![person.to_owned()],
+        };
         self.mail_once(record, delivery, recipients).await
     }
 

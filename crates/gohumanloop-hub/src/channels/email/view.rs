@@ -204,6 +204,7 @@ mod tests {
             updated_at: "2026-11-25T10:00:00Z".into(),
             deadline_at: None,
             plan: None,
+            tally: None,
         }
     }
 

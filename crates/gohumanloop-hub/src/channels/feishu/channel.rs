@@ -91,6 +91,10 @@ impl Channel for FeishuChannel {
         self.inbound.chat.routes.recipients(record)
     }
 
+    fn escalation_recipients(&self, record: &RequestRecord, people: &[String]) -> Vec<String> {
+        self.inbound.chat.escalation_recipients(record, people)
+    }
+
     async fn deliver(
         &self,
         record: &RequestRecord,

@@ -49,8 +49,10 @@ pub(super) fn card_json(card: &Card, id: &str, placeholder: &str) -> Value {
             json!({"tag": "markdown", "content": text})
         })
         .collect();
-    elements.push(json!({"tag": "markdown", "content": escaped(&card.details),
-                         "text_size": "notation"}));
+    elements.push(
+        json!({"tag": "markdown", "content": escaped(&card.details_line()),
+                         "text_size": "notation"}),
+    );
     let template = match &card.state {
         CardState::Open(buttons) => {
             let mut form = vec![json!({"tag": "input", "name": "text", "max_length": 1000,

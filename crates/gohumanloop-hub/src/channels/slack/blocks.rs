@@ -35,7 +35,7 @@ pub(super) fn message(card: &Card, id: &str) -> Value {
         blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": text}}));
     }
     blocks.push(json!({"type": "context",
-        "elements": [{"type": "mrkdwn", "text": escaped(&card.details)}]}));
+        "elements": [{"type": "mrkdwn", "text": escaped(&card.details_line())}]}));
     let fallback = match &card.state {
         CardState::Open(buttons) => {
             let elements: Vec<Value> = buttons

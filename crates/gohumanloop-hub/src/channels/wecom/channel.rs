@@ -93,6 +93,10 @@ impl Channel for WecomChannel {
         self.inbound.chat.routes.recipients(record)
     }
 
+    fn escalation_recipients(&self, record: &RequestRecord, people: &[String]) -> Vec<String> {
+        self.inbound.chat.escalation_recipients(record, people)
+    }
+
     async fn deliver(
         &self,
         record: &RequestRecord,

@@ -53,9 +53,15 @@ pub(super) fn template_card(
 ) -> Value {
     let mut fields = card.fields.iter();
     let first = fields.next();
-    let lines: Vec<Value> = fields
+    // WeCom shows at most 6 lines: the votes, when there are any, take the first.
+    let votes = card
+        .votes
+        .iter()
+        .map(|(label, votes)| (*label, votes.as_str()));
+    let lines: Vec<Value> = votes
+        .chain(fields.map(|f| (f.label, f.text.as_str())))
         .take(6)
-        .map(|f| json!({"keyname": cut(f.label, KEY_NAME), "value": cut(&f.text, VALUE)}))
+        .map(|(label, text)| json!({"keyname": cut(label, KEY_NAME), "value": cut(text, VALUE)}))
         .collect();
     let mut template = json!({
         "card_type": "button_interaction",

@@ -14,22 +14,25 @@ use crate::store::{Cursor, StoreResult};
 
 #[async_trait]
 impl Deliveries for PgStore {
-    async fn open_deliveries(
+    async fn open_deliveries_due(
         &self,
         request_id: &str,
         channel: &str,
-        recipients: &[String],
+        recipients: &[(String, i64)],
     ) -> StoreResult<()> {
         let now = now_ms();
+        let (to, due): (Vec<&str>, Vec<i64>) =
+            recipients.iter().map(|(r, at)| (r.as_str(), *at)).unzip();
         sqlx::query(
             "INSERT INTO deliveries (request_id, channel, recipient, state, due_at, \
-             created_at, updated_at) SELECT $1, $2, r, 'pending', $3, $3, $3 \
-             FROM unnest($4::TEXT[]) AS r ON CONFLICT DO NOTHING",
+             created_at, updated_at) SELECT $1, $2, r, 'pending', d, $3, $3 \
+             FROM unnest($4::TEXT[], $5::BIGINT[]) AS o (r, d) ON CONFLICT DO NOTHING",
         )
         .bind(request_id)
         .bind(channel)
         .bind(now)
-        .bind(recipients)
+        .bind(to)
+        .bind(due)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -13,15 +13,15 @@ use crate::store::{Cursor, StoreResult};
 
 #[async_trait]
 impl Deliveries for SqliteStore {
-    async fn open_deliveries(
+    async fn open_deliveries_due(
         &self,
         request_id: &str,
         channel: &str,
-        recipients: &[String],
+        recipients: &[(String, i64)],
     ) -> StoreResult<()> {
         let now = now_ms();
         let mut tx = self.pool.begin().await?;
-        for recipient in recipients {
+        for (recipient, due_at) in recipients {
             sqlx::query(
                 "INSERT INTO deliveries (request_id, channel, recipient, state, due_at, \
                  created_at, updated_at) VALUES (?, ?, ?, 'pending', ?, ?, ?) \
@@ -30,7 +30,7 @@ impl Deliveries for SqliteStore {
             .bind(request_id)
             .bind(channel)
             .bind(recipient)
-            .bind(now)
+            .bind(due_at)
             .bind(now)
             .bind(now)
             .execute(&mut *tx)

@@ -64,6 +64,11 @@ pub(crate) fn publish(feed: &FeedSender, command: &Command, done: &Done) {
         ) => {
             feed.publish(Change::of(record, Some(*before), None));
         }
+        // A vote leaves the request in its status but changes its count: channels show it
+        // (as another node reads the vote's audit entry: a change from `pending` to `pending`).
+        (Command::Transition(..), Done::Transition(TransitionOutcome::Voted { record, .. })) => {
+            feed.publish(Change::of(record, Some(record.status), None));
+        }
         _ => {}
     }
 }

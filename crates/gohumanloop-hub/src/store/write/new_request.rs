@@ -103,6 +103,7 @@ impl Prepared<'_> {
             updated_at: created,
             deadline_at: r.deadline_at.map(ms_to_rfc3339),
             plan: r.plan.clone(),
+            tally: None,
         }
     }
 }

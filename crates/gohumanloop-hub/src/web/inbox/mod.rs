@@ -20,6 +20,7 @@ use crate::accounts::Tenant;
 use crate::core::Hub;
 use crate::html::error::WebError;
 use crate::html::pages::{self, Chrome};
+use crate::policy::Tally;
 use crate::record::{now_ms, RequestFilter, RequestRecord};
 use crate::store::{StoreResult, SEARCH_MATCHES};
 
@@ -83,6 +84,8 @@ pub(crate) struct Row {
     pub assignee: Option<String>,
     /// How many turns its conversation has (conversations only).
     pub turns: Option<i64>,
+    /// A pending request's quorum so far: approvals, and how many it needs.
+    pub votes: Option<(u32, u32)>,
     /// The tenant's name.
     pub tenant: String,
     /// The platform.
@@ -217,6 +220,15 @@ pub async fn page(
                     && deadline.is_some_and(|d| d - now <= DUE_SOON_MS),
                 assignee: extras.assignee(&r.id),
                 turns: extras.turns(&r),
+                votes: match (r.status, r.tally) {
+                    (
+                        Status::Pending,
+                        Some(Tally::Pending {
+                            approvals, needed, ..
+                        }),
+                    ) => Some((approvals, needed)),
+                    _ => None,
+                },
                 status: r.status.as_str(),
                 status_label: t.status_name(r.status),
                 loop_type: r.loop_type.as_str(),

@@ -33,7 +33,7 @@ pub(crate) async fn transition(
             .bind(change.tenant)
             .fetch_optional(&mut *conn)
             .await?;
-        let Some(record) = read(conn, change).await? else {
+        let Some(mut record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);
         };
         if !change.from.contains(&record.status) {
@@ -45,6 +45,7 @@ pub(crate) async fn transition(
         if !ballot::decides(&tally, ballot.approve) {
             let detail = ballot::detail(ballot, &tally);
             audit.push(Pending::of(ballot::entry(change, record.status, &detail)));
+            record.tally = Some(tally);
             return Ok(TransitionOutcome::Voted {
                 record: Box::new(record),
                 tally,

@@ -27,7 +27,7 @@ pub async fn transition(
 ) -> StoreResult<TransitionOutcome> {
     if let Some(ballot) = &change.ballot {
         // The writer's transaction holds SQLite's write lock: no other vote comes between.
-        let Some(record) = read(conn, change).await? else {
+        let Some(mut record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);
         };
         if !change.from.contains(&record.status) {
@@ -40,6 +40,7 @@ pub async fn transition(
             let detail = ballot::detail(ballot, &tally);
             let entry = ballot::entry(change, record.status, &detail);
             chain::insert(conn, vec![head.next(entry)]).await?;
+            record.tally = Some(tally);
             return Ok(TransitionOutcome::Voted {
                 record: Box::new(record),
                 tally,
