@@ -77,11 +77,7 @@ async fn chat_fan_out_throughput_and_update_latency() {
         .calls_to("/api/chat.postMessage")
         .iter()
         .take(CLICKS)
-        .map(|c| {
-            let blocks = c.json["blocks"].as_array().unwrap();
-            let actions = blocks.iter().find(|b| b["type"] == "actions").unwrap();
-            actions["elements"][0]["value"].as_str().unwrap().to_owned()
-        })
+        .map(|c| slack::request_id_of(&c.json))
         .collect();
     let mut latencies = Vec::new();
     for (n, id) in ids.iter().enumerate() {

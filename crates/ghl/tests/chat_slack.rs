@@ -59,17 +59,7 @@ async fn a_card_is_decided_in_slack_and_every_copy_ends_in_its_final_state() {
     assert!(shown.contains("Deploy &lt;v2&gt; to prod?"), "{shown}");
     assert!(shown.contains("\\\"env\\\": \\\"prod\\\""), "{shown}");
     assert!(has_buttons(message));
-    let id = message["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "actions")
-        .unwrap()["elements"][0]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let c1 = posts.iter().find(|c| c.json["channel"] == "C1").unwrap();
-    let _ = c1;
+    let id = slack::request_id_of(message);
     let ts = "1700000000.000001";
 
     // The agent waits for the answer meanwhile.

@@ -72,15 +72,7 @@ async fn votes_show_on_the_cards_and_escalation_sends_the_request_to_the_escalat
         .iter()
         .find(|c| c.path == "/api/chat.postMessage")
         .unwrap();
-    let id = card.json["blocks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|b| b["type"] == "actions")
-        .unwrap()["elements"][0]["value"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = slack::request_id_of(&card.json);
     let c1_ts = "1700000000.000001";
 
     // Alice votes in the card: the request stays pending, and the card shows the count.

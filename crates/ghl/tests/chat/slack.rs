@@ -69,6 +69,16 @@ pub fn text_of(message: &Value) -> String {
         .unwrap_or_default()
 }
 
+/// The hub's id of the request a message's buttons decide.
+pub fn request_id_of(message: &Value) -> String {
+    let actions = message["blocks"]
+        .as_array()
+        .and_then(|blocks| blocks.iter().find(|b| b["type"] == "actions"));
+    let id = actions.and_then(|a| a["elements"][0]["value"].as_str());
+    id.unwrap_or_else(|| panic!("no buttons in {message}"))
+        .to_owned()
+}
+
 /// Whether a message still has buttons.
 pub fn has_buttons(message: &Value) -> bool {
     message["blocks"]
