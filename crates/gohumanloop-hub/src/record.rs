@@ -186,6 +186,18 @@ pub struct Transition {
     pub error: Option<String>,
     /// A vote of a quorum: recorded with this change, which happens only if the vote decides.
     pub ballot: Option<BallotCast>,
+    /// A grant this change relies on: checked live and (single use) used up in the change's
+    /// own transaction, so that the change happens if and only if the grant is spent on it.
+    pub grant: Option<GrantUse>,
+}
+
+/// A grant a change relies on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantUse {
+    /// The grant's id.
+    pub id: String,
+    /// Whether the change uses it up.
+    pub single_use: bool,
 }
 
 /// A vote toward a quorum, as the core judged it may be cast: the store records it and judges
@@ -240,6 +252,8 @@ pub enum TransitionOutcome {
     },
     /// This person has voted on this request before: nothing recorded.
     AlreadyVoted(Box<RequestRecord>),
+    /// The grant the change relied on was used, revoked or expired meanwhile: nothing changed.
+    GrantEnded(Box<RequestRecord>),
 }
 
 /// Filters for listing requests (all optional; newest first).

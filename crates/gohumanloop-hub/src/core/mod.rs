@@ -220,6 +220,7 @@ impl Hub {
                     channel: "continue".into(),
                     error: None,
                     ballot: None,
+                    grant: None,
                 };
                 // A conflict: someone ended that turn meanwhile; nothing left to settle.
                 self.transition(change).await?;
@@ -283,6 +284,7 @@ impl Hub {
             channel: actor.channel.clone(),
             error: None,
             ballot,
+            grant: None,
         };
         Ok(match self.transition(change).await? {
             TransitionOutcome::Changed { before, record } => Verdict::Changed { before, record },
@@ -292,6 +294,8 @@ impl Hub {
             TransitionOutcome::AlreadyVoted(_) => Verdict::Refused(Refusal::AlreadyVoted {
                 identity: actor.identity.clone(),
             }),
+            // A human's decision relies on no grant.
+            TransitionOutcome::GrantEnded(record) => Verdict::Conflict(record),
         })
     }
 
@@ -422,6 +426,7 @@ impl Hub {
             channel: "deadline".into(),
             error,
             ballot: None,
+            grant: None,
         };
         self.transition(change).await.map(drop)
     }

@@ -13,7 +13,10 @@ use super::decision::{Action, Decision, Refusal};
 use super::{Actor, Hub};
 use crate::policy::grant::GrantScope;
 use crate::policy::{AtDeadline, OnRepeat, Plan, Subject};
-use crate::record::{now_ms, rfc3339_to_ms, BallotCast, NewRequest, RequestRecord, Transition};
+use crate::record::{
+    now_ms, rfc3339_to_ms, BallotCast, GrantUse, NewRequest, RequestRecord, Transition,
+    TransitionOutcome,
+};
 use crate::store::{GrantRecord, StoreResult};
 
 /// A plan as stored with its request: the plan, and who asked (never an approver of it).
@@ -248,7 +251,9 @@ impl Hub {
         Ok(record)
     }
 
-    /// Approves `record` by the first live grant that covers its call, if one does.
+    /// Approves `record` by the first live grant that covers its call, if one does: the grant
+    /// is spent in the approval's own transaction (one that ended meanwhile approves nothing,
+    /// and the next is tried).
     async fn apply_grant(&self, record: RequestRecord) -> StoreResult<RequestRecord> {
         let Some((function, arguments)) = function_of(&record.context) else {
             return Ok(record);
@@ -262,9 +267,6 @@ impl Hub {
             if !scope.covers(function, arguments, &hash) {
                 continue;
             }
-            if !self.store().use_grant(&grant, &record.id, now).await? {
-                continue;
-            }
             let response = json!({
                 "decision": "approved",
                 "reason": format!("covered by grant {}: {}", grant.id, grant.reason),
@@ -273,9 +275,22 @@ impl Hub {
                 "call_hash": hash,
             });
             let actor = format!("grant:{}", grant.id);
-            return self
-                .apply(record, Status::Approved, response, actor, "grant")
-                .await;
+            let spent = GrantUse {
+                id: grant.id.clone(),
+                single_use: grant.single_use,
+            };
+            let change =
+                self.policy_transition(&record, Status::Approved, response, actor, "grant");
+            let change = Transition {
+                grant: Some(spent),
+                ..change
+            };
+            match self.transition(change).await? {
+                TransitionOutcome::Changed { record, .. } => return Ok(*record),
+                TransitionOutcome::GrantEnded(_) => continue,
+                TransitionOutcome::Conflict(record) => return Ok(*record),
+                _ => return Ok(record),
+            }
         }
         Ok(record)
     }
@@ -307,7 +322,25 @@ impl Hub {
         actor: String,
         channel: &str,
     ) -> StoreResult<RequestRecord> {
-        let change = Transition {
+        let change = self.policy_transition(&record, to, response, actor, channel);
+        Ok(match self.transition(change).await? {
+            TransitionOutcome::Changed { record, .. } | TransitionOutcome::Conflict(record) => {
+                *record
+            }
+            _ => record,
+        })
+    }
+
+    /// The change of a pending `record` to `to` with `response`, by `actor` through `channel`.
+    fn policy_transition(
+        &self,
+        record: &RequestRecord,
+        to: Status,
+        response: Value,
+        actor: String,
+        channel: &str,
+    ) -> Transition {
+        Transition {
             tenant: record.tenant,
             id: record.id.clone(),
             from: vec![Status::Pending],
@@ -319,12 +352,8 @@ impl Hub {
             channel: channel.into(),
             error: None,
             ballot: None,
-        };
-        Ok(match self.transition(change).await? {
-            crate::record::TransitionOutcome::Changed { record, .. }
-            | crate::record::TransitionOutcome::Conflict(record) => *record,
-            _ => record,
-        })
+            grant: None,
+        }
     }
 
     /// What `decision` by `actor` must become under `record`'s plan: refused when the plan

@@ -67,12 +67,6 @@ pub trait Grants: Send + Sync {
     /// A tenant's grants, live or not, newest first (at most `limit`).
     async fn grants(&self, tenant: TenantId, limit: u32) -> StoreResult<Vec<GrantRecord>>;
 
-    /// Uses a grant for request `request_id` at `now`: a single-use grant is used up by one
-    /// conditional write; either kind must still be live. `false`: it was not (used, revoked
-    /// or expired meanwhile) and covers nothing.
-    async fn use_grant(&self, grant: &GrantRecord, request_id: &str, now: i64)
-        -> StoreResult<bool>;
-
     /// Revokes a tenant's grant; `None`: no such grant; `Some(false)`: it had ended already.
     async fn revoke_grant(
         &self,
@@ -230,30 +224,6 @@ macro_rules! grants_on {
                 rows.into_iter()
                     .map($crate::store::grants::grant_of)
                     .collect()
-            }
-
-            async fn use_grant(
-                &self,
-                grant: &$crate::store::GrantRecord,
-                request_id: &str,
-                now: i64,
-            ) -> $crate::store::StoreResult<bool> {
-                let mut q: sqlx::QueryBuilder<$db> = if grant.single_use {
-                    let mut q = sqlx::QueryBuilder::new("UPDATE grants SET used_at = ");
-                    q.push_bind(now);
-                    q.push(", used_by = ");
-                    q.push_bind(request_id.to_owned());
-                    q
-                } else {
-                    // A standing grant is not used up: the write only proves it still lives.
-                    sqlx::QueryBuilder::new("UPDATE grants SET id = id")
-                };
-                q.push(" WHERE id = ");
-                q.push_bind(grant.id.clone());
-                q.push(" AND used_at IS NULL AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ");
-                q.push_bind(now);
-                q.push(")");
-                Ok(q.build().execute(&self.pool).await?.rows_affected() == 1)
             }
 
             async fn revoke_grant(

@@ -68,6 +68,7 @@ pub(crate) fn change(tenant: TenantId, id: &str, to: Status, who: &str) -> Trans
         channel: "conformance".into(),
         error: None,
         ballot: None,
+        grant: None,
     }
 }
 

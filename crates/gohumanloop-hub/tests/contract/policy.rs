@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use gohumanloop::model::Status;
 use gohumanloop_hub::policy::{Quorum, RejectionRule, Tally};
-use gohumanloop_hub::record::{now_ms, BallotCast, Transition, TransitionOutcome};
+use gohumanloop_hub::record::{now_ms, BallotCast, GrantUse, Transition, TransitionOutcome};
 use gohumanloop_hub::store::{Attempt, GrantRecord, Store};
 use serde_json::json;
 
@@ -164,8 +164,21 @@ fn grant(tenant: i64, id: &str, single_use: bool, expires_at: Option<i64>) -> Gr
     }
 }
 
-/// Grants: a single-use grant is used by one request of two that try at once through two
-/// handles; a pattern grant is not used up; revoked and expired grants are not live.
+/// An approval by `grant`: it happens only if the grant is spent on it.
+fn by_grant(tenant: i64, id: &str, grant: &GrantRecord) -> Transition {
+    Transition {
+        grant: Some(GrantUse {
+            id: grant.id.clone(),
+            single_use: grant.single_use,
+        }),
+        ..change(tenant, id, Status::Approved, &format!("grant:{}", grant.id))
+    }
+}
+
+/// Grants: spent in the transaction of the approval they cause — a single-use grant approves
+/// one request of two that try at once through two handles (the other stays pending), and is
+/// not spent on a request that was decided already; a pattern grant is not used up; revoked
+/// and expired grants are not live and approve nothing.
 pub async fn a_single_use_grant_is_used_once<F, Fut>(open: F)
 where
     F: Fn() -> Fut,
@@ -173,19 +186,61 @@ where
 {
     let (a, b) = (open().await, open().await);
     let tenant = tenant(a.as_ref()).await;
+    for rid in ["g0", "g1", "g2", "g3", "g4", "g5"] {
+        create(a.as_ref(), request(tenant, rid, None)).await;
+    }
     let once = grant(tenant, "g-once", true, None);
     a.add_grant(&once).await.unwrap();
     let now = now_ms();
-    let (x, y) = tokio::join!(a.use_grant(&once, "r1", now), b.use_grant(&once, "r2", now));
-    assert_eq!(
-        u8::from(x.unwrap()) + u8::from(y.unwrap()),
-        1,
-        "used by exactly one"
+    b.transition(change(tenant, "id-g0", Status::Rejected, "bob"))
+        .await
+        .unwrap();
+    let late = a
+        .transition(by_grant(tenant, "id-g0", &once))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&late, TransitionOutcome::Conflict(r) if r.status == Status::Rejected),
+        "{late:?}"
     );
+    assert_eq!(
+        a.live_grants(tenant, now).await.unwrap().len(),
+        1,
+        "not spent on a request decided already"
+    );
+    let (x, y) = tokio::join!(
+        a.transition(by_grant(tenant, "id-g1", &once)),
+        b.transition(by_grant(tenant, "id-g2", &once)),
+    );
+    let outcomes = [x.unwrap(), y.unwrap()];
+    let approved = outcomes
+        .iter()
+        .filter(|o| matches!(o, TransitionOutcome::Changed { record, .. } if record.status == Status::Approved))
+        .count();
+    let ended = outcomes
+        .iter()
+        .filter(|o| matches!(o, TransitionOutcome::GrantEnded(r) if r.status == Status::Pending))
+        .count();
+    assert_eq!(
+        (approved, ended),
+        (1, 1),
+        "used by exactly one: {outcomes:?}"
+    );
+    let used_by = a.grants(tenant, 10).await.unwrap()[0].used_by.clone();
+    let winner = if matches!(outcomes[0], TransitionOutcome::Changed { .. }) {
+        "id-g1"
+    } else {
+        "id-g2"
+    };
+    assert_eq!(used_by.as_deref(), Some(winner));
     let standing = grant(tenant, "g-standing", false, Some(now + 3_600_000));
     b.add_grant(&standing).await.unwrap();
-    for request in ["r3", "r4"] {
-        assert!(a.use_grant(&standing, request, now).await.unwrap());
+    for id in ["id-g3", "id-g4"] {
+        let outcome = a.transition(by_grant(tenant, id, &standing)).await.unwrap();
+        assert!(
+            matches!(outcome, TransitionOutcome::Changed { .. }),
+            "{outcome:?}"
+        );
     }
     let live: Vec<String> = a
         .live_grants(tenant, now)
@@ -218,7 +273,14 @@ where
         a.revoke_grant(tenant, "nope", "bob", now).await.unwrap(),
         None
     );
-    assert!(!a.use_grant(&standing, "r5", now).await.unwrap());
+    let revoked = a
+        .transition(by_grant(tenant, "id-g5", &standing))
+        .await
+        .unwrap();
+    assert!(
+        matches!(revoked, TransitionOutcome::GrantEnded(_)),
+        "{revoked:?}"
+    );
     let listed = b.grants(tenant, 10).await.unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(

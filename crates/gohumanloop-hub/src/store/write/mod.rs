@@ -5,6 +5,7 @@
 pub(crate) mod ballot;
 pub(crate) mod chain;
 pub(crate) mod change;
+pub(crate) mod grant_use;
 pub(crate) mod new_request;
 
 use tokio::sync::oneshot;

@@ -11,9 +11,11 @@ use crate::record::{now_ms, RequestRecord, Transition, TransitionOutcome};
 use crate::store::rows::{self, request_columns};
 use crate::store::write::ballot::{self, ballots_on};
 use crate::store::write::change;
+use crate::store::write::grant_use::grants_spent_on;
 use crate::store::StoreResult;
 
 ballots_on!(sqlx::Postgres, PgConnection);
+grants_spent_on!(sqlx::Postgres, PgConnection);
 
 /// How often a change is tried again when its compare-and-set found the status moved.
 const ATTEMPTS: usize = 3;
@@ -28,11 +30,7 @@ pub(crate) async fn transition(
     if let Some(ballot) = &change.ballot {
         // Votes on one request are judged one at a time: the row lock orders them (another
         // node's vote waits here, and then sees this one).
-        sqlx::query("SELECT 1 FROM requests WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
-            .bind(&change.id)
-            .bind(change.tenant)
-            .fetch_optional(&mut *conn)
-            .await?;
+        lock(conn, change).await?;
         let Some(mut record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);
         };
@@ -52,6 +50,14 @@ pub(crate) async fn transition(
             });
         }
     }
+    if let Some(grant) = &change.grant {
+        // The row lock holds the request as read until the commit: the grant is spent only
+        // on a change that then happens.
+        lock(conn, change).await?;
+        if let Some(ended) = spend_for(conn, change, grant).await? {
+            return Ok(ended);
+        }
+    }
     for _ in 0..ATTEMPTS {
         let Some(record) = read(conn, change).await? else {
             return Ok(TransitionOutcome::NotFound);
@@ -67,6 +73,16 @@ pub(crate) async fn transition(
         Some(winner) => Ok(TransitionOutcome::Conflict(Box::new(winner))),
         None => Ok(TransitionOutcome::NotFound),
     }
+}
+
+/// Locks the request's row until the transaction ends.
+async fn lock(conn: &mut PgConnection, change: &Transition) -> StoreResult<()> {
+    sqlx::query("SELECT 1 FROM requests WHERE id = $1 AND tenant_id = $2 FOR UPDATE")
+        .bind(&change.id)
+        .bind(change.tenant)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn read(conn: &mut PgConnection, change: &Transition) -> StoreResult<Option<RequestRecord>> {

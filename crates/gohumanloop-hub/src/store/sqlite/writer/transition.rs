@@ -10,9 +10,11 @@ use crate::store::rows::{self, request_columns};
 use crate::store::write::ballot::{self, ballots_on};
 use crate::store::write::chain::ChainHead;
 use crate::store::write::change;
+use crate::store::write::grant_use::grants_spent_on;
 use crate::store::StoreResult;
 
 ballots_on!(sqlx::Sqlite, SqliteConnection);
+grants_spent_on!(sqlx::Sqlite, SqliteConnection);
 
 /// How often a change is tried again when its compare-and-set found the status moved.
 const ATTEMPTS: usize = 3;
@@ -45,6 +47,12 @@ pub async fn transition(
                 record: Box::new(record),
                 tally,
             });
+        }
+    }
+    if let Some(grant) = &change.grant {
+        // Under the writer's lock: nothing changes the request between here and the write.
+        if let Some(ended) = spend_for(conn, change, grant).await? {
+            return Ok(ended);
         }
     }
     for _ in 0..ATTEMPTS {
