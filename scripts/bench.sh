@@ -26,17 +26,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-10}"
-command -v wrk >/dev/null || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
-# GHL_BENCH_BIN: measure this build of ghl instead (e.g. the commit before a change, built
-# elsewhere), so that two commits are measured in one run on one machine.
-if [ -n "${GHL_BENCH_BIN:-}" ]; then
-  ghl="$GHL_BENCH_BIN"
-else
-  cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
-  ghl="$PWD/target/release/ghl"
-fi
+. scripts/bench/lib.sh
+need_wrk
+pick_ghl
 dir=$(mktemp -d)
 trap 'kill "$hub" "${inbox_hub:-}" "${mail_hub:-}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 db="sqlite://$dir/bench.db"

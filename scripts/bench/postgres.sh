@@ -16,20 +16,14 @@ cd "$(dirname "$0")/../.."
 seconds="${1:-10}"
 workers="${GHL_BENCH_WORKERS:-1}"
 pg_port="${GHL_BENCH_PG_PORT:-15440}"
-command -v wrk >/dev/null || {
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-}
+. scripts/bench/lib.sh
+need_wrk
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 if [ -z "$pg_bin" ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
   pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 fi
-if [ -n "${GHL_BENCH_BIN:-}" ]; then
-  ghl="$GHL_BENCH_BIN"
-else
-  cargo build --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl
-  ghl="$PWD/target/release/ghl"
-fi
+pick_ghl
 dir=$(mktemp -d)
 chmod 755 "$dir"
 pids=()

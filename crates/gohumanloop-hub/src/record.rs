@@ -115,6 +115,23 @@ pub struct RequestRecord {
 }
 
 impl RequestRecord {
+    /// While the request waits for its quorum: the approvals so far, the rejections, and the
+    /// approvals needed (what the inbox and the cards show); `None` once it is decided, or
+    /// before anyone voted.
+    pub fn open_tally(&self) -> Option<(u32, u32, u32)> {
+        match (self.status, self.tally) {
+            (
+                Status::Pending,
+                Some(crate::policy::Tally::Pending {
+                    approvals,
+                    rejections,
+                    needed,
+                }),
+            ) => Some((approvals, rejections, needed)),
+            _ => None,
+        }
+    }
+
     /// The original protocol's identity of this request.
     pub fn key(&self) -> RequestKey {
         RequestKey {

@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use gohumanloop::model::Status;
 use serde_json::Value;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{Notify, Semaphore};
@@ -281,7 +280,7 @@ impl Dispatcher {
             // A pending request's message also shows its votes, which change within `pending`.
             DeliveryState::Delivered
                 if delivery.shown_status == Some(record.status)
-                    && !(record.status == Status::Pending && record.tally.is_some()) =>
+                    && record.open_tally().is_none() =>
             {
                 Attempt::Updated {
                     shown: record.status,

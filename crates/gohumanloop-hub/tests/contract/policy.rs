@@ -79,10 +79,14 @@ where
     assert_eq!(record.tally, Some(tally));
     let stored = b.by_id("id-v1").await.unwrap().unwrap();
     assert_eq!(stored.tally, Some(tally), "kept with the request");
-    assert!(
-        due().await.is_some_and(|at| at >= now),
-        "the card is due for the new count"
-    );
+    assert!(due().await.is_some(), "the card is due for the new count");
+    let now = now_ms();
+    let again_due = b.claim_due(now, now + 60_000, 10).await.unwrap();
+    assert_eq!(again_due.len(), 1, "and claimed at once");
+    let updated = Attempt::Updated {
+        shown: Status::Pending,
+    };
+    b.record_attempt(&again_due[0], updated).await.unwrap();
     let again = b
         .transition(vote(tenant, "id-v1", "alice", true))
         .await

@@ -10,7 +10,6 @@ use serde_json::Value;
 
 use super::people::Directory;
 use crate::core::Action;
-use crate::policy::Tally;
 use crate::record::RequestRecord;
 
 /// The most characters one field shows (chat platforms cap a block's text at a few thousand).
@@ -253,21 +252,11 @@ pub(crate) fn card(record: &RequestRecord, language: EmailLanguage, directory: &
     if let Some(deadline) = &record.deadline_at {
         details.push_str(&format!(" · {}: {deadline}", w.deadline));
     }
-    let votes = match (record.status, record.tally) {
-        (
-            Status::Pending,
-            Some(Tally::Pending {
-                approvals,
-                rejections,
-                needed,
-            }),
-        ) => {
-            let [label, of, approved, rejected] = w.votes;
-            let shown = format!("{approvals}{of}{needed}{approved}{rejections}{rejected}");
-            Some((label, shown))
-        }
-        _ => None,
-    };
+    let votes = record.open_tally().map(|(approvals, rejections, needed)| {
+        let [label, of, approved, rejected] = w.votes;
+        let shown = format!("{approvals}{of}{needed}{approved}{rejections}{rejected}");
+        (label, shown)
+    });
     let state = match record.status {
         Status::Pending => CardState::Open(buttons(record.loop_type, w)),
         _ => CardState::Closed(closing(record, language, directory)),
@@ -381,6 +370,7 @@ pub(crate) fn prompt(action: Action, language: EmailLanguage) -> (&'static str, 
 mod tests {
     use super::*;
     use crate::channels::chat::people::Approver;
+    use crate::policy::Tally;
     use crate::record::tests_support::record;
     use serde_json::json;
 

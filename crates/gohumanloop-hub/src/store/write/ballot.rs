@@ -41,8 +41,9 @@ pub(crate) fn entry<'a>(change: &'a Transition, status: Status, detail: &'a Valu
 
 /// `async fn cast(conn, change, ballot) -> StoreResult<Option<Tally>>` on the backend `$db`
 /// with connections `$conn`: records `change.actor`'s vote (`None`: they had voted), judges
-/// every vote on the request so far, keeps the tally with the request, and marks the request's
-/// delivered messages due (a chat card shows the count: the dispatcher brings it up to date).
+/// every vote on the request so far, and keeps the tally with the request (whose delivered
+/// messages then fall due by the status trigger, which watches the tally too: a chat card
+/// shows the count, and the dispatcher brings it up to date).
 macro_rules! ballots_on {
     ($db:ty, $conn:ty) => {
         /// Records the vote and judges the votes so far (`None`: this person had voted).
@@ -85,18 +86,6 @@ macro_rules! ballots_on {
             q.push_bind(serde_json::json!(tally).to_string());
             q.push(" WHERE id = ");
             q.push_bind(change.id.clone());
-            q.build().execute(&mut *conn).await?;
-            // As the status trigger does for a change (migration 0007): a lease or a later
-            // retry is left as it is, its attempt sees the new count.
-            let now = $crate::record::now_ms();
-            let mut q: sqlx::QueryBuilder<$db> =
-                sqlx::QueryBuilder::new("UPDATE deliveries SET due_at = ");
-            q.push_bind(now);
-            q.push(" WHERE request_id = ");
-            q.push_bind(change.id.clone());
-            q.push(" AND state = 'delivered' AND (due_at IS NULL OR due_at <= ");
-            q.push_bind(now);
-            q.push(")");
             q.build().execute(&mut *conn).await?;
             Ok(Some(tally))
         }

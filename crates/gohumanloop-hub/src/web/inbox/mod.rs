@@ -20,7 +20,6 @@ use crate::accounts::Tenant;
 use crate::core::Hub;
 use crate::html::error::WebError;
 use crate::html::pages::{self, Chrome};
-use crate::policy::Tally;
 use crate::record::{now_ms, RequestFilter, RequestRecord};
 use crate::store::{StoreResult, SEARCH_MATCHES};
 
@@ -220,15 +219,9 @@ pub async fn page(
                     && deadline.is_some_and(|d| d - now <= DUE_SOON_MS),
                 assignee: extras.assignee(&r.id),
                 turns: extras.turns(&r),
-                votes: match (r.status, r.tally) {
-                    (
-                        Status::Pending,
-                        Some(Tally::Pending {
-                            approvals, needed, ..
-                        }),
-                    ) => Some((approvals, needed)),
-                    _ => None,
-                },
+                votes: r
+                    .open_tally()
+                    .map(|(approvals, _, needed)| (approvals, needed)),
                 status: r.status.as_str(),
                 status_label: t.status_name(r.status),
                 loop_type: r.loop_type.as_str(),
