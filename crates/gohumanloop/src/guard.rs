@@ -20,7 +20,7 @@ use crate::error::Error;
 use crate::manager::{HumanLoopCallback, LoopRequest, Manager};
 use crate::model::{new_id, HumanLoopResult, JsonObject, LoopType, Status};
 
-pub use binding::{approved_arguments, binding, decider, Binding, Decider};
+pub use binding::{approved_arguments, binding, decider, rejection_reason, Binding, Decider};
 
 /// The question of an approval guard (the original's text).
 pub const APPROVAL_QUESTION: &str = "Please review and approve/reject this human loop execution.";
@@ -103,6 +103,32 @@ impl GuardError {
             Decider::Policy { rule, .. } => Some(rule),
             Decider::Grant { .. } => None,
         }
+    }
+}
+
+/// The context of a request about a call of `function` with `arguments`, as every guard (and
+/// the agent-framework adapters) sends it: `message` (a readable summary), `question`,
+/// `additional`, and `function` (`function_name`, `arguments`), from which a hub binds an
+/// approval to the call (`call_hash`).
+pub fn call_context(
+    function: &str,
+    arguments: &Value,
+    question: &str,
+    additional: &str,
+) -> JsonObject {
+    let message = format!(
+        "Function: {function}\nArguments: {}",
+        serde_json::to_string_pretty(arguments).unwrap_or_default()
+    );
+    let context = json!({
+        "message": message,
+        "question": question,
+        "additional": additional,
+        "function": {"function_name": function, "arguments": arguments},
+    });
+    match context {
+        Value::Object(map) => map,
+        _ => JsonObject::new(),
     }
 }
 
@@ -194,20 +220,7 @@ impl Guard {
 
     fn context(&self, function: &str, arguments: &Value, default_question: &str) -> JsonObject {
         let question = self.question.as_deref().unwrap_or(default_question);
-        let message = format!(
-            "Function: {function}\nArguments: {}",
-            serde_json::to_string_pretty(arguments).unwrap_or_default()
-        );
-        let context = json!({
-            "message": message,
-            "question": question,
-            "additional": self.additional,
-            "function": {"function_name": function, "arguments": arguments},
-        });
-        match context {
-            Value::Object(map) => map,
-            _ => JsonObject::new(),
-        }
+        call_context(function, arguments, question, &self.additional)
     }
 
     fn loop_request(&self, loop_type: LoopType, context: JsonObject) -> LoopRequest {

@@ -95,7 +95,7 @@ pub fn decider(response: &Value) -> Option<Decider<'_>> {
 /// The reason of a rejection: the response's `reason` for a policy's rejection (or, when it
 /// has none, "rejected by policy at the deadline (rule X)" / "rejected by policy (rule X)"),
 /// else the response's text as before.
-pub(crate) fn rejection_reason(result: &HumanLoopResult) -> String {
+pub fn rejection_reason(result: &HumanLoopResult) -> String {
     match decider(&result.response) {
         Some(Decider::Policy { rule, when }) => {
             let reason = result

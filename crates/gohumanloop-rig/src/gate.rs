@@ -1,0 +1,234 @@
+//! [`Gate`]: the settings every gated run shares, and the runs that can pause ([`Gate::run`],
+//! [`Gate::resume`]).
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use gohumanloop::interrupt::Interrupts;
+use gohumanloop::model::JsonObject;
+use rig_agent::agent::{Agent, AgentRunner, PromptResponse};
+use rig_agent::completion::PromptError;
+use rig_core::tool::Tool;
+use serde_json::Value;
+
+use crate::ask::Asking;
+use crate::error::GateError;
+use crate::hook::{lock, ApprovalHook, Plan};
+use crate::pause::{rebuild, PausedRun};
+use crate::tools::Gated;
+use crate::verdict::{verdict, OnExpiry, Verdict};
+use crate::wrapper::ApprovalRequired;
+
+/// What every hook and wrapper of one gate shares.
+pub(crate) struct Settings {
+    pub(crate) asking: Asking,
+    pub(crate) gated: Gated,
+    pub(crate) on_expiry: OnExpiry,
+    /// `None`: wait for every answer. `Some(wait)`: wait this long, then pause the run.
+    pub(crate) pause_after: Option<Duration>,
+}
+
+/// How a gated run ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// The run finished.
+    Finished(Box<PromptResponse>),
+    /// The run stopped at gated calls whose answers are not in yet: save it
+    /// ([`PausedRun::encode`]) and [`Gate::resume`] it, here or in another process, once they
+    /// are.
+    Paused(Box<PausedRun>),
+}
+
+/// Puts an agent's tool calls to a human before they run, through any `gohumanloop` backend
+/// of [`Interrupts`]: an in-process provider or the terminal ([`Local`]), or the hub
+/// ([`Hub`](gohumanloop::interrupt::Hub)), whose requests outlive the process and so let a run
+/// pause.
+///
+/// [`Local`]: gohumanloop::interrupt::Local
+#[derive(Clone)]
+pub struct Gate {
+    settings: Arc<Settings>,
+}
+
+impl Gate {
+    /// A gate asking through `interrupts` about every tool call, waiting for each answer.
+    pub fn new(interrupts: Interrupts) -> Self {
+        Self {
+            settings: Arc::new(Settings {
+                asking: Asking::new(interrupts),
+                gated: Gated::all(),
+                on_expiry: OnExpiry::default(),
+                pause_after: None,
+            }),
+        }
+    }
+
+    /// Which calls need a human (default: [`Gated::all`]).
+    pub fn gated(self, gated: Gated) -> Self {
+        self.with(|s| s.gated = gated)
+    }
+
+    /// Each request expires after `seconds` (default: never).
+    pub fn timeout(self, seconds: u64) -> Self {
+        self.with(|s| s.asking.timeout = Some(seconds))
+    }
+
+    /// What an expired request does to its call (default: [`OnExpiry::Skip`]).
+    pub fn on_expiry(self, on_expiry: OnExpiry) -> Self {
+        self.with(|s| s.on_expiry = on_expiry)
+    }
+
+    /// The question the approver reads (default: the library's approval question).
+    pub fn question(self, text: impl Into<String>) -> Self {
+        self.with(|s| s.asking.question = text.into())
+    }
+
+    /// More context for the approver (the request's `additional`).
+    pub fn additional(self, text: impl Into<String>) -> Self {
+        self.with(|s| s.asking.additional = text.into())
+    }
+
+    /// Metadata of every request (routing: `platform`, `recipient_email`, …).
+    pub fn metadata(self, metadata: JsonObject) -> Self {
+        self.with(|s| s.asking.metadata = metadata)
+    }
+
+    /// Pauses [`Gate::run`]s instead of holding them: a batch of gated calls whose answers are
+    /// not all in after `wait` stops the run, to be saved and resumed later. Needs interrupts
+    /// that outlive the process (the hub) for a resume in another process.
+    pub fn pause_after(self, wait: Duration) -> Self {
+        self.with(|s| s.pause_after = Some(wait))
+    }
+
+    /// The hook to add to any run or agent builder (it waits for every answer, unless the gate
+    /// pauses: then prefer [`Gate::run`], which saves the paused run).
+    pub fn hook(&self) -> ApprovalHook {
+        ApprovalHook::new(self.settings.clone(), None)
+    }
+
+    /// `tool`, asking a human before each of its calls: for agents that do not use the hook.
+    pub fn wrap<T: Tool>(&self, tool: T) -> ApprovalRequired<T> {
+        ApprovalRequired::new(tool, self.clone())
+    }
+
+    /// Drives `runner` (a run of `agent`, e.g. `agent.prompt(..)` with any settings) with this
+    /// gate's hook, to its end or to a pause.
+    pub async fn run(&self, agent: &Agent, runner: AgentRunner) -> Result<Outcome, GateError> {
+        self.drive(agent, runner, Plan::default()).await
+    }
+
+    /// Resumes a paused run of `agent` once its answers are in, waiting up to `wait` for them:
+    /// still [`Outcome::Paused`] (nothing run, nothing claimed) when an answer is missing.
+    /// The answers are claimed once, across processes when the interrupts are the hub's: a
+    /// second resume of the same paused run runs nothing and is
+    /// [`GateError::AlreadyResumed`]. The calls of the batch then run under the answers
+    /// (approved, edited, skipped, or the run aborts), and the run goes on — maybe to another
+    /// pause.
+    ///
+    /// A resume that claimed the answers and then died before the calls ran does not run them
+    /// again: at most once.
+    pub async fn resume(
+        &self,
+        agent: &Agent,
+        paused: PausedRun,
+        wait: Duration,
+    ) -> Result<Outcome, GateError> {
+        let asking = &self.settings.asking;
+        let until = tokio::time::Instant::now() + wait;
+        for asked in paused.asked() {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            if !asking.answered(asked, left).await? {
+                return Ok(Outcome::Paused(Box::new(paused)));
+            }
+        }
+        // Every resume claims in the same order: the first claim decides which one runs.
+        let mut plan = Plan::default();
+        for asked in paused.asked() {
+            let result = asking.claim(asked, Duration::ZERO).await?.ok_or_else(|| {
+                GateError::Pause(format!(
+                    "the answer about `{}` went back to pending",
+                    asked.tool
+                ))
+            })?;
+            let verdict = verdict(
+                &asked.tool,
+                &asked.arguments,
+                &result,
+                self.settings.on_expiry,
+            );
+            plan.record(asked, verdict);
+        }
+        let (run, _) = paused.into_parts();
+        self.drive(agent, agent.resume(run), plan).await
+    }
+
+    /// Asks about one call of `tool` and waits for the verdict (the wrapper's path).
+    pub(crate) async fn decide(&self, tool: &str, arguments: &Value) -> Verdict {
+        let asking = &self.settings.asking;
+        let call_id = gohumanloop::model::new_id();
+        let asked = match asking.ask(&call_id, tool, arguments).await {
+            Ok(asked) => asked,
+            Err(e) => return Verdict::Abort(format!("could not ask a human about `{tool}`: {e}")),
+        };
+        match asking.answer(&asked).await {
+            Ok(result) => verdict(tool, arguments, &result, self.settings.on_expiry),
+            Err(e) => Verdict::Abort(format!("could not read the answer about `{tool}`: {e}")),
+        }
+    }
+
+    async fn drive(
+        &self,
+        agent: &Agent,
+        runner: AgentRunner,
+        plan: Plan,
+    ) -> Result<Outcome, GateError> {
+        let plan = Arc::new(Mutex::new(plan));
+        let hook = ApprovalHook::new(self.settings.clone(), Some(plan.clone()));
+        match runner.add_hook(hook).await {
+            Ok(response) => Ok(Outcome::Finished(Box::new(response))),
+            Err(PromptError::Cancelled {
+                chat_history,
+                reason,
+            }) => {
+                let (pausing, turn, abort) = {
+                    let mut plan = lock(&plan);
+                    (
+                        std::mem::take(&mut plan.pausing),
+                        plan.paused_turn,
+                        plan.abort.take(),
+                    )
+                };
+                if !pausing.is_empty() {
+                    let run = rebuild(agent, chat_history, turn).await?;
+                    Ok(Outcome::Paused(Box::new(PausedRun::new(run, pausing))))
+                } else if let Some(abort) = abort {
+                    Err(GateError::Aborted(abort))
+                } else {
+                    Err(PromptError::Cancelled {
+                        chat_history,
+                        reason,
+                    }
+                    .into())
+                }
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
+        match Arc::get_mut(&mut self.settings) {
+            Some(settings) => change(settings),
+            None => {
+                let mut settings = Settings {
+                    asking: self.settings.asking.clone(),
+                    gated: self.settings.gated.clone(),
+                    on_expiry: self.settings.on_expiry,
+                    pause_after: self.settings.pause_after,
+                };
+                change(&mut settings);
+                self.settings = Arc::new(settings);
+            }
+        }
+        self
+    }
+}

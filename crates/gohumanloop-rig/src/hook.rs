@@ -1,0 +1,255 @@
+//! [`ApprovalHook`]: rig's dispatch hook that asks a human before a gated tool call runs.
+//!
+//! When the model's turn ends, every gated call of the turn is put to a human at once (so the
+//! approver sees the whole batch, and nothing of a batch runs before its answers are in); each
+//! call's dispatch then applies its [`Verdict`]. An abort stops the batch before any of its
+//! calls runs. With a pausing gate, a batch whose answers are not in yet stops the run instead,
+//! and [`Gate::run`](crate::Gate::run) saves it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use rig_agent::agent::{
+    AgentHook, DispatchAction, DispatchEvent, HookContext, ModelTurnAction, ModelTurnFinished,
+    StepEventKind,
+};
+use rig_core::effect::EffectKind;
+use rig_core::message::AssistantContent;
+use serde_json::Value;
+
+use crate::ask::Asked;
+use crate::gate::Settings;
+use crate::verdict::{verdict, Verdict};
+
+/// The reason a paused run stops with (rig reports it as the run's cancellation).
+pub(crate) const PAUSED: &str = "paused until a human answers (gohumanloop)";
+
+/// What one run's gated calls come to.
+#[derive(Debug, Default)]
+pub(crate) struct Plan {
+    /// The verdict on each call, by the model's call id, until the call is dispatched.
+    pub(crate) verdicts: HashMap<String, Verdict>,
+    /// Set when a verdict aborts the run: every later dispatch stops with it.
+    pub(crate) abort: Option<String>,
+    /// The calls whose answers the run pauses for (none: not pausing).
+    pub(crate) pausing: Vec<Asked>,
+    /// The turn the run paused at.
+    pub(crate) paused_turn: usize,
+}
+
+impl Plan {
+    pub(crate) fn record(&mut self, asked: &Asked, verdict: Verdict) {
+        if let Verdict::Abort(reason) = &verdict {
+            self.abort.get_or_insert_with(|| reason.clone());
+        }
+        self.verdicts.insert(asked.call_id.clone(), verdict);
+    }
+}
+
+pub(crate) fn lock(plan: &Mutex<Plan>) -> MutexGuard<'_, Plan> {
+    plan.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A run's plan, kept in the run's scratchpad by a hook that serves many runs.
+#[derive(Clone)]
+struct RunPlan(Arc<Mutex<Plan>>);
+
+/// The hook on tool dispatch that puts gated calls to a human: approved → the call runs;
+/// approved with edited arguments → it runs with them (an approval cannot change the tool);
+/// rejected → it is skipped and the model sees the reason; cancelled (or failed) → the run
+/// stops with a clear error; expired → as [`OnExpiry`](crate::OnExpiry) says.
+///
+/// Make one with [`Gate::hook`](crate::Gate::hook) and add it to a run
+/// (`agent.prompt(..).add_hook(gate.hook())`) or to an agent's builder.
+#[derive(Clone)]
+pub struct ApprovalHook {
+    settings: Arc<Settings>,
+    /// The plan of the one run this hook serves, when it serves one ([`Gate::run`]).
+    run_plan: Option<Arc<Mutex<Plan>>>,
+}
+
+impl ApprovalHook {
+    pub(crate) fn new(settings: Arc<Settings>, run_plan: Option<Arc<Mutex<Plan>>>) -> Self {
+        Self { settings, run_plan }
+    }
+
+    fn plan(&self, ctx: &HookContext) -> Arc<Mutex<Plan>> {
+        if let Some(plan) = &self.run_plan {
+            return plan.clone();
+        }
+        if let Some(RunPlan(plan)) = ctx.scratchpad().get::<RunPlan>() {
+            return plan;
+        }
+        let plan = Arc::new(Mutex::new(Plan::default()));
+        ctx.scratchpad().insert(RunPlan(plan.clone()));
+        plan
+    }
+
+    /// Asks about `calls` (call id, tool, arguments) and records their verdicts — or, with a
+    /// pausing gate whose answers are not all in, that the run pauses for them.
+    async fn plan_batch(
+        &self,
+        plan: &Mutex<Plan>,
+        calls: Vec<(String, String, Value)>,
+        turn: usize,
+    ) {
+        let asking = &self.settings.asking;
+        let mut batch = Vec::with_capacity(calls.len());
+        for (call_id, tool, arguments) in calls {
+            match asking.ask(&call_id, &tool, &arguments).await {
+                Ok(asked) => batch.push(asked),
+                Err(e) => {
+                    lock(plan).abort = Some(format!("could not ask a human about `{tool}`: {e}"));
+                    return;
+                }
+            }
+        }
+        match self.settings.pause_after {
+            None => {
+                for asked in &batch {
+                    let verdict = match asking.answer(asked).await {
+                        Ok(result) => self.verdict(asked, &result),
+                        Err(e) => Verdict::Abort(format!(
+                            "could not read the answer about `{}`: {e}",
+                            asked.tool
+                        )),
+                    };
+                    lock(plan).record(asked, verdict);
+                }
+            }
+            Some(wait) => {
+                let until = tokio::time::Instant::now() + wait;
+                for asked in &batch {
+                    let left = until.saturating_duration_since(tokio::time::Instant::now());
+                    match asking.answered(asked, left).await {
+                        Ok(true) => {}
+                        Ok(false) => {
+                            let mut plan = lock(plan);
+                            plan.pausing = batch;
+                            plan.paused_turn = turn;
+                            return;
+                        }
+                        Err(e) => {
+                            lock(plan).abort = Some(e.to_string());
+                            return;
+                        }
+                    }
+                }
+                for asked in &batch {
+                    let verdict = match asking.claim(asked, Duration::ZERO).await {
+                        Ok(Some(result)) => self.verdict(asked, &result),
+                        Ok(None) => Verdict::Abort(format!(
+                            "the answer about `{}` went back to pending",
+                            asked.tool
+                        )),
+                        Err(e) => Verdict::Abort(e.to_string()),
+                    };
+                    lock(plan).record(asked, verdict);
+                }
+            }
+        }
+    }
+
+    fn verdict(&self, asked: &Asked, result: &gohumanloop::HumanLoopResult) -> Verdict {
+        verdict(
+            &asked.tool,
+            &asked.arguments,
+            result,
+            self.settings.on_expiry,
+        )
+    }
+
+    /// What the plan says about dispatching `call_id` now, if it says anything.
+    fn planned(plan: &Mutex<Plan>, call_id: &str, kind: &EffectKind) -> Option<DispatchAction> {
+        let mut plan = lock(plan);
+        if let Some(reason) = &plan.abort {
+            return Some(DispatchAction::stop(reason.clone()));
+        }
+        if !plan.pausing.is_empty() {
+            return Some(DispatchAction::stop(PAUSED));
+        }
+        plan.verdicts
+            .remove(call_id)
+            .map(|verdict| action(kind, verdict))
+    }
+}
+
+/// What rig does with a call, for a verdict.
+fn action(kind: &EffectKind, verdict: Verdict) -> DispatchAction {
+    match verdict {
+        Verdict::Run => DispatchAction::proceed(),
+        // Only the arguments change: rig refuses a patch that changes the tool.
+        Verdict::RunWith(arguments) => DispatchAction::rewrite_tool_args(kind, arguments),
+        Verdict::Skip(reason) => DispatchAction::skip(reason),
+        Verdict::Abort(reason) => DispatchAction::stop(reason),
+    }
+}
+
+impl AgentHook for ApprovalHook {
+    fn name(&self) -> Option<String> {
+        Some("gohumanloop-approval".into())
+    }
+
+    async fn on_model_turn_finished(
+        &self,
+        ctx: &HookContext,
+        event: ModelTurnFinished<'_>,
+    ) -> ModelTurnAction {
+        let gated = &self.settings.gated;
+        let calls: Vec<(String, String, Value)> = event
+            .content
+            .iter()
+            .filter_map(|item| match item {
+                // A call whose arguments are not an object is answered by rig, never dispatched.
+                AssistantContent::ToolCall(call) if call.function.invalid_arguments.is_none() => {
+                    let tool = call.function.name.to_string();
+                    let arguments = Value::Object(call.function.arguments.clone());
+                    gated
+                        .needs_human(&tool, &arguments)
+                        .then(|| (call.id.to_string(), tool, arguments))
+                }
+                _ => None,
+            })
+            .collect();
+        if !calls.is_empty() {
+            let plan = self.plan(ctx);
+            self.plan_batch(&plan, calls, event.turn).await;
+        }
+        ModelTurnAction::Continue
+    }
+
+    async fn on_dispatch(&self, ctx: &HookContext, event: DispatchEvent<'_>) -> DispatchAction {
+        let (Some(tool), Some(args)) = (event.tool_name(), event.tool_args()) else {
+            return DispatchAction::proceed();
+        };
+        let call_id = event.call_id.map(ToString::to_string).unwrap_or_default();
+        let plan = self.plan(ctx);
+        if let Some(action) = Self::planned(&plan, &call_id, event.kind) {
+            return action;
+        }
+        let arguments: Value = serde_json::from_str(args).unwrap_or(Value::Null);
+        if !self.settings.gated.needs_human(tool, &arguments) {
+            return DispatchAction::proceed();
+        }
+        // A gated call no model turn announced (a resumed run's re-dispatch, a repaired call):
+        // ask about it alone.
+        self.plan_batch(
+            &plan,
+            vec![(call_id.clone(), tool.to_owned(), arguments)],
+            event.turn,
+        )
+        .await;
+        Self::planned(&plan, &call_id, event.kind).unwrap_or_else(|| {
+            DispatchAction::stop(format!("no decision was recorded for the call of `{tool}`"))
+        })
+    }
+
+    fn observes(&self, kind: StepEventKind) -> bool {
+        matches!(
+            kind,
+            StepEventKind::ToolDispatch | StepEventKind::ModelTurnFinished
+        )
+    }
+}
