@@ -73,8 +73,13 @@ impl Asking {
 
     /// Waits as long as it takes for the answer, and claims it.
     pub(crate) async fn answer(&self, asked: &Asked) -> Result<HumanLoopResult, GateError> {
+        self.answer_token(&asked.token).await
+    }
+
+    /// Waits as long as it takes for the answer to the request of `token`, and claims it.
+    pub(crate) async fn answer_token(&self, token: &Token) -> Result<HumanLoopResult, GateError> {
         loop {
-            if let Some(result) = self.claim(asked, WAIT_SLICE).await? {
+            if let Some(result) = self.claim_token(token, WAIT_SLICE).await? {
                 return Ok(result);
             }
         }
@@ -93,11 +98,19 @@ impl Asking {
         asked: &Asked,
         wait: Duration,
     ) -> Result<Option<HumanLoopResult>, GateError> {
-        match self.interrupts.resume(&asked.token, wait).await? {
+        self.claim_token(&asked.token, wait).await
+    }
+
+    async fn claim_token(
+        &self,
+        token: &Token,
+        wait: Duration,
+    ) -> Result<Option<HumanLoopResult>, GateError> {
+        match self.interrupts.resume(token, wait).await? {
             Resumed::Answered { result, .. } => Ok(Some(result)),
             Resumed::Pending(_) => Ok(None),
             Resumed::AlreadyResumed(_) => Err(GateError::AlreadyResumed {
-                request_id: asked.token.request_id.clone(),
+                request_id: token.request_id.clone(),
             }),
         }
     }

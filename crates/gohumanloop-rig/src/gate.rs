@@ -6,17 +6,19 @@ use std::time::Duration;
 
 use gohumanloop::interrupt::Interrupts;
 use gohumanloop::model::JsonObject;
+use gohumanloop::LoopRequest;
 use rig_agent::agent::{Agent, AgentRunner, PromptResponse};
 use rig_agent::completion::PromptError;
 use rig_core::tool::Tool;
 use serde_json::Value;
 
 use crate::ask::Asking;
+use crate::ask_human::AskHuman;
 use crate::error::GateError;
 use crate::hook::{lock, ApprovalHook, Plan};
 use crate::pause::{rebuild, PausedRun};
 use crate::tools::Gated;
-use crate::verdict::{verdict, OnExpiry, Verdict};
+use crate::verdict::{information, verdict, OnExpiry, Verdict};
 use crate::wrapper::ApprovalRequired;
 
 /// What every hook and wrapper of one gate shares.
@@ -160,6 +162,29 @@ impl Gate {
         }
         let (run, _) = paused.into_parts();
         self.drive(agent, agent.resume(run), plan).await
+    }
+
+    /// The tool `ask_human`, asking this gate's humans the model's questions.
+    pub fn ask_human(&self) -> AskHuman {
+        AskHuman::new(self.clone())
+    }
+
+    /// Puts an information request to a human and waits for the answer (the `ask_human`
+    /// path): their text, or why there is none.
+    pub(crate) async fn inquire(&self, mut request: LoopRequest) -> Result<String, Verdict> {
+        let asking = &self.settings.asking;
+        request.metadata = asking.metadata.clone();
+        request.timeout = asking.timeout;
+        let token = match asking.interrupts.interrupt(request, Value::Null).await {
+            Ok(token) => token,
+            Err(e) => return Err(Verdict::Abort(format!("could not ask a human: {e}"))),
+        };
+        match asking.answer_token(&token).await {
+            Ok(result) => information(&result, self.settings.on_expiry),
+            Err(e) => Err(Verdict::Abort(format!(
+                "could not read the human's answer: {e}"
+            ))),
+        }
     }
 
     /// Asks about one call of `tool` and waits for the verdict (the wrapper's path).

@@ -14,6 +14,8 @@
 //!   batch, is saved ([`PausedRun::encode`]), and resumes in another process once the human
 //!   answered; the batch then runs once — a second resume runs nothing
 //!   ([`GateError::AlreadyResumed`]).
+//! - [`Gate::ask_human`]: the tool `ask_human`, for a model that needs information only a human
+//!   has.
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -29,6 +31,7 @@
 //! ```
 
 mod ask;
+mod ask_human;
 mod error;
 mod gate;
 mod hook;
@@ -38,10 +41,11 @@ mod verdict;
 mod wrapper;
 
 pub use ask::Asked;
+pub use ask_human::{AskHuman, Question};
 pub use error::GateError;
 pub use gate::{Gate, Outcome};
 pub use hook::ApprovalHook;
 pub use pause::PausedRun;
 pub use tools::Gated;
-pub use verdict::{verdict, OnExpiry, Verdict};
+pub use verdict::{information, verdict, OnExpiry, Verdict};
 pub use wrapper::{ApprovalRequired, StopOnAbort};

@@ -77,6 +77,35 @@ pub fn verdict(
     }
 }
 
+/// The answer to an information request the model asked ([`AskHuman`](crate::AskHuman)):
+/// the human's text when they gave it, else why not — skipped (rejected: they declined;
+/// expired as [`OnExpiry`] says) or aborted (cancelled, failed).
+pub fn information(result: &HumanLoopResult, on_expiry: OnExpiry) -> Result<String, Verdict> {
+    match result.status {
+        Status::Completed => Ok(result.response_text()),
+        Status::Rejected => Err(Verdict::Skip(format!(
+            "The human declined to answer: {}",
+            result.response_text()
+        ))),
+        Status::Expired => {
+            let text = "No human answered the question before it expired.".to_owned();
+            Err(match on_expiry {
+                OnExpiry::Skip => Verdict::Skip(text),
+                OnExpiry::Abort => Verdict::Abort(text),
+            })
+        }
+        Status::Cancelled => Err(Verdict::Abort("the question was cancelled".into())),
+        other => Err(Verdict::Abort(format!(
+            "the question ended as `{other}`{}",
+            result
+                .error
+                .as_deref()
+                .map(|e| format!(": {e}"))
+                .unwrap_or_default()
+        ))),
+    }
+}
+
 fn approved(tool: &str, asked: &Value, result: &HumanLoopResult) -> Verdict {
     if let Some(named) = named_tool(&result.response).filter(|named| *named != tool) {
         return Verdict::Skip(format!(

@@ -9,7 +9,7 @@ use crate::gate::Gate;
 use crate::verdict::Verdict;
 
 /// How an aborted call's error begins, so that [`StopOnAbort`] knows it.
-const ABORTED: &str = "aborted by gohumanloop: ";
+pub(crate) const ABORTED: &str = "aborted by gohumanloop: ";
 
 /// `T`, asking a human before each call (make one with [`Gate::wrap`]): approved → `T` runs;
 /// approved with edited arguments → `T` runs with them; rejected or expired → the call fails

@@ -1,0 +1,304 @@
+//! The rig examples as programs: on a terminal (piped stdin), and — the durable pause — as two
+//! (then three) separate processes against a real `ghl serve`, approved through its API.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::json;
+
+/// `target/<profile>`, where `cargo test` builds the examples and the `ghl` binary.
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(Path::parent).unwrap().to_owned()
+}
+
+fn example(name: &str) -> PathBuf {
+    profile_dir().join("examples").join(name)
+}
+
+/// The `ghl` binary: built by `cargo test --workspace`; built here when this package's tests
+/// run alone.
+fn ghl() -> PathBuf {
+    let path = profile_dir().join("ghl");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "-p", "ghl", "--bin", "ghl"])
+            .status()
+            .unwrap();
+        assert!(built.success(), "cargo build -p ghl");
+    }
+    path
+}
+
+fn run(name: &str, args: &[&str], envs: &[(&str, &str)], input: &str) -> Output {
+    let mut child = Command::new(example(name))
+        .args(args)
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{name} should be built by cargo test: {e}"));
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn folder() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["old.log", "keep.txt"] {
+        std::fs::write(dir.path().join(name), "x").unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_terminal_agent_deletes_only_what_the_human_approved() {
+    let dir = folder();
+    let path = dir.path().to_str().unwrap();
+    let rejected = stdout(&run(
+        "rig_delete_files",
+        &[path],
+        &[],
+        "no\nkeep the logs\n",
+    ));
+    assert!(dir.path().join("old.log").exists());
+    assert!(
+        rejected.contains("delete_file → A human rejected this call of `delete_file`, so it was not made. Their reason: keep the logs"),
+        "{rejected}"
+    );
+    let approved = stdout(&run("rig_delete_files", &[path], &[], "yes\n"));
+    assert!(!dir.path().join("old.log").exists());
+    assert!(
+        dir.path().join("keep.txt").exists(),
+        "list_files ran without asking"
+    );
+    assert!(
+        approved.contains("list_files → keep.txt old.log"),
+        "{approved}"
+    );
+    assert!(
+        approved.contains("Agent: Finished the clean-up."),
+        "{approved}"
+    );
+}
+
+#[test]
+fn the_agent_asks_for_missing_information_and_uses_it() {
+    let out = stdout(&run("rig_ask_info", &[], &[], "staging\n"));
+    assert!(
+        out.contains("Which environment should release 2.4 go to?"),
+        "{out}"
+    );
+    assert!(
+        out.contains("deploying release 2.4 to staging (simulated)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("Agent: Release 2.4 is deployed where you said."),
+        "{out}"
+    );
+}
+
+/// `ghl serve` on a free loopback port and a new SQLite file; stopped on drop.
+struct Served {
+    base: String,
+    db: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Served {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db = format!("sqlite://{}", dir.path().join("ghl.db").display());
+        let mut child = Command::new(ghl())
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--db",
+                &db,
+                "--log-level",
+                "warn",
+            ])
+            .env_remove("GHL_HUB")
+            .env_remove("GHL_API_KEY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on ").nth(1) {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
+                }
+            }
+        });
+        let base = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("ghl serve listens");
+        Self {
+            base,
+            db,
+            child,
+            _dir: dir,
+        }
+    }
+
+    fn key(&self, name: &str) -> String {
+        let out = Command::new(ghl())
+            .args([
+                "keys", "create", "--db", &self.db, "--tenant", "acme", "--name", name,
+            ])
+            .output()
+            .unwrap();
+        stdout(&out).lines().last().unwrap().to_owned()
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The request id a paused run prints.
+fn request_id(out: &str) -> String {
+    out.split("(request ")
+        .nth(1)
+        .and_then(|rest| rest.split(')').next())
+        .unwrap_or_else(|| panic!("no request id in: {out}"))
+        .to_owned()
+}
+
+fn answer(hub: &Served, key: &str, request: &str, action: &str, body: serde_json::Value) {
+    let url = format!("{}/api/v1/requests/{request}/{action}", hub.base);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = runtime.block_on(async {
+        let reply = reqwest::Client::new()
+            .post(url)
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        reply.status()
+    });
+    assert!(status.is_success(), "{action}: {status}");
+}
+
+#[test]
+fn a_paused_run_resumes_in_another_process_and_runs_its_call_once() {
+    let hub = Served::start();
+    let (agent_key, approver) = (hub.key("agent"), hub.key("approver"));
+    let env = [("GHL_API_KEY", agent_key.as_str())];
+    let dir = folder();
+    let path = dir.path().to_str().unwrap();
+    let state = dir.path().join("run.json");
+    let state = state.to_str().unwrap();
+    let hub_args = ["--hub", hub.base.as_str(), "--state", state];
+
+    // Process 1: lists, asks about the deletion, saves the run, exits.
+    let mut args = vec![path];
+    args.extend(hub_args);
+    let paused = stdout(&run("rig_delete_files", &args, &env, ""));
+    assert!(
+        paused.contains("Paused: waiting for a human to decide on delete_file"),
+        "{paused}"
+    );
+    assert!(dir.path().join("old.log").exists());
+    let request = request_id(&paused);
+
+    let mut resume = vec!["--resume"];
+    resume.extend(hub_args);
+    // Process 2, before the answer: still paused, nothing ran.
+    let early = stdout(&run("rig_delete_files", &resume, &env, ""));
+    assert!(early.contains("Paused: waiting"), "{early}");
+    assert!(dir.path().join("old.log").exists());
+
+    answer(
+        &hub,
+        &approver,
+        &request,
+        "approve",
+        json!({"reason": "old logs can go"}),
+    );
+    // Process 3: the approved deletion runs, and the run finishes.
+    let done = stdout(&run("rig_delete_files", &resume, &env, ""));
+    assert!(done.contains(&format!("deleted {path}/old.log")), "{done}");
+    assert!(done.contains("Agent: Finished the clean-up."), "{done}");
+    assert!(!dir.path().join("old.log").exists());
+
+    // Process 4, the same saved run again: refused, and the call does not run twice.
+    std::fs::write(dir.path().join("old.log"), "new").unwrap();
+    let again = run("rig_delete_files", &resume, &env, "");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("resumed already"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+    assert!(!String::from_utf8_lossy(&again.stdout).contains("deleted"));
+    assert!(
+        dir.path().join("old.log").exists(),
+        "nothing was deleted again"
+    );
+}
+
+#[test]
+fn an_approval_edited_in_the_hub_runs_with_the_edited_arguments_after_the_resume() {
+    let hub = Served::start();
+    let (agent_key, approver) = (hub.key("agent"), hub.key("approver"));
+    let env = [("GHL_API_KEY", agent_key.as_str())];
+    let dir = folder();
+    let path = dir.path().to_str().unwrap();
+    let state = dir.path().join("run.json");
+    let state = state.to_str().unwrap();
+    let paused = stdout(&run(
+        "rig_delete_files",
+        &[path, "--hub", &hub.base, "--state", state],
+        &env,
+        "",
+    ));
+    let keep = format!("{path}/keep.txt");
+    answer(
+        &hub,
+        &approver,
+        &request_id(&paused),
+        "approve",
+        json!({"reason": "not the log, the other one", "arguments": {"path": keep}}),
+    );
+    let done = stdout(&run(
+        "rig_delete_files",
+        &["--resume", "--hub", &hub.base, "--state", state],
+        &env,
+        "",
+    ));
+    assert!(done.contains(&format!("deleted {keep}")), "{done}");
+    assert!(dir.path().join("old.log").exists());
+    assert!(!dir.path().join("keep.txt").exists());
+}
