@@ -24,9 +24,9 @@ async fn main() -> std::process::ExitCode {
 
 async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let terminal = Arc::new(TerminalProvider::new("terminal"));
-    // `ask_human` asks; nothing else is gated here.
+    // `ask_human` is never gated (it is a question to a human already); `deploy` is not either.
     let gate = Gate::new(Interrupts::new(Arc::new(Local::new(terminal))))
-        .gated(Gated::named(Vec::<String>::new()))
+        .gated(Gated::named(["delete_release"]))
         .timeout(300);
     let model = MockCompletionModel::from_turns([
         MockTurn::tool_call(

@@ -27,6 +27,11 @@ pub fn exit_code(outcome: Result<(), Box<dyn Error>>) -> ExitCode {
 #[doc = include_str!("../../docs/src/library.md")]
 pub struct GuideLibrary;
 
+/// The user guide's chapter on rig agents: its Rust blocks compile as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../docs/src/rig.md")]
+pub struct GuideRig;
+
 /// The user guide's chapter on email: its Rust block runs as a doctest.
 #[cfg(doctest)]
 #[doc = include_str!("../../docs/src/channels/email.md")]

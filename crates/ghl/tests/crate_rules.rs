@@ -79,3 +79,17 @@ fn the_hub_never_depends_on_the_cli_and_examples_only_test_against_the_hub() {
         "the examples use the library only; the hub is for their tests"
     );
 }
+
+#[test]
+fn the_rig_adapter_asks_through_the_library_only() {
+    let all = declared();
+    let rig = deps_of(&all, "gohumanloop-rig", &["normal", "dev", "build"]);
+    assert!(rig.contains(&"gohumanloop"), "{rig:?}");
+    assert!(rig.contains(&"rig-agent"), "{rig:?}");
+    for server in ["gohumanloop-hub", "ghl", "axum", "sqlx"] {
+        assert!(
+            !rig.contains(&server),
+            "gohumanloop-rig depends on {server}"
+        );
+    }
+}

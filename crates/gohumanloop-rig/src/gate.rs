@@ -102,10 +102,10 @@ impl Gate {
         self.with(|s| s.pause_after = Some(wait))
     }
 
-    /// The hook to add to any run or agent builder (it waits for every answer, unless the gate
-    /// pauses: then prefer [`Gate::run`], which saves the paused run).
+    /// The hook to add to any run or agent builder. It waits for every answer, even when the
+    /// gate pauses: only [`Gate::run`] pauses, since it saves the paused run.
     pub fn hook(&self) -> ApprovalHook {
-        ApprovalHook::new(self.settings.clone(), None)
+        ApprovalHook::waiting(self.settings.clone())
     }
 
     /// `tool`, asking a human before each of its calls: for agents that do not use the hook.
@@ -208,7 +208,7 @@ impl Gate {
         plan: Plan,
     ) -> Result<Outcome, GateError> {
         let plan = Arc::new(Mutex::new(plan));
-        let hook = ApprovalHook::new(self.settings.clone(), Some(plan.clone()));
+        let hook = ApprovalHook::for_run(self.settings.clone(), plan.clone());
         match runner.add_hook(hook).await {
             Ok(response) => Ok(Outcome::Finished(Box::new(response))),
             Err(PromptError::Cancelled {

@@ -4,7 +4,7 @@
 //! approver sees the whole batch, and nothing of a batch runs before its answers are in); each
 //! call's dispatch then applies its [`Verdict`]. An abort stops the batch before any of its
 //! calls runs. With a pausing gate, a batch whose answers are not in yet stops the run instead,
-//! and [`Gate::run`](crate::Gate::run) saves it.
+//! and [`Gate::run`](crate::Gate::run)(crate::Gate::run) saves it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -66,13 +66,31 @@ struct RunPlan(Arc<Mutex<Plan>>);
 #[derive(Clone)]
 pub struct ApprovalHook {
     settings: Arc<Settings>,
-    /// The plan of the one run this hook serves, when it serves one ([`Gate::run`]).
+    /// The plan of the one run this hook serves, when it serves one ([`Gate::run`](crate::Gate::run)).
     run_plan: Option<Arc<Mutex<Plan>>>,
+    /// `None`: wait for every answer. `Some(wait)`: wait this long, then pause the run (only
+    /// in a [`Gate::run`](crate::Gate::run), which saves it).
+    pause_after: Option<Duration>,
 }
 
 impl ApprovalHook {
-    pub(crate) fn new(settings: Arc<Settings>, run_plan: Option<Arc<Mutex<Plan>>>) -> Self {
-        Self { settings, run_plan }
+    /// A hook for any run: it waits for every answer.
+    pub(crate) fn waiting(settings: Arc<Settings>) -> Self {
+        Self {
+            settings,
+            run_plan: None,
+            pause_after: None,
+        }
+    }
+
+    /// The hook of one [`Gate::run`](crate::Gate::run) or [`Gate::resume`](crate::Gate::resume), starting from `plan`, pausing as the
+    /// gate says.
+    pub(crate) fn for_run(settings: Arc<Settings>, plan: Arc<Mutex<Plan>>) -> Self {
+        Self {
+            pause_after: settings.pause_after,
+            settings,
+            run_plan: Some(plan),
+        }
     }
 
     fn plan(&self, ctx: &HookContext) -> Arc<Mutex<Plan>> {
@@ -106,7 +124,7 @@ impl ApprovalHook {
                 }
             }
         }
-        match self.settings.pause_after {
+        match self.pause_after {
             None => {
                 for asked in &batch {
                     let verdict = match asking.answer(asked).await {

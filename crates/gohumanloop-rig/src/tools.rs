@@ -4,7 +4,10 @@ use std::collections::BTreeSet;
 use std::fmt;
 use std::sync::Arc;
 
+use rig_core::tool::Tool;
 use serde_json::Value;
+
+use crate::AskHuman;
 
 type Predicate = Arc<dyn Fn(&str, &Value) -> bool + Send + Sync>;
 
@@ -54,9 +57,10 @@ impl Gated {
         self
     }
 
-    /// Whether a call of `tool` with `arguments` needs a human.
+    /// Whether a call of `tool` with `arguments` needs a human. A call of
+    /// [`ask_human`](crate::AskHuman) never does: it is a question to a human already.
     pub fn needs_human(&self, tool: &str, arguments: &Value) -> bool {
-        if self.read_only.contains(tool) {
+        if tool == <AskHuman as Tool>::NAME || self.read_only.contains(tool) {
             return false;
         }
         match &self.rule {

@@ -32,9 +32,16 @@ async fn the_model_gets_the_humans_answer_or_why_there_is_none() {
             .build()
     };
 
+    // The gate's hook (every call gated) does not gate `ask_human`: the one request is the
+    // question itself.
     let human = human(&provider, 1, |_| Answer::completed("staging"));
     let model = asks();
-    build(&model).prompt("deploy").await.unwrap();
+    build(&model)
+        .prompt("deploy")
+        .add_hook(gate.hook())
+        .await
+        .unwrap();
+    assert!(provider.pending().is_empty());
     assert_eq!(tool_results_seen(&model), vec!["staging"]);
     let asked = human.await.unwrap();
     assert_eq!(asked[0].loop_type, LoopType::Information);

@@ -198,3 +198,20 @@ fn a_damaged_or_foreign_paused_run_is_refused_with_the_reason() {
         );
     }
 }
+
+/// Only `Gate::run` pauses (it saves the run); the gate's hook on a plain run waits instead.
+#[tokio::test]
+async fn the_hook_of_a_pausing_gate_waits_for_the_answer() {
+    let (provider, interrupts) = in_process();
+    let (delete, list) = (DeleteFile::default(), ListFiles::default());
+    let human = human(&provider, 1, |_| Answer::approved());
+    let model = deletes("/tmp/a");
+    let response = agent(&model, &delete, &list)
+        .prompt("go")
+        .add_hook(pausing(interrupts).hook())
+        .await
+        .unwrap();
+    assert_eq!(response.output(), "done");
+    assert_eq!(delete.calls.lock().unwrap().len(), 1);
+    human.await.unwrap();
+}
