@@ -1,19 +1,14 @@
 //! The agents that talk to a hub (`api_agent`, `hub_agent`) run as programs against a hub served
 //! on loopback (the hub library on a real SQLite file), answered through its answering API.
 
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+mod common;
+
+use common::example;
 use gohumanloop_hub::{api, keys, store, Hub};
 use serde_json::{json, Value};
-
-/// `target/<profile>/examples/<name>`, built by `cargo test` alongside this test.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir.join("examples").join(name)
-}
 
 struct TestHub {
     base: String,

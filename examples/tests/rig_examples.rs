@@ -1,23 +1,18 @@
-//! The rig examples as programs: on a terminal (piped stdin), and — the durable pause — as two
-//! (then three) separate processes against a real `ghl serve`, approved through its API.
+//! The rig examples as programs: on a terminal (piped stdin), and — the durable pause — as
+//! separate processes (one pauses, the next ones resume) against a real `ghl serve`, answered
+//! through its API.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::json;
 
-/// `target/<profile>`, where `cargo test` builds the examples and the `ghl` binary.
-fn profile_dir() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(Path::parent).unwrap().to_owned()
-}
+mod common;
 
-fn example(name: &str) -> PathBuf {
-    profile_dir().join("examples").join(name)
-}
+use common::{profile_dir, run_example as run, succeeded};
 
 /// The `ghl` binary: built by `cargo test --workspace`; built here when this package's tests
 /// run alone.
@@ -34,31 +29,8 @@ fn ghl() -> PathBuf {
     path
 }
 
-fn run(name: &str, args: &[&str], envs: &[(&str, &str)], input: &str) -> Output {
-    let mut child = Command::new(example(name))
-        .args(args)
-        .envs(envs.iter().copied())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{name} should be built by cargo test: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
 fn stdout(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    succeeded("rig_delete_files", out)
 }
 
 fn folder() -> tempfile::TempDir {
@@ -102,7 +74,7 @@ fn the_terminal_agent_deletes_only_what_the_human_approved() {
 
 #[test]
 fn the_agent_asks_for_missing_information_and_uses_it() {
-    let out = stdout(&run("rig_ask_info", &[], &[], "staging\n"));
+    let out = succeeded("rig_ask_info", &run("rig_ask_info", &[], &[], "staging\n"));
     assert!(
         out.contains("Which environment should release 2.4 go to?"),
         "{out}"
@@ -172,7 +144,11 @@ impl Served {
             ])
             .output()
             .unwrap();
-        stdout(&out).lines().last().unwrap().to_owned()
+        succeeded("ghl keys create", &out)
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned()
     }
 }
 
@@ -211,94 +187,126 @@ fn answer(hub: &Served, key: &str, request: &str, action: &str, body: serde_json
     assert!(status.is_success(), "{action}: {status}");
 }
 
+/// A hub with an agent's and an approver's key, and a folder to clean with its state file.
+struct Scenario {
+    hub: Served,
+    agent_key: String,
+    approver: String,
+    dir: tempfile::TempDir,
+}
+
+impl Scenario {
+    fn new() -> Self {
+        let hub = Served::start();
+        Self {
+            agent_key: hub.key("agent"),
+            approver: hub.key("approver"),
+            hub,
+            dir: folder(),
+        }
+    }
+
+    fn path(&self) -> &str {
+        self.dir.path().to_str().unwrap()
+    }
+
+    fn file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Runs the example against the hub: `start` (the folder) or `--resume`, saving to and
+    /// resuming from the folder's `run.json`.
+    fn agent(&self, first: &str) -> Output {
+        let state = self.file("run.json");
+        let args = [
+            first,
+            "--hub",
+            &self.hub.base,
+            "--state",
+            state.to_str().unwrap(),
+        ];
+        run(
+            "rig_delete_files",
+            &args,
+            &[("GHL_API_KEY", &self.agent_key)],
+            "",
+        )
+    }
+
+    fn answer(&self, request: &str, action: &str, body: serde_json::Value) {
+        answer(&self.hub, &self.approver, request, action, body)
+    }
+}
+
 #[test]
 fn a_paused_run_resumes_in_another_process_and_runs_its_call_once() {
-    let hub = Served::start();
-    let (agent_key, approver) = (hub.key("agent"), hub.key("approver"));
-    let env = [("GHL_API_KEY", agent_key.as_str())];
-    let dir = folder();
-    let path = dir.path().to_str().unwrap();
-    let state = dir.path().join("run.json");
-    let state = state.to_str().unwrap();
-    let hub_args = ["--hub", hub.base.as_str(), "--state", state];
-
+    let it = Scenario::new();
     // Process 1: lists, asks about the deletion, saves the run, exits.
-    let mut args = vec![path];
-    args.extend(hub_args);
-    let paused = stdout(&run("rig_delete_files", &args, &env, ""));
+    let paused = stdout(&it.agent(it.path()));
     assert!(
         paused.contains("Paused: waiting for a human to decide on delete_file"),
         "{paused}"
     );
-    assert!(dir.path().join("old.log").exists());
-    let request = request_id(&paused);
+    assert!(it.file("old.log").exists());
 
-    let mut resume = vec!["--resume"];
-    resume.extend(hub_args);
     // Process 2, before the answer: still paused, nothing ran.
-    let early = stdout(&run("rig_delete_files", &resume, &env, ""));
+    let early = stdout(&it.agent("--resume"));
     assert!(early.contains("Paused: waiting"), "{early}");
-    assert!(dir.path().join("old.log").exists());
+    assert!(it.file("old.log").exists());
 
-    answer(
-        &hub,
-        &approver,
-        &request,
+    it.answer(
+        &request_id(&paused),
         "approve",
         json!({"reason": "old logs can go"}),
     );
     // Process 3: the approved deletion runs, and the run finishes.
-    let done = stdout(&run("rig_delete_files", &resume, &env, ""));
-    assert!(done.contains(&format!("deleted {path}/old.log")), "{done}");
+    let done = stdout(&it.agent("--resume"));
+    assert!(
+        done.contains(&format!("deleted {}/old.log", it.path())),
+        "{done}"
+    );
     assert!(done.contains("Agent: Finished the clean-up."), "{done}");
-    assert!(!dir.path().join("old.log").exists());
+    assert!(!it.file("old.log").exists());
 
     // Process 4, the same saved run again: refused, and the call does not run twice.
-    std::fs::write(dir.path().join("old.log"), "new").unwrap();
-    let again = run("rig_delete_files", &resume, &env, "");
+    std::fs::write(it.file("old.log"), "new").unwrap();
+    let again = it.agent("--resume");
     assert!(!again.status.success());
-    assert!(
-        String::from_utf8_lossy(&again.stderr).contains("resumed already"),
-        "{}",
-        String::from_utf8_lossy(&again.stderr)
-    );
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("resumed already"), "{stderr}");
     assert!(!String::from_utf8_lossy(&again.stdout).contains("deleted"));
-    assert!(
-        dir.path().join("old.log").exists(),
-        "nothing was deleted again"
-    );
+    assert!(it.file("old.log").exists(), "nothing was deleted again");
 }
 
 #[test]
 fn an_approval_edited_in_the_hub_runs_with_the_edited_arguments_after_the_resume() {
-    let hub = Served::start();
-    let (agent_key, approver) = (hub.key("agent"), hub.key("approver"));
-    let env = [("GHL_API_KEY", agent_key.as_str())];
-    let dir = folder();
-    let path = dir.path().to_str().unwrap();
-    let state = dir.path().join("run.json");
-    let state = state.to_str().unwrap();
-    let paused = stdout(&run(
-        "rig_delete_files",
-        &[path, "--hub", &hub.base, "--state", state],
-        &env,
-        "",
-    ));
-    let keep = format!("{path}/keep.txt");
-    answer(
-        &hub,
-        &approver,
+    let it = Scenario::new();
+    let paused = stdout(&it.agent(it.path()));
+    let keep = format!("{}/keep.txt", it.path());
+    it.answer(
         &request_id(&paused),
         "approve",
         json!({"reason": "not the log, the other one", "arguments": {"path": keep}}),
     );
-    let done = stdout(&run(
-        "rig_delete_files",
-        &["--resume", "--hub", &hub.base, "--state", state],
-        &env,
-        "",
-    ));
+    let done = stdout(&it.agent("--resume"));
     assert!(done.contains(&format!("deleted {keep}")), "{done}");
-    assert!(dir.path().join("old.log").exists());
-    assert!(!dir.path().join("keep.txt").exists());
+    assert!(it.file("old.log").exists());
+    assert!(!it.file("keep.txt").exists());
+}
+
+#[test]
+fn a_rejection_in_the_hub_reaches_the_model_and_deletes_nothing() {
+    let it = Scenario::new();
+    let paused = stdout(&it.agent(it.path()));
+    it.answer(
+        &request_id(&paused),
+        "reject",
+        json!({"reason": "we keep logs for 90 days"}),
+    );
+    let done = stdout(&it.agent("--resume"));
+    assert!(
+        done.contains("delete_file → A human rejected this call of `delete_file`, so it was not made. Their reason: we keep logs for 90 days"),
+        "{done}"
+    );
+    assert!(it.file("old.log").exists());
 }

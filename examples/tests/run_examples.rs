@@ -1,42 +1,17 @@
 //! The examples run as programs, answered on piped stdin.
 
-use std::io::Write;
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+mod common;
 
-/// `target/<profile>/examples/<name>`, built by `cargo test` alongside this test.
-fn example(name: &str) -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    profile_dir.join("examples").join(name)
-}
+use common::{run_example, succeeded};
 
 /// Runs the example with `input` on stdin; its exit status, stdout and stderr.
 fn run_with(name: &str, input: &str) -> std::process::Output {
-    let mut child = Command::new(example(name))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("{name} should be built by cargo test: {e}"));
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    run_example(name, &[], &[], input)
 }
 
 /// Runs the example, which must succeed; its stdout.
 fn run(name: &str, input: &str) -> String {
-    let out = run_with(name, input);
-    assert!(
-        out.status.success(),
-        "{name} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
+    succeeded(name, &run_with(name, input))
 }
 
 #[test]

@@ -93,8 +93,8 @@ pub fn decider(response: &Value) -> Option<Decider<'_>> {
 }
 
 /// The reason of a rejection: the response's `reason` for a policy's rejection (or, when it
-/// has none, "rejected by policy at the deadline (rule X)" / "rejected by policy (rule X)"),
-/// else the response's text as before.
+/// has none, "rejected by policy at the deadline (rule X)" / "rejected by policy (rule X)");
+/// for a human's, the response's `reason` (a hub's answer) or else its text.
 pub fn rejection_reason(result: &HumanLoopResult) -> String {
     match decider(&result.response) {
         Some(Decider::Policy { rule, when }) => {
@@ -113,7 +113,14 @@ pub fn rejection_reason(result: &HumanLoopResult) -> String {
                 (None, _) => format!("rejected by policy (rule {rule})"),
             }
         }
-        _ => result.response_text(),
+        // A hub's answer is `{"decision": "rejected", "reason": …}`: the reason is the words.
+        _ => result
+            .response
+            .get("reason")
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map_or_else(|| result.response_text(), str::to_owned),
     }
 }
 
@@ -197,6 +204,11 @@ mod tests {
         );
         let human = with(Status::Rejected, json!("not on a Friday"));
         assert_eq!(rejection_reason(&human), "not on a Friday");
+        let through_hub = with(
+            Status::Rejected,
+            json!({"decision": "rejected", "reason": "not on a Friday"}),
+        );
+        assert_eq!(rejection_reason(&through_hub), "not on a Friday");
         assert_eq!(decider(&human.response), None);
         assert_eq!(
             decider(&json!({"decided_by": "grant", "grant_id": "g1"})),
