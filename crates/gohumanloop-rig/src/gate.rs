@@ -116,7 +116,7 @@ impl Gate {
     /// Drives `runner` (a run of `agent`, e.g. `agent.prompt(..)` with any settings) with this
     /// gate's hook, to its end or to a pause.
     pub async fn run(&self, agent: &Agent, runner: AgentRunner) -> Result<Outcome, GateError> {
-        self.drive(agent, runner, Plan::default()).await
+        self.drive(agent, runner, Plan::default(), 0).await
     }
 
     /// Resumes a paused run of `agent` once its answers are in, waiting up to `wait` for them:
@@ -160,8 +160,10 @@ impl Gate {
             );
             plan.record(asked, verdict);
         }
-        let (run, _) = paused.into_parts();
-        self.drive(agent, agent.resume(run), plan).await
+        // The rebuilt run's first turn is the batch's turn, which the count does not include.
+        let turns_before = paused.turns_before();
+        self.drive(agent, agent.resume(paused.into_run()), plan, turns_before)
+            .await
     }
 
     /// The tool `ask_human`, asking this gate's humans the model's questions.
@@ -201,11 +203,14 @@ impl Gate {
         }
     }
 
+    /// Drives `runner` to its end or to a pause; `turns_before`: the turns the whole run took
+    /// before this runner's first.
     async fn drive(
         &self,
         agent: &Agent,
         runner: AgentRunner,
         plan: Plan,
+        turns_before: usize,
     ) -> Result<Outcome, GateError> {
         let plan = Arc::new(Mutex::new(plan));
         let hook = ApprovalHook::for_run(self.settings.clone(), plan.clone());
@@ -224,8 +229,10 @@ impl Gate {
                     )
                 };
                 if !pausing.is_empty() {
-                    let run = rebuild(agent, chat_history, turn).await?;
-                    Ok(Outcome::Paused(Box::new(PausedRun::new(run, pausing))))
+                    let turns_before = turns_before + turn.saturating_sub(1);
+                    let run = rebuild(agent, chat_history, turns_before).await?;
+                    let paused = PausedRun::new(run, pausing, turns_before);
+                    Ok(Outcome::Paused(Box::new(paused)))
                 } else if let Some(abort) = abort {
                     Err(GateError::Aborted(abort))
                 } else {

@@ -23,15 +23,24 @@ pub struct PausedRun {
     format: u32,
     run: AgentRun,
     asked: Vec<Asked>,
+    /// The model turns the whole run took before the turn of the batch (across earlier pauses).
+    #[serde(default)]
+    turns_before: usize,
 }
 
 impl PausedRun {
-    pub(crate) fn new(run: AgentRun, asked: Vec<Asked>) -> Self {
+    pub(crate) fn new(run: AgentRun, asked: Vec<Asked>, turns_before: usize) -> Self {
         Self {
             format: FORMAT,
             run,
             asked,
+            turns_before,
         }
+    }
+
+    /// The model turns the run took before the turn of the batch it waits for.
+    pub fn turns_before(&self) -> usize {
+        self.turns_before
     }
 
     /// The gated calls the run waits for, in the model's order.
@@ -66,19 +75,19 @@ impl PausedRun {
         Ok(paused)
     }
 
-    pub(crate) fn into_parts(self) -> (AgentRun, Vec<Asked>) {
-        (self.run, self.asked)
+    pub(crate) fn into_run(self) -> AgentRun {
+        self.run
     }
 }
 
 /// Rig's run of `agent` positioned where it stopped: the model's last turn (the batch of calls)
 /// accepted, its calls not yet run. `history` is the run's history at the stop (rig's
 /// cancellation carries it): the model's turn last, the message it answered before it.
-/// The rebuilt run keeps what is left of the agent's turn budget after `turn` turns.
+/// The rebuilt run keeps what is left of the agent's turn budget after `turns_before` turns.
 pub(crate) async fn rebuild(
     agent: &Agent,
     mut history: Vec<Message>,
-    turn: usize,
+    turns_before: usize,
 ) -> Result<AgentRun, GateError> {
     let Some(Message::Assistant(mut model_turn)) = history.pop() else {
         return Err(GateError::Pause(
@@ -95,7 +104,7 @@ pub(crate) async fn rebuild(
     let spec = agent.run_spec();
     let budget = spec
         .effective_max_turns()
-        .saturating_sub(turn.saturating_sub(1))
+        .saturating_sub(turns_before)
         .max(1);
     let mut run = AgentRun::from_spec(&spec, prompt, Some(history)).max_turns(budget);
     let AgentRunStep::CallModel { turn, .. } = run.next_step()? else {

@@ -215,3 +215,65 @@ async fn the_hook_of_a_pausing_gate_waits_for_the_answer() {
     assert_eq!(delete.calls.lock().unwrap().len(), 1);
     human.await.unwrap();
 }
+
+/// A run that pauses twice keeps count of its turns: the agent's budget holds across pauses.
+#[tokio::test]
+async fn a_run_paused_twice_keeps_its_turn_budget() {
+    for (budget, finishes) in [(4, true), (3, false)] {
+        let (provider, interrupts) = in_process();
+        let (delete, list) = (DeleteFile::default(), ListFiles::default());
+        let build = |model: &MockCompletionModel| {
+            rig_agent::agent::AgentBuilder::new(model.clone())
+                .tool(delete.clone())
+                .tool(list.clone())
+                .default_max_turns(budget)
+                .build()
+        };
+        let gate = pausing(interrupts);
+        let approve_all = || {
+            for request in provider.pending() {
+                provider.answer(&request, Answer::approved()).unwrap();
+            }
+        };
+        // Turn 1 lists, turn 2 deletes a: the first pause.
+        let first = MockCompletionModel::from_turns([
+            MockTurn::tool_call("c1", "list_files", json!({})),
+            MockTurn::tool_call("c2", "delete_file", json!({"path": "/tmp/a"})),
+        ]);
+        let agent_1 = build(&first);
+        let Outcome::Paused(paused) = gate.run(&agent_1, agent_1.prompt("go")).await.unwrap()
+        else {
+            panic!("first pause")
+        };
+        assert_eq!(paused.turns_before(), 1);
+        approve_all();
+        // Turn 3 deletes b: the second pause.
+        let second = MockCompletionModel::from_turns([MockTurn::tool_call(
+            "c3",
+            "delete_file",
+            json!({"path": "/tmp/b"}),
+        )]);
+        let Outcome::Paused(paused) = gate
+            .resume(&build(&second), *paused, Duration::ZERO)
+            .await
+            .unwrap()
+        else {
+            panic!("second pause")
+        };
+        assert_eq!(paused.turns_before(), 2);
+        approve_all();
+        // Turn 4 answers: within a budget of 4, past one of 3.
+        let last = MockCompletionModel::from_turns([MockTurn::text("done")]);
+        let outcome = gate.resume(&build(&last), *paused, Duration::ZERO).await;
+        assert_eq!(delete.calls.lock().unwrap().len(), 2);
+        if finishes {
+            assert!(matches!(outcome, Ok(Outcome::Finished(_))), "{outcome:?}");
+        } else {
+            assert!(
+                matches!(&outcome, Err(GateError::Run(e)) if e.to_string().contains("max turns limit of 1")),
+                "{outcome:?}"
+            );
+            assert_eq!(last.request_count(), 0);
+        }
+    }
+}
