@@ -22,6 +22,7 @@ use crate::verdict::{information, verdict, OnExpiry, Verdict};
 use crate::wrapper::ApprovalRequired;
 
 /// What every hook and wrapper of one gate shares.
+#[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) asking: Asking,
     pub(crate) gated: Gated,
@@ -248,19 +249,7 @@ impl Gate {
     }
 
     fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
-        match Arc::get_mut(&mut self.settings) {
-            Some(settings) => change(settings),
-            None => {
-                let mut settings = Settings {
-                    asking: self.settings.asking.clone(),
-                    gated: self.settings.gated.clone(),
-                    on_expiry: self.settings.on_expiry,
-                    pause_after: self.settings.pause_after,
-                };
-                change(&mut settings);
-                self.settings = Arc::new(settings);
-            }
-        }
+        change(Arc::make_mut(&mut self.settings));
         self
     }
 }

@@ -134,7 +134,12 @@ impl ApprovalHook {
                             asked.tool
                         )),
                     };
+                    let aborts = matches!(verdict, Verdict::Abort(_));
                     lock(plan).record(asked, verdict);
+                    if aborts {
+                        // Nothing of the batch runs now: the other answers are not awaited.
+                        return;
+                    }
                 }
             }
             Some(wait) => {
