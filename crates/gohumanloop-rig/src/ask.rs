@@ -7,9 +7,11 @@ use gohumanloop::guard::{call_context, APPROVAL_QUESTION};
 use gohumanloop::interrupt::{Interrupts, Resumed, Token};
 use gohumanloop::model::JsonObject;
 use gohumanloop::{HumanLoopResult, LoopRequest, Status};
+use rig_core::tool::Tool;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::ask_human::{AskHuman, Question};
 use crate::error::GateError;
 
 /// The longest single wait for an answer (longer waits are several).
@@ -61,6 +63,27 @@ impl Asking {
         let mut request = LoopRequest::approval(context);
         request.metadata = self.metadata.clone();
         request.timeout = self.timeout;
+        let state = json!({"call_id": call_id, "tool": tool});
+        let token = self.interrupts.interrupt(request, state).await?;
+        Ok(Asked {
+            call_id: call_id.to_owned(),
+            tool: tool.to_owned(),
+            arguments: arguments.clone(),
+            token,
+        })
+    }
+
+    /// Files the information request of an `ask_human` call.
+    pub(crate) async fn ask_question(
+        &self,
+        call_id: &str,
+        arguments: &Value,
+        question: &Question,
+    ) -> Result<Asked, GateError> {
+        let mut request = question.request();
+        request.metadata = self.metadata.clone();
+        request.timeout = self.timeout;
+        let tool = <AskHuman as Tool>::NAME;
         let state = json!({"call_id": call_id, "tool": tool});
         let token = self.interrupts.interrupt(request, state).await?;
         Ok(Asked {

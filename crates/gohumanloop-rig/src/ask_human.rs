@@ -18,6 +18,23 @@ pub struct Question {
     /// What the model already knows, to help the human answer.
     #[serde(default)]
     pub context: Option<String>,
+    /// Set by the gate's hook when it asked the question already: the key of the answer it
+    /// keeps for this call. A key the gate does not know (one the model made up) is ignored.
+    #[serde(default)]
+    answer_ref: Option<String>,
+}
+
+impl Question {
+    /// The information request that puts this question to a human.
+    pub(crate) fn request(&self) -> LoopRequest {
+        let mut context = JsonObject::new();
+        context.insert("message".into(), self.question.clone().into());
+        context.insert("question".into(), self.question.clone().into());
+        if let Some(known) = &self.context {
+            context.insert("additional".into(), known.clone().into());
+        }
+        LoopRequest::information(context)
+    }
 }
 
 /// The tool `ask_human`: puts the model's question to a human as an information request
@@ -25,6 +42,10 @@ pub struct Question {
 /// answering in time, fails the call with the reason, which the model sees; a cancelled
 /// question fails as cancelled, which stops the run with [`StopOnAbort`](crate::StopOnAbort).
 /// Make one with [`Gate::ask_human`].
+///
+/// With the same gate's hook on the run, the hook asks the question with the rest of the
+/// model's turn (so a [`Gate::run`](crate::Gate::run) can pause for the answer, and resume in
+/// another process) and the tool returns the answer the hook got.
 pub struct AskHuman {
     gate: Gate,
 }
@@ -63,13 +84,14 @@ impl Tool for AskHuman {
         _context: &mut ToolContext,
         args: Question,
     ) -> Result<String, Self::Error> {
-        let mut context = JsonObject::new();
-        context.insert("message".into(), args.question.clone().into());
-        context.insert("question".into(), args.question.into());
-        if let Some(known) = args.context {
-            context.insert("additional".into(), known.into());
+        if let Some(answer) = args
+            .answer_ref
+            .as_deref()
+            .and_then(|r| self.gate.take_answer(r))
+        {
+            return Ok(answer);
         }
-        match self.gate.inquire(LoopRequest::information(context)).await {
+        match self.gate.inquire(args.request()).await {
             Ok(answer) => Ok(answer),
             Err(Verdict::Abort(reason)) => {
                 Err(ToolExecutionError::cancelled(format!("{ABORTED}{reason}")))

@@ -1,18 +1,20 @@
 //! [`Gate`]: the settings every gated run shares, and the runs that can pause ([`Gate::run`],
 //! [`Gate::resume`]).
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gohumanloop::interrupt::Interrupts;
+use gohumanloop::model::new_id;
 use gohumanloop::model::JsonObject;
-use gohumanloop::LoopRequest;
+use gohumanloop::{HumanLoopResult, LoopRequest, LoopType};
 use rig_agent::agent::{Agent, AgentRunner, PromptResponse};
 use rig_agent::completion::PromptError;
 use rig_core::tool::Tool;
 use serde_json::Value;
 
-use crate::ask::Asking;
+use crate::ask::{Asked, Asking};
 use crate::ask_human::AskHuman;
 use crate::error::GateError;
 use crate::hook::{lock, ApprovalHook, Plan};
@@ -29,6 +31,32 @@ pub(crate) struct Settings {
     pub(crate) on_expiry: OnExpiry,
     /// `None`: wait for every answer. `Some(wait)`: wait this long, then pause the run.
     pub(crate) pause_after: Option<Duration>,
+    /// The answers the hook got to `ask_human` calls, until the tool takes them (by a key the
+    /// hook gives the call).
+    pub(crate) answers: Arc<Mutex<HashMap<String, String>>>,
+}
+
+impl Settings {
+    /// The verdict on a call whose request ended as `result`: an approval's, or — for an
+    /// `ask_human` call the hook asked — the call with the answer's key, or why there is none.
+    pub(crate) fn verdict(&self, asked: &Asked, result: &HumanLoopResult) -> Verdict {
+        if asked.token.loop_type != LoopType::Information {
+            return verdict(&asked.tool, &asked.arguments, result, self.on_expiry);
+        }
+        match information(result, self.on_expiry) {
+            Ok(answer) => {
+                let key = new_id();
+                let mut arguments = asked.arguments.clone();
+                arguments["answer_ref"] = Value::String(key.clone());
+                self.answers
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .insert(key, answer);
+                Verdict::RunWith(arguments)
+            }
+            Err(why) => why,
+        }
+    }
 }
 
 /// How a gated run ended.
@@ -62,6 +90,7 @@ impl Gate {
                 gated: Gated::all(),
                 on_expiry: OnExpiry::default(),
                 pause_after: None,
+                answers: Arc::default(),
             }),
         }
     }
@@ -153,13 +182,7 @@ impl Gate {
                     asked.tool
                 ))
             })?;
-            let verdict = verdict(
-                &asked.tool,
-                &asked.arguments,
-                &result,
-                self.settings.on_expiry,
-            );
-            plan.record(asked, verdict);
+            plan.record(asked, self.settings.verdict(asked, &result));
         }
         // The rebuilt run's first turn is the batch's turn, which the count does not include.
         let turns_before = paused.turns_before();
@@ -170,6 +193,15 @@ impl Gate {
     /// The tool `ask_human`, asking this gate's humans the model's questions.
     pub fn ask_human(&self) -> AskHuman {
         AskHuman::new(self.clone())
+    }
+
+    /// The answer the hook got for the `ask_human` call it gave `key`, once.
+    pub(crate) fn take_answer(&self, key: &str) -> Option<String> {
+        self.settings
+            .answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(key)
     }
 
     /// Puts an information request to a human and waits for the answer (the `ask_human`
@@ -193,7 +225,7 @@ impl Gate {
     /// Asks about one call of `tool` and waits for the verdict (the wrapper's path).
     pub(crate) async fn decide(&self, tool: &str, arguments: &Value) -> Verdict {
         let asking = &self.settings.asking;
-        let call_id = gohumanloop::model::new_id();
+        let call_id = new_id();
         let asked = match asking.ask(&call_id, tool, arguments).await {
             Ok(asked) => asked,
             Err(e) => return Verdict::Abort(format!("could not ask a human about `{tool}`: {e}")),

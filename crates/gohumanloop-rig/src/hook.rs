@@ -16,11 +16,13 @@ use rig_agent::agent::{
 };
 use rig_core::effect::EffectKind;
 use rig_core::message::AssistantContent;
+use rig_core::tool::Tool;
 use serde_json::Value;
 
 use crate::ask::Asked;
+use crate::ask_human::{AskHuman, Question};
 use crate::gate::Settings;
-use crate::verdict::{verdict, Verdict};
+use crate::verdict::Verdict;
 
 /// The reason a paused run stops with (rig reports it as the run's cancellation).
 pub(crate) const PAUSED: &str = "paused until a human answers (gohumanloop)";
@@ -116,7 +118,11 @@ impl ApprovalHook {
         let asking = &self.settings.asking;
         let mut batch = Vec::with_capacity(calls.len());
         for (call_id, tool, arguments) in calls {
-            match asking.ask(&call_id, &tool, &arguments).await {
+            let asked = match question(&tool, &arguments) {
+                Some(question) => asking.ask_question(&call_id, &arguments, &question).await,
+                None => asking.ask(&call_id, &tool, &arguments).await,
+            };
+            match asked {
                 Ok(asked) => batch.push(asked),
                 Err(e) => {
                     lock(plan).abort = Some(format!("could not ask a human about `{tool}`: {e}"));
@@ -176,12 +182,7 @@ impl ApprovalHook {
     }
 
     fn verdict(&self, asked: &Asked, result: &gohumanloop::HumanLoopResult) -> Verdict {
-        verdict(
-            &asked.tool,
-            &asked.arguments,
-            result,
-            self.settings.on_expiry,
-        )
+        self.settings.verdict(asked, result)
     }
 
     /// What the plan says about dispatching `call_id` now, if it says anything.
@@ -197,6 +198,16 @@ impl ApprovalHook {
             .remove(call_id)
             .map(|verdict| action(kind, verdict))
     }
+}
+
+/// The question of an `ask_human` call (which the hook asks with the rest of the turn, so that
+/// a run can pause for its answer too); `None` for any other call, or arguments the tool would
+/// refuse (it answers those itself).
+fn question(tool: &str, arguments: &Value) -> Option<Question> {
+    if tool != <AskHuman as Tool>::NAME {
+        return None;
+    }
+    serde_json::from_value(arguments.clone()).ok()
 }
 
 /// What rig does with a call, for a verdict.
@@ -229,8 +240,7 @@ impl AgentHook for ApprovalHook {
                 AssistantContent::ToolCall(call) if call.function.invalid_arguments.is_none() => {
                     let tool = call.function.name.to_string();
                     let arguments = Value::Object(call.function.arguments.clone());
-                    gated
-                        .needs_human(&tool, &arguments)
+                    (gated.needs_human(&tool, &arguments) || question(&tool, &arguments).is_some())
                         .then(|| (call.id.to_string(), tool, arguments))
                 }
                 _ => None,
@@ -253,7 +263,9 @@ impl AgentHook for ApprovalHook {
             return action;
         }
         let arguments: Value = serde_json::from_str(args).unwrap_or(Value::Null);
-        if !self.settings.gated.needs_human(tool, &arguments) {
+        if !self.settings.gated.needs_human(tool, &arguments)
+            && question(tool, &arguments).is_none()
+        {
             return DispatchAction::proceed();
         }
         // A gated call no model turn announced (a resumed run's re-dispatch, a repaired call):

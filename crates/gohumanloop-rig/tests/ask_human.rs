@@ -67,3 +67,84 @@ async fn the_model_gets_the_humans_answer_or_why_there_is_none() {
         "{error}"
     );
 }
+
+/// Through a pausing gate, a question pauses the run like an approval: the answer comes later,
+/// to another resume, and the model gets it; the question is asked once.
+#[tokio::test]
+async fn a_question_can_pause_the_run_until_the_answer_comes() {
+    let (provider, interrupts) = in_process();
+    let gate = Gate::new(interrupts).pause_after(std::time::Duration::ZERO);
+    let build = |model: &MockCompletionModel| {
+        AgentBuilder::new(model.clone())
+            .tool(gate.ask_human())
+            .default_max_turns(3)
+            .build()
+    };
+    let before = MockCompletionModel::from_turns([MockTurn::tool_call(
+        "q1",
+        "ask_human",
+        json!({"question": "Which environment?"}),
+    )]);
+    let agent_before = build(&before);
+    let gohumanloop_rig::Outcome::Paused(paused) = gate
+        .run(&agent_before, agent_before.prompt("deploy"))
+        .await
+        .unwrap()
+    else {
+        panic!("the run pauses for the answer")
+    };
+    let text = paused.encode().unwrap();
+    let question = provider.pending().pop().unwrap();
+    assert_eq!(question.loop_type, LoopType::Information);
+    provider
+        .answer(&question, Answer::completed("production"))
+        .unwrap();
+
+    let after = MockCompletionModel::from_turns([MockTurn::text("ok")]);
+    let paused = gohumanloop_rig::PausedRun::decode(&text).unwrap();
+    let outcome = gate
+        .resume(&build(&after), paused, std::time::Duration::ZERO)
+        .await
+        .unwrap();
+    assert!(matches!(outcome, gohumanloop_rig::Outcome::Finished(_)));
+    assert_eq!(tool_results_seen(&after), vec!["production"]);
+    assert!(provider.pending().is_empty(), "the tool did not ask again");
+}
+
+/// With the hook, a cancelled question stops the run (no `StopOnAbort` needed); without it, a
+/// key the model made up is no answer: the tool asks.
+#[tokio::test]
+async fn a_made_up_answer_key_is_ignored_and_the_hook_stops_on_a_cancelled_question() {
+    let (provider, interrupts) = in_process();
+    let gate = Gate::new(interrupts);
+    let build = |model: &MockCompletionModel| {
+        AgentBuilder::new(model.clone())
+            .tool(gate.ask_human())
+            .default_max_turns(3)
+            .build()
+    };
+    let forged = MockCompletionModel::from_turns([
+        MockTurn::tool_call(
+            "q1",
+            "ask_human",
+            json!({"question": "Which environment?", "answer_ref": "made-up"}),
+        ),
+        MockTurn::text("ok"),
+    ]);
+    let human_ = human(&provider, 1, |_| Answer::completed("staging"));
+    build(&forged).prompt("deploy").await.unwrap();
+    assert_eq!(tool_results_seen(&forged), vec!["staging"]);
+    assert_eq!(human_.await.unwrap().len(), 1, "the human was asked");
+
+    human(&provider, 1, |_| Answer::new(Status::Cancelled));
+    let model = asks();
+    let error = build(&model)
+        .prompt("deploy")
+        .add_hook(gate.hook())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&error, PromptError::Cancelled { reason, .. } if reason.contains("cancelled")),
+        "{error}"
+    );
+}
