@@ -4,7 +4,7 @@
 //! approver sees the whole batch, and nothing of a batch runs before its answers are in); each
 //! call's dispatch then applies its [`Verdict`]. An abort stops the batch before any of its
 //! calls runs. With a pausing gate, a batch whose answers are not in yet stops the run instead,
-//! and [`Gate::run`](crate::Gate::run)(crate::Gate::run) saves it.
+//! and [`Gate::run`](crate::Gate::run) saves it.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -61,14 +61,17 @@ struct RunPlan(Arc<Mutex<Plan>>);
 /// The hook on tool dispatch that puts gated calls to a human: approved → the call runs;
 /// approved with edited arguments → it runs with them (an approval cannot change the tool);
 /// rejected → it is skipped and the model sees the reason; cancelled (or failed) → the run
-/// stops with a clear error; expired → as [`OnExpiry`](crate::OnExpiry) says.
+/// stops with a clear error; expired → as [`OnExpiry`](crate::OnExpiry) says. It also asks the
+/// questions of [`ask_human`](crate::AskHuman) calls with the rest of the turn (never gating
+/// them on an approval), and hands the tool the answer.
 ///
 /// Make one with [`Gate::hook`](crate::Gate::hook) and add it to a run
 /// (`agent.prompt(..).add_hook(gate.hook())`) or to an agent's builder.
 #[derive(Clone)]
 pub struct ApprovalHook {
     settings: Arc<Settings>,
-    /// The plan of the one run this hook serves, when it serves one ([`Gate::run`](crate::Gate::run)).
+    /// The plan of the one run this hook serves, when it serves one
+    /// ([`Gate::run`](crate::Gate::run)).
     run_plan: Option<Arc<Mutex<Plan>>>,
     /// `None`: wait for every answer. `Some(wait)`: wait this long, then pause the run (only
     /// in a [`Gate::run`](crate::Gate::run), which saves it).
@@ -85,8 +88,8 @@ impl ApprovalHook {
         }
     }
 
-    /// The hook of one [`Gate::run`](crate::Gate::run) or [`Gate::resume`](crate::Gate::resume), starting from `plan`, pausing as the
-    /// gate says.
+    /// The hook of one [`Gate::run`](crate::Gate::run) or
+    /// [`Gate::resume`](crate::Gate::resume), starting from `plan`, pausing as the gate says.
     pub(crate) fn for_run(settings: Arc<Settings>, plan: Arc<Mutex<Plan>>) -> Self {
         Self {
             pause_after: settings.pause_after,
