@@ -71,15 +71,16 @@ fn gated_calls(c: &mut Criterion) {
             BatchSize::SmallInput,
         )
     });
-    let approver = Arc::new(InProcessProvider::answering("auto", |_| Answer::approved()));
-    let gate = Gate::new(Interrupts::new(Arc::new(Local::new(approver))));
+    // A fresh provider for each run: the in-process provider keeps every request it was asked
+    // for its life, which would measure a growing heap rather than the hook.
+    let gate = || {
+        let approver = Arc::new(InProcessProvider::answering("auto", |_| Answer::approved()));
+        Gate::new(Interrupts::new(Arc::new(Local::new(approver))))
+    };
     group.bench_function("gated", |b| {
         b.to_async(&runtime).iter_batched(
-            agent,
-            |agent| {
-                let hook = gate.hook();
-                async move { agent.prompt("go").add_hook(hook).await.unwrap() }
-            },
+            || (agent(), gate().hook()),
+            |(agent, hook)| async move { agent.prompt("go").add_hook(hook).await.unwrap() },
             BatchSize::SmallInput,
         )
     });
@@ -96,7 +97,7 @@ fn gated_calls(c: &mut Criterion) {
                 .unwrap()
         })
     });
-    let wrapped = gate.wrap(Touch);
+    let wrapped = gate().wrap(Touch);
     group.bench_function("approval_required", |b| {
         b.to_async(&runtime).iter(|| async {
             wrapped
