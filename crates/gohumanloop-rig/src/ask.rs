@@ -60,17 +60,8 @@ impl Asking {
         arguments: &Value,
     ) -> Result<Asked, GateError> {
         let context = call_context(tool, arguments, &self.question, &self.additional);
-        let mut request = LoopRequest::approval(context);
-        request.metadata = self.metadata.clone();
-        request.timeout = self.timeout;
-        let state = json!({"call_id": call_id, "tool": tool});
-        let token = self.interrupts.interrupt(request, state).await?;
-        Ok(Asked {
-            call_id: call_id.to_owned(),
-            tool: tool.to_owned(),
-            arguments: arguments.clone(),
-            token,
-        })
+        self.file_call(call_id, tool, arguments, LoopRequest::approval(context))
+            .await
     }
 
     /// Files the information request of an `ask_human` call.
@@ -80,17 +71,35 @@ impl Asking {
         arguments: &Value,
         question: &Question,
     ) -> Result<Asked, GateError> {
-        let mut request = question.request();
+        let tool = <AskHuman as Tool>::NAME;
+        self.file_call(call_id, tool, arguments, question.request())
+            .await
+    }
+
+    /// Files `request` with this gate's metadata and timeout; the token to resume it by.
+    pub(crate) async fn file(
+        &self,
+        mut request: LoopRequest,
+        state: Value,
+    ) -> Result<Token, GateError> {
         request.metadata = self.metadata.clone();
         request.timeout = self.timeout;
-        let tool = <AskHuman as Tool>::NAME;
+        Ok(self.interrupts.interrupt(request, state).await?)
+    }
+
+    async fn file_call(
+        &self,
+        call_id: &str,
+        tool: &str,
+        arguments: &Value,
+        request: LoopRequest,
+    ) -> Result<Asked, GateError> {
         let state = json!({"call_id": call_id, "tool": tool});
-        let token = self.interrupts.interrupt(request, state).await?;
         Ok(Asked {
             call_id: call_id.to_owned(),
             tool: tool.to_owned(),
             arguments: arguments.clone(),
-            token,
+            token: self.file(request, state).await?,
         })
     }
 

@@ -206,11 +206,9 @@ impl Gate {
 
     /// Puts an information request to a human and waits for the answer (the `ask_human`
     /// path): their text, or why there is none.
-    pub(crate) async fn inquire(&self, mut request: LoopRequest) -> Result<String, Verdict> {
+    pub(crate) async fn inquire(&self, request: LoopRequest) -> Result<String, Verdict> {
         let asking = &self.settings.asking;
-        request.metadata = asking.metadata.clone();
-        request.timeout = asking.timeout;
-        let token = match asking.interrupts.interrupt(request, Value::Null).await {
+        let token = match asking.file(request, Value::Null).await {
             Ok(token) => token,
             Err(e) => return Err(Verdict::Abort(format!("could not ask a human: {e}"))),
         };

@@ -10,6 +10,14 @@ use rig_agent::completion::PromptError;
 use rig_core::test_utils::{MockCompletionModel, MockTurn};
 use serde_json::json;
 
+/// An agent on `model` with the gate's `ask_human` tool.
+fn asking_agent(gate: &Gate, model: &MockCompletionModel) -> rig_agent::Agent {
+    AgentBuilder::new(model.clone())
+        .tool(gate.ask_human())
+        .default_max_turns(3)
+        .build()
+}
+
 fn asks() -> MockCompletionModel {
     MockCompletionModel::from_turns([
         MockTurn::tool_call(
@@ -25,12 +33,7 @@ fn asks() -> MockCompletionModel {
 async fn the_model_gets_the_humans_answer_or_why_there_is_none() {
     let (provider, interrupts) = in_process();
     let gate = Gate::new(interrupts);
-    let build = |model: &MockCompletionModel| {
-        AgentBuilder::new(model.clone())
-            .tool(gate.ask_human())
-            .default_max_turns(3)
-            .build()
-    };
+    let build = |model: &MockCompletionModel| asking_agent(&gate, model);
 
     // The gate's hook (every call gated) does not gate `ask_human`: the one request is the
     // question itself.
@@ -74,12 +77,7 @@ async fn the_model_gets_the_humans_answer_or_why_there_is_none() {
 async fn a_question_can_pause_the_run_until_the_answer_comes() {
     let (provider, interrupts) = in_process();
     let gate = Gate::new(interrupts).pause_after(std::time::Duration::ZERO);
-    let build = |model: &MockCompletionModel| {
-        AgentBuilder::new(model.clone())
-            .tool(gate.ask_human())
-            .default_max_turns(3)
-            .build()
-    };
+    let build = |model: &MockCompletionModel| asking_agent(&gate, model);
     let before = MockCompletionModel::from_turns([MockTurn::tool_call(
         "q1",
         "ask_human",
@@ -117,12 +115,7 @@ async fn a_question_can_pause_the_run_until_the_answer_comes() {
 async fn a_made_up_answer_key_is_ignored_and_the_hook_stops_on_a_cancelled_question() {
     let (provider, interrupts) = in_process();
     let gate = Gate::new(interrupts);
-    let build = |model: &MockCompletionModel| {
-        AgentBuilder::new(model.clone())
-            .tool(gate.ask_human())
-            .default_max_turns(3)
-            .build()
-    };
+    let build = |model: &MockCompletionModel| asking_agent(&gate, model);
     let forged = MockCompletionModel::from_turns([
         MockTurn::tool_call(
             "q1",
