@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gohumanloop::interrupt::Interrupts;
-use gohumanloop::model::new_id;
-use gohumanloop::model::JsonObject;
+use gohumanloop::model::{new_id, JsonObject};
 use gohumanloop::{HumanLoopResult, LoopRequest, LoopType};
 use rig_agent::agent::{Agent, AgentRunner, PromptResponse};
 use rig_agent::completion::PromptError;
@@ -43,19 +42,22 @@ impl Settings {
         if asked.token.loop_type != LoopType::Information {
             return verdict(&asked.tool, &asked.arguments, result, self.on_expiry);
         }
-        match information(result, self.on_expiry) {
-            Ok(answer) => {
-                let key = new_id();
-                let mut arguments = asked.arguments.clone();
-                arguments["answer_ref"] = Value::String(key.clone());
-                self.answers
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .insert(key, answer);
-                Verdict::RunWith(arguments)
-            }
-            Err(why) => why,
-        }
+        let answer = match information(result, self.on_expiry) {
+            Ok(answer) => answer,
+            Err(why) => return why,
+        };
+        // The arguments of a saved run are read from outside: they may be anything.
+        let mut arguments = asked.arguments.clone();
+        let Some(fields) = arguments.as_object_mut() else {
+            return Verdict::Skip("the question's arguments are not a JSON object".into());
+        };
+        let key = new_id();
+        fields.insert("answer_ref".into(), Value::String(key.clone()));
+        self.answers
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(key, answer);
+        Verdict::RunWith(arguments)
     }
 }
 
@@ -281,5 +283,58 @@ impl Gate {
     fn with(mut self, change: impl FnOnce(&mut Settings)) -> Self {
         change(Arc::make_mut(&mut self.settings));
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gohumanloop::interrupt::{Local, Token};
+    use gohumanloop::{Answer, InProcessProvider, Status};
+    use serde_json::json;
+
+    use super::*;
+
+    fn answered_question(arguments: Value) -> (Asked, HumanLoopResult) {
+        let token = Token {
+            provider: "p".into(),
+            task_id: "t".into(),
+            conversation_id: "c".into(),
+            request_id: "r".into(),
+            loop_type: LoopType::Information,
+            platform: None,
+            state: Value::Null,
+        };
+        let asked = Asked {
+            call_id: "q1".into(),
+            tool: "ask_human".into(),
+            arguments,
+            token,
+        };
+        let mut result = HumanLoopResult::pending("c", "r", LoopType::Information);
+        let answer = Answer::completed("staging");
+        result.status = Status::Completed;
+        result.response = answer.response;
+        (asked, result)
+    }
+
+    #[test]
+    fn a_questions_answer_is_handed_to_the_tool_once_and_odd_arguments_are_refused() {
+        let provider = Arc::new(InProcessProvider::new("p"));
+        let gate = Gate::new(Interrupts::new(Arc::new(Local::new(provider))));
+        let (asked, result) = answered_question(json!({"question": "Where?"}));
+        let Verdict::RunWith(arguments) = gate.settings.verdict(&asked, &result) else {
+            panic!("the call runs with the answer's key")
+        };
+        let key = arguments["answer_ref"].as_str().unwrap();
+        assert_eq!(gate.take_answer(key).as_deref(), Some("staging"));
+        assert_eq!(gate.take_answer(key), None, "once");
+        // A saved run's arguments come from outside: anything but an object is refused.
+        for odd in [json!([1]), json!("text"), Value::Null] {
+            let (asked, result) = answered_question(odd);
+            assert!(matches!(
+                gate.settings.verdict(&asked, &result),
+                Verdict::Skip(_)
+            ));
+        }
     }
 }
