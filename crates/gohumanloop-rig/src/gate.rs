@@ -231,7 +231,7 @@ impl Gate {
             Err(e) => return Verdict::Abort(format!("could not ask a human about `{tool}`: {e}")),
         };
         match asking.answer(&asked).await {
-            Ok(result) => verdict(tool, arguments, &result, self.settings.on_expiry),
+            Ok(result) => self.settings.verdict(&asked, &result),
             Err(e) => Verdict::Abort(format!("could not read the answer about `{tool}`: {e}")),
         }
     }

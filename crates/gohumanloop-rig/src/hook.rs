@@ -54,6 +54,16 @@ pub(crate) fn lock(plan: &Mutex<Plan>) -> MutexGuard<'_, Plan> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// A call to put to a human.
+struct Call {
+    /// The model's id of the call.
+    id: String,
+    tool: String,
+    arguments: Value,
+    /// Its question, for an `ask_human` call.
+    question: Option<Question>,
+}
+
 /// A run's plan, kept in the run's scratchpad by a hook that serves many runs.
 #[derive(Clone)]
 struct RunPlan(Arc<Mutex<Plan>>);
@@ -110,19 +120,32 @@ impl ApprovalHook {
         plan
     }
 
-    /// Asks about `calls` (call id, tool, arguments) and records their verdicts — or, with a
-    /// pausing gate whose answers are not all in, that the run pauses for them.
-    async fn plan_batch(
-        &self,
-        plan: &Mutex<Plan>,
-        calls: Vec<(String, String, Value)>,
-        turn: usize,
-    ) {
+    /// The call of `tool` with `arguments` as one to put to a human — an approval it needs, or
+    /// the question of an `ask_human` call — or `None` when it runs unasked.
+    fn to_ask(&self, id: String, tool: &str, arguments: Value) -> Option<Call> {
+        let question = question(tool, &arguments);
+        (question.is_some() || self.settings.gated.needs_human(tool, &arguments)).then(|| Call {
+            id,
+            tool: tool.to_owned(),
+            arguments,
+            question,
+        })
+    }
+
+    /// Asks about `calls` and records their verdicts — or, with a pausing gate whose answers
+    /// are not all in, that the run pauses for them.
+    async fn plan_batch(&self, plan: &Mutex<Plan>, calls: Vec<Call>, turn: usize) {
         let asking = &self.settings.asking;
         let mut batch = Vec::with_capacity(calls.len());
-        for (call_id, tool, arguments) in calls {
-            let asked = match question(&tool, &arguments) {
-                Some(question) => asking.ask_question(&call_id, &arguments, &question).await,
+        for Call {
+            id: call_id,
+            tool,
+            arguments,
+            question,
+        } in calls
+        {
+            let asked = match &question {
+                Some(question) => asking.ask_question(&call_id, &arguments, question).await,
                 None => asking.ask(&call_id, &tool, &arguments).await,
             };
             match asked {
@@ -234,17 +257,14 @@ impl AgentHook for ApprovalHook {
         ctx: &HookContext,
         event: ModelTurnFinished<'_>,
     ) -> ModelTurnAction {
-        let gated = &self.settings.gated;
-        let calls: Vec<(String, String, Value)> = event
+        let calls: Vec<Call> = event
             .content
             .iter()
             .filter_map(|item| match item {
                 // A call whose arguments are not an object is answered by rig, never dispatched.
                 AssistantContent::ToolCall(call) if call.function.invalid_arguments.is_none() => {
-                    let tool = call.function.name.to_string();
                     let arguments = Value::Object(call.function.arguments.clone());
-                    (gated.needs_human(&tool, &arguments) || question(&tool, &arguments).is_some())
-                        .then(|| (call.id.to_string(), tool, arguments))
+                    self.to_ask(call.id.to_string(), &call.function.name, arguments)
                 }
                 _ => None,
             })
@@ -266,19 +286,12 @@ impl AgentHook for ApprovalHook {
             return action;
         }
         let arguments: Value = serde_json::from_str(args).unwrap_or(Value::Null);
-        if !self.settings.gated.needs_human(tool, &arguments)
-            && question(tool, &arguments).is_none()
-        {
+        let Some(call) = self.to_ask(call_id.clone(), tool, arguments) else {
             return DispatchAction::proceed();
-        }
+        };
         // A gated call no model turn announced (a resumed run's re-dispatch, a repaired call):
         // ask about it alone.
-        self.plan_batch(
-            &plan,
-            vec![(call_id.clone(), tool.to_owned(), arguments)],
-            event.turn,
-        )
-        .await;
+        self.plan_batch(&plan, vec![call], event.turn).await;
         Self::planned(&plan, &call_id, event.kind).unwrap_or_else(|| {
             DispatchAction::stop(format!("no decision was recorded for the call of `{tool}`"))
         })
