@@ -12,8 +12,12 @@
 #   with arguments: the same set-up, then only `cargo test ARGS` (e.g. `-p ghl --test hub_cli`),
 #     once, on the database GHL_TEST_DATABASE picks (sqlite, the default, or postgres), e.g.
 #     `GHL_TEST_DATABASE=postgres bash scripts/test.sh -p gohumanloop-hub --test original_api`.
-# It always ends with one line, `all tests: N passed, M failed` (cargo's tests, plus one for each
-# check above), also when something failed, and then exits non-zero. It stops the mail and
+# It always ends with one line, `all tests: N passed, M failed, K skipped` (cargo's tests, plus one
+# for each check above), also when something failed, and then exits non-zero. A test that skips
+# (a service it needs is missing: it prints `SKIPPED: <test>: <why>` through the shared test kit,
+# crates/gohumanloop-testkit, on a line the harness always shows) counts as skipped, not passed,
+# and any skip fails the run: this script starts every service the suite needs, so a skip here
+# is a broken set-up, never a green light. It stops the mail and
 # database servers it started. GHL_TEST_SKIP_SETUP=1 skips installing and starting the services
 # (already running; their env files are still read).
 #
@@ -64,6 +68,7 @@ maturin_version=1.16.0
 crewai_version=1.15.30
 passed=0
 failed=0
+skipped=0
 failures=()
 mail_started=false
 pg_started=false
@@ -87,8 +92,8 @@ finish() {
   if [ "${#failures[@]}" -gt 0 ]; then
     printf 'FAILED: %s\n' "${failures[@]}"
   fi
-  echo "all tests: $passed passed, $failed failed"
-  if [ "$failed" -gt 0 ]; then exit 1; fi
+  echo "all tests: $passed passed, $failed failed, $skipped skipped"
+  if [ "$failed" -gt 0 ] || [ "$skipped" -gt 0 ]; then exit 1; fi
   exit "$status"
 }
 trap finish EXIT
@@ -106,16 +111,29 @@ check() {
   fi
 }
 
+# count_results NAME FILE: adds the counts of the test output in FILE to the totals — cargo's
+# passed and failed, less the tests that reported a skip (see the header), which count as
+# skipped and are named in the failures. Sets `f` to the failed count.
+count_results() {
+  local name=$1 out=$2 counts p s
+  counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$out")
+  read -r p f <<<"$counts"
+  s=$(grep -c 'SKIPPED: ' "$out" || true)
+  passed=$((passed + p - s))
+  failed=$((failed + f))
+  skipped=$((skipped + s))
+  if [ "$s" -gt 0 ]; then
+    failures+=("$name: $s skipped (a service is missing): $(grep -o 'SKIPPED: [^:]*' "$out" | sort -u | cut -c10- | tr '\n' ' ')")
+  fi
+}
+
 # cargo_tests ARGS…: `cargo test` (every test binary, even after a failure) with cargo's counts
 # added to the totals; a build that fails counts as one failure.
 cargo_tests() {
-  local out="$logs/cargo-test.txt" status=0 counts p f
+  local out="$logs/cargo-test.txt" status=0 f
   echo "== cargo test $*"
   cargo test -j "$jobs" --no-fail-fast "$@" 2>&1 | tee "$out" || status=$?
-  counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$out")
-  read -r p f <<<"$counts"
-  passed=$((passed + p))
-  failed=$((failed + f))
+  count_results "cargo test" "$out"
   if [ "$f" -gt 0 ]; then
     failures+=("cargo test: $f failed (search the output above for 'FAILED' and 'panicked')")
   elif [ "$status" -ne 0 ]; then
@@ -128,7 +146,7 @@ cargo_tests() {
 # `cargo test --workspace` built them, run again with GHL_TEST_DATABASE=postgres; their counts are
 # added to the totals as cargo_tests adds them, and a binary that fails is named in the failures.
 hub_tests_on_postgres() {
-  local json="$logs/no-run.json" list="$logs/hub-tests.txt" out status name exe p f counts dir
+  local json="$logs/no-run.json" list="$logs/hub-tests.txt" out status name exe f dir
   echo "== the hub's tests again, on PostgreSQL (GHL_TEST_DATABASE=postgres, the same binaries)"
   if [ -z "${GHL_TEST_POSTGRES:-}" ]; then
     failed=$((failed + 1))
@@ -172,10 +190,7 @@ PY
     status=0
     (cd "$dir" && CARGO_MANIFEST_DIR="$dir" GHL_TEST_DATABASE=postgres "$exe") 2>&1 | tee "$out" ||
       status=$?
-    counts=$(awk '/^test result:/ { p += $4; f += $6 } END { print p + 0, f + 0 }' "$out")
-    read -r p f <<<"$counts"
-    passed=$((passed + p))
-    failed=$((failed + f))
+    count_results "$name on PostgreSQL" "$out"
     if [ "$f" -gt 0 ]; then
       failures+=("$name on PostgreSQL: $f failed (search the output above for 'FAILED' and 'panicked')")
     elif [ "$status" -ne 0 ]; then
@@ -192,10 +207,27 @@ summary_on_failure() {
   GHL_TEST_FAIL_ON_PURPOSE=1 GHL_TEST_SKIP_SETUP=1 bash scripts/test.sh \
     -p gohumanloop-examples --test run_examples fails_on_purpose_when_asked >"$out" 2>&1 ||
     status=$?
-  if [ "$status" -ne 0 ] && [ "$(tail -n 1 "$out")" = "all tests: 0 passed, 1 failed" ]; then
+  if [ "$status" -ne 0 ] && [ "$(tail -n 1 "$out")" = "all tests: 0 passed, 1 failed, 0 skipped" ]; then
     echo "a failing test: exit code $status, closing line '$(tail -n 1 "$out")'"
   else
     echo "a failing test gave exit code $status and this output:"
+    cat "$out"
+    return 1
+  fi
+}
+
+# The same for a test that reports a skip (examples/tests/run_examples.rs): counted as skipped,
+# named, and the run fails.
+summary_on_skip() {
+  local out="$logs/skip-on-purpose.txt" status=0
+  GHL_TEST_SKIP_ON_PURPOSE=1 GHL_TEST_SKIP_SETUP=1 bash scripts/test.sh \
+    -p gohumanloop-examples --test run_examples skips_on_purpose_when_asked >"$out" 2>&1 ||
+    status=$?
+  if [ "$status" -ne 0 ] && [ "$(tail -n 1 "$out")" = "all tests: 0 passed, 0 failed, 1 skipped" ] &&
+    grep -q "FAILED: cargo test: 1 skipped (a service is missing): skips_on_purpose_when_asked" "$out"; then
+    echo "a skipping test: exit code $status, closing line '$(tail -n 1 "$out")'"
+  else
+    echo "a skipping test gave exit code $status and this output:"
     cat "$out"
     return 1
   fi
@@ -263,7 +295,8 @@ setup() {
     fi
   fi
   # The browser itself: Debian's /usr/bin/chromium wrapper prints shell errors on some machines.
-  /usr/lib/chromium/chromium --version || echo "chromium missing: browser tests will fail under CI=true"
+  # Without it the browser tests would only skip: the set-up fails instead.
+  /usr/lib/chromium/chromium --version
 
   echo "== mdbook $mdbook_version (the user guide)"
   local mdbook="${CARGO_HOME:-$HOME/.cargo}/bin/mdbook"
@@ -321,3 +354,4 @@ hub_tests_on_postgres
 check "the README's quick start, as pasted" bash scripts/quickstart.sh
 check "the user guide builds (mdbook, warnings are errors)" bash scripts/build-guide.sh
 check "a failing test still gives the closing line and a non-zero exit" summary_on_failure
+check "a skipping test is counted as skipped and fails the run" summary_on_skip

@@ -74,3 +74,12 @@ fn fails_on_purpose_when_asked() {
         "failing on purpose (GHL_TEST_FAIL_ON_PURPOSE is set)"
     );
 }
+
+/// `scripts/test.sh` checks that a skip is counted and fails the run, with this test: with the
+/// variable set it reports itself skipped, as a test whose service is missing does.
+#[test]
+fn skips_on_purpose_when_asked() {
+    if std::env::var_os("GHL_TEST_SKIP_ON_PURPOSE").is_some() {
+        gohumanloop_testkit::skip("skipping on purpose (GHL_TEST_SKIP_ON_PURPOSE is set)");
+    }
+}

@@ -93,3 +93,24 @@ fn the_rig_adapter_asks_through_the_library_only() {
         );
     }
 }
+
+#[test]
+fn the_test_kit_depends_on_no_workspace_crate_and_only_tests_depend_on_it() {
+    let all = declared();
+    let kit = deps_of(&all, "gohumanloop-testkit", &["normal", "build"]);
+    assert!(kit.contains(&"tokio"), "{kit:?}");
+    for (package, dep, kind) in &all {
+        if package == "gohumanloop-testkit" {
+            assert!(
+                !dep.starts_with("gohumanloop") && dep != "ghl",
+                "the kit depends on {dep}"
+            );
+        }
+        if dep == "gohumanloop-testkit" {
+            assert_eq!(
+                kind, "dev",
+                "{package} depends on the test kit outside its tests"
+            );
+        }
+    }
+}

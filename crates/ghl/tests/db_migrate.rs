@@ -3,8 +3,8 @@
 //! serve --db postgres://…`: the same requests, answers, audit trails, keys, accounts, sessions
 //! and task snapshots; the sequences continue; the chain verifies. A second copy into the same
 //! database is refused and changes nothing; a source whose audit log was tampered with is copied
-//! as it is and reported (exit 1). PostgreSQL at `GHL_TEST_POSTGRES`; skipped without it, except
-//! under `CI=true`.
+//! as it is and reported (exit 1). PostgreSQL at `GHL_TEST_POSTGRES`; reported skipped without it
+//! (which fails `scripts/test.sh`).
 
 mod common;
 

@@ -10,17 +10,19 @@ use serde_json::{json, Value};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/python_client.py");
 
-/// The test venv's Python if it has the `mcp` SDK; `None` (a failure under `CI=true`) if not.
+/// The test venv's Python if it has the `mcp` SDK; `None` (the test reports itself skipped) if
+/// not.
 fn python_with_mcp() -> Option<String> {
     let python = common::python()?;
     let has_sdk = std::process::Command::new(&python)
         .args(["-c", "import mcp"])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(
-        has_sdk || std::env::var("CI").as_deref() != Ok("true"),
-        "CI=true but {python} has no `mcp` package: run scripts/test.sh"
-    );
+    if !has_sdk {
+        gohumanloop_testkit::skip(format_args!(
+            "{python} has no `mcp` package: run scripts/test.sh"
+        ));
+    }
     has_sdk.then_some(python)
 }
 

@@ -4,7 +4,7 @@
 //! `crates/gohumanloop-py/examples/`, each run as its own Python process.
 //!
 //! Skipped when `GHL_TEST_PYTHON` (LangGraph) or `GHL_TEST_CREWAI_PYTHON` (CrewAI, a venv of its
-//! own: its pins clash with the MCP SDK's) lacks the packages — a failure under `CI=true`.
+//! own: its pins clash with the MCP SDK's) lacks the packages — which fails `scripts/test.sh`.
 
 mod common;
 
@@ -33,25 +33,20 @@ fn crewai_python() -> Option<String> {
 
 /// `python` if it can import `modules`.
 fn ready(python: Option<String>, modules: &str) -> Option<String> {
-    let ci = std::env::var("CI").as_deref() == Ok("true");
     let Some(python) = python else {
-        assert!(
-            !ci,
-            "CI=true but there is no test venv for {modules}: run scripts/test.sh"
-        );
-        eprintln!("skipped: no test venv for {modules} (run scripts/test.sh)");
+        gohumanloop_testkit::skip(format_args!(
+            "no test venv for {modules} (run scripts/test.sh)"
+        ));
         return None;
     };
     let ready = Command::new(&python)
         .args(["-c", &format!("import {modules}")])
         .output()
         .is_ok_and(|o| o.status.success());
-    assert!(
-        ready || !ci,
-        "CI=true but {python} cannot import {modules}: run scripts/test.sh"
-    );
     if !ready {
-        eprintln!("skipped: {python} cannot import {modules} (run scripts/test.sh)");
+        gohumanloop_testkit::skip(format_args!(
+            "{python} cannot import {modules} (run scripts/test.sh)"
+        ));
     }
     ready.then_some(python)
 }

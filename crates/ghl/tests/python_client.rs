@@ -2,7 +2,7 @@
 //!
 //! `scripts/test.sh` makes a venv with it and sets `GHL_TEST_PYTHON` to its interpreter. Without
 //! that variable the test looks for a `python3` that can import `gohumanloop`; if there is none
-//! it is skipped — except under `CI=true`, where a missing client is a failure.
+//! it reports itself skipped (which fails `scripts/test.sh`).
 
 mod common;
 
@@ -11,10 +11,7 @@ use std::process::Command;
 use common::{python, HubProcess};
 
 fn run_script(script: &str) {
-    let Some(python) = python() else {
-        eprintln!("skipped: no Python gohumanloop client (set GHL_TEST_PYTHON)");
-        return;
-    };
+    let Some(python) = python() else { return };
     let hub = HubProcess::start();
     let agent = hub.key("a", "agent");
     let alice = hub.key("a", "alice");

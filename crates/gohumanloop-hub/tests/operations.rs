@@ -215,20 +215,10 @@ async fn health_and_ready_say_the_database_answers() {
     t.stop().await;
 }
 
-/// The PostgreSQL server of the tests (`GHL_TEST_POSTGRES`); `None` (the test is skipped)
-/// without one, except under `CI=true`.
+/// The PostgreSQL server of the tests (`GHL_TEST_POSTGRES`); `None` (the test reports itself
+/// skipped) without one.
 fn postgres_server() -> Option<String> {
-    match std::env::var("GHL_TEST_POSTGRES") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "CI=true but GHL_TEST_POSTGRES is not set: run scripts/test.sh"
-            );
-            println!("skipped: GHL_TEST_POSTGRES is not set (bash scripts/pg-server.sh start)");
-            None
-        }
-    }
+    gohumanloop_testkit::env_or_skip("GHL_TEST_POSTGRES", "bash scripts/pg-server.sh start")
 }
 
 /// `GET base/path` without a key: the status, the JSON body and how long it took.

@@ -44,8 +44,8 @@ fn env_file() -> HashMap<String, String> {
 
 impl MailServer {
     /// The server the environment names (or `target/mail-server/env` left by
-    /// `scripts/mail-server.sh start`). Absent: `None` with a message, or a failure under
-    /// `CI=true`, where a skipped suite would be a green light that lies.
+    /// `scripts/mail-server.sh start`). Absent: `None`, the test reporting itself skipped
+    /// (which fails `scripts/test.sh`: a skipped suite would be a green light that lies).
     pub fn get() -> Option<Self> {
         let file = env_file();
         let var = |k: &str| std::env::var(k).ok().or_else(|| file.get(k).cloned());
@@ -64,12 +64,7 @@ impl MailServer {
         })();
         if found.is_none() {
             let why = "no test mail server: run `bash scripts/mail-server.sh start` (scripts/test.sh does)";
-            if std::env::var("CI").is_ok_and(|v| v == "true") {
-                panic!("{why}");
-            }
-            // Straight to the stream: the test harness swallows `eprintln!` of passing tests.
-            use std::io::Write;
-            let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+            gohumanloop_testkit::skip(why);
         }
         found
     }
