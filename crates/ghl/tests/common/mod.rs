@@ -114,19 +114,7 @@ impl HubProcess {
             .stderr(Stdio::null())
             .spawn()
             .expect("ghl serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest.split_whitespace().next().unwrap_or("").to_owned();
-                    let _ = tx.send(url);
-                }
-            }
-        });
-        self.base = rx
-            .recv_timeout(Duration::from_secs(20))
-            .expect("ghl serve says where it listens");
+        self.base = listening_url(&mut child);
         self.child = Some(child);
     }
 
@@ -175,6 +163,23 @@ impl HubProcess {
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
+}
+
+/// The URL in the `listening on URL` line of a `ghl serve` started with its stdout piped (the
+/// rest of its stdout is read and dropped); panics if the line does not come within 60 s.
+pub fn listening_url(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("ghl serve's stdout is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                let url = rest.split_whitespace().next().unwrap_or("").to_owned();
+                let _ = tx.send(url);
+            }
+        }
+    });
+    rx.recv_timeout(Duration::from_secs(60))
+        .expect("ghl serve says where it listens")
 }
 
 impl Drop for HubProcess {
