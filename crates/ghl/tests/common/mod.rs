@@ -165,6 +165,38 @@ impl HubProcess {
     }
 }
 
+/// Signs `name` in on the web inbox at `base` (the sign-in form, its CSRF token and cookie);
+/// the `Cookie:` value of the session.
+pub async fn web_sign_in(base: &str, name: &str, password: &str) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let cookies = |reply: &reqwest::Response| {
+        reply
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    let form = http.get(format!("{base}/login")).send().await.unwrap();
+    let form_cookies = cookies(&form);
+    let page = form.text().await.unwrap();
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    let csrf = page[start..].split('"').next().unwrap().to_owned();
+    let signed_in = http
+        .post(format!("{base}/login"))
+        .header("cookie", form_cookies)
+        .form(&[("name", name), ("password", password), ("csrf", &csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
+    cookies(&signed_in)
+}
+
 /// The URL in the `listening on URL` line of a `ghl serve` started with its stdout piped (the
 /// rest of its stdout is read and dropped); panics if the line does not come within 60 s.
 pub fn listening_url(child: &mut Child) -> String {
