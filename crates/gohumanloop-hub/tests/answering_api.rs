@@ -193,9 +193,15 @@ async fn a_hundred_concurrent_answers_have_exactly_one_winner() {
         let t = t.clone();
         answers.push(tokio::spawn(async move {
             let action = if i % 2 == 0 { "approve" } else { "reject" };
+            // Two answerers, so that the name in a 409 says who won.
+            let key = if i % 4 < 2 {
+                &t.keys.alice
+            } else {
+                &t.keys.agent
+            };
             let (status, body) = t
                 .post(
-                    &t.keys.alice,
+                    key,
                     &format!("/api/v1/requests/race/{action}"),
                     json!({"reason": format!("answer {i}")}),
                 )
@@ -215,10 +221,16 @@ async fn a_hundred_concurrent_answers_have_exactly_one_winner() {
     }
     assert_eq!((winners.len(), conflicts.len()), (1, 99));
     let winner = &winners[0]["request"];
+    let name = winner["responded_by"].as_str().unwrap_or_default();
+    assert!(["alice", "agent"].contains(&name), "{winner}");
     for c in &conflicts {
         assert_eq!(
             c["status"], winner["status"],
             "every loser is told the winning outcome"
+        );
+        assert_eq!(
+            c["responded_by"], winner["responded_by"],
+            "and who won: {c}"
         );
         assert_eq!(c["responded_at"], winner["responded_at"]);
     }
@@ -275,11 +287,31 @@ async fn a_tenant_cannot_touch_another_tenants_requests() {
         r["success"], false,
         "b cannot add turns to a's conversation"
     );
-    // b may use the same ids for its own request without touching a's.
+    // b may use the same ids for its own request without touching a's, and each tenant's
+    // answer reaches its own request only.
     t.create(b, "c", "r").await;
-    t.post(b, "/api/v1/requests/r/approve", json!({})).await;
+    let (status, theirs) = t.post(b, "/api/v1/requests/r/approve", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{theirs}");
+    assert_eq!(theirs["request"]["status"], "approved");
     let (_, mine) = t.status(&t.keys.agent, "c", "r", "").await;
     assert_eq!(mine["status"], "pending");
+    let (status, mine) = t
+        .post(
+            &t.keys.alice,
+            "/api/v1/requests/r/reject",
+            json!({"reason": "no"}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "a's own answer is not a 409: {mine}"
+    );
+    assert_eq!(mine["request"]["status"], "rejected");
+    let (_, mine) = t.status(&t.keys.agent, "c", "r", "").await;
+    assert_eq!(mine["status"], "rejected");
+    let (_, theirs) = t.status(b, "c", "r", "").await;
+    assert_eq!(theirs["status"], "approved", "b's request keeps b's answer");
     t.stop().await;
 }
 

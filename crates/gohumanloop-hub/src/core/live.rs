@@ -91,6 +91,16 @@ impl Live {
         Some(rx)
     }
 
+    /// How many receivers of requests' changes exist now: the agents waiting (each holds one
+    /// while it waits), and for an instant a reader of a request's outcome. Walks every entry.
+    pub(crate) fn receivers(&self) -> usize {
+        self.lock()
+            .map
+            .values()
+            .map(watch::Sender::receiver_count)
+            .sum()
+    }
+
     /// A receiver for a tracked request's changes.
     pub fn subscribe(&self, key: &RequestKey) -> Option<watch::Receiver<Arc<Outcome>>> {
         self.lock().map.get(key).map(watch::Sender::subscribe)

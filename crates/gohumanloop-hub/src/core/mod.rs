@@ -327,6 +327,14 @@ impl Hub {
         Ok(Some(current))
     }
 
+    /// How many agents wait on this hub now ([`Hub::wait`], long-polls included): once it
+    /// counts an agent, an answer is sure to wake it. Walks every request the hub tracks, so
+    /// it is for tests and benchmarks that must know agents are parked before they act, not
+    /// for a hot path (the `ghl_waiters` gauge is that).
+    pub fn waiters(&self) -> usize {
+        self.core.live.receivers()
+    }
+
     async fn watch(&self, key: &RequestKey) -> StoreResult<Option<watch::Receiver<Arc<Outcome>>>> {
         loop {
             if let Some(rx) = self.core.live.subscribe(key) {
