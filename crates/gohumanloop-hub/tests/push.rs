@@ -194,6 +194,12 @@ async fn the_event_stream_ends_when_its_key_is_revoked() {
     assert_eq!(events[0]["request_id"], "seen");
     let prefix = gohumanloop_hub::keys::prefix(&t.keys.alice);
     assert!(t.store.revoke_key(&prefix).await.unwrap());
+    let revoked = Instant::now();
     assert!(ends(&mut stream).await, "the stream outlived its key");
+    // "Within about 4 s": the stream checks its key every 2 s, through the key cache (2 s).
+    // The bound is loose (a loaded machine may be late by a second or two); what it catches is
+    // a stream that only ends at its next event or its client's going.
+    let took = revoked.elapsed();
+    assert!(took < Duration::from_secs(7), "ended {took:?} after the revocation");
     t.stop().await;
 }
