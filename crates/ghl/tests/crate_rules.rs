@@ -5,7 +5,8 @@ use std::process::Command;
 
 use serde_json::Value;
 
-/// Each workspace package's declared dependencies: (package, dependency, kind).
+/// Each workspace package's declared dependencies: (package, dependency, kind); an optional
+/// one's kind is suffixed `?`.
 fn declared() -> Vec<(String, String, String)> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../Cargo.toml");
@@ -31,10 +32,11 @@ fn declared() -> Vec<(String, String, String)> {
         let name = package["name"].as_str().unwrap();
         for dep in package["dependencies"].as_array().unwrap() {
             let kind = dep["kind"].as_str().unwrap_or("normal");
+            let optional = if dep["optional"] == true { "?" } else { "" };
             found.push((
                 name.to_owned(),
                 dep["name"].as_str().unwrap().to_owned(),
-                kind.to_owned(),
+                format!("{kind}{optional}"),
             ));
         }
     }
@@ -95,17 +97,19 @@ fn the_rig_adapter_asks_through_the_library_only() {
 }
 
 #[test]
-fn the_test_kit_depends_on_no_workspace_crate_and_only_tests_depend_on_it() {
+fn the_test_kit_needs_no_workspace_crate_and_only_tests_depend_on_it() {
     let all = declared();
+    // Its hub helpers need the hub (feature `hub`); without features it needs none, so the
+    // library's tests take it too.
     let kit = deps_of(&all, "gohumanloop-testkit", &["normal", "build"]);
-    assert!(kit.contains(&"tokio"), "{kit:?}");
+    assert_eq!(kit, ["tokio"], "the kit's dependencies without features");
+    let optional = deps_of(&all, "gohumanloop-testkit", &["normal?"]);
+    assert!(optional.contains(&"gohumanloop-hub"), "{optional:?}");
+    assert!(
+        !optional.contains(&"ghl"),
+        "the kit runs ghl as a process only"
+    );
     for (package, dep, kind) in &all {
-        if package == "gohumanloop-testkit" {
-            assert!(
-                !dep.starts_with("gohumanloop") && dep != "ghl",
-                "the kit depends on {dep}"
-            );
-        }
         if dep == "gohumanloop-testkit" {
             assert_eq!(
                 kind, "dev",

@@ -4,12 +4,29 @@
 //!   harness always shows (`SKIPPED: <test>: <why>`), which `scripts/test.sh` counts — and
 //!   fails on: the suite it runs has no silent skips;
 //! - [`wait`]: waiting for a condition with a deadline (never a fixed sleep), failing with what
-//!   was awaited and the last thing seen.
+//!   was awaited;
+//! - with the feature `http`: [`http`], requests whose every reply is checked against the hub
+//!   API's JSON contract;
+//! - with `hub`: [`hub::TestHub`], a hub served in-process on loopback, on SQLite or (with
+//!   `GHL_TEST_DATABASE=postgres`) a PostgreSQL schema of its own ([`database`]), and the
+//!   original protocol's bodies ([`protocol`]);
+//! - with `process`: [`process::HubProcess`], `ghl serve` as a process, and `ghl` commands.
 //!
-//! It depends on no crate of the workspace, so any of them (the library too) can use it.
+//! Without features it depends on no crate of the workspace, so the library's tests use it too.
 
 pub mod skip;
 pub mod wait;
+
+#[cfg(feature = "hub")]
+pub mod database;
+#[cfg(feature = "http")]
+pub mod http;
+#[cfg(feature = "hub")]
+pub mod hub;
+#[cfg(feature = "process")]
+pub mod process;
+#[cfg(feature = "hub")]
+pub mod protocol;
 
 pub use skip::{env_or_skip, skip};
 pub use wait::{until, until_blocking};

@@ -1,0 +1,54 @@
+//! HTTP helpers that check the JSON contract of the hub's API on every reply: the body is JSON
+//! (`Content-Type: application/json`) and an object — so a test that only looks at one field
+//! still fails on an HTML error page, a bare string or an empty reply.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// The status and JSON body of `response` (to a request for `what`), after checking the
+/// contract (see the module's docs).
+pub async fn json_reply(what: &str, response: reqwest::Response) -> (StatusCode, Value) {
+    let status = response.status();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/json"),
+        "{what}: every reply is JSON, got {status} with '{content_type}'"
+    );
+    let body: Value = response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{what}: the reply does not parse as JSON: {e}"));
+    assert!(
+        body.is_object(),
+        "{what}: every reply is a JSON object: {body}"
+    );
+    (status, body)
+}
+
+/// `GET url` with `key`; the JSON reply ([`json_reply`]), whatever its status.
+pub async fn get_json(url: &str, key: &str) -> Value {
+    let response = reqwest::Client::new()
+        .get(url)
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {url}: {e}"));
+    json_reply(&format!("GET {url}"), response).await.1
+}
+
+/// `POST url` with `key` and a JSON `body`; the JSON reply ([`json_reply`]), whatever its status.
+pub async fn post_json(url: &str, key: &str, body: &Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(url)
+        .bearer_auth(key)
+        .json(body)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("POST {url}: {e}"));
+    json_reply(&format!("POST {url}"), response).await.1
+}
