@@ -28,13 +28,9 @@ use serde_json::Value;
 /// The tests share the test server; the PostgreSQL restart test has it to itself.
 static SERVER_SHARED: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
 
-/// Waits (bounded) until `done` holds, looking every 20 ms; panics with `what` after `limit`.
+/// Waits until `done` holds (the test kit's wait); panics with `what` after `limit`.
 async fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(start.elapsed() < limit, "{what}: not within {limit:?}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    gohumanloop_testkit::until(what, limit, || std::future::ready(done().then_some(()))).await
 }
 
 /// The `audit log intact: N entries` count of `ghl audit verify`.

@@ -40,20 +40,13 @@ async fn metrics(t: &TestHub) -> String {
     reply.text().await.unwrap()
 }
 
-/// Polls `/metrics` until `done` holds (at most 10 s).
+/// Reads `/metrics` until `done` holds (the test kit's wait: a bound only against hangs).
 async fn metrics_until(t: &TestHub, what: &str, done: impl Fn(&str) -> bool) -> String {
-    let started = Instant::now();
-    loop {
+    gohumanloop_testkit::until(what, Duration::from_secs(60), || async {
         let text = metrics(t).await;
-        if done(&text) {
-            return text;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{what}:\n{text}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        done(&text).then_some(text)
+    })
+    .await
 }
 
 fn create_body(rid: &str) -> Value {

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use gohumanloop::model::Status;
 use gohumanloop_hub::record::{now_ms, RequestKey};
@@ -14,16 +14,12 @@ use gohumanloop_hub::Hub;
 
 use super::{change, create, request, tenant, Recorder};
 
-/// Polls `done` every few milliseconds until it holds, for at most 10 s.
+/// Waits until `done` holds (the test kit's wait: a bound only against hangs).
 async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let start = Instant::now();
-    while !done() {
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "{what}: not within 10 s"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
+    gohumanloop_testkit::until(what, Duration::from_secs(60), || {
+        std::future::ready(done().then_some(()))
+    })
+    .await
 }
 
 /// A node's feed carries the other nodes' creates and changes (once each, in commit order),
