@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{ghl, last_line, listening_url, HubProcess, GHL};
+use common::{ghl, last_line, listening_url, parked_waiters, HubProcess, GHL};
 use gohumanloop_testkit::{skip, until};
 use serde_json::{json, Value};
 
@@ -152,16 +152,8 @@ async fn sigkill_loses_no_acknowledged_create_or_answer() {
         .collect();
     // The kill comes once every agent is parked at the hub (its waiter gauge) and the stream
     // has gone on meanwhile.
-    let metrics = format!("{base}/metrics");
     until("the agents parked at the hub", LIMIT, || async {
-        let text = reqwest::get(&metrics).await.ok()?.text().await.ok()?;
-        let waiters: f64 = text
-            .lines()
-            .find_map(|l| l.strip_prefix("ghl_waiters "))?
-            .trim()
-            .parse()
-            .ok()?;
-        (waiters >= pending.len() as f64).then_some(())
+        (parked_waiters(&base).await? >= pending.len() as u64).then_some(())
     })
     .await;
     let before_kill = created_count() + CREATES_BEFORE_KILL;

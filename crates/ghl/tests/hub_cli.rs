@@ -674,24 +674,12 @@ fn audit_verify_exits_1_at_the_first_entry_that_was_edited_or_removed() {
 }
 
 /// The hub's `ghl_waiters` gauge (agents long-polling on it), from `/metrics`.
-fn waiters(base: &str) -> Option<f64> {
-    let text = tokio::runtime::Builder::new_current_thread()
+fn waiters(base: &str) -> Option<u64> {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap()
-        .block_on(async {
-            reqwest::get(format!("{base}/metrics"))
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()
-        })?;
-    text.lines()
-        .find_map(|l| l.strip_prefix("ghl_waiters "))?
-        .trim()
-        .parse()
-        .ok()
+        .block_on(common::parked_waiters(base))
 }
 
 #[test]
@@ -703,7 +691,7 @@ fn ask_rides_out_a_hub_restart_while_it_waits() {
     gohumanloop_testkit::until_blocking(
         "ghl ask waiting on the hub",
         Duration::from_secs(60),
-        || (waiters(&f.hub.base)? >= 1.0).then_some(()),
+        || (waiters(&f.hub.base)? >= 1).then_some(()),
     );
     let addr = f.hub.addr();
     f.hub.kill();

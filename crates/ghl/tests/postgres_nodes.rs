@@ -21,8 +21,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use common::nodes::{server, Api, Database, Node};
+use common::parked_waiters;
 use futures_util::StreamExt;
 use gohumanloop_hub::channels::webhook::{signature, WebhookSecret};
+use gohumanloop_testkit::until;
 use serde_json::Value;
 
 /// The tests share the test server; the PostgreSQL restart test has it to itself.
@@ -147,10 +149,11 @@ async fn an_answer_on_one_node_wakes_a_waiter_on_another() {
                 (reply, started, Instant::now())
             })
         };
-        // The waiter's long-poll is parked by the time a half-second long-poll on the other
-        // node ends — and that one sees nothing answered yet.
-        let idle = agent.status(&answer_on.base, &rid, 0.5).await.unwrap();
-        assert_eq!(idle["status"], "pending", "{idle}");
+        // The answer comes once the waiter is parked on its node (that node's waiter gauge).
+        until("the waiter parked", Duration::from_secs(60), || async {
+            (parked_waiters(&wait_on.base).await? >= 1).then_some(())
+        })
+        .await;
 
         let sent = Instant::now();
         let reason = format!("go ahead {round}");
@@ -192,6 +195,108 @@ async fn an_answer_on_one_node_wakes_a_waiter_on_another() {
         wake_ups[wake_ups.len() / 2],
         wake_ups[wake_ups.len() - 1]
     );
+}
+
+/// The status of `GET {base}/inbox` with the session `cookie` (no redirects followed): 200
+/// while the session is good.
+async fn inbox_status(base: &str, cookie: &str) -> u16 {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/inbox"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Sign-ins, keys and caches agree across nodes: a session made on one node is good on the
+/// other; signing out on one ends it on the other at once; a key used on both nodes (so cached
+/// by both) is refused by both 2 s after its revocation — each node trusts a check of a key
+/// for 2 s at most. The event awaited is those 2 s themselves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_revoked_keys_agree_on_every_node() {
+    let Some(server) = server() else { return };
+    let _shared = SERVER_SHARED.read().await;
+    let db = Database::create(&server).await;
+    let key = db.key("a", "agent");
+    let password = common::last_line(common::ghl(
+        &[
+            "users", "create", "--db", &db.url, "--role", "approver", "--tenant", "a", "alice",
+        ],
+        &[],
+    ));
+    let nodes = [Node::start(&db.url, &[]), Node::start(&db.url, &[])];
+
+    let cookie = common::web_sign_in(&nodes[0].base, "alice", &password).await;
+    for node in &nodes {
+        assert_eq!(
+            inbox_status(&node.base, &cookie).await,
+            200,
+            "signed in on {}",
+            node.base
+        );
+    }
+    let page = reqwest::Client::new()
+        .get(format!("{}/inbox", nodes[1].base))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
+    let csrf = page[start..].split('"').next().unwrap();
+    let signed_out = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/logout", nodes[1].base))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), 303);
+    for node in &nodes {
+        assert_ne!(
+            inbox_status(&node.base, &cookie).await,
+            200,
+            "signed out on {} at once",
+            node.base
+        );
+    }
+
+    let agent = Api::new(&key);
+    for (i, node) in nodes.iter().enumerate() {
+        let r = agent
+            .create(&node.base, &format!("before-{i}"), None)
+            .await
+            .unwrap();
+        assert_eq!(r["success"], true, "{r}");
+    }
+    let prefix = gohumanloop_hub::keys::prefix(&key);
+    let revoke = common::ghl(&["keys", "revoke", "--db", &db.url, &prefix], &[]);
+    assert!(
+        revoke.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoke.stderr)
+    );
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    for (i, node) in nodes.iter().enumerate() {
+        let refused = agent.create(&node.base, &format!("after-{i}"), None).await;
+        let status = refused.as_ref().err().and_then(reqwest::Error::status);
+        assert_eq!(
+            status.map(|s| s.as_u16()),
+            Some(403),
+            "{} still takes the key 2 s after its revocation: {refused:?}",
+            node.base
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -219,6 +219,11 @@ pub async fn web_sign_in(base: &str, name: &str, password: &str) -> String {
 /// The URL in the `listening on URL` line of a `ghl serve` started with its stdout piped (the
 /// rest of its stdout is read and dropped); panics if the line does not come within 60 s.
 pub fn listening_url(child: &mut Child) -> String {
+    try_listening_url(child).expect("ghl serve says where it listens")
+}
+
+/// [`listening_url`], or `None` if the process ends or says nothing of it within 60 s.
+pub fn try_listening_url(child: &mut Child) -> Option<String> {
     let stdout = child.stdout.take().expect("ghl serve's stdout is piped");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -229,8 +234,25 @@ pub fn listening_url(child: &mut Child) -> String {
             }
         }
     });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("ghl serve says where it listens")
+    rx.recv_timeout(Duration::from_secs(60)).ok()
+}
+
+/// How many agents wait on the hub at `base` now: its `ghl_waiters` gauge (`GET /metrics`);
+/// `None` when it cannot be read. Once it counts an agent, an answer is sure to wake it.
+pub async fn parked_waiters(base: &str) -> Option<u64> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    let value: f64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("ghl_waiters "))?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(value as u64)
 }
 
 impl Drop for HubProcess {
@@ -238,4 +260,3 @@ impl Drop for HubProcess {
         self.kill();
     }
 }
-

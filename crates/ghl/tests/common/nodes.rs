@@ -2,16 +2,14 @@
 //! `GHL_TEST_POSTGRES` (set by `scripts/test.sh` from `scripts/pg-server.sh`), a database of its
 //! own for each test.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use sqlx::Connection;
 
-use super::{ghl, last_line, GHL};
+use super::{ghl, last_line, try_listening_url, GHL};
 
 /// The conversation and platform of every request the node tests make.
 pub const CONVERSATION: &str = "nodes";
@@ -216,24 +214,15 @@ impl Node {
             .stderr(log)
             .spawn()
             .expect("ghl serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let url = rest.split_whitespace().next().unwrap_or("").to_owned();
-                    let _ = tx.send(url);
-                }
-            }
-        });
+        let listening = try_listening_url(&mut child);
         let mut node = Self {
             base: String::new(),
             child: Some(child),
             dir,
         };
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(base) => node.base = base,
-            Err(_) => panic!("ghl serve did not start: {}", node.log()),
+        match listening {
+            Some(base) => node.base = base,
+            None => panic!("ghl serve did not start: {}", node.log()),
         }
         node
     }
