@@ -409,9 +409,9 @@ async fn every_reply_waits_for_the_fsync_of_what_it_acknowledges() {
     let Some(early) = acknowledged_before_fsync("normal").await else {
         return;
     };
-    assert_eq!(
-        early.len(),
-        2 * PROBES,
+    // Not every one: SQLite may sync when it starts a WAL file, whatever the mode.
+    assert!(
+        early.len() >= PROBES,
         "--sync normal acknowledges before it syncs, and the trace shows it: {early:?}"
     );
 }
