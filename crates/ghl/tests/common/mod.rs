@@ -34,4 +34,3 @@ pub fn python() -> Option<String> {
     );
     None
 }
-
