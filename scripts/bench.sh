@@ -17,6 +17,11 @@
 #   7. the MCP gateway (GHL_BENCH_MCP=1): pass-through overhead, decision → upstream latency
 #   8. the Python adapters (GHL_BENCH_PY=1): a release wheel's size, answer → resumed LangGraph
 #      node p50/p99 (create_resume_command's long-poll), the package's import time
+# The run checks itself and fails (non-zero exit, a message naming the count and a sample) when
+# any call failed: a wrk reply that is not 2xx or not success:true, a wrk socket error or
+# time-out (scripts/bench/*.lua), any failed call of `ghl bench` (which also fails on a page
+# without Server-Timing, and reads the hub's memory only once the hub's ghl_waiters gauge counts
+# every waiting agent), a hub that never listens, or mails the SMTP server has not all accepted.
 # Usage: scripts/bench.sh [SECONDS]
 #   (env: GHL_SYNC=full|normal, GHL_BENCH_WORKERS, GHL_BENCH_WAITERS, GHL_BENCH_INBOX=100000,
 #    GHL_BENCH_MAILS=500, GHL_BENCH_SYNC_UPLOADS=4, GHL_BENCH_SYNC_CONVERSATIONS=2500,
@@ -40,25 +45,29 @@ export GHL_MAX_CONNECTIONS_PER_ADDRESS="${GHL_MAX_CONNECTIONS_PER_ADDRESS:-60000
 "$ghl" serve --addr 127.0.0.1:0 --db "$db" --log-level warn --sync "${GHL_SYNC:-full}" \
   --workers "${GHL_BENCH_WORKERS:-1}" >"$dir/serve.out" 2>"$dir/serve.err" &
 hub=$!
-for _ in $(seq 100); do grep -q "listening on" "$dir/serve.out" 2>/dev/null && break; sleep 0.1; done
-base=$(grep -o 'http://[0-9.:]*' "$dir/serve.out" | head -n 1)
-[ -n "$base" ] || { cat "$dir/serve.err"; exit 1; }
+wait_listening "$dir/serve.out" "$dir/serve.err" "$hub"
+base=$listening
 echo "hub $base (sync ${GHL_SYNC:-full}, ${GHL_BENCH_WORKERS:-1} worker thread(s)), $(nproc) cores shared with the load generators"
 
 # The hub's own CPU time (user + system, all threads) per create, over the wrk run.
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$hub/stat"; }
 ticks_before=$(cpu_ticks)
-creates=$(wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key" | tail -n 1)
+wrk_run "creates (create.lua)" "$dir/creates.txt" \
+  -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key"
 ticks_after=$(cpu_ticks)
-echo "$creates"
-count=$(grep -o '[0-9]* creates)' <<<"$creates" | grep -o '[0-9]*')
+count=$(grep -o '[0-9]* creates)' "$dir/creates.txt" | grep -o '[0-9]*')
 awk -v t="$((ticks_after - ticks_before))" -v hz="$(getconf CLK_TCK)" -v n="$count" \
   'BEGIN { if (n > 0) printf "hub CPU time per create: %.1f µs (%d creates)\n", t * 1e6 / hz / n, n }'
 
-curl -fsS -X POST "$base/api/v1/humanloop/request" -H "Authorization: Bearer $key" \
-  -d '{"task_id":"t","conversation_id":"c","request_id":"polled","loop_type":"approval","context":{},"platform":"p","metadata":{}}' >/dev/null
-wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/status.lua \
-  "$base/api/v1/humanloop/status?conversation_id=c&request_id=polled&platform=p" -- "$key" | tail -n 1
+polled=$(curl -fsS -X POST "$base/api/v1/humanloop/request" -H "Authorization: Bearer $key" \
+  -d '{"task_id":"t","conversation_id":"c","request_id":"polled","loop_type":"approval","context":{},"platform":"p","metadata":{}}')
+case "$polled" in
+  *'"success":true'*) ;;
+  *) echo "bench: the polled request was not created: $polled" >&2; exit 1 ;;
+esac
+wrk_run "status checks (status.lua)" "$dir/status.txt" -t2 -c32 -d"${seconds}s" \
+  -s scripts/bench/status.lua \
+  "$base/api/v1/humanloop/status?conversation_id=c&request_id=polled&platform=p" -- "$key"
 
 "$ghl" bench --hub "$base" --key "$key" --samples 1000 --provider-samples 1000 \
   --waiters "${GHL_BENCH_WAITERS:-10000}" --hub-pid "$hub" \
@@ -74,8 +83,8 @@ if [ "$inbox_requests" -gt 0 ]; then
   "$ghl" serve --addr 127.0.0.1:0 --db "$inbox_db" --log-level warn --sync "${GHL_SYNC:-full}" \
     --workers "${GHL_BENCH_WORKERS:-1}" >"$dir/inbox.out" 2>"$dir/inbox.err" &
   inbox_hub=$!
-  for _ in $(seq 100); do grep -q "listening on" "$dir/inbox.out" 2>/dev/null && break; sleep 0.1; done
-  inbox_base=$(grep -o 'http://[0-9.:]*' "$dir/inbox.out" | head -n 1)
+  wait_listening "$dir/inbox.out" "$dir/inbox.err" "$inbox_hub"
+  inbox_base=$listening
   GHL_BENCH_PASSWORD="$password" "$ghl" bench --hub "$inbox_base" --key "$inbox_key" --samples 0 \
     --waiters 0 --inbox-requests "$inbox_requests" --inbox-user bench --inbox-samples 1000
 fi
@@ -93,22 +102,34 @@ if [ "$mails" -gt 0 ] && command -v sqlite3 >/dev/null; then
     --email-username "bench-hub@$GHL_TEST_MAIL_DOMAIN" --email-ca "$GHL_TEST_MAIL_CA" \
     >"$dir/mail.out" 2>"$dir/mail.err" &
   mail_hub=$!
-  for _ in $(seq 100); do grep -q "listening on" "$dir/mail.out" 2>/dev/null && break; sleep 0.1; done
-  mail_base=$(grep -o 'http://[0-9.:]*' "$dir/mail.out" | head -n 1)
+  wait_listening "$dir/mail.out" "$dir/mail.err" "$mail_hub"
+  mail_base=$listening
   started=$(date +%s.%N)
   for i in $(seq "$mails"); do
-    curl -fsS -X POST "$mail_base/api/v1/humanloop/request" -H "Authorization: Bearer $mail_key" \
-      -d "{\"task_id\":\"t\",\"conversation_id\":\"c$i\",\"request_id\":\"r$i\",\"loop_type\":\"approval\",\"context\":{\"message\":\"bench $i\"},\"platform\":\"p\",\"metadata\":{\"recipient_email\":\"bench-approver@$GHL_TEST_MAIL_DOMAIN\"}}" >/dev/null
+    created_reply=$(curl -sS -w '\n%{http_code}' -X POST "$mail_base/api/v1/humanloop/request" \
+      -H "Authorization: Bearer $mail_key" \
+      -d "{\"task_id\":\"t\",\"conversation_id\":\"c$i\",\"request_id\":\"r$i\",\"loop_type\":\"approval\",\"context\":{\"message\":\"bench $i\"},\"platform\":\"p\",\"metadata\":{\"recipient_email\":\"bench-approver@$GHL_TEST_MAIL_DOMAIN\"}}")
+    case "$created_reply" in
+      *'"success":true'*$'\n'2??) ;;
+      *) echo "bench: email channel: create $i of $mails failed: HTTP ${created_reply##*$'\n'} ${created_reply%$'\n'*}" >&2; exit 1 ;;
+    esac
   done
   created=$(date +%s.%N)
+  # A bounded poll of the store (every 0.1 s, at most GHL_BENCH_MAIL_SECONDS, default 120):
+  # the figure is taken when every mail is sent; a run where some never are fails.
   sent=0
-  for _ in $(seq 600); do
-    sent=$(sqlite3 "$mail_db" "SELECT count(*) FROM email_messages WHERE sent_at IS NOT NULL" 2>/dev/null || echo 0)
+  for _ in $(seq $(( ${GHL_BENCH_MAIL_SECONDS:-120} * 10 ))); do
+    sent=$(sqlite3 "$mail_db" "SELECT count(*) FROM email_messages WHERE sent_at IS NOT NULL")
     [ "$sent" -ge "$mails" ] && break
     sleep 0.1
   done
   done_at=$(date +%s.%N)
   kill "$mail_hub"
+  if [ "$sent" -lt "$mails" ]; then
+    echo "bench: email channel: only $sent of $mails mails accepted by SMTP within ${GHL_BENCH_MAIL_SECONDS:-120} s; the hub's stderr:" >&2
+    tail -n 20 "$dir/mail.err" >&2
+    exit 1
+  fi
   awk -v n="$sent" -v s="$started" -v c="$created" -v d="$done_at" 'BEGIN {
     printf "email channel: %d mails accepted by SMTP in %.2f s (%.0f mails/s); creating them took %.2f s\n", n, d - s, n / (d - s), c - s }'
 fi
@@ -118,7 +139,8 @@ fi
 #    out to the three, and a click in Slack → the Feishu and WeCom cards updated (p50/p99)
 if [ "${GHL_BENCH_CHAT:-0}" = 1 ]; then
   cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test chat_bench -- --ignored \
-    --nocapture 2>&1 | grep -E "^(fan-out|click in Slack)"
+    --nocapture >"$dir/chat.txt" 2>&1 || test_failed "chat channels (chat_bench)" "$dir/chat.txt"
+  grep -E "^(fan-out|click in Slack)" "$dir/chat.txt"
 fi
 
 # 7. the MCP gateway (GHL_BENCH_MCP=1): pass-through overhead against the reference filesystem
@@ -126,7 +148,8 @@ fi
 if [ "${GHL_BENCH_MCP:-0}" = 1 ]; then
   GHL_TEST_PYTHON="${GHL_TEST_PYTHON:-$PWD/target/py-venv/bin/python}" \
     cargo test --release -j "${CARGO_BUILD_JOBS:-2}" -p ghl --test mcp_bench -- --ignored \
-    --nocapture 2>&1 | grep -E "^(pass-through|decision)"
+    --nocapture >"$dir/mcp.txt" 2>&1 || test_failed "MCP gateway (mcp_bench)" "$dir/mcp.txt"
+  grep -E "^(pass-through|decision)" "$dir/mcp.txt"
 fi
 
 # 8. the Python adapters (GHL_BENCH_PY=1; needs scripts/test.sh's venv): a release wheel of

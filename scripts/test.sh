@@ -40,6 +40,7 @@
 #   the web inbox's browser tests drive; screenshots land in test-artifacts/screenshots/;
 # - Debian's zsh and fish, which load the completion scripts of `ghl completions`;
 # - Debian's strace, through which the durability test sees that every reply waits for its fsync;
+# - Debian's wrk, whose scripts (scripts/bench/*.lua) the benchmark's self-checks run;
 # - mdbook (cargo install, into ~/.cargo/bin), which builds the user guide in docs/;
 # - Debian's postfix and dovecot, started by scripts/mail-server.sh as their own instances on
 #   127.0.0.1 (SMTP 10587/10465, IMAP 10143/10993, test CA in target/mail-server/tls), which the
@@ -286,14 +287,14 @@ setup() {
       "@modelcontextprotocol/server-filesystem@$mcp_filesystem_version"
   fi
 
-  echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions), strace (the fsync test)"
+  echo "== Chromium and chromedriver (web inbox browser tests), zsh and fish (completions), strace (the fsync test), wrk (the benchmark's own checks)"
   if ! [ -x /usr/lib/chromium/chromium ] || ! [ -x /usr/bin/chromedriver ] ||
     ! fc-list 2>/dev/null | grep -qi wqy || ! command -v zsh >/dev/null || ! command -v fish >/dev/null ||
-    ! command -v strace >/dev/null; then
+    ! command -v strace >/dev/null || ! command -v wrk >/dev/null; then
     if command -v apt-get >/dev/null; then
       apt-get update -qq
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-        chromium chromium-driver fonts-wqy-microhei zsh fish strace >/dev/null
+        chromium chromium-driver fonts-wqy-microhei zsh fish strace wrk >/dev/null
     fi
   fi
   # The browser itself: Debian's /usr/bin/chromium wrapper prints shell errors on some machines.

@@ -71,6 +71,40 @@ def memory(pid, field):
     return 0.0
 
 
+def open_files(pid):
+    """How many files (sockets included) the process holds open."""
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def nofile_cap(nofile):
+    """The hub's connection cap at an open-file limit (crates/gohumanloop-hub/src/server/limits.rs)."""
+    return max(nofile - 256, 16)
+
+
+def wait_for(what, check, limit=30.0):
+    """Polls `check` every 10 ms until it holds; fails naming `what` after `limit` seconds (a
+    bound against hangs, not a figure)."""
+    deadline = time.monotonic() + limit
+    while not check():
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"waited {limit:.0f} s for {what}, in vain")
+        time.sleep(0.01)
+
+
+def create(addr, key, body):
+    """POST /api/v1/humanloop/request; fails naming the reply unless it is 200 and success:true."""
+    request = urllib.request.Request(f"http://{addr[0]}:{addr[1]}/api/v1/humanloop/request",
+                                     data=json.dumps(body).encode(), method="POST")
+    request.add_header("Authorization", f"Bearer {key}")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as reply:
+            status, payload = reply.status, reply.read()
+    except urllib.error.HTTPError as e:
+        status, payload = e.code, e.read()
+    if status != 200 or json.loads(payload).get("success") is not True:
+        raise RuntimeError(f"create {body['request_id']}: HTTP {status}: {payload[:300]!r}")
+
+
 def call(addr, method, path, key=None, body=None, timeout=120):
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(f"http://{addr[0]}:{addr[1]}{path}", data=data, method=method)
@@ -145,7 +179,10 @@ def descriptors(ghl, work):
                 socks.append(socket.create_connection(addr, timeout=2))
             except OSError:
                 break
-        time.sleep(1)
+        # /health is asked once the hub holds the sockets: its open files reach its connection
+        # cap (the open-file limit less the 256 it keeps for itself), not after a guessed sleep.
+        wait_for(f"the hub to accept {min(len(socks), nofile_cap(1024))} sockets",
+                 lambda: open_files(hub.pid) >= min(len(socks), nofile_cap(1024)))
         try:
             status, _, took = call(addr, "GET", "/health", timeout=5)
             health = f"/health {status} in {1000 * took:.1f} ms"
@@ -164,8 +201,7 @@ def big_replies(ghl, work):
         for i in range(300):
             body = {"task_id": "t", "conversation_id": "long", "request_id": f"r{i}", "loop_type": "approval",
                     "context": context, "platform": "p", "metadata": {}}
-            status, _, _ = call(addr, "POST", "/api/v1/humanloop/request", k, body)
-            assert status == 200, status
+            create(addr, k, body)
         before = memory(hub.pid, "VmHWM")
         status, size, took = call(addr, "GET", "/api/v1/requests?limit=300", k)
         after_list = memory(hub.pid, "VmHWM")
@@ -203,8 +239,7 @@ def big_page(ghl, work):
     with hub_running(ghl, db) as (hub, addr):
         body = {"task_id": "t", "conversation_id": "c", "request_id": "nested", "loop_type": "approval",
                 "context": nested_context(), "platform": "p", "metadata": {}}
-        status, _, _ = call(addr, "POST", "/api/v1/humanloop/request", k, body)
-        assert status == 200, status
+        create(addr, k, body)
         listed = json.loads(urllib.request.urlopen(urllib.request.Request(
             f"http://{addr[0]}:{addr[1]}/api/v1/requests?limit=1",
             headers={"Authorization": f"Bearer {k}"}), timeout=60).read())

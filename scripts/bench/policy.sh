@@ -40,13 +40,14 @@ run() {
   "${bin:-$ghl}" serve --addr 127.0.0.1:0 --db "$db" --log-level warn --workers 1 "$@" \
     >"$dir/$file.out" 2>"$dir/$file.err" &
   hub=$!
-  for _ in $(seq 100); do grep -q "listening on" "$dir/$file.out" 2>/dev/null && break; sleep 0.1; done
-  local base
-  base=$(grep -o 'http://[0-9.:]*' "$dir/$file.out" | head -n 1)
-  [ -n "$base" ] || { cat "$dir/$file.err"; exit 1; }
+  wait_listening "$dir/$file.out" "$dir/$file.err" "$hub"
+  local base=$listening
   local before after out count
   before=$(awk '{ print $14 + $15 }' "/proc/$hub/stat")
-  out=$(wrk -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua "$base" -- "$key" | tail -n 1)
+  # Fails the run (naming the count and a sample) on any failed create or socket error.
+  wrk_run "$label" "$dir/$file.wrk" -t2 -c32 -d"${seconds}s" -s scripts/bench/create.lua \
+    "$base" -- "$key" >/dev/null
+  out=$(grep '^creates/s:' "$dir/$file.wrk")
   after=$(awk '{ print $14 + $15 }' "/proc/$hub/stat")
   count=$(grep -o '[0-9]* creates)' <<<"$out" | grep -o '[0-9]*')
   awk -v l="$label" -v o="$out" -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" -v n="$count" \

@@ -1,7 +1,8 @@
 //! `ghl bench --inbox-requests N --inbox-user NAME`: fills the store up to N more requests (a
 //! quarter of them rejected, a fifth of them with a deadline, each one asking to pay an invoice
 //! of one of 500 vendors), signs in to the web inbox, and times its pages and searches: what the
-//! hub reports it spent (`Server-Timing`) and what the client waited (loopback included).
+//! hub reports it spent (`Server-Timing`) and what the client waited (loopback included). A page
+//! that is not 2xx, or comes without a `Server-Timing` the benchmark can read, fails the run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +51,7 @@ pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow
             .unwrap_or("0")
             .parse()
             .unwrap_or(0);
-        let reply = client
+        client
             .call(
                 Method::POST,
                 "/api/v1/humanloop/request",
@@ -58,21 +59,15 @@ pub async fn run(client: &Arc<RawClient>, run: &str, args: &InboxArgs) -> anyhow
                 Some(&seeded(&request, n)),
             )
             .await?;
-        if !reply.succeeded() {
-            bail!("create refused: {}", reply.error());
-        }
         Ok(())
     })
     .await?;
     let rejected: Vec<String> = ids.iter().step_by(4).cloned().collect();
     for_each(client, &rejected, 64, |client, request| async move {
         let path = format!("/api/v1/requests/{request}/reject");
-        let reply = client
+        client
             .call(Method::POST, &path, &[], Some(&json!({"reason": "bench"})))
             .await?;
-        if !reply.succeeded() {
-            bail!("reject refused: {}", reply.error());
-        }
         Ok(())
     })
     .await?;
@@ -178,7 +173,14 @@ impl WebClient {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        let form = http.get(format!("{base}/login")).send().await?;
+        let form = http
+            .get(format!("{base}/login"))
+            .send()
+            .await
+            .with_context(|| format!("GET /login: cannot reach the hub at {base}"))?;
+        if !form.status().is_success() {
+            bail!("GET /login: HTTP {}", form.status());
+        }
         let login_cookie = cookie(&form, "ghl_login").context("no sign-in cookie")?;
         let page = form.text().await?;
         let start = page
@@ -203,28 +205,53 @@ impl WebClient {
         })
     }
 
-    /// The hub's own time (from `Server-Timing`) and the page.
+    /// The hub's own time (from `Server-Timing`) and the page; an error if the page is not
+    /// 2xx or its `Server-Timing` is missing or unreadable (never taken as 0 ms).
     async fn get(&self, path: &str) -> anyhow::Result<(Duration, String)> {
         let reply = self
             .http
             .get(format!("{}{path}", self.base))
             .header(COOKIE, &self.cookie)
             .send()
-            .await?;
+            .await
+            .with_context(|| format!("GET {path}: cannot reach the hub at {}", self.base))?;
         let status = reply.status();
-        if !status.is_success() {
-            bail!("{path}: HTTP {status}");
-        }
-        let spent = reply
+        let timing = reply
             .headers()
             .get("server-timing")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split("dur=").nth(1))
-            .and_then(|d| d.parse::<f64>().ok())
-            .map(|d| Duration::from_secs_f64(d / 1000.0))
-            .unwrap_or_default();
-        Ok((spent, reply.text().await?))
+            .map(|v| v.to_str().map(str::to_owned));
+        let page = reply
+            .text()
+            .await
+            .with_context(|| format!("GET {path}: HTTP {status}, the page did not arrive"))?;
+        if !status.is_success() {
+            bail!("GET {path}: HTTP {status}: {}", super::raw::shown(&page));
+        }
+        let spent = match timing {
+            None => bail!(
+                "GET {path}: HTTP {status} without a Server-Timing header (the hub's own time \
+                 per page is what this part measures)"
+            ),
+            Some(Err(_)) => bail!("GET {path}: a Server-Timing header that is not text"),
+            Some(Ok(value)) => server_timing(&value).with_context(|| {
+                format!("GET {path}: a Server-Timing header without a duration: '{value}'")
+            })?,
+        };
+        Ok((spent, page))
     }
+}
+
+/// The duration (`dur=`, in ms) of a `Server-Timing` value such as `app;dur=1.25`: the first
+/// metric that has one; `None` without a finite, non-negative one.
+fn server_timing(value: &str) -> Option<Duration> {
+    value.split(',').find_map(|metric| {
+        let dur = metric
+            .split(';')
+            .skip(1)
+            .find_map(|p| p.trim().strip_prefix("dur="))?;
+        let ms: f64 = dur.trim().trim_matches('"').parse().ok()?;
+        (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64(ms / 1000.0))
+    })
 }
 
 fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
@@ -237,4 +264,27 @@ fn cookie(response: &reqwest::Response, name: &str) -> Option<String> {
         .filter_map(|pair| pair.split_once('='))
         .find(|(n, _)| *n == name)
         .map(|(_, v)| v.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_server_timing_durations() {
+        assert_eq!(
+            server_timing("app;dur=1.50"),
+            Some(Duration::from_micros(1_500))
+        );
+        assert_eq!(
+            server_timing("cache;desc=hit, app;dur=2"),
+            Some(Duration::from_millis(2))
+        );
+        assert_eq!(server_timing("app"), None);
+        assert_eq!(server_timing("app;dur="), None);
+        assert_eq!(server_timing("app;dur=abc"), None);
+        assert_eq!(server_timing("app;dur=-1"), None);
+        assert_eq!(server_timing("app;dur=NaN"), None);
+        assert_eq!(server_timing(""), None);
+    }
 }

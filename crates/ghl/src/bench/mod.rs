@@ -1,7 +1,14 @@
 //! `ghl bench`: measures what `wrk` cannot — how fast an answer reaches a waiting agent, what
 //! holding many waiting agents costs the hub, and how long the web inbox's pages take with many
-//! requests in the store, and what one tenant's task uploads cost another's creates. (Creates/s and status checks/s are measured with `wrk`: see
-//! `scripts/bench.sh`.)
+//! requests in the store, and what one tenant's task uploads cost another's creates.
+//! (Creates/s and status checks/s are measured with `wrk`: see `scripts/bench.sh`.)
+//!
+//! The benchmark checks itself: every call must succeed (see [`raw`]: a reply that is not 2xx
+//! or says `success:false` fails the run, naming the call and the reply), every waiter must see
+//! its answer, an inbox page must say what the hub spent on it (`Server-Timing`), and nothing
+//! is timed or read before the hub holds the agents it is about: an answer is sent, and the
+//! hub's memory read, only once the hub's `ghl_waiters` gauge (`GET /metrics`) counts every
+//! waiting agent as parked.
 
 mod inbox;
 mod provider;
@@ -14,7 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 use reqwest::Method;
-use serde_json::{json, Value};
+use serde_json::json;
 use tokio::task::JoinSet;
 
 use self::raw::RawClient;
@@ -93,27 +100,23 @@ async fn create_as(
         "loop_type": loop_type, "context": {"message": "benchmark", "question": "May I?"},
         "platform": "bench", "metadata": {}
     });
-    let reply = client
+    client
         .call(Method::POST, "/api/v1/humanloop/request", &[], Some(&body))
         .await?;
-    if !reply.succeeded() {
-        bail!("create refused: {}", reply.error());
-    }
     Ok(())
 }
 
 async fn approve(client: &RawClient, request: &str) -> anyhow::Result<()> {
     let path = format!("/api/v1/requests/{request}/approve");
-    let reply = client
+    client
         .call(Method::POST, &path, &[], Some(&json!({})))
         .await?;
-    if !reply.succeeded() {
-        bail!("approve refused: {}", reply.error());
-    }
     Ok(())
 }
 
-async fn wait(client: &RawClient, conversation: &str, request: &str) -> anyhow::Result<Value> {
+/// Long-polls a request's status until it is answered; an error unless the reply says
+/// `approved` (the only answer the benchmark gives).
+async fn wait(client: &RawClient, conversation: &str, request: &str) -> anyhow::Result<()> {
     let query = [
         ("conversation_id", conversation.to_owned()),
         ("request_id", request.to_owned()),
@@ -123,7 +126,56 @@ async fn wait(client: &RawClient, conversation: &str, request: &str) -> anyhow::
     let reply = client
         .call(Method::GET, "/api/v1/humanloop/status", &query, None)
         .await?;
-    Ok(reply.body)
+    if reply.body["status"] != "approved" {
+        bail!(
+            "the agent waiting on request {request} saw {}, not its approval: {}",
+            reply.body["status"],
+            raw::shown(&reply.body.to_string())
+        );
+    }
+    Ok(())
+}
+
+/// What [`until_parked`] saw.
+enum Parked {
+    /// The hub holds the agents parked.
+    All,
+    /// A waiter returned before it was counted (the caller reports why).
+    WaiterEnded,
+}
+
+/// Waits until the hub's `ghl_waiters` gauge reaches `target` (checking every `pace`; none:
+/// each check is an HTTP round trip), or a waiter returns early (`ended`); an error naming the
+/// count if `limit` passes first (it bounds a hang only: no figure depends on it).
+async fn until_parked(
+    client: &RawClient,
+    target: u64,
+    limit: Duration,
+    pace: Duration,
+    mut ended: impl FnMut() -> bool,
+) -> anyhow::Result<Parked> {
+    let deadline = Instant::now() + limit;
+    loop {
+        let parked = client.parked().await?;
+        if parked >= target {
+            return Ok(Parked::All);
+        }
+        if ended() {
+            return Ok(Parked::WaiterEnded);
+        }
+        if Instant::now() >= deadline {
+            bail!(
+                "after {:.0} s the hub holds {parked} agents parked (its ghl_waiters gauge), \
+                 not the {target} the benchmark sent",
+                limit.as_secs_f64()
+            );
+        }
+        if pace.is_zero() {
+            tokio::task::yield_now().await;
+        } else {
+            tokio::time::sleep(pace).await;
+        }
+    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -140,6 +192,8 @@ async fn latency(
 ) -> anyhow::Result<()> {
     let conversation = format!("latency-{run}");
     let mut times = Vec::with_capacity(samples as usize);
+    // Agents already waiting on this node (none in the scripts); each sample's waiter adds one.
+    let others = client.parked().await?;
     for i in 0..samples {
         let request = format!("{run}-l{i}");
         create(client, &conversation, &request).await?;
@@ -151,15 +205,20 @@ async fn latency(
                 (reply, Instant::now())
             })
         };
-        // Let the long-poll reach the hub before the answer is sent.
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        // The answer is sent once the hub holds the long-poll parked, not before.
+        let parked = until_parked(client, others + 1, PARK_ONE, Duration::ZERO, || {
+            waiter.is_finished()
+        })
+        .await?;
+        if let Parked::WaiterEnded = parked {
+            let (reply, _) = waiter.await.context("waiter task")?;
+            reply?;
+            bail!("the agent waiting on request {request} returned before it was answered");
+        }
         let sent = Instant::now();
         approve(answerer, &request).await?;
         let (reply, woke) = waiter.await.context("waiter task")?;
-        let status = reply?["status"].clone();
-        if status != "approved" {
-            bail!("waiter {request} saw {status}");
-        }
+        reply?;
         times.push(woke.saturating_duration_since(sent));
     }
     times.sort();
@@ -177,6 +236,9 @@ async fn latency(
     );
     Ok(())
 }
+
+/// How long one agent may take to be parked at the hub before the benchmark gives up.
+const PARK_ONE: Duration = Duration::from_secs(30);
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
@@ -199,16 +261,39 @@ async fn waiters(
         }
     })
     .await?;
-    let rss_before = hub_pid.and_then(rss_mib);
+    let rss_before = hub_pid.map(rss_mib).transpose()?;
+    let others = client.parked().await?;
     let mut waiting = JoinSet::new();
+    let parking = Instant::now();
     for request in &requests {
         let (client, conversation, request) =
             (client.clone(), conversation.clone(), request.clone());
-        waiting.spawn(async move { wait(&client, &conversation, &request).await });
+        waiting.spawn(async move {
+            let seen = wait(&client, &conversation, &request).await;
+            (request, seen)
+        });
     }
-    // Every long-poll must be parked at the hub before memory is read.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let rss_waiting = hub_pid.and_then(rss_mib);
+    // Memory is read, and the answers sent, once the hub holds every long-poll parked.
+    let limit = Duration::from_secs(60) + Duration::from_millis(u64::from(count));
+    let mut early = None;
+    let parked = until_parked(
+        client,
+        others + u64::from(count),
+        limit,
+        Duration::from_millis(10),
+        || {
+            early = waiting.try_join_next();
+            early.is_some()
+        },
+    )
+    .await?;
+    if let Parked::WaiterEnded = parked {
+        let (request, seen) = early.context("a waiter ended")?.context("waiter task")?;
+        seen?;
+        bail!("the agent waiting on request {request} returned before it was answered");
+    }
+    let parked_after = parking.elapsed();
+    let rss_waiting = hub_pid.map(rss_mib).transpose()?;
     let started = Instant::now();
     for_each(client, &requests, 64, |client, request| async move {
         approve(&client, &request).await
@@ -216,20 +301,22 @@ async fn waiters(
     .await?;
     let mut woken = 0;
     while let Some(joined) = waiting.join_next().await {
-        if joined.context("waiter task")??["status"] == "approved" {
-            woken += 1;
-        }
+        let (_, seen) = joined.context("waiter task")?;
+        seen?;
+        woken += 1;
     }
     let took = started.elapsed();
-    println!("waiters: {count} held at once, {woken} woken by their answers; all answered and woken in {:.0} ms", ms(took));
+    println!(
+        "waiters: {count} held at once (all parked at the hub after {:.0} ms), {woken} woken by \
+         their answers; all answered and woken in {:.0} ms",
+        ms(parked_after),
+        ms(took)
+    );
     match (rss_before, rss_waiting) {
         (Some(before), Some(during)) => println!(
             "hub memory (RSS): {before:.0} MiB before, {during:.0} MiB with {count} agents waiting"
         ),
         _ => println!("hub memory: pass --hub-pid PID to read it"),
-    }
-    if woken != count {
-        bail!("{} waiters did not see their answer", count - woken);
     }
     Ok(())
 }
@@ -260,16 +347,16 @@ where
     Ok(())
 }
 
-/// A process's resident memory in MiB, from `/proc`.
-fn rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+/// A process's resident memory in MiB, from `/proc` (an error if it cannot be read: a wrong
+/// `--hub-pid`, a hub that died).
+fn rss_mib(pid: u32) -> anyhow::Result<f64> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read the hub's memory (--hub-pid {pid}) in {path}"))?;
     let kib: f64 = status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))?
-        .trim()
-        .trim_end_matches("kB")
-        .trim()
-        .parse()
-        .ok()?;
-    Some(kib / 1024.0)
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .with_context(|| format!("no VmRSS line in {path}"))?;
+    Ok(kib / 1024.0)
 }

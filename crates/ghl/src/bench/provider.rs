@@ -10,7 +10,7 @@ use gohumanloop::providers::api::{ApiOptions, ApiProvider};
 use gohumanloop::{LoopRequest, Manager, Status};
 
 use super::raw::RawClient;
-use super::{approve, ms, percentile};
+use super::{approve, ms, percentile, until_parked, Parked, PARK_ONE};
 
 /// Times `samples` answers reaching a waiting `ApiProvider` call.
 pub async fn run(client: &Arc<RawClient>, key: &str, samples: u32) -> anyhow::Result<()> {
@@ -20,6 +20,8 @@ pub async fn run(client: &Arc<RawClient>, key: &str, samples: u32) -> anyhow::Re
     let provider = ApiProvider::connect("hub", options).context("cannot make the provider")?;
     let manager = Manager::with_provider(Arc::new(provider))?;
     let mut times = Vec::with_capacity(samples as usize);
+    // Agents already waiting on this node (none in the scripts); each sample's waiter adds one.
+    let others = client.parked().await?;
     for _ in 0..samples {
         let ticket = manager
             .request(LoopRequest::approval(LoopRequest::message_context(
@@ -36,14 +38,28 @@ pub async fn run(client: &Arc<RawClient>, key: &str, samples: u32) -> anyhow::Re
                 (result, Instant::now())
             })
         };
-        // Let the provider's long-poll reach the hub before the answer is sent.
-        tokio::time::sleep(Duration::from_millis(3)).await;
+        // The answer is sent once the hub holds the provider's long-poll parked, not before.
+        let parked = until_parked(client, others + 1, PARK_ONE, Duration::ZERO, || {
+            waiter.is_finished()
+        })
+        .await?;
+        if let Parked::WaiterEnded = parked {
+            let (result, _) = waiter.await.context("waiter task")?;
+            bail!(
+                "the provider's wait for {} returned before it was answered: {:?}",
+                ticket.request_id,
+                result.map(|r| r.status)
+            );
+        }
         let sent = Instant::now();
         approve(client, &ticket.request_id).await?;
         let (result, returned) = waiter.await.context("waiter task")?;
         let status = result?.status;
         if status != Status::Approved {
-            bail!("the provider saw {status}");
+            bail!(
+                "the provider's wait for {} saw {status}, not its approval",
+                ticket.request_id
+            );
         }
         times.push(returned.saturating_duration_since(sent));
     }

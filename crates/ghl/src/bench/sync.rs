@@ -1,10 +1,10 @@
 //! One tenant's `tasks/sync` uploads against another tenant's creates: how long the uploads
 //! take, what they cost the other tenant's create latency, and what re-sending an unchanged
-//! snapshot costs.
+//! snapshot costs. An upload the hub refuses, or that fails, fails the run.
 
 use std::time::{Duration, Instant};
 
-use anyhow::bail;
+use anyhow::Context;
 use clap::Args;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -112,33 +112,34 @@ pub async fn run(
     let finished = std::sync::atomic::AtomicBool::new(false);
     let uploads = async {
         let mut outcomes = Vec::new();
-        for body in &bodies {
+        for (i, body) in bodies.iter().enumerate() {
             let (reply, took) = sync(&uploader, body).await;
-            outcomes.push((reply.map(|r| r.status.as_u16()), took));
+            match reply {
+                Ok(reply) => outcomes.push((reply.status.as_u16(), took)),
+                Err(e) => {
+                    // Stop: the other tenant's creates stop with it, and the run fails.
+                    finished.store(true, std::sync::atomic::Ordering::Relaxed);
+                    return Err(e.context(format!(
+                        "task upload {} of {} (after {:.0} ms); fewer conversations per upload \
+                         (--sync-conversations) keep the task within the hub's limits",
+                        i + 1,
+                        bodies.len(),
+                        ms(took)
+                    )));
+                }
+            }
         }
         finished.store(true, std::sync::atomic::Ordering::Relaxed);
-        outcomes
+        Ok(outcomes)
     };
     let creates = creates_until(client, run, "during", |_| {
         finished.load(std::sync::atomic::Ordering::Relaxed)
     });
     let (outcomes, during) = tokio::join!(uploads, creates);
     // An upload the hub refused measured nothing (e.g. one past the limits of a task).
-    if let Some((refused, _)) = outcomes
-        .iter()
-        .find(|(status, _)| status.as_ref().is_ok_and(|s| !(200..300).contains(s)))
-    {
-        bail!(
-            "the hub refused a task upload ({refused:?}); fewer conversations per upload \
-             (--sync-conversations) keep the task within the hub's limits"
-        );
-    }
-    let outcomes: Vec<String> = outcomes
+    let outcomes: Vec<String> = outcomes?
         .into_iter()
-        .map(|(status, took)| match status {
-            Ok(status) => format!("{status} in {:.0} ms", ms(took)),
-            Err(e) => format!("failed ({e}) after {:.0} ms", ms(took)),
-        })
+        .map(|(status, took)| format!("{status} in {:.0} ms", ms(took)))
         .collect();
     println!(
         "task sync: {} uploads of {} new conversations ({:.2} MB each): {}",
@@ -156,10 +157,7 @@ pub async fn run(
     let mut resends = Vec::new();
     for _ in 0..21 {
         let (reply, took) = sync(&uploader, &small).await;
-        let reply = reply?;
-        if !reply.succeeded() {
-            bail!("re-send refused: {}", reply.error());
-        }
+        reply.context("an unchanged re-send of the task")?;
         resends.push(took);
     }
     resends.remove(0);
