@@ -18,6 +18,9 @@ pub mod api;
 pub mod audit;
 pub mod channels;
 pub mod core;
+/// Entry points for `fuzz/` and its corpus replay test only (not an API).
+#[doc(hidden)]
+pub mod fuzzing;
 pub(crate) mod html;
 pub(crate) mod json_view;
 pub mod keys;

@@ -13,6 +13,9 @@
 
 mod ask;
 mod elicit;
+/// Entry points for `fuzz/` and its corpus replay test only (not an API).
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gateway;
 pub mod http;
 mod humans;

@@ -92,41 +92,8 @@ pub async fn list(
     caller: Caller,
     QueryParams(q): QueryParams<ListParams>,
 ) -> Result<Response, ApiError> {
-    let statuses = match q.status.as_deref() {
-        None | Some("") => Vec::new(),
-        Some(list) => list
-            .split(',')
-            .map(|s| s.trim().parse::<Status>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| ApiError::invalid(e.to_string()))?,
-    };
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_LIMIT).contains(&limit) {
-        return Err(ApiError::invalid(format!(
-            "limit must be between 1 and {MAX_LIMIT}"
-        )));
-    }
-    let before = q
-        .before
-        .map(|cursor| {
-            cursor
-                .parse::<Cursor>()
-                .map(|_| cursor)
-                .map_err(|_| ApiError::invalid("before must be the `next` of an earlier reply"))
-        })
-        .transpose()?;
-    let mut filter = RequestFilter {
-        statuses,
-        loop_type: q.loop_type,
-        platform: q.platform,
-        task_id: q.task_id,
-        conversation_id: q.conversation_id,
-        created_after: parse_time("created_after", q.created_after)?,
-        created_before: parse_time("created_before", q.created_before)?,
-        limit,
-        offset: q.offset.unwrap_or(0),
-        ..RequestFilter::default()
-    };
+    let (mut filter, before) = list_filter(q)?;
+    let limit = filter.limit;
     let store = hub.store().clone();
     let tenant = caller.tenant;
     let reply = ListReply {
@@ -153,6 +120,46 @@ pub async fn list(
             }
         })
         .await
+}
+
+/// The filter and the `before` cursor of a list's query, checked (422 saying what is wrong).
+pub(crate) fn list_filter(q: ListParams) -> Result<(RequestFilter, Option<String>), ApiError> {
+    let statuses = match q.status.as_deref() {
+        None | Some("") => Vec::new(),
+        Some(list) => list
+            .split(',')
+            .map(|s| s.trim().parse::<Status>())
+            .collect::<Result<_, _>>()
+            .map_err(|e| ApiError::invalid(e.to_string()))?,
+    };
+    let limit = q.limit.unwrap_or(100);
+    if !(1..=MAX_LIMIT).contains(&limit) {
+        return Err(ApiError::invalid(format!(
+            "limit must be between 1 and {MAX_LIMIT}"
+        )));
+    }
+    let before = q
+        .before
+        .map(|cursor| {
+            cursor
+                .parse::<Cursor>()
+                .map(|_| cursor)
+                .map_err(|_| ApiError::invalid("before must be the `next` of an earlier reply"))
+        })
+        .transpose()?;
+    let filter = RequestFilter {
+        statuses,
+        loop_type: q.loop_type,
+        platform: q.platform,
+        task_id: q.task_id,
+        conversation_id: q.conversation_id,
+        created_after: parse_time("created_after", q.created_after)?,
+        created_before: parse_time("created_before", q.created_before)?,
+        limit,
+        offset: q.offset.unwrap_or(0),
+        ..RequestFilter::default()
+    };
+    Ok((filter, before))
 }
 
 /// A record as JSON text (serialising a record cannot fail).
@@ -291,6 +298,37 @@ pub struct DecisionBody {
     grant: Option<GrantBody>,
 }
 
+/// A grant asked for with an approval: its pattern (`None`: this exact call, once) and how
+/// long it lasts (seconds).
+pub(crate) type GrantAsked = (Option<GrantScope>, Option<u64>);
+
+impl DecisionBody {
+    /// The decision this body makes with `action` (approve or reject): its reason, edited
+    /// arguments, response and feedback.
+    pub(crate) fn decision(self, action: Action) -> Decision {
+        Decision::new(action, self.reason.as_deref().unwrap_or_default())
+            .with_arguments(self.arguments)
+            .with_response(self.response)
+            .with_feedback(self.feedback)
+    }
+
+    /// The grant asked for with the approval, if any: its pattern (`None`: this exact call,
+    /// once) and how long it lasts; refused as the approve handler refuses it.
+    pub(crate) fn grant_scope(&self) -> Option<Result<GrantAsked, ApiError>> {
+        let grant = self.grant.as_ref()?;
+        let pattern = grant.function.clone().map(|function| GrantScope::Pattern {
+            function,
+            arguments: grant.arguments.clone().unwrap_or_default(),
+        });
+        if pattern.is_some() && grant.duration_secs.is_none() {
+            return Some(Err(ApiError::invalid(
+                "grant: a pattern grant needs duration_secs",
+            )));
+        }
+        Some(Ok((pattern, grant.duration_secs)))
+    }
+}
+
 /// What a grant given with an approval covers.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -319,6 +357,25 @@ pub struct TextBody {
     complete: bool,
 }
 
+impl TextBody {
+    /// The decision this body makes with `action` (answer): its text, response and feedback.
+    pub(crate) fn decision(self, action: Action) -> Decision {
+        Decision::new(action, self.text.as_deref().unwrap_or_default())
+            .with_response(self.response)
+            .with_feedback(self.feedback)
+    }
+
+    /// The decision of a reply: `complete` ends the conversation, else it goes on.
+    pub(crate) fn reply(self) -> Decision {
+        let action = if self.complete {
+            Action::Complete
+        } else {
+            Action::Reply
+        };
+        self.decision(action)
+    }
+}
+
 /// `POST /api/v1/requests/{id}/approve` (approval requests).
 #[utoipa::path(
     post,
@@ -344,28 +401,16 @@ pub async fn approve(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let Some(grant) = b.grant else {
-        let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
-            .with_arguments(b.arguments);
-        return decide(&hub, &caller, &id, decision, b.response, b.feedback).await;
+    let Some(scope) = b.grant_scope() else {
+        return decide(&hub, &caller, &id, b.decision(Action::Approve)).await;
     };
     let request = resolve(&hub, &caller, &id).await?;
-    let pattern = grant.function.map(|function| GrantScope::Pattern {
-        function,
-        arguments: grant.arguments.unwrap_or_default(),
-    });
-    if pattern.is_some() && grant.duration_secs.is_none() {
-        return Err(ApiError::invalid(
-            "grant: a pattern grant needs duration_secs",
-        ));
-    }
+    let (pattern, duration_secs) = scope?;
     // Refused before the approval is recorded: a bad grant changes nothing.
     if let Err(why) = hub.may_grant(&request, pattern.as_ref(), b.arguments.as_ref()) {
         return Err(ApiError::invalid(format!("grant: {why}")));
     }
-    let decision = Decision::new(Action::Approve, b.reason.as_deref().unwrap_or_default())
-        .with_arguments(b.arguments);
-    let decision = decision.with_response(b.response).with_feedback(b.feedback);
+    let decision = b.decision(Action::Approve);
     let actor = Actor::new(CHANNEL, caller.name.clone());
     let verdict = hub.decide_on(&request, decision, &actor).await?;
     let record = match verdict {
@@ -380,7 +425,7 @@ pub async fn approve(
         }
         other => return verdict_reply(other, &id),
     };
-    let expires_at = grant.duration_secs.map(|secs| {
+    let expires_at = duration_secs.map(|secs| {
         now_ms().saturating_add(i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX))
     });
     let given = hub.grant_with(&record, pattern, expires_at, &actor).await?;
@@ -415,9 +460,7 @@ pub async fn reject(
     PathParam(id): PathParam<String>,
     OptionalJsonBody(b): OptionalJsonBody<DecisionBody>,
 ) -> Result<Response, ApiError> {
-    let decision = Decision::new(Action::Reject, b.reason.as_deref().unwrap_or_default())
-        .with_arguments(b.arguments);
-    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
+    decide(&hub, &caller, &id, b.decision(Action::Reject)).await
 }
 
 /// `POST /api/v1/requests/{id}/answer` (information requests).
@@ -445,8 +488,7 @@ pub async fn answer(
     PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
-    let decision = Decision::new(Action::Answer, b.text.as_deref().unwrap_or_default());
-    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
+    decide(&hub, &caller, &id, b.decision(Action::Answer)).await
 }
 
 /// `POST /api/v1/requests/{id}/reply` (conversation requests; `complete` ends the dialogue).
@@ -474,13 +516,7 @@ pub async fn reply(
     PathParam(id): PathParam<String>,
     JsonBody(b): JsonBody<TextBody>,
 ) -> Result<Response, ApiError> {
-    let action = if b.complete {
-        Action::Complete
-    } else {
-        Action::Reply
-    };
-    let decision = Decision::new(action, b.text.as_deref().unwrap_or_default());
-    decide(&hub, &caller, &id, decision, b.response, b.feedback).await
+    decide(&hub, &caller, &id, b.reply()).await
 }
 
 /// `POST /api/v1/requests/{id}/cancel`.
@@ -504,8 +540,7 @@ pub async fn cancel(
     caller: Caller,
     PathParam(id): PathParam<String>,
 ) -> Result<Response, ApiError> {
-    let decision = Decision::new(Action::Cancel, "");
-    decide(&hub, &caller, &id, decision, None, None).await
+    decide(&hub, &caller, &id, Decision::new(Action::Cancel, "")).await
 }
 
 async fn decide(
@@ -513,11 +548,8 @@ async fn decide(
     caller: &Caller,
     id: &str,
     decision: Decision,
-    response: Option<Value>,
-    feedback: Option<Value>,
 ) -> Result<Response, ApiError> {
     let request = resolve(hub, caller, id).await?;
-    let decision = decision.with_response(response).with_feedback(feedback);
     let actor = Actor::new(CHANNEL, caller.name.clone());
     let verdict = hub.decide_on(&request, decision, &actor).await?;
     verdict_reply(verdict, id)

@@ -136,7 +136,7 @@ pub(crate) struct StatusParams {
     /// Seconds (0–300) to wait for the request to leave `pending` before answering.
     #[serde(default)]
     #[param(minimum = 0, maximum = 300)]
-    wait: Option<f64>,
+    pub(crate) wait: Option<f64>,
 }
 
 /// `GET /api/v1/humanloop/status[?wait=SECONDS]`.
@@ -182,7 +182,7 @@ pub async fn status(
 }
 
 /// `wait` (seconds, none = 0) once checked against the long-poll bound.
-pub(super) fn checked_wait(wait: Option<f64>) -> Result<f64, ApiError> {
+pub(crate) fn checked_wait(wait: Option<f64>) -> Result<f64, ApiError> {
     match wait {
         None => Ok(0.0),
         Some(w) if (0.0..=MAX_WAIT_SECS).contains(&w) => Ok(w),

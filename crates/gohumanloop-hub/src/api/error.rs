@@ -120,10 +120,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = read_body(req, state).await?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
-            return Ok(OptionalJsonBody(T::default()));
-        }
-        parse_json(&bytes).map(OptionalJsonBody)
+        parse_optional_json(&bytes).map(OptionalJsonBody)
     }
 }
 
@@ -161,7 +158,18 @@ async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, Api
     })
 }
 
-fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+/// A body as [`OptionalJsonBody`] reads it: blank is `T::default()`, else [`parse_json`].
+pub(crate) fn parse_optional_json<T: DeserializeOwned + Default>(
+    bytes: &[u8],
+) -> Result<T, ApiError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_json(bytes)
+}
+
+/// A body as [`JsonBody`] reads it: 400 for malformed JSON, 422 for wrong or missing fields.
+pub(crate) fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(bytes).map_err(|e| {
         use serde_json::error::Category;
         match e.classify() {
@@ -198,8 +206,13 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for QueryParams<T>
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Query::<T>::try_from_uri(&parts.uri)
-            .map(|Query(q)| QueryParams(q))
-            .map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))
+        parse_query(&parts.uri).map(QueryParams)
     }
+}
+
+/// A URI's query as [`QueryParams`] reads it (422 when it does not fit `T`).
+pub(crate) fn parse_query<T: DeserializeOwned>(uri: &axum::http::Uri) -> Result<T, ApiError> {
+    Query::<T>::try_from_uri(uri)
+        .map(|Query(q)| q)
+        .map_err(|e| ApiError::invalid(format!("invalid query: {}", e.body_text())))
 }

@@ -469,3 +469,22 @@ pub(crate) fn checked<T: DeserializeOwned + schemars::JsonSchema>(
     serde_json::from_value(Value::Object(arguments))
         .map_err(|e| refuse(format!("invalid arguments: {e}")))
 }
+
+/// Whether `arguments` are acceptable to the tool `name`, read as its call reads them (an
+/// unknown tool is refused): for [`crate::fuzzing`].
+#[allow(clippy::result_large_err)]
+pub(crate) fn check_arguments(
+    name: &str,
+    arguments: Map<String, Value>,
+) -> Result<(), CallToolResult> {
+    match name {
+        tools::APPROVAL => checked::<ApprovalParams>(arguments).map(drop),
+        tools::INFORMATION => checked::<InformationParams>(arguments).map(drop),
+        tools::START => checked::<StartParams>(arguments).map(drop),
+        tools::CONTINUE => checked::<ContinueParams>(arguments).map(drop),
+        tools::CHECK => checked::<CheckParams>(arguments).map(drop),
+        tools::CANCEL => checked::<CancelParams>(arguments).map(drop),
+        tools::ANSWER => checked::<AnswerParams>(arguments).map(drop),
+        _ => Err(refuse("no such tool")),
+    }
+}

@@ -20,7 +20,7 @@ use rmcp::service::{PeerRequestOptions, RequestContext};
 use rmcp::RoleServer;
 use serde_json::Value;
 
-mod form;
+pub(crate) mod form;
 mod state;
 
 pub(crate) use state::{Sealed, StateCodec};

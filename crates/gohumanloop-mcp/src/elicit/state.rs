@@ -33,6 +33,11 @@ impl StateCodec {
         Self(RequestStateCodec::new_unchecked(key))
     }
 
+    /// A codec with this key (32 bytes or more): for `fuzzing`, whose states must replay.
+    pub(crate) fn with_key(key: Vec<u8>) -> Self {
+        Self(RequestStateCodec::new_unchecked(key))
+    }
+
     /// The state for a retry about `ids` that waits up to `wait`.
     pub(crate) fn seal(&self, ids: &Ids, wait: Duration) -> Result<String, ErrorData> {
         let sealed = Sealed {

@@ -146,6 +146,12 @@ impl LinkSigner {
         };
         let action = Action::parse(action).ok_or(LinkError::Invalid)?;
         let expires_at: i64 = expires.parse().map_err(|_| LinkError::Invalid)?;
+        // Only the hub's own spelling of the time: `02000`, `+2000` parse to the same number,
+        // and would be other tokens for the same link — each usable once more (the single use
+        // is keyed by the token).
+        if expires_at.to_string() != expires {
+            return Err(LinkError::Invalid);
+        }
         let recipient = URL_SAFE_NO_PAD
             .decode(recipient)
             .ok()
@@ -196,6 +202,23 @@ mod tests {
         let token = signer.sign(&link());
         assert_eq!(signer.verify(&token, 1_999), Ok(link()));
         assert_eq!(signer.verify(&token, 2_000), Err(LinkError::Expired));
+    }
+
+    /// Found by the `signed_link` fuzz target: another spelling of the expiry verified, so one
+    /// link had many tokens, each of which could be used once.
+    #[test]
+    fn only_the_signed_spelling_of_the_expiry_verifies() {
+        let signer = LinkSigner::new(vec![7; 32]);
+        let token = signer.sign(&link());
+        for respelt in [".02000.", ".+2000.", ".0002000."] {
+            let forged = token.replacen(".2000.", respelt, 1);
+            assert_eq!(
+                signer.verify(&forged, 0),
+                Err(LinkError::Invalid),
+                "{forged}"
+            );
+        }
+        assert_eq!(signer.verify(&token, 0), Ok(link()));
     }
 
     #[test]

@@ -66,6 +66,15 @@ impl FeishuInbound {
     }
 }
 
+/// Whether a callback's `X-Lark-Request-Timestamp` is within [`WINDOW_SECS`] of `now_secs`.
+pub(crate) fn fresh(timestamp: &str, now_secs: i64) -> bool {
+    // `abs_diff`: a timestamp near `i64::MIN` overflowed `now - t` (a panic with overflow
+    // checks on).
+    timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| now_secs.abs_diff(t) <= WINDOW_SECS.unsigned_abs())
+}
+
 /// The callback URL's path of the Feishu channel `name`.
 pub fn callback_path(name: &str) -> String {
     format!("/channels/feishu/{name}/callback")
@@ -101,10 +110,7 @@ async fn callback(
         if crypto::verify_event_signature(signature, timestamp, nonce, key, &body).is_err() {
             return unauthorized("the X-Lark-Signature does not match");
         }
-        let fresh = timestamp
-            .parse::<i64>()
-            .is_ok_and(|t| (now_ms() / 1000 - t).abs() <= WINDOW_SECS);
-        if !fresh {
+        if !fresh(timestamp, now_ms() / 1000) {
             return unauthorized("the callback's timestamp is more than five minutes away");
         }
     }

@@ -19,4 +19,5 @@ mod render;
 pub use channel::FeishuChannel;
 pub use config::{FeishuConfig, FEISHU};
 pub use inbound::callback_path;
+pub(crate) use inbound::fresh;
 pub use payload::{encrypted_field, parse_callback, FeishuCallback, PayloadError};

@@ -69,6 +69,13 @@ pub(crate) struct DecisionBody {
     actor_name: Option<String>,
 }
 
+impl DecisionBody {
+    /// The decision's action, or why its word is not one.
+    pub(crate) fn action(&self) -> Result<Action, crate::core::decision::UnknownAction> {
+        self.decision.parse()
+    }
+}
+
 /// 200 of a webhook decision.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = WebhookDecided)]
@@ -102,7 +109,7 @@ async fn decide(State(inbound): State<Arc<Inbound>>, headers: HeaderMap, body: B
         Ok(body) => body,
         Err(e) => return json_error(StatusCode::BAD_REQUEST, format!("not a decision: {e}")),
     };
-    let action = match body.decision.parse::<Action>() {
+    let action = match body.action() {
         Ok(action) => action,
         Err(e) => return json_error(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()),
     };

@@ -79,12 +79,21 @@ pub(super) fn routes(inbound: Arc<WecomInbound>) -> Router {
 }
 
 /// The query WeCom signs its callbacks with.
-#[derive(Deserialize)]
-struct Signed {
-    msg_signature: String,
-    timestamp: String,
-    nonce: String,
-    echostr: Option<String>,
+#[derive(Debug, Deserialize)]
+pub(crate) struct Signed {
+    pub(crate) msg_signature: String,
+    pub(crate) timestamp: String,
+    pub(crate) nonce: String,
+    pub(crate) echostr: Option<String>,
+}
+
+/// Whether a callback's `timestamp` is within [`WINDOW_SECS`] of `now_secs`.
+pub(crate) fn fresh(timestamp: &str, now_secs: i64) -> bool {
+    // `abs_diff`: a timestamp near `i64::MIN` overflowed `now - t` (a panic with overflow
+    // checks on).
+    timestamp
+        .parse::<i64>()
+        .is_ok_and(|t| now_secs.abs_diff(t) <= WINDOW_SECS.unsigned_abs())
 }
 
 fn unauthorized(why: &str) -> Response {
@@ -127,11 +136,7 @@ async fn event(
     if let Err(e) = crypto.verify(&q.msg_signature, &q.timestamp, &q.nonce, &envelope.encrypt) {
         return unauthorized(&e.to_string());
     }
-    let fresh = q
-        .timestamp
-        .parse::<i64>()
-        .is_ok_and(|t| (now_ms() / 1000 - t).abs() <= WINDOW_SECS);
-    if !fresh {
+    if !fresh(&q.timestamp, now_ms() / 1000) {
         return unauthorized("the callback's timestamp is more than five minutes away");
     }
     let plaintext = match crypto.decrypt(&envelope.encrypt) {

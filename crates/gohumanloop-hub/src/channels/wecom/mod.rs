@@ -20,3 +20,4 @@ pub mod xml;
 pub use channel::WecomChannel;
 pub use config::{default_reasons, WecomConfig, WECOM};
 pub use inbound::callback_path;
+pub(crate) use inbound::{fresh, Signed};
