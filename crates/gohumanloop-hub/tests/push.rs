@@ -33,13 +33,14 @@ async fn a_long_poll_returns_when_the_answer_arrives_not_when_the_wait_ends() {
         let (_, reply) = tokio::time::timeout(LIMIT, w).await.unwrap().unwrap();
         assert_eq!(reply["status"], "approved");
     }
-    // "As soon as": the answer wakes them (typically within milliseconds), not a timer — a hub
-    // that looked again every few seconds, or at the end of the wait, fails here. The bound
-    // is wide so that a loaded machine cannot reach it; the latency itself is measured by
-    // `ghl bench` (answer → waiter p50/p99), not asserted.
+    // "As soon as": the answer wakes them (within milliseconds: the answer's own durable
+    // commit included), not a timer — a hub that looked again every second or more, or at the
+    // end of the wait, fails here. The bound is still some hundred times the usual figure, so
+    // that a loaded machine does not reach it; the latency itself is measured by `ghl bench`
+    // (answer → waiter p50/p99), not asserted.
     let woken = answered.elapsed();
     assert!(
-        woken < Duration::from_secs(5),
+        woken < Duration::from_secs(1),
         "woken {woken:?} after the answer, with wait=300"
     );
     assert_eq!(t.hub.waiters(), 0, "every waiter is gone");
@@ -197,9 +198,12 @@ async fn the_event_stream_ends_when_its_key_is_revoked() {
     let revoked = Instant::now();
     assert!(ends(&mut stream).await, "the stream outlived its key");
     // "Within about 4 s": the stream checks its key every 2 s, through the key cache (2 s).
-    // The bound is loose (a loaded machine may be late by a second or two); what it catches is
-    // a stream that only ends at its next event or its client's going.
+    // The bound leaves a loaded machine a second; it catches a stream that only ends at its
+    // next event or its client's going, or that checks its key less often.
     let took = revoked.elapsed();
-    assert!(took < Duration::from_secs(7), "ended {took:?} after the revocation");
+    assert!(
+        took < Duration::from_secs(5),
+        "ended {took:?} after the revocation"
+    );
     t.stop().await;
 }

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use serde_json::Value;
@@ -32,8 +32,9 @@ const IDLE: Duration = Duration::from_secs(30);
 /// How many deliveries are claimed at a time.
 const CLAIM: u32 = 32;
 
-/// How many attempts run at once.
-const PARALLEL: usize = 16;
+/// How many attempts run at once on one channel. Each channel has its own share, so a channel
+/// whose receiver hangs (or answers slowly) holds up its own deliveries only.
+const PARALLEL_PER_CHANNEL: usize = 16;
 
 /// How long to wait before trying again after the store failed.
 const STORE_RETRY: Duration = Duration::from_secs(1);
@@ -80,7 +81,8 @@ pub struct Dispatcher {
     hub: Hub,
     channels: HashMap<String, Arc<dyn Channel>>,
     work: Notify,
-    attempts: Arc<Semaphore>,
+    /// Each channel's share of attempts at once, by channel name.
+    attempts: HashMap<String, Arc<Semaphore>>,
 }
 
 impl Dispatcher {
@@ -94,11 +96,15 @@ impl Dispatcher {
                 return Err(format!("two channels are named '{name}'"));
             }
         }
+        let attempts = by_name
+            .keys()
+            .map(|name| (name.clone(), Arc::new(Semaphore::new(PARALLEL_PER_CHANNEL))))
+            .collect();
         let dispatcher = Arc::new(Self {
             hub,
             channels: by_name,
             work: Notify::new(),
-            attempts: Arc::new(Semaphore::new(PARALLEL)),
+            attempts,
         });
         if !dispatcher.channels.is_empty() {
             tokio::spawn(dispatcher.clone().follow());
@@ -226,12 +232,24 @@ impl Dispatcher {
         let lease_until = now + LEASE.as_millis() as i64;
         let claimed = self.hub.store().claim_due(now, lease_until, CLAIM).await?;
         let full = claimed.len() == CLAIM as usize;
+        let claimed_at = Instant::now();
         for delivery in claimed {
-            let Ok(permit) = self.attempts.clone().acquire_owned().await else {
-                break;
-            };
+            let share = self.attempts.get(&delivery.channel).cloned();
             let dispatcher = self.clone();
             tokio::spawn(async move {
+                // A delivery of a channel that is not configured here is given up at once.
+                let permit = match share {
+                    Some(share) => match share.acquire_owned().await {
+                        Ok(permit) => Some(permit),
+                        Err(_) => return,
+                    },
+                    None => None,
+                };
+                // Past half its lease, a delivery that waited for its channel's share is left
+                // to whichever worker claims it when the lease ends: never two attempts at once.
+                if claimed_at.elapsed() > LEASE / 2 {
+                    return;
+                }
                 if let Err(e) = dispatcher.attempt(&delivery).await {
                     tracing::warn!(channel = %delivery.channel, request = %delivery.request_id,
                         "could not record a delivery attempt: {e}");
