@@ -52,42 +52,53 @@ async fn get_json(url: &str, key: &str) -> Value {
     request.send().await.unwrap().json().await.unwrap()
 }
 
-/// Answers every pending request as `answer` says until the program exits (at most 30 s).
+/// Answers every pending request as `answer` says until the program exits (bounded).
 async fn answer_until_done(
     hub: &TestHub,
-    mut child: Child,
+    child: Child,
     answer: impl Fn(&Value) -> (String, Value),
 ) -> String {
     let http = reqwest::Client::new();
-    for _ in 0..300 {
-        if child.try_wait().unwrap().is_some() {
-            let out = child.wait_with_output().unwrap();
-            assert!(
-                out.status.success(),
-                "{}",
-                String::from_utf8_lossy(&out.stderr)
-            );
-            return String::from_utf8(out.stdout).unwrap();
-        }
-        let pending = get_json(
-            &format!("{}/api/v1/requests?status=pending", hub.base),
-            &hub.approver,
-        )
-        .await;
-        for request in pending["requests"].as_array().cloned().unwrap_or_default() {
-            let (action, body) = answer(&request);
-            let id = request["id"].as_str().unwrap();
-            http.post(format!("{}/api/v1/requests/{id}/{action}", hub.base))
-                .bearer_auth(&hub.approver)
-                .json(&body)
-                .send()
-                .await
-                .unwrap();
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let child = std::cell::RefCell::new(child);
+    let limit = Duration::from_secs(120);
+    // The kit's wait, bounded from outside so that a program that never ends is killed.
+    let finished = tokio::time::timeout(
+        limit,
+        gohumanloop_testkit::until("", 2 * limit, || async {
+            if child.borrow_mut().try_wait().unwrap().is_some() {
+                return Some(());
+            }
+            let pending = get_json(
+                &format!("{}/api/v1/requests?status=pending", hub.base),
+                &hub.approver,
+            )
+            .await;
+            for request in pending["requests"].as_array().cloned().unwrap_or_default() {
+                let (action, body) = answer(&request);
+                let id = request["id"].as_str().unwrap();
+                http.post(format!("{}/api/v1/requests/{id}/{action}", hub.base))
+                    .bearer_auth(&hub.approver)
+                    .json(&body)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            None
+        }),
+    )
+    .await;
+    let mut child = child.into_inner();
+    if finished.is_err() {
+        let _ = child.kill();
+        panic!("the example did not finish within {limit:?}");
     }
-    let _ = child.kill();
-    panic!("the example did not finish within 30 s");
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
 }
 
 #[tokio::test]

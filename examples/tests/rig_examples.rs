@@ -127,7 +127,7 @@ impl Served {
             }
         });
         let base = rx
-            .recv_timeout(Duration::from_secs(20))
+            .recv_timeout(Duration::from_secs(60))
             .expect("ghl serve listens");
         Self {
             base,

@@ -32,7 +32,7 @@ def provider():
     )
 
 
-async def settled(p, cid, rid, limit=20):
+async def settled(p, cid, rid, limit=60):
     """Waits (bounded) until the client's view leaves pending."""
     start = time.monotonic()
     while time.monotonic() - start < limit:

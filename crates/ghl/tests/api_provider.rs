@@ -12,17 +12,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use common::{get_json, post_json, HubProcess};
+use common::{get_json, parked_waiters, post_json, HubProcess};
 use gohumanloop::providers::api::{ApiOptions, ApiProvider, NO_PLATFORM};
 use gohumanloop::providers::hub::HubProvider;
 use gohumanloop::{HumanLoopResult, LoopRequest, Manager, Status};
+use gohumanloop_testkit::until;
 use serde_json::{json, Map, Value};
 
 /// Long enough that only a long-poll can deliver an answer within a test's bounds.
 const NEVER: Duration = Duration::from_secs(600);
 
-/// A bound for waits that end at once when things work.
-const BOUND: Duration = Duration::from_secs(20);
+/// A bound for waits that end at once when things work (it only bounds a hang).
+const BOUND: Duration = Duration::from_secs(60);
 
 fn context(question: &str) -> Map<String, Value> {
     let mut context = Map::new();
@@ -83,15 +84,13 @@ async fn hub_request(hub: &HubProcess, key: &str, request_id: &str) -> Value {
     reply["request"].clone()
 }
 
-/// Polls (bounded) until the hub shows `status` for a request.
+/// Waits (bounded) until the hub shows `status` for a request.
 async fn hub_status_becomes(hub: &HubProcess, key: &str, request_id: &str, status: &str) {
-    for _ in 0..100 {
-        if hub_request(hub, key, request_id).await["status"] == status {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{request_id} did not become {status} at the hub");
+    let what = format!("{request_id} to become {status} at the hub");
+    until(&what, BOUND, || async {
+        (hub_request(hub, key, request_id).await["status"] == status).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -298,23 +297,29 @@ async fn a_hub_killed_mid_wait_is_ridden_out_or_ends_the_request() {
     let agent = hub.key("a", "agent");
     let alice = hub.key("a", "alice");
     let addr = hub.addr();
+    // Killed and back within the grace time (far longer than any restart takes): the answer
+    // still arrives.
     let manager = manager(&hub.base, &agent, |o| {
         o.poll_interval(Duration::from_millis(200))
-            .give_up_after(Duration::from_secs(3))
+            .give_up_after(BOUND)
             .max_retries(1)
     });
-    // Killed and back within the grace time: the answer still arrives.
     let ticket = manager
         .request(LoopRequest::approval(context("Survive a restart?")))
         .await
         .unwrap();
+    // Its long-poll is parked at the hub: the kill surely breaks a wait in progress.
+    until("the agent's long-poll parked at the hub", BOUND, || async {
+        (parked_waiters(&hub.base).await? >= 1).then_some(())
+    })
+    .await;
     hub.kill();
-    tokio::time::sleep(Duration::from_millis(500)).await;
     hub.spawn(&addr);
     answer(&hub, &alice, &ticket.request_id, "approve", json!({})).await;
     assert_eq!(wait(&manager, &ticket).await.status, Status::Approved);
 
     // Gone for good: `error` after the grace time, never an endless `pending`.
+    let manager = manager_for_grace(&hub, &agent, Duration::from_secs(3));
     let ticket = manager
         .request(LoopRequest::approval(context("Anyone?")))
         .await
@@ -324,9 +329,17 @@ async fn a_hub_killed_mid_wait_is_ridden_out_or_ends_the_request() {
     assert_eq!(result.status, Status::Error);
     let error = result.error.unwrap_or_default();
     assert!(
-        error.starts_with("Lost track of the request at the server"),
+        error.starts_with("Lost track of the request at the server for 3 s"),
         "{error}"
     );
+}
+
+fn manager_for_grace(hub: &HubProcess, key: &str, grace: Duration) -> Manager {
+    manager(&hub.base, key, |o| {
+        o.poll_interval(Duration::from_millis(200))
+            .give_up_after(grace)
+            .max_retries(1)
+    })
 }
 
 // --- servers that behave like the original's ---------------------------------------------------
@@ -336,6 +349,17 @@ async fn a_hub_killed_mid_wait_is_ridden_out_or_ends_the_request() {
 struct Seen {
     status_calls: AtomicUsize,
     misspelt_cancel: AtomicUsize,
+    /// Status polls held unanswered that the client dropped (closed their connection).
+    dropped_polls: AtomicUsize,
+}
+
+/// Counts a held poll as dropped once its handler is (hyper drops it with its connection).
+struct Held(Arc<Seen>);
+
+impl Drop for Held {
+    fn drop(&mut self) {
+        self.0.dropped_polls.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 async fn serve(router: Router) -> String {
@@ -554,7 +578,13 @@ async fn a_forgotten_request_is_no_longer_followed() {
         .route(
             "/api/v1/humanloop/status",
             get(|State(seen): State<Arc<Seen>>| async move {
-                seen.status_calls.fetch_add(1, Ordering::SeqCst);
+                let n = seen.status_calls.fetch_add(1, Ordering::SeqCst) + 1;
+                if n >= 2 {
+                    // From the second poll on, no answer: the poll stays in flight until the
+                    // client lets go of it.
+                    let _held = Held(seen.clone());
+                    std::future::pending::<()>().await;
+                }
                 Json(json!({"success": true, "status": "pending"}))
             }),
         )
@@ -565,18 +595,16 @@ async fn a_forgotten_request_is_no_longer_followed() {
         .request(LoopRequest::approval(context("?")))
         .await
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert!(
-        seen.status_calls.load(Ordering::SeqCst) >= 2,
-        "it is polled"
-    );
+    until("it is polled twice", BOUND, || async {
+        (seen.status_calls.load(Ordering::SeqCst) >= 2).then_some(())
+    })
+    .await;
     manager.forget_conversation(&ticket.conversation_id).await;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    let after = seen.status_calls.load(Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        seen.status_calls.load(Ordering::SeqCst),
-        after,
-        "no more polls"
-    );
+    // The poll loop ends by dropping the poll it had in flight (its connection closes); it
+    // polls one at a time, so nothing was sent since, and after it nothing is sent again.
+    until("the poll in flight dropped", BOUND, || async {
+        (seen.dropped_polls.load(Ordering::SeqCst) == 1).then_some(())
+    })
+    .await;
+    assert_eq!(seen.status_calls.load(Ordering::SeqCst), 2, "no more polls");
 }

@@ -369,9 +369,11 @@ async fn a_populated_sqlite_hub_moves_to_postgres() {
     let cookie = sign_in(&base, "carol", &password).await;
     assert_eq!(inbox_status(&base, &cookie).await, 200);
     // The one-second deadline falls due on the SQLite hub.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let expired = get_json(&format!("{base}/api/v1/requests/expire-me"), &acme).await;
-    assert_eq!(expired["request"]["status"], "expired", "{expired}");
+    gohumanloop_testkit::until("expire-me to expire", Duration::from_secs(60), || async {
+        let seen = get_json(&format!("{base}/api/v1/requests/expire-me"), &acme).await;
+        (seen["request"]["status"] == "expired").then_some(())
+    })
+    .await;
 
     // What the SQLite hub shows; then it stops.
     let before_acme = snapshot(&base, &acme).await;

@@ -58,16 +58,21 @@ async fn until(
     task: &str,
     check: impl Fn(&[(String, String, Vec<String>)]) -> bool,
 ) {
-    for _ in 0..100 {
-        if check(&statuses(hub, key, task).await) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let limit = Duration::from_secs(60);
+    // The kit's wait, bounded from outside so that the failure shows the task.
+    let held = tokio::time::timeout(
+        limit,
+        gohumanloop_testkit::until("", 2 * limit, || async {
+            check(&statuses(hub, key, task).await).then_some(())
+        }),
+    )
+    .await;
+    if held.is_err() {
+        panic!(
+            "task {task} at the hub: {:?}",
+            statuses(hub, key, task).await
+        );
     }
-    panic!(
-        "task {task} at the hub: {:?}",
-        statuses(hub, key, task).await
-    );
 }
 
 #[tokio::test]

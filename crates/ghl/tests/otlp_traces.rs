@@ -5,7 +5,7 @@
 mod common;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
@@ -88,24 +88,30 @@ async fn every_request_is_a_span_sent_to_the_collector() {
         "service.name",
         "ghl",
     ];
-    let started = Instant::now();
-    let everything = loop {
-        let everything: Vec<u8> = received
+    let everything = || -> Vec<u8> {
+        received
             .lock()
             .unwrap()
             .iter()
             .flat_map(|(_, body)| body.to_vec())
-            .collect();
-        if wanted.iter().all(|w| contains(&everything, w)) {
-            break everything;
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "the collector got no such spans: {}",
-            String::from_utf8_lossy(&everything)
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
+            .collect()
     };
+    let limit = Duration::from_secs(60);
+    // The kit's wait, bounded from outside so that the failure shows what came.
+    let found = tokio::time::timeout(
+        limit,
+        gohumanloop_testkit::until("", 2 * limit, || async {
+            let all = everything();
+            wanted.iter().all(|w| contains(&all, w)).then_some(all)
+        }),
+    )
+    .await;
+    let everything = found.unwrap_or_else(|_| {
+        panic!(
+            "the collector got no such spans: {}",
+            String::from_utf8_lossy(&everything())
+        )
+    });
     assert!(
         !contains(&everything, "rid-7f3a9") && !contains(&everything, &id),
         "no request's id in the spans"

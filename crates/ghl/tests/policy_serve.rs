@@ -7,7 +7,7 @@
 mod common;
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{ghl, python, HubProcess, GHL};
 use serde_json::{json, Value};
@@ -154,16 +154,13 @@ async fn a_default_decision_whose_deadline_passed_while_the_hub_was_down_applies
 
 /// The request `ghl ask` made, once the hub has it (bounded wait).
 async fn asked(hub: &HubProcess, key: &str) -> Value {
-    let start = Instant::now();
-    while start.elapsed() < Duration::from_secs(20) {
+    let what = "ghl ask's request at the hub";
+    gohumanloop_testkit::until(what, Duration::from_secs(60), || async {
         let list =
             common::get_json(&format!("{}/api/v1/requests?status=pending", hub.base), key).await;
-        if let Some(first) = list["requests"].as_array().and_then(|l| l.first()) {
-            return first.clone();
-        }
-        tokio::task::yield_now().await;
-    }
-    panic!("ghl ask's request never reached the hub");
+        list["requests"].as_array().and_then(|l| l.first()).cloned()
+    })
+    .await
 }
 
 #[tokio::test]

@@ -183,7 +183,7 @@ async fn an_answer_on_one_node_wakes_a_waiter_on_another() {
             replied.duration_since(sent).as_secs_f64() * 1e3
         );
         assert!(
-            after_send < Duration::from_secs(10),
+            after_send < Duration::from_secs(20),
             "woke {after_send:?} after the answer: well within the 30 s wait, not at its end"
         );
         wake_ups.push(after_reply_ms);
@@ -321,8 +321,9 @@ async fn a_deadline_fires_on_another_node_when_the_first_is_killed() {
         took >= Duration::from_millis(1_900),
         "not before its deadline: {took:?}"
     );
+    // Well within the 30 s wait: not its end.
     assert!(
-        took < Duration::from_secs(12),
+        took < Duration::from_secs(25),
         "expired {took:?} after the create"
     );
     println!("expired on the surviving node {took:?} after the create (deadline 2 s)");
@@ -755,9 +756,12 @@ async fn an_answer_given_while_the_waiters_node_cannot_listen_still_wakes_it() {
             (reply, Instant::now())
         })
     };
-    // The waiter is parked on A by the time this ends.
-    let idle = agent.status(&nodes[1].base, "cut", 0.5).await.unwrap();
-    assert_eq!(idle["status"], "pending", "{idle}");
+    until(
+        "the waiter parked on A",
+        Duration::from_secs(60),
+        || async { (parked_waiters(&nodes[0].base).await? >= 1).then_some(()) },
+    )
+    .await;
 
     let mut admin = db.connect_server().await;
     let login = |on: bool| {
@@ -803,7 +807,8 @@ async fn an_answer_given_while_the_waiters_node_cannot_listen_still_wakes_it() {
         "the waiter on A woke while A had no connection to the database: {woke}"
     );
     println!("the waiter on A woke {after:?} after A could connect again");
-    assert!(after < Duration::from_secs(10), "woke {after:?} after");
+    // Well within the waiter's 30 s wait: not its end.
+    assert!(after < Duration::from_secs(20), "woke {after:?} after");
     // A's own writes work again.
     let (code, r) = human
         .decide(&nodes[0].base, "other", "reject", "after")

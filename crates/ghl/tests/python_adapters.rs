@@ -11,9 +11,10 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{get_json, post_json, HubProcess};
+use gohumanloop_testkit::{until, until_blocking};
 use serde_json::{json, Value};
 
 const PACKAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../gohumanloop-py");
@@ -149,16 +150,16 @@ impl Setup {
 
     /// The pending requests once there are `count` (bounded wait).
     async fn pending(&self, count: usize) -> Vec<Value> {
-        let until = Instant::now() + Duration::from_secs(30);
-        loop {
+        let what = format!("{count} pending request(s)");
+        let page = until(&what, Duration::from_secs(60), || async {
             let page = get_json(&self.url("/api/v1/requests?status=pending"), &self.approver).await;
-            let found = page["requests"].as_array().cloned().unwrap_or_default();
-            if found.len() >= count || Instant::now() > until {
-                assert_eq!(found.len(), count, "{page}");
-                return found;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+            let found = page["requests"].as_array().map_or(0, Vec::len);
+            (found >= count).then_some(page)
+        })
+        .await;
+        let found = page["requests"].as_array().cloned().unwrap_or_default();
+        assert_eq!(found.len(), count, "{page}");
+        found
     }
 }
 
@@ -267,15 +268,10 @@ fn spawn_example(
 
 /// The example's remaining output once it exited (bounded).
 fn finish(mut child: std::process::Child, rx: std::sync::mpsc::Receiver<String>) -> String {
-    let until = Instant::now() + Duration::from_secs(90);
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            assert!(status.success(), "the example failed: {status}");
-            break;
-        }
-        assert!(Instant::now() < until, "the example did not finish");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let status = until_blocking("the example to finish", Duration::from_secs(120), || {
+        child.try_wait().unwrap()
+    });
+    assert!(status.success(), "the example failed: {status}");
     rx.try_iter().collect::<Vec<_>>().join("\n")
 }
 

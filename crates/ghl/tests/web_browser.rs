@@ -221,7 +221,7 @@ async fn an_approver_answers_every_kind_of_request_in_the_browser() {
     fill(&browser, "#approve-reason", "inside the change window").await;
     click(&browser, "#approve").await;
     wait_for(&browser, "#notice").await;
-    let seen = tokio::time::timeout(Duration::from_secs(20), waiting)
+    let seen = tokio::time::timeout(Duration::from_secs(60), waiting)
         .await
         .expect("the waiting agent is answered")
         .unwrap();
@@ -455,8 +455,23 @@ async fn markup_in_a_request_is_shown_as_text_and_never_runs() {
     sign_in(&browser, &base, "alice", &setup.alice).await;
     wait_for(&browser, &format!("li.req[data-id=\"{id}\"]")).await;
     open_request(&browser, &base, &id).await;
-    // Give any injected handler time to fire.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Any injected handler has had its turn once the page's load event has passed (images and
+    // frames included) and two frames and a task after it have run.
+    let settled = browser
+        .execute_async(
+            "var done = arguments[arguments.length - 1];
+             function settle() {
+               requestAnimationFrame(function () {
+                 requestAnimationFrame(function () { setTimeout(function () { done(true); }, 0); });
+               });
+             }
+             if (document.readyState === 'complete') settle();
+             else window.addEventListener('load', settle);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(settled, Value::Bool(true));
     let ran = browser
         .execute("return window.__xss === undefined;", vec![])
         .await
@@ -575,7 +590,7 @@ async fn the_original_python_client_gets_the_arguments_an_approver_edited() {
     wait_for(&browser, "#notice").await;
 
     let result = said
-        .recv_timeout(Duration::from_secs(30))
+        .recv_timeout(Duration::from_secs(60))
         .expect("the Python agent saw the outcome");
     let json = result.strip_prefix("RESULT ").expect("a RESULT line");
     let seen: Value = serde_json::from_str(json).unwrap();

@@ -15,14 +15,20 @@ use gohumanloop::providers::email::{Login, Security, ServerSettings};
 use gohumanloop_hub::channels::email::mail::{mail_of, MailRecord};
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::store::DeliveryState;
+use gohumanloop_testkit::until;
 use mail::{open, reply, MailServer, Received};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+
+/// Bounds a wait that ends at once when things work (only against a hang).
+const LIMIT: Duration = Duration::from_secs(60);
 
 struct Setup {
     server: MailServer,
     hub: TestHub,
     approver: String,
+    /// The hub's own address: replies go there.
+    hub_address: String,
 }
 
 async fn setup(server: MailServer, imap: bool, link_ttl: Duration) -> Setup {
@@ -30,6 +36,7 @@ async fn setup(server: MailServer, imap: bool, link_ttl: Duration) -> Setup {
     let approver = server.address("approver");
     let ops = server.address("ops");
     let cfg_server = server.clone();
+    let own_address = hub_address.clone();
     let (hub, _channel) = TestHub::start_with_email(move |base| {
         let smtp = ServerSettings::new(&cfg_server.host, cfg_server.smtp_port)
             .security(Security::StartTls);
@@ -54,6 +61,7 @@ async fn setup(server: MailServer, imap: bool, link_ttl: Duration) -> Setup {
         server,
         hub,
         approver,
+        hub_address: own_address,
     }
 }
 
@@ -115,16 +123,13 @@ impl Setup {
         self.wait_status_in(&format!("c-{rid}"), rid, not).await
     }
 
-    /// Waits (up to 15 s) until the request's status is no longer `not`.
+    /// Waits (bounded) until the request's status is no longer `not`.
     async fn wait_status_in(&self, cid: &str, rid: &str, not: &str) -> Value {
-        for _ in 0..150 {
+        until(&format!("{rid} to leave {not}"), LIMIT, || async {
             let status = self.hub.status(&self.hub.keys.agent, cid, rid, "").await.1;
-            if status["status"] != not {
-                return status;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        panic!("{rid} stayed {not}");
+            (status["status"] != not).then_some(status)
+        })
+        .await
     }
 
     async fn page(
@@ -302,7 +307,10 @@ async fn tampered_foreign_and_expired_links_are_refused() {
     let Some(server) = MailServer::get() else {
         return;
     };
-    let s = setup(server, false, Duration::from_secs(4)).await;
+    // Links without a deadline live 20 minutes here; the hub's clock moves instead of the test
+    // sleeping. The clock is the process's: this file's other tests give their links an hour
+    // and their requests no deadline, so the 20 minutes change nothing for them.
+    let s = setup(server, false, Duration::from_secs(1200)).await;
     s.create(body("a", "approval", Some(&s.approver), json!({})))
         .await;
     s.create(body("b", "approval", Some(&s.approver), json!({})))
@@ -339,20 +347,24 @@ async fn tampered_foreign_and_expired_links_are_refused() {
     // A request with a deadline: its links expire with it.
     s.create(json!({
         "task_id": "t", "conversation_id": "c-d", "request_id": "d", "loop_type": "information",
-        "context": {"question": "Which host?"}, "platform": "test", "timeout": 2,
+        "context": {"question": "Which host?"}, "platform": "test", "timeout": 600,
         "metadata": {"recipient_email": s.approver},
     }))
     .await;
     let with_deadline = open(&s.server.wait_for(&s.approver, 3).await[2]);
     let answer_d = link(&with_deadline, "Answer");
 
-    // Links without a deadline live `link_ttl` (4 s here).
-    tokio::time::sleep(Duration::from_secs(5)).await;
+    // Past the deadline: its link has expired, one without a deadline still opens.
+    s.hub.hub.advance_clock(601_000);
+    let (code, _) = s.page(reqwest::Method::GET, &answer_d, &[]).await;
+    assert_eq!(code, StatusCode::GONE);
+    let (code, page) = s.page(reqwest::Method::GET, &approve_a, &[]).await;
+    assert_eq!(code, StatusCode::OK, "{page}");
+    // Past `link_ttl`.
+    s.hub.hub.advance_clock(600_000);
     let (code, page) = s.page(reqwest::Method::POST, &approve_a, &[]).await;
     assert_eq!(code, StatusCode::GONE, "{page}");
     assert!(page.contains("expired"));
-    let (code, _) = s.page(reqwest::Method::GET, &answer_d, &[]).await;
-    assert_eq!(code, StatusCode::GONE);
     assert_eq!(
         s.status("a").await["status"],
         "pending",
@@ -375,12 +387,10 @@ async fn replies_by_mail_answer_and_strangers_are_ignored() {
     s.server
         .send(&mallory, reply(&mail, &mallory, "Decision: approve"))
         .await;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    assert_eq!(
-        s.status("p").await["status"],
-        "pending",
-        "a stranger's reply was applied"
-    );
+    // Mallory's reply is in the hub's mailbox before the approver's: the hub reads its mails in
+    // mailbox order, so the approver's answer below comes after mallory's was read, and a
+    // stranger's reply taken would have decided first.
+    s.server.wait_for(&s.hub_address, 1).await;
     let named = format!("Ann Approver <{}>", s.approver);
     s.server
         .send(
@@ -603,30 +613,25 @@ async fn addresses_refused_for_good_are_not_tried_again() {
     .await;
     for rid in ["bad", "far"] {
         let hub_id = s.hub_id(rid).await;
-        let mut record = None;
-        for _ in 0..100 {
-            record = mail_of(s.hub.store.as_ref(), &hub_id).await.unwrap();
-            if record.as_ref().is_some_and(|r| r.gave_up) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        let record = record.expect("a mail row");
-        assert!(record.gave_up, "{rid}: {record:?}");
+        let record = until(&format!("{rid}: the mail given up"), LIMIT, || async {
+            let record = mail_of(s.hub.store.as_ref(), &hub_id).await.unwrap();
+            record.filter(|r| r.gave_up)
+        })
+        .await;
         assert!(record.sent_at.is_none());
         assert!(record.last_error.is_some_and(|e| !e.is_empty()));
     }
     for rid in ["bad", "far"] {
         let hub_id = s.hub_id(rid).await;
-        let mut deliveries = Vec::new();
         // The dispatcher records the attempt just after the channel gave up.
-        for _ in 0..100 {
-            deliveries = s.hub.store.deliveries_of(&hub_id).await.unwrap();
-            if deliveries.iter().all(|d| d.state == DeliveryState::GaveUp) {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let deliveries = until(&format!("{rid}: deliveries given up"), LIMIT, || async {
+            let deliveries = s.hub.store.deliveries_of(&hub_id).await.unwrap();
+            deliveries
+                .iter()
+                .all(|d| d.state == DeliveryState::GaveUp)
+                .then_some(deliveries)
+        })
+        .await;
         let states: Vec<_> = deliveries
             .iter()
             .map(|d| (d.channel.as_str(), d.state, d.due_at))
@@ -659,13 +664,9 @@ async fn addresses_refused_for_good_are_not_tried_again() {
 }
 
 async fn wait_sent(s: &Setup, hub_id: &str) -> MailRecord {
-    for _ in 0..100 {
-        if let Ok(Some(found)) = mail_of(s.hub.store.as_ref(), hub_id).await {
-            if found.sent_at.is_some() {
-                return found;
-            }
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{hub_id} was never mailed");
+    until(&format!("{hub_id} mailed"), LIMIT, || async {
+        let found = mail_of(s.hub.store.as_ref(), hub_id).await.ok()??;
+        found.sent_at.is_some().then_some(found)
+    })
+    .await
 }

@@ -258,13 +258,13 @@ async fn a_hung_database_is_unreachable_for_health_and_ready_within_their_limit(
     assert_eq!(health["success"], false);
     assert!(health["error"].is_string(), "{health}");
     assert!(
-        took >= Duration::from_secs(2) && took < Duration::from_secs(10),
+        took >= Duration::from_secs(2) && took < Duration::from_secs(20),
         "the database's 2 s limit bounds the check: {took:?}"
     );
     let (status, ready, took) = probe(&base, "/ready").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{ready}");
     assert_eq!(ready["error"], "the node cannot reach its database");
-    assert!(took < Duration::from_secs(10), "{took:?}");
+    assert!(took < Duration::from_secs(20), "{took:?}");
 
     proxy.thaw();
     let started = Instant::now();

@@ -9,9 +9,13 @@ use std::time::Duration;
 
 use common::{create_body, TestHub};
 use gohumanloop_hub::accounts::Role;
+use gohumanloop_testkit::until;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use web::{add_user, hub_with_accounts, Browser, PASSWORD};
+
+/// Bounds a wait that ends at once when things work (only against a hang).
+const LIMIT: Duration = Duration::from_secs(60);
 
 async fn request_json(hub: &TestHub, id: &str) -> Value {
     let (_, body) = hub
@@ -281,7 +285,10 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
                 .unwrap()
         })
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    until("the agent's long-poll parked", LIMIT, || async {
+        (hub.hub.waiters() >= 1).then_some(())
+    })
+    .await;
     let edited = "{\n  \"env\": \"prod\",\n  \"replicas\": 5\n}";
     let done = alice
         .act(&path, &[("arguments", edited), ("reason", "ship it")])
@@ -289,10 +296,7 @@ async fn approve_with_edited_arguments_reaches_the_waiting_agent() {
     assert_eq!(done.status, StatusCode::SEE_OTHER);
     // Nothing else is pending: back to the list, which says what was decided.
     assert_eq!(done.location(), format!("/inbox?done={id}"));
-    let seen = tokio::time::timeout(Duration::from_secs(10), waiter)
-        .await
-        .unwrap()
-        .unwrap();
+    let seen = tokio::time::timeout(LIMIT, waiter).await.unwrap().unwrap();
     assert_eq!(seen["status"], "approved");
     assert_eq!(
         seen["response"],
@@ -522,17 +526,24 @@ async fn keys_page_is_for_admins_and_shows_a_new_key_once() {
         .id;
     let revoked = root.act(&format!("/keys/{id}/revoke"), &[]).await;
     assert_eq!(revoked.status, StatusCode::SEE_OTHER);
-    // Key checks are cached for two seconds; poll a bounded number of times.
-    let mut refused = false;
-    for _ in 0..40 {
-        if hub.get(&key, "/api/v1/requests").await.0 == StatusCode::FORBIDDEN {
-            refused = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(refused, "a revoked key stops working");
+    // Key checks are cached for two seconds.
+    until("the revoked key refused", LIMIT, || async {
+        (hub.get(&key, "/api/v1/requests").await.0 == StatusCode::FORBIDDEN).then_some(())
+    })
+    .await;
     hub.stop().await;
+}
+
+/// The day (UTC) the hub made the request `rid` of the agent's.
+async fn created_day(hub: &TestHub, rid: &str) -> time::Date {
+    let created = request_json(hub, &hub.hub_id(rid).await).await["created_at"]
+        .as_str()
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("{rid} has no created_at"));
+    time::OffsetDateTime::parse(&created, &time::format_description::well_known::Rfc3339)
+        .unwrap_or_else(|e| panic!("{created}: {e}"))
+        .to_offset(time::UtcOffset::UTC)
+        .date()
 }
 
 /// The ids of the inbox page's requests, in order.
@@ -626,12 +637,20 @@ async fn the_inbox_pages_pending_first_and_lists_every_request_once() {
     assert_eq!(listed(&info.body).len(), 13 - (0..130).step_by(30).count());
     let even = alice.get("/inbox?task=even&status=rejected").await;
     assert_eq!(listed(&even.body).len(), (0..130).step_by(6).count());
-    let today = time::OffsetDateTime::now_utc().date();
+    // The days the requests were made, by the hub's clock (not the test's: a run may cross
+    // midnight).
+    let first_day = created_day(&hub, "r000").await;
+    let last_day = created_day(&hub, "r129").await;
     let future = alice
-        .get(&format!("/inbox?from={}", today + time::Duration::days(1)))
+        .get(&format!(
+            "/inbox?from={}",
+            last_day + time::Duration::days(1)
+        ))
         .await;
     assert!(listed(&future.body).is_empty());
-    let now = alice.get(&format!("/inbox?from={today}&to={today}")).await;
+    let now = alice
+        .get(&format!("/inbox?from={first_day}&to={last_day}"))
+        .await;
     assert_eq!(listed(&now.body).len(), 50);
     let bad = alice.get("/inbox?from=yesterday").await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -768,9 +787,7 @@ async fn the_inbox_stream_ends_with_its_session() {
     };
     let ends = |mut response: reqwest::Response| async move {
         let drained = async { while let Ok(Some(_)) = response.chunk().await {} };
-        tokio::time::timeout(Duration::from_secs(20), drained)
-            .await
-            .is_ok()
+        tokio::time::timeout(LIMIT, drained).await.is_ok()
     };
 
     let mut alice = Browser::signed_in(&hub.base, "alice").await;

@@ -31,7 +31,7 @@ def call(method: str, path: str, body: Any = None, key: str = APPROVER_KEY) -> t
         return e.code, json.loads(e.read())
 
 
-def pending(count: int = 1, task: str | None = None, limit: float = 20.0) -> list[dict[str, Any]]:
+def pending(count: int = 1, task: str | None = None, limit: float = 60.0) -> list[dict[str, Any]]:
     """The hub's pending requests once there are ``count`` of them (bounded wait)."""
     query = "/api/v1/requests?status=pending" + (f"&task_id={task}" if task else "")
     until = time.monotonic() + limit

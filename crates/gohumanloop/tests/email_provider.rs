@@ -17,6 +17,8 @@ struct Setup {
     provider: EmailProvider,
     options: EmailOptions,
     approver: String,
+    /// The provider's own address: replies go there.
+    agent: String,
 }
 
 fn setup(server: MailServer, language: EmailLanguage, implicit_smtp: bool) -> Setup {
@@ -49,6 +51,7 @@ fn setup(server: MailServer, language: EmailLanguage, implicit_smtp: bool) -> Se
         provider,
         options,
         approver,
+        agent,
     }
 }
 
@@ -72,13 +75,13 @@ async fn outcome(provider: &EmailProvider, pending: &HumanLoopResult) -> HumanLo
         .subscribe(&pending.conversation_id, &request_id)
         .unwrap();
     let waited = tokio::time::timeout(
-        Duration::from_secs(30),
+        Duration::from_secs(60),
         rx.wait_for(|r| r.status != Status::Pending),
     )
     .await;
     match waited {
         Ok(Ok(result)) => result.clone(),
-        _ => panic!("no answer was read within 30 s"),
+        _ => panic!("no answer was read within 60 s"),
     }
 }
 
@@ -317,18 +320,10 @@ async fn a_reply_from_someone_else_is_ignored() {
     s.server
         .send(&mallory, reply(&mail, &mallory, "Decision: approve"))
         .await;
-    // Then the approver answers: only that counts.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let still = s
-        .provider
-        .check_request_status(&pending.conversation_id, &pending.request_id)
-        .await
-        .unwrap();
-    assert_eq!(
-        still.status,
-        Status::Pending,
-        "a stranger's reply was applied"
-    );
+    // Then the approver answers: only that counts. Mallory's reply is in the mailbox first, and
+    // the provider reads its mails in mailbox order: had it taken mallory's, that would have
+    // decided before the approver's.
+    s.server.wait_for(&s.agent, 1).await;
     s.server
         .send(
             &s.approver,

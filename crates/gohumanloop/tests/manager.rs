@@ -313,6 +313,7 @@ async fn an_answered_conversation_turn_does_not_expire() {
         .unwrap();
     let asked = provider.next_request().await.unwrap();
     provider.reply(&asked, "hello").unwrap();
+    // Past the 5 s deadline on the paused clock: no wall-clock time passes.
     tokio::time::sleep(std::time::Duration::from_secs(10)).await;
     let status = manager
         .check_request_status(&ticket.conversation_id, &ticket.request_id)

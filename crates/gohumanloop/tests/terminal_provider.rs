@@ -29,13 +29,18 @@ impl Screen {
     }
 
     async fn wait_for(&self, needle: &str) {
-        for _ in 0..500 {
-            if self.text().contains(needle) {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(10)).await;
+        let limit = Duration::from_secs(60);
+        // The kit's wait, bounded from outside so that the failure shows the screen.
+        let shown = tokio::time::timeout(
+            limit,
+            gohumanloop_testkit::until("", 2 * limit, || async {
+                self.text().contains(needle).then_some(())
+            }),
+        )
+        .await;
+        if shown.is_err() {
+            panic!("{needle:?} never appeared in:\n{}", self.text());
         }
-        panic!("{needle:?} never appeared in:\n{}", self.text());
     }
 }
 

@@ -15,6 +15,10 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// add switches that the sessions below set themselves.
 const CHROMIUM: &str = "/usr/lib/chromium/chromium";
 
+/// How long a wait below may take before the test fails: it only bounds a hang (a page load on
+/// a loaded 2-core CI machine, with Chromium and the hub sharing it, has taken over 10 s).
+const LIMIT: Duration = Duration::from_secs(60);
+
 /// A running chromedriver; each [`Driver::session`] is a separate browser (own profile, own
 /// cookies).
 pub struct Driver {
@@ -48,13 +52,10 @@ impl Driver {
             .expect("chromedriver starts");
         let url = format!("http://127.0.0.1:{port}");
         let driver = Driver { child, url };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(driver);
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        panic!("chromedriver did not start listening within 10 s");
+        gohumanloop_testkit::until_blocking("chromedriver listening", LIMIT, || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).ok()
+        });
+        Some(driver)
     }
 
     /// A new headless browser window of `width`×`height`.
@@ -166,27 +167,24 @@ pub async fn screenshot(client: &Client, name: &str) {
     std::fs::write(screenshot_dir().join(format!("{name}.png")), png).unwrap();
 }
 
-/// Waits (at most 30 s, checking every 100 ms) for an element: a page load on a loaded 2-core CI
-/// machine, with Chromium and the hub sharing it, has taken over 10 s.
+/// Waits (at most [`LIMIT`]) for an element.
 pub async fn wait_for(client: &Client, css: &str) -> fantoccini::elements::Element {
     client
         .wait()
-        .at_most(Duration::from_secs(30))
+        .at_most(LIMIT)
         .every(Duration::from_millis(100))
         .for_element(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("{css} did not appear: {e}"))
 }
 
-/// Runs `script` until it returns `true` (at most 10 s).
+/// Runs `script` until it returns `true` (at most [`LIMIT`]).
 pub async fn wait_until(client: &Client, script: &str) {
-    for _ in 0..100 {
-        if client.execute(script, vec![]).await.unwrap() == Value::Bool(true) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("not true within 10 s: {script}");
+    let what = format!("the page to make this true: {script}");
+    gohumanloop_testkit::until(&what, LIMIT, || async {
+        (client.execute(script, vec![]).await.ok()? == Value::Bool(true)).then_some(())
+    })
+    .await;
 }
 
 /// The text of an element.
@@ -207,15 +205,19 @@ pub async fn fill(client: &Client, css: &str, value: &str) {
     field.send_keys(value).await.unwrap();
 }
 
-/// Clicks an element and waits for the next page to be loaded.
+/// Clicks an element. The page it was clicked on is marked: [`wait_for_page`] waits for the
+/// page the click leads to, even one at the same address (a form posted back to its page).
 pub async fn click(client: &Client, css: &str) {
-    client
+    let element = client
         .find(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
+        .unwrap_or_else(|e| panic!("{css}: {e}"));
+    // Marked only once found: a click that fails leaves the page as it was.
+    client
+        .execute("window.__ghlClickedHere = true; return true;", vec![])
         .await
         .unwrap();
+    element.click().await.unwrap();
 }
 
 /// Runs a script (`return …`) in the page; its value.
@@ -246,21 +248,33 @@ pub async fn press(client: &Client, keys: &str) {
     client.perform_actions(actions).await.unwrap();
 }
 
-/// Waits (at most 10 s) until the browser shows a loaded page at `path` (and, when given,
-/// with this query); errors while a page is being replaced count as "not yet".
+/// Waits (at most [`LIMIT`]) until the browser shows a loaded page at `path` (and, when given,
+/// with this query) that is not a page [`click`] was used on: after a click, the page it
+/// leads to. Errors while a page is being replaced count as "not yet".
 pub async fn wait_for_page(client: &Client, path: &str, query: Option<&str>) {
     let script = "return location.pathname === arguments[0] && \
                   (arguments[1] === null || location.search === arguments[1]) && \
-                  document.readyState === 'complete';";
+                  document.readyState === 'complete' && !window.__ghlClickedHere;";
     let args = vec![json!(path), json!(query)];
-    for _ in 0..100 {
-        if let Ok(Value::Bool(true)) = client.execute(script, args.clone()).await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+    let what = format!("a loaded page at {path} {query:?}");
+    // The kit's wait, bounded from outside so that the failure can say where the browser is.
+    let found = tokio::time::timeout(
+        LIMIT,
+        gohumanloop_testkit::until(&what, 2 * LIMIT, || async {
+            (client.execute(script, args.clone()).await.ok()? == Value::Bool(true)).then_some(())
+        }),
+    )
+    .await;
+    if found.is_err() {
+        let url = client.current_url().await.map(|u| u.to_string());
+        let clicked = client
+            .execute("return !!window.__ghlClickedHere;", vec![])
+            .await;
+        panic!(
+            "not at {path} {query:?} within {LIMIT:?} (at {url:?}; still the page clicked on: \
+             {clicked:?})"
+        );
     }
-    let url = client.current_url().await.map(|u| u.to_string());
-    panic!("not at {path} {query:?} within 10 s (at {url:?})");
 }
 
 /// Whether the page is no wider than the window (nothing makes it scroll sideways).

@@ -135,16 +135,14 @@ impl MailServer {
             .collect()
     }
 
-    /// Waits (up to 20 s) until `user` has at least `count` messages; returns them.
+    /// Waits (bounded) until `user` has at least `count` messages; returns them.
     pub async fn wait_for(&self, user: &str, count: usize) -> Vec<Vec<u8>> {
-        for _ in 0..100 {
+        let what = format!("{user} to get {count} mail(s)");
+        gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
             let all = self.messages(user).await;
-            if all.len() >= count {
-                return all;
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
-        panic!("{user} did not get {count} mail(s) within 20 s");
+            (all.len() >= count).then_some(all)
+        })
+        .await
     }
 }
 
