@@ -81,4 +81,3 @@ pub async fn text_rows(url: &str, sql: &'static str) -> Vec<String> {
     };
     rows.into_iter().map(|(text,)| text).collect()
 }
-

@@ -14,4 +14,3 @@ pub fn create_body(cid: &str, rid: &str) -> Value {
         "metadata": {"source": "tests"}
     })
 }
-
