@@ -111,55 +111,6 @@ fn migrate(from: &str, to: &str) -> (Option<i32>, String, String) {
     )
 }
 
-/// `Cookie:` value of a session signed in on the web inbox.
-async fn sign_in(base: &str, name: &str, password: &str) -> String {
-    let http = no_redirects();
-    let form = http.get(format!("{base}/login")).send().await.unwrap();
-    let cookies: Vec<String> = form
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect();
-    let page = form.text().await.unwrap();
-    let start = page.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = page[start..].split('"').next().unwrap().to_owned();
-    let signed_in = http
-        .post(format!("{base}/login"))
-        .header("cookie", cookies.join("; "))
-        .form(&[("name", name), ("password", password), ("csrf", &csrf)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
-    signed_in
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// The inbox page with a session cookie: its HTTP status (200 signed in, 303 to the sign-in).
-async fn inbox_status(base: &str, cookie: &str) -> u16 {
-    no_redirects()
-        .get(format!("{base}/inbox"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 /// The deliveries of a database, in one order, as text.
 async fn sqlite_deliveries(url: &str) -> Vec<String> {
     let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
@@ -366,8 +317,8 @@ async fn a_populated_sqlite_hub_moves_to_postgres() {
     .await;
     assert_eq!(synced["success"], true, "{synced}");
     // An inbox session.
-    let cookie = sign_in(&base, "carol", &password).await;
-    assert_eq!(inbox_status(&base, &cookie).await, 200);
+    let cookie = common::web_sign_in(&base, "carol", &password).await;
+    assert_eq!(common::inbox_status(&base, &cookie).await, 200);
     // The one-second deadline falls due on the SQLite hub.
     gohumanloop_testkit::until("expire-me to expire", Duration::from_secs(60), || async {
         let seen = get_json(&format!("{base}/api/v1/requests/expire-me"), &acme).await;
@@ -444,8 +395,8 @@ async fn a_populated_sqlite_hub_moves_to_postgres() {
         .await
         .unwrap();
     assert_eq!(refused.status().as_u16(), 403);
-    assert_eq!(inbox_status(&base, &cookie).await, 200);
-    assert_eq!(inbox_status(&base, "ghl_session=forged").await, 303);
+    assert_eq!(common::inbox_status(&base, &cookie).await, 200);
+    assert_eq!(common::inbox_status(&base, "ghl_session=forged").await, 303);
 
     // New rows continue the sequences: the newest request comes first, the next key's id is
     // the next number, and the chain goes on.

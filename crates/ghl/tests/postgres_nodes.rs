@@ -197,22 +197,6 @@ async fn an_answer_on_one_node_wakes_a_waiter_on_another() {
     );
 }
 
-/// The status of `GET {base}/inbox` with the session `cookie` (no redirects followed): 200
-/// while the session is good.
-async fn inbox_status(base: &str, cookie: &str) -> u16 {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-        .get(format!("{base}/inbox"))
-        .header("cookie", cookie)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
-
 /// Sign-ins, keys and caches agree across nodes: a session made on one node is good on the
 /// other; signing out on one ends it on the other at once; a key used on both nodes (so cached
 /// by both) is refused by both 2 s after its revocation — each node trusts a check of a key
@@ -234,7 +218,7 @@ async fn sessions_and_revoked_keys_agree_on_every_node() {
     let cookie = common::web_sign_in(&nodes[0].base, "alice", &password).await;
     for node in &nodes {
         assert_eq!(
-            inbox_status(&node.base, &cookie).await,
+            common::inbox_status(&node.base, &cookie).await,
             200,
             "signed in on {}",
             node.base
@@ -264,7 +248,7 @@ async fn sessions_and_revoked_keys_agree_on_every_node() {
     assert_eq!(signed_out.status(), 303);
     for node in &nodes {
         assert_ne!(
-            inbox_status(&node.base, &cookie).await,
+            common::inbox_status(&node.base, &cookie).await,
             200,
             "signed out on {} at once",
             node.base

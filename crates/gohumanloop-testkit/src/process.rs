@@ -184,6 +184,22 @@ impl HubProcess {
     }
 }
 
+/// The status of `GET {base}/inbox` with the session `cookie`, no redirect followed: 200 while
+/// the session is good, 303 (to the sign-in) otherwise.
+pub async fn inbox_status(base: &str, cookie: &str) -> u16 {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/inbox"))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
 /// Signs `name` in on the web inbox at `base` (the sign-in form, its CSRF token and cookie);
 /// the `Cookie:` value of the session.
 pub async fn web_sign_in(base: &str, name: &str, password: &str) -> String {
