@@ -1,5 +1,6 @@
 //! The agents that talk to a hub (`api_agent`, `hub_agent`) run as programs against a hub served
-//! on loopback (the hub library on a real SQLite file), answered through its answering API.
+//! on loopback (the test kit's in-process hub on a real database), answered through its answering
+//! API by tenant "a"'s approver, alice.
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -7,50 +8,8 @@ use std::time::Duration;
 mod common;
 
 use common::example;
-use gohumanloop_hub::{api, keys, store, Hub};
+use gohumanloop_testkit::hub::TestHub;
 use serde_json::{json, Value};
-
-struct TestHub {
-    base: String,
-    agent: String,
-    approver: String,
-    _dir: tempfile::TempDir,
-}
-
-async fn start_hub() -> TestHub {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("hub.db").display());
-    let store = store::open(&url).await.unwrap();
-    let mut made = Vec::new();
-    for name in ["agent", "approver"] {
-        let key = keys::generate();
-        store
-            .add_key("acme", name, &keys::prefix(&key), &keys::hash(&key))
-            .await
-            .unwrap();
-        made.push(key);
-    }
-    let hub = Hub::start(store).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(gohumanloop_hub::server::serve(
-        listener,
-        api::router(hub),
-        std::future::pending(),
-    ));
-    TestHub {
-        base,
-        approver: made.pop().unwrap(),
-        agent: made.pop().unwrap(),
-        _dir: dir,
-    }
-}
-
-/// `GET url` with a key; the JSON reply.
-async fn get_json(url: &str, key: &str) -> Value {
-    let request = reqwest::Client::new().get(url).bearer_auth(key);
-    request.send().await.unwrap().json().await.unwrap()
-}
 
 /// Answers every pending request as `answer` says until the program exits (bounded).
 async fn answer_until_done(
@@ -58,7 +17,6 @@ async fn answer_until_done(
     child: Child,
     answer: impl Fn(&Value) -> (String, Value),
 ) -> String {
-    let http = reqwest::Client::new();
     let child = std::cell::RefCell::new(child);
     let limit = Duration::from_secs(120);
     // The kit's wait, bounded from outside so that a program that never ends is killed.
@@ -68,20 +26,15 @@ async fn answer_until_done(
             if child.borrow_mut().try_wait().unwrap().is_some() {
                 return Some(());
             }
-            let pending = get_json(
-                &format!("{}/api/v1/requests?status=pending", hub.base),
-                &hub.approver,
-            )
-            .await;
+            let (_, pending) = hub
+                .get(&hub.keys.alice, "/api/v1/requests?status=pending")
+                .await;
             for request in pending["requests"].as_array().cloned().unwrap_or_default() {
                 let (action, body) = answer(&request);
                 let id = request["id"].as_str().unwrap();
-                http.post(format!("{}/api/v1/requests/{id}/{action}", hub.base))
-                    .bearer_auth(&hub.approver)
-                    .json(&body)
-                    .send()
-                    .await
-                    .unwrap();
+                let path = format!("/api/v1/requests/{id}/{action}");
+                let (status, reply) = hub.post(&hub.keys.alice, &path, body).await;
+                assert!(status.is_success(), "{path}: {status} {reply}");
             }
             None
         }),
@@ -103,10 +56,10 @@ async fn answer_until_done(
 
 #[tokio::test]
 async fn api_agent_gets_an_approval_with_edited_arguments_and_an_answer() {
-    let hub = start_hub().await;
+    let hub = TestHub::start().await;
     let child = Command::new(example("api_agent"))
         .env("GHL_HUB", &hub.base)
-        .env("GHL_API_KEY", &hub.agent)
+        .env("GHL_API_KEY", &hub.keys.agent)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -126,17 +79,17 @@ async fn api_agent_gets_an_approval_with_edited_arguments_and_an_answer() {
         "{out}"
     );
     assert!(
-        out.contains("Agent: the banner will show '20% off' (answered by approver)."),
+        out.contains("Agent: the banner will show '20% off' (answered by alice)."),
         "{out}"
     );
 }
 
 #[tokio::test]
 async fn hub_agent_syncs_its_task_to_the_hub() {
-    let hub = start_hub().await;
+    let hub = TestHub::start().await;
     let child = Command::new(example("hub_agent"))
         .env("GOHUMANLOOP_API_BASE_URL", format!("{}/api", hub.base))
-        .env("GOHUMANLOOP_API_KEY", &hub.agent)
+        .env("GOHUMANLOOP_API_KEY", &hub.keys.agent)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -151,11 +104,9 @@ async fn hub_agent_syncs_its_task_to_the_hub() {
         out.contains("Agent: tasks synced to the hub: nightly-report"),
         "{out}"
     );
-    let task = get_json(
-        &format!("{}/api/v1/humanloop/tasks/nightly-report", hub.base),
-        &hub.agent,
-    )
-    .await;
+    let (_, task) = hub
+        .get(&hub.keys.agent, "/api/v1/humanloop/tasks/nightly-report")
+        .await;
     let statuses: Vec<&str> = task
         .pointer("/task/data/conversations/0/requests")
         .and_then(Value::as_array)

@@ -2,20 +2,18 @@
 //! separate processes (one pauses, the next ones resume) against a real `ghl serve`, answered
 //! through its API.
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+use std::process::{Command, Output};
 
+use gohumanloop_testkit::process::HubProcess;
 use serde_json::json;
 
 mod common;
 
 use common::{profile_dir, run_example as run, succeeded};
 
-/// The `ghl` binary: built by `cargo test --workspace`; built here when this package's tests
-/// run alone.
+/// The `ghl` binary the kit's [`HubProcess`] runs: built by `cargo test --workspace`; built here
+/// when this package's tests run alone.
 fn ghl() -> PathBuf {
     let path = profile_dir().join("ghl");
     if !path.exists() {
@@ -89,76 +87,6 @@ fn the_agent_asks_for_missing_information_and_uses_it() {
     );
 }
 
-/// `ghl serve` on a free loopback port and a new SQLite file; stopped on drop.
-struct Served {
-    base: String,
-    db: String,
-    child: Child,
-    _dir: tempfile::TempDir,
-}
-
-impl Served {
-    fn start() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let db = format!("sqlite://{}", dir.path().join("ghl.db").display());
-        let mut child = Command::new(ghl())
-            .args([
-                "serve",
-                "--addr",
-                "127.0.0.1:0",
-                "--db",
-                &db,
-                "--log-level",
-                "warn",
-            ])
-            .env_remove("GHL_HUB")
-            .env_remove("GHL_API_KEY")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let out = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                if let Some(rest) = line.split("listening on ").nth(1) {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_owned());
-                }
-            }
-        });
-        let base = rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("ghl serve listens");
-        Self {
-            base,
-            db,
-            child,
-            _dir: dir,
-        }
-    }
-
-    fn key(&self, name: &str) -> String {
-        let out = Command::new(ghl())
-            .args([
-                "keys", "create", "--db", &self.db, "--tenant", "acme", "--name", name,
-            ])
-            .output()
-            .unwrap();
-        succeeded("ghl keys create", &out)
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned()
-    }
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// The request id a paused run prints.
 fn request_id(out: &str) -> String {
     out.split("(request ")
@@ -168,7 +96,7 @@ fn request_id(out: &str) -> String {
         .to_owned()
 }
 
-fn answer(hub: &Served, key: &str, request: &str, action: &str, body: serde_json::Value) {
+fn answer(hub: &HubProcess, key: &str, request: &str, action: &str, body: serde_json::Value) {
     let url = format!("{}/api/v1/requests/{request}/{action}", hub.base);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -189,7 +117,7 @@ fn answer(hub: &Served, key: &str, request: &str, action: &str, body: serde_json
 
 /// A hub with an agent's and an approver's key, and a folder to clean with its state file.
 struct Scenario {
-    hub: Served,
+    hub: HubProcess,
     agent_key: String,
     approver: String,
     dir: tempfile::TempDir,
@@ -197,10 +125,11 @@ struct Scenario {
 
 impl Scenario {
     fn new() -> Self {
-        let hub = Served::start();
+        ghl();
+        let hub = HubProcess::start();
         Self {
-            agent_key: hub.key("agent"),
-            approver: hub.key("approver"),
+            agent_key: hub.key("acme", "agent"),
+            approver: hub.key("acme", "approver"),
             hub,
             dir: folder(),
         }

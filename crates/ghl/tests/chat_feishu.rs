@@ -234,17 +234,15 @@ async fn delivered(hub: &HubProcess, key: &str, rid: &str) {
     let got = common::get_json(&format!("{}/api/v1/requests/{rid}", hub.base), key).await;
     let id = got["request"]["id"].as_str().unwrap().to_owned();
     let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
-    for _ in 0..400 {
+    let what = format!("{rid} to be delivered");
+    gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
         let deliveries = store.deliveries_of(&id).await.unwrap();
-        if deliveries.iter().any(|d| d.reference.is_some()) {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!(
-        "{rid} was never delivered: {:?}",
-        store.deliveries_of(&id).await.unwrap()
-    );
+        deliveries
+            .iter()
+            .any(|d| d.reference.is_some())
+            .then_some(())
+    })
+    .await
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use chat::wecom::{self, AES_KEY, AGENT_ID, CORP_ID, TOKEN};
 use common::HubProcess;
 use gohumanloop_hub::channels::wecom::crypto::WecomCrypto;
 use gohumanloop_hub::store::DeliveryState;
+use gohumanloop_testkit::until;
 use serde_json::{json, Value};
 
 fn crypto() -> WecomCrypto {
@@ -267,16 +268,16 @@ async fn a_card_is_decided_in_wecom_and_every_copy_is_closed() {
     let got = common::get_json(&format!("{}/api/v1/requests/r2", hub.base), &key).await;
     let info_id = got["request"]["id"].as_str().unwrap().to_owned();
     let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
-    let mut skipped = None;
-    for _ in 0..200 {
-        let deliveries = store.deliveries_of(&info_id).await.unwrap();
-        if deliveries.len() == 2 && deliveries.iter().all(|d| d.state == DeliveryState::Skipped) {
-            skipped = Some(deliveries);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let skipped = skipped.expect("both deliveries skipped");
+    let skipped = until(
+        "both deliveries skipped",
+        Duration::from_secs(60),
+        || async {
+            let deliveries = store.deliveries_of(&info_id).await.unwrap();
+            (deliveries.len() == 2 && deliveries.iter().all(|d| d.state == DeliveryState::Skipped))
+                .then_some(deliveries)
+        },
+    )
+    .await;
     assert!(
         skipped[0]
             .last_error
@@ -329,16 +330,15 @@ async fn an_oa_route_files_approval_applications_and_takes_their_decisions() {
     let got = common::get_json(&format!("{}/api/v1/requests/r1", hub.base), &key).await;
     let id = got["request"]["id"].as_str().unwrap().to_owned();
     let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
-    let mut sp_no = None;
-    for _ in 0..400 {
-        let deliveries = store.deliveries_of(&id).await.unwrap();
-        if let Some(reference) = deliveries.iter().find_map(|d| d.reference.clone()) {
-            sp_no = Some(reference);
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    let sp_no = sp_no.expect("the application is recorded");
+    let sp_no = until(
+        "the application is recorded",
+        Duration::from_secs(60),
+        || async {
+            let deliveries = store.deliveries_of(&id).await.unwrap();
+            deliveries.iter().find_map(|d| d.reference.clone())
+        },
+    )
+    .await;
 
     // Still pending in WeCom: nothing changes. Rejected by zhangsan (Alice): rejected, as her,
     // with her comment.
@@ -385,18 +385,18 @@ async fn an_oa_route_files_approval_applications_and_takes_their_decisions() {
     create(&hub, &key, "r2", "information").await;
     let got = common::get_json(&format!("{}/api/v1/requests/r2", hub.base), &key).await;
     let info_id = got["request"]["id"].as_str().unwrap().to_owned();
-    let mut reason = None;
-    for _ in 0..400 {
-        let deliveries = store.deliveries_of(&info_id).await.unwrap();
-        if let Some(d) = deliveries
-            .iter()
-            .find(|d| d.state == DeliveryState::Skipped)
-        {
-            reason = d.last_error.clone();
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    let reason = until(
+        "the information request skipped",
+        Duration::from_secs(60),
+        || async {
+            let deliveries = store.deliveries_of(&info_id).await.unwrap();
+            deliveries
+                .iter()
+                .find(|d| d.state == DeliveryState::Skipped)
+                .map(|d| d.last_error.clone())
+        },
+    )
+    .await;
     assert!(reason
         .unwrap_or_default()
         .contains("only approves or rejects"));

@@ -602,16 +602,12 @@ async fn deliveries_pending_at_a_sigkill_are_sent_after_the_restart() {
     }
     let store = gohumanloop_hub::store::open(&hub.db_url()).await.unwrap();
     for id in &ids {
-        let mut recorded = false;
-        for _ in 0..200 {
+        let what = format!("the failed attempt on {id} to be recorded");
+        gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
             let deliveries = store.deliveries_of(id).await.unwrap();
-            if deliveries.iter().any(|d| d.attempts == 1) {
-                recorded = true;
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        assert!(recorded, "the failed attempt on {id} was recorded");
+            deliveries.iter().any(|d| d.attempts == 1).then_some(())
+        })
+        .await;
     }
     drop(store);
     hub.kill();

@@ -28,14 +28,12 @@ async fn wait_answered(hub: &HubProcess, key: &str, rid: &str) -> serde_json::Va
         "{}/api/v1/humanloop/status?conversation_id=c-{rid}&request_id={rid}&platform=GoHumanLoop",
         hub.base
     );
-    for _ in 0..150 {
+    let what = format!("{rid} to be answered");
+    gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
         let status = get_json(&url, key).await;
-        if status["status"] != "pending" {
-            return status;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("{rid} was never answered");
+        (status["status"] != "pending").then_some(status)
+    })
+    .await
 }
 
 /// `ghl serve` with its email channel on the test mail server (Chinese mails, IMAPS replies).

@@ -112,9 +112,11 @@ async fn a_user_without_elicitation_approves_inline_in_the_mcp_apps_view() {
     browser::click(&browser, "#approve").await;
     browser.enter_parent_frame().await.unwrap();
 
-    // Relay the view's messages to the server, as a host does (bounded).
+    // Relay the view's messages to the server, as a host does, until the view tells the model
+    // (bounded by a deadline a loaded machine never reaches).
     let mut told_model = None;
-    for _ in 0..400 {
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while std::time::Instant::now() < deadline {
         let batch = browser
             .execute("return window.__fromView.splice(0);", vec![])
             .await

@@ -320,15 +320,17 @@ async fn an_http_upstream_is_gated_by_the_rules_of_the_configuration_file() {
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
-    // Bounded: the server listens within a few seconds or the test fails.
     let url = format!("http://127.0.0.1:{port}/mcp");
-    for attempt in 0.. {
-        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            break;
-        }
-        assert!(attempt < 400, "the Python MCP server did not listen");
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
+    gohumanloop_testkit::until(
+        "the Python MCP server to listen",
+        Duration::from_secs(60),
+        || async {
+            std::net::TcpStream::connect(("127.0.0.1", port))
+                .ok()
+                .map(drop)
+        },
+    )
+    .await;
     let config = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         config.path(),

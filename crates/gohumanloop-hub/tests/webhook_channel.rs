@@ -92,14 +92,13 @@ async fn hub_id(t: &TestHub, request_id: &str) -> String {
 
 /// The request's deliveries once nothing is due for them any more (bounded wait).
 async fn settled(t: &TestHub, id: &str) -> Vec<Delivery> {
-    for _ in 0..200 {
+    let what = format!("the deliveries of {id} to settle");
+    gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
         let deliveries = t.store.deliveries_of(id).await.unwrap();
-        if !deliveries.is_empty() && deliveries.iter().all(|d| d.due_at.is_none()) {
-            return deliveries;
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("the deliveries of {id} did not settle");
+        (!deliveries.is_empty() && deliveries.iter().all(|d| d.due_at.is_none()))
+            .then_some(deliveries)
+    })
+    .await
 }
 
 #[tokio::test]

@@ -187,15 +187,12 @@ pub fn text(result: &CallToolResult) -> String {
 
 /// The one pending request of the hub that `key` sees, once it is there (bounded wait).
 pub async fn pending_request(base: &str, key: &str) -> Value {
-    for _ in 0..200 {
-        let page =
-            super::common::get_json(&format!("{base}/api/v1/requests?status=pending"), key).await;
-        if let Some(first) = page["requests"].as_array().and_then(|r| r.first()) {
-            return first.clone();
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    panic!("no pending request appeared")
+    let url = format!("{base}/api/v1/requests?status=pending");
+    gohumanloop_testkit::until("a pending request", Duration::from_secs(60), || async {
+        let page = super::common::get_json(&url, key).await;
+        page["requests"].as_array().and_then(|r| r.first()).cloned()
+    })
+    .await
 }
 
 /// Approves request `id` (the hub's or the client's id) through the answering API, optionally
