@@ -14,10 +14,22 @@ pub const SIGNING_SECRET: &str = "8f742231b10e8888abcd99yyyzzz85a5";
 
 /// Starts the fake Slack.
 pub async fn start() -> Fake {
+    start_failing(|_| None).await
+}
+
+/// Starts the fake Slack, which answers a call (once its token is checked) with Slack's error
+/// `{"ok": false, "error": CODE}` and that HTTP status where `fail` gives `(status, CODE)` for
+/// it, and as [`start`]'s fake does otherwise.
+pub async fn start_failing(
+    fail: impl Fn(&Call) -> Option<(u16, &'static str)> + Send + Sync + 'static,
+) -> Fake {
     let next_ts = AtomicU64::new(1);
     Fake::start(move |call: &Call| {
         if call.header("authorization") != Some(&format!("Bearer {BOT_TOKEN}")) {
             return (200, json!({"ok": false, "error": "invalid_auth"}));
+        }
+        if let Some((status, code)) = fail(call) {
+            return (status, json!({"ok": false, "error": code}));
         }
         let body = &call.json;
         match call.path.as_str() {

@@ -184,3 +184,16 @@ fn old_failures_are_forgotten() {
     );
     assert_eq!(throttle.wait(at("192.0.2.1"), much_later), None);
 }
+
+/// The figures operations.md gives are the ones the throttle uses (the tests above are written
+/// with the constants, so this is what fails when a figure changes and the guide does not).
+#[test]
+fn the_figures_are_the_documented_ones() {
+    assert_eq!(FREE_FAILURES, 5, "a name is paused after 5 failures");
+    assert_eq!(FIRST_PAUSE, Duration::from_secs(30), "first pause 30 s");
+    assert_eq!(MAX_PAUSE, Duration::from_secs(15 * 60), "pauses up to 15 min");
+    assert_eq!(ADDRESS_BURST, 30, "30 failures per address");
+    assert_eq!(ADDRESS_LEAK, Duration::from_secs(60), "then 1 a minute");
+    assert_eq!(PAUSED_NAME_COST, 10, "a paused name's attempt costs 10");
+    assert_eq!((MAX_NAMES, MAX_ADDRESSES), (50_000, 50_000), "memory bound");
+}
