@@ -89,6 +89,18 @@ async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
         b["metadata"]["timeout"] = timeout;
         cases.push((b, "timeout"));
     }
+    // PostgreSQL keeps no NUL in text or JSON: every store refuses it alike, by name. Checked
+    // without the intake's check: on PostgreSQL a 503 (and the node reported itself unwritable
+    // until its next write), on SQLite the request was taken.
+    let mut nul = create_body("c", "r");
+    nul["context"]["function"] = json!({"arguments": {"path": "a\u{0}b"}});
+    cases.push((nul, "context must not hold the NUL character"));
+    let mut nul_key = create_body("c", "r");
+    nul_key["context"]["k\u{0}"] = json!(1);
+    cases.push((nul_key, "context must not hold the NUL character"));
+    let mut nul_metadata = create_body("c", "r");
+    nul_metadata["metadata"]["tags"] = json!(["ok", "\u{0}"]);
+    cases.push((nul_metadata, "metadata must not hold the NUL character"));
     for (body, expected) in cases {
         let (status, reply) = t.post(&t.keys.agent, create, body.clone()).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {reply}");
@@ -99,6 +111,17 @@ async fn bad_bodies_are_refused_clearly_and_nothing_stored_changes() {
             "'{error}' should mention '{expected}'"
         );
     }
+    let health = t
+        .http
+        .get(format!("{}/health", t.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "bad input leaves the hub healthy"
+    );
 
     let mut huge = create_body("c", "big");
     huge["context"]["message"] = json!("x".repeat(1_100_000));

@@ -30,6 +30,8 @@ enum Answer {
     Status(u16),
     /// A redirect with this status to this URL.
     Redirect(u16, String),
+    /// This status with this body.
+    Said(u16, Vec<u8>),
     /// Never answers (keeps the connection open).
     Hang,
 }
@@ -127,6 +129,16 @@ async fn answer(
         Answer::Redirect(code, to) => format!(
             "HTTP/1.1 {code} X\r\nLocation: {to}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
         ),
+        Answer::Said(code, body) => {
+            let head = format!(
+                "HTTP/1.1 {code} X\r\nContent-Type: text/plain\r\nContent-Length: {}\r\n\
+                 Connection: close\r\n\r\n",
+                body.len()
+            );
+            stream.write_all(head.as_bytes()).await?;
+            stream.write_all(&body).await?;
+            return stream.shutdown().await;
+        }
         Answer::Hang => {
             // Held open until the hub gives up on it (its time-out) and closes it.
             let _ = stream.read(&mut chunk).await;
@@ -198,6 +210,30 @@ async fn a_redirect_is_never_followed_and_is_given_up_naming_it() {
         Vec::<String>::new(),
         "a redirect was followed"
     );
+    t.stop().await;
+}
+
+/// A receiver's refusal is quoted in the delivery's error, even when it holds a NUL (which
+/// PostgreSQL keeps in no text): the attempt is recorded and given up once, as on SQLite.
+///
+/// Checked that it can fail: without `without_nul` in the PostgreSQL store the attempt could
+/// not be recorded, and with `GHL_TEST_DATABASE=postgres` the delivery never settled (the
+/// claim fell due again each lease); this test failed.
+#[tokio::test]
+async fn a_refusal_that_quotes_a_nul_is_recorded_and_given_up() {
+    let receiver = Receiver::start(vec![Answer::Said(400, b"bad\0input".to_vec())]).await;
+    let t = TestHub::start_with_webhooks(vec![config("nul", &receiver.url)]).await;
+    t.create(&t.keys.agent, "c1", "r1").await;
+    let id = t.hub_id("r1").await;
+    let delivery = settled(&t, &id, "webhook:nul").await;
+    assert_eq!(delivery.state, DeliveryState::GaveUp);
+    assert_eq!(delivery.attempts, 1);
+    let error = delivery.last_error.unwrap_or_default();
+    assert!(
+        error.contains("HTTP 400") && error.contains("bad") && error.contains("input"),
+        "{error}"
+    );
+    assert_eq!(receiver.ids(), [format!("msg_{id}_created")]);
     t.stop().await;
 }
 

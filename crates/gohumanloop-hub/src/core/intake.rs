@@ -54,6 +54,8 @@ impl Ask {
         ] {
             check_id(name, value)?;
         }
+        check_no_nul("context", &self.context)?;
+        check_no_nul("metadata", &self.metadata)?;
         let timeout = deadline_secs(self.timeout, &self.metadata)?;
         let now = now_ms();
         Ok(NewRequest {
@@ -92,6 +94,31 @@ fn check_id(name: &str, value: &str) -> Result<(), Unacceptable> {
     if value.len() > MAX_ID_LEN {
         return Err(Unacceptable(format!(
             "{name} is longer than {MAX_ID_LEN} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses a NUL character (`\u0000`) in any key or string of `object`: PostgreSQL can keep
+/// no NUL in text or JSON, so a hub on it could not store the request, and every store must
+/// accept and refuse the same requests.
+fn check_no_nul(name: &str, object: &JsonObject) -> Result<(), Unacceptable> {
+    fn holds_nul(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.contains('\0'),
+            Value::Array(items) => items.iter().any(holds_nul),
+            Value::Object(fields) => fields
+                .iter()
+                .any(|(key, value)| key.contains('\0') || holds_nul(value)),
+            Value::Null | Value::Bool(_) | Value::Number(_) => false,
+        }
+    }
+    if object
+        .iter()
+        .any(|(key, value)| key.contains('\0') || holds_nul(value))
+    {
+        return Err(Unacceptable(format!(
+            "{name} must not hold the NUL character (\\u0000)"
         )));
     }
     Ok(())

@@ -104,7 +104,7 @@ impl Deliveries for PgStore {
                 .bind(now),
             Attempt::Failed { error, retry_at } => query
                 .bind(d.state.as_str())
-                .bind(error)
+                .bind(without_nul(error))
                 .bind(Some(retry_at))
                 .bind(now),
             Attempt::GaveUp { error } => {
@@ -115,14 +115,14 @@ impl Deliveries for PgStore {
                 };
                 query
                     .bind(state.as_str())
-                    .bind(format!("gave up: {error}"))
+                    .bind(without_nul(format!("gave up: {error}")))
                     .bind(None::<i64>)
                     .bind(now)
             }
             Attempt::Idle => query,
             Attempt::Skipped { reason } => query
                 .bind(DeliveryState::Skipped.as_str())
-                .bind(reason)
+                .bind(without_nul(reason))
                 .bind(None::<i64>)
                 .bind(now),
         };
@@ -227,5 +227,16 @@ impl Deliveries for PgStore {
         rows.iter()
             .map(|row| Ok((Cursor::at(row.try_get("seq")?), rows::request(row)?)))
             .collect()
+    }
+}
+
+/// An attempt's error as PostgreSQL can keep it: it refuses a NUL in text, and the error may
+/// quote a receiver's reply (SQLite keeps it as it is; a diagnostic loses nothing by the swap).
+fn without_nul(text: impl Into<String>) -> String {
+    let text = text.into();
+    if text.contains('\0') {
+        text.replace('\0', "\u{fffd}")
+    } else {
+        text
     }
 }
