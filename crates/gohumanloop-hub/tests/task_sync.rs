@@ -110,7 +110,10 @@ async fn uploads_past_the_limits_are_refused_and_the_snapshot_is_untouched() {
     .await;
     let before = stored(&t, "t").await;
     // The limits README and hub.md give (the uploads below are built from the constants).
-    assert_eq!((MAX_CONVERSATIONS, MAX_SNAPSHOT_BYTES), (10_000, 2 * 1024 * 1024));
+    assert_eq!(
+        (MAX_CONVERSATIONS, MAX_SNAPSHOT_BYTES),
+        (10_000, 2 * 1024 * 1024)
+    );
     // More conversations than a task holds, in one upload under the body limit.
     let many: Vec<Value> = (0..MAX_CONVERSATIONS)
         .map(|i| json!({"conversation_id": format!("{i}"), "requests": []}))

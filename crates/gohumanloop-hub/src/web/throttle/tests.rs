@@ -191,7 +191,11 @@ fn old_failures_are_forgotten() {
 fn the_figures_are_the_documented_ones() {
     assert_eq!(FREE_FAILURES, 5, "a name is paused after 5 failures");
     assert_eq!(FIRST_PAUSE, Duration::from_secs(30), "first pause 30 s");
-    assert_eq!(MAX_PAUSE, Duration::from_secs(15 * 60), "pauses up to 15 min");
+    assert_eq!(
+        MAX_PAUSE,
+        Duration::from_secs(15 * 60),
+        "pauses up to 15 min"
+    );
     assert_eq!(ADDRESS_BURST, 30, "30 failures per address");
     assert_eq!(ADDRESS_LEAK, Duration::from_secs(60), "then 1 a minute");
     assert_eq!(PAUSED_NAME_COST, 10, "a paused name's attempt costs 10");
