@@ -359,3 +359,85 @@ async fn a_search_past_what_it_reads_says_so() {
     assert!(!one.body.contains("id=\"search-capped\""));
     hub.stop().await;
 }
+
+/// "A search takes at most 8 words of at most 100 characters each, reads the first 2,000
+/// characters of each field" (web-inbox.md), on each side of every bound.
+///
+/// Checked by setting `SEARCH_WORDS` to 6 (the 8 words refused) and `SEARCH_WORD_CHARS` to 50
+/// (the 100-character word refused): each fails this test. The 2,000 characters are in each
+/// store's schema (FTS5 trigger, generated column); a word at 1,991 must be found and one at
+/// 2,011 must not, so a cut that moved past 2,010 or before 1,990 fails here too.
+#[tokio::test]
+async fn a_search_keeps_to_its_documented_bounds() {
+    let hub = hub_with_accounts().await;
+    let near = format!("{} nearword", "x".repeat(1_990));
+    let far = format!("{} farword", "y".repeat(2_010));
+    ask(&hub, "near", |b| b["context"] = json!({"message": near})).await;
+    ask(&hub, "far", |b| b["context"] = json!({"message": far})).await;
+    let near = hub.hub_id("near").await;
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let found = alice.get("/inbox?q=nearword").await;
+    assert_eq!(
+        listed(&found.body),
+        [near.clone()],
+        "within 2,000 characters"
+    );
+    let past = alice.get("/inbox?q=farword").await;
+    assert_eq!(past.status, StatusCode::OK);
+    assert_eq!(
+        listed(&past.body),
+        Vec::<String>::new(),
+        "past 2,000 characters"
+    );
+
+    let eight = alice.get("/inbox?q=x+x+x+x+x+x+x+nearword").await;
+    assert_eq!(eight.status, StatusCode::OK, "8 words are taken");
+    assert_eq!(listed(&eight.body), [near]);
+    let nine = alice.get("/inbox?q=x+x+x+x+x+x+x+x+nearword").await;
+    assert_eq!(nine.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(nine.body.contains("at most 8 words"));
+    let long = alice.get(&format!("/inbox?q={}", "x".repeat(100))).await;
+    assert_eq!(long.status, StatusCode::OK, "a 100-character word is taken");
+    let longer = alice.get(&format!("/inbox?q={}", "x".repeat(101))).await;
+    assert_eq!(longer.status, StatusCode::UNPROCESSABLE_ENTITY);
+    hub.stop().await;
+}
+
+/// "Function arguments longer than 64 KiB are shown, but not offered for editing"
+/// (web-inbox.md): 64 KiB exactly get the editor, one byte more are shown whole without it.
+///
+/// Checked by setting `EDITABLE_BYTES` to 32 KiB (the 64 KiB arguments lose their editor) and
+/// to 128 KiB (the longer ones get one): each fails this test.
+#[tokio::test]
+async fn arguments_past_64_kib_are_shown_but_not_editable() {
+    let hub = hub_with_accounts().await;
+    for (rid, len) in [("fits", 64 * 1024), ("over", 64 * 1024 + 1)] {
+        ask(&hub, rid, |b| {
+            b["context"] = json!({"question": "Run it?", "function":
+                {"function_name": "run", "arguments": "a".repeat(len)}});
+        })
+        .await;
+    }
+    let mut alice = Browser::signed_in(&hub.base, "alice").await;
+    let fits = alice
+        .get(&format!("/requests/{}", hub.hub_id("fits").await))
+        .await;
+    assert_eq!(fits.status, StatusCode::OK);
+    assert!(
+        fits.body.contains("id=\"edit-panel\""),
+        "64 KiB are editable"
+    );
+    let over = alice
+        .get(&format!("/requests/{}", hub.hub_id("over").await))
+        .await;
+    assert_eq!(over.status, StatusCode::OK);
+    assert!(
+        !over.body.contains("id=\"edit-panel\""),
+        "past 64 KiB: no editor"
+    );
+    assert!(
+        over.body.contains(&"a".repeat(64 * 1024 + 1)),
+        "the arguments are shown whole"
+    );
+    hub.stop().await;
+}
