@@ -302,3 +302,55 @@ async fn a_resume_long_polls_the_hub_and_wakes_on_the_answer() {
     let runs = std::fs::read_to_string(setup.hub.path().join("runs.log")).unwrap();
     assert_eq!(runs, "100 acme\n", "the approved call ran once");
 }
+
+/// "One abi3 wheel for CPython ≥ 3.10" (README, Python; python.md): the wheel `scripts/test.sh`
+/// builds is tagged `cp310-abi3`, and that same file, installed into the test venv's CPython
+/// (a later minor version than 3.10), is the one it imports: its extension is the stable-ABI
+/// `.abi3.so`, not one built for that interpreter.
+///
+/// Not broken on purpose (another maturin build takes minutes here): both checks read what
+/// pyo3's `abi3-py310` feature decides — without it maturin tags the wheel `cp311-cp311` and
+/// names the extension `_native.cpython-311-x86_64-linux-gnu.so`, and each assertion fails.
+#[test]
+fn one_abi3_wheel_serves_every_cpython_from_3_10() {
+    let Some(python) = python_with("gohumanloop_rs") else {
+        return;
+    };
+    let wheels = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/wheels"));
+    let built: Vec<String> = std::fs::read_dir(&wheels)
+        .map(|dir| {
+            dir.filter_map(Result::ok)
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .filter(|name| name.ends_with(".whl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        built.len(),
+        1,
+        "one wheel in {}: {built:?}",
+        wheels.display()
+    );
+    assert!(
+        built[0].starts_with("gohumanloop_rs-") && built[0].contains("-cp310-abi3-"),
+        "{}",
+        built[0]
+    );
+    let probe = Command::new(&python)
+        .args([
+            "-c",
+            "import sys, gohumanloop_rs._native as n; \
+             print(sys.version_info[:2] >= (3, 10), n.__file__)",
+        ])
+        .output()
+        .expect("the venv's Python runs");
+    let said = String::from_utf8_lossy(&probe.stdout);
+    assert!(
+        probe.status.success(),
+        "{said}{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
+    let (new_enough, file) = said.trim().split_once(' ').unwrap_or_default();
+    assert_eq!(new_enough, "True", "{said}");
+    assert!(file.ends_with(".abi3.so"), "the extension is {file}");
+}
