@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
+use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 /// The `ghl` binary the helpers run: `GHL_TEST_GHL`, else `ghl` in the folder `cargo test`
@@ -64,6 +64,9 @@ pub struct HubProcess {
     child: Option<Child>,
     extra_args: Vec<String>,
     envs: Vec<(String, String)>,
+    log_level: String,
+    /// What it wrote on stderr (its log), kept once [`HubProcess::keep_log`] asked for it.
+    log: Option<Arc<Mutex<String>>>,
 }
 
 impl HubProcess {
@@ -92,6 +95,8 @@ impl HubProcess {
             child: None,
             extra_args: Vec::new(),
             envs: Vec::new(),
+            log_level: "warn".into(),
+            log: None,
         }
     }
 
@@ -114,8 +119,28 @@ impl HubProcess {
         self.dir.path().join("ghl.db")
     }
 
+    /// Later [`HubProcess::spawn`]s log at `level` (`--log-level`, default `warn`), and what
+    /// they log is kept for [`HubProcess::log`].
+    pub fn keep_log(&mut self, level: &str) {
+        self.log_level = level.to_owned();
+        self.log.get_or_insert_with(Default::default);
+    }
+
+    /// What the hub has logged (its stderr) since [`HubProcess::keep_log`], over every start.
+    pub fn log(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|log| log.lock().expect("the log").clone())
+            .unwrap_or_default()
+    }
+
     /// Starts (again) on `addr`; waits for the `listening on` line.
     pub fn spawn(&mut self, addr: &str) {
+        let stderr = if self.log.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        };
         let mut child = Command::new(ghl_binary())
             .args([
                 "serve",
@@ -124,14 +149,24 @@ impl HubProcess {
                 "--db",
                 &self.db_url(),
                 "--log-level",
-                "warn",
+                &self.log_level,
             ])
             .args(&self.extra_args)
             .envs(self.envs.iter().map(|(k, v)| (k, v)))
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
             .expect("ghl serve starts");
+        if let (Some(log), Some(stderr)) = (&self.log, child.stderr.take()) {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                    let mut log = log.lock().expect("the log");
+                    log.push_str(&line);
+                    log.push('\n');
+                }
+            });
+        }
         self.base = listening_url(&mut child);
         self.child = Some(child);
     }

@@ -17,7 +17,8 @@ pub const APP_ID: &str = "cli_a1b2c3d4e5";
 pub const APP_SECRET: &str = "feishu-app-secret";
 pub const ENCRYPT_KEY: &str = "test key";
 pub const VERIFICATION_TOKEN: &str = "feishu-verification-token";
-const TOKEN: &str = "t-g1044qeGEDXTB6NDJOGV4JQCYDGHRBARFTGT1234";
+/// The tenant_access_token the fake issues.
+pub const TOKEN: &str = "t-g1044qeGEDXTB6NDJOGV4JQCYDGHRBARFTGT1234";
 
 /// Starts the fake Feishu.
 pub async fn start() -> Fake {

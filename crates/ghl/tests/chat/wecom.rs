@@ -19,7 +19,8 @@ pub const TOKEN: &str = "QDG6eK";
 pub const AES_KEY: &str = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C";
 pub const SECRET: &str = "wecom-app-secret";
 pub const AGENT_ID: i64 = 1_000_002;
-const ACCESS_TOKEN: &str = "accesstoken000001";
+/// The access_token the fake issues.
+pub const ACCESS_TOKEN: &str = "accesstoken000001";
 
 /// Starts the fake WeCom.
 pub async fn start() -> Fake {
