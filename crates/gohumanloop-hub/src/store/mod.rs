@@ -89,14 +89,26 @@ pub use secrets::Secrets;
 pub use sqlite::SqliteStore;
 pub use tasks::Tasks;
 
+/// What went wrong with the migrations, said for the operator: a database migrated by a newer
+/// `ghl` is named as such (sqlx only says a migration is "missing").
+fn migration_failure(error: &sqlx::migrate::MigrateError) -> String {
+    match error {
+        sqlx::migrate::MigrateError::VersionMissing(version) => format!(
+            "the database was migrated by a newer ghl (it has migration {version}, which this \
+             one does not know); run that version or a newer one — nothing was changed"
+        ),
+        other => format!("database migration failed: {other}"),
+    }
+}
+
 /// A store failure: the database could not be reached or refused the operation.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// The database said no.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
-    /// The schema could not be brought up to date.
-    #[error("database migration failed: {0}")]
+    /// The schema could not be brought up to date (or is newer than this build knows).
+    #[error("{}", migration_failure(.0))]
     Migration(#[from] sqlx::migrate::MigrateError),
     /// A stored value could not be read back, or the database failed its integrity check.
     #[error("corrupt stored value: {0}")]
