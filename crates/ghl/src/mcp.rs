@@ -15,9 +15,6 @@ use rmcp::ServiceExt;
 
 use crate::client::HubArgs;
 
-/// Seconds a call waits for the human by default: below the 60 s several clients allow.
-const DEFAULT_WAIT: u64 = 50;
-
 /// Arguments of `ghl mcp`.
 #[derive(Args)]
 #[command(args_conflicts_with_subcommands = true)]
@@ -91,10 +88,11 @@ pub async fn run(args: McpArgs) -> anyhow::Result<()> {
     match args.command {
         Some(McpCommand::Gateway(gateway)) => run_gateway(gateway).await,
         None => {
+            let defaults = AskOptions::default();
             let options = AskOptions {
-                wait: Duration::from_secs(args.waiting.wait.unwrap_or(DEFAULT_WAIT)),
+                wait: args.waiting.wait.map_or(defaults.wait, Duration::from_secs),
                 elicit: !args.waiting.no_elicit,
-                ..AskOptions::default()
+                ..defaults
             };
             let (client, _local) = match args.hub.hub.as_deref() {
                 Some(_) => (args.hub.client()?, None),
@@ -135,16 +133,13 @@ async fn run_gateway(args: GatewayArgs) -> anyhow::Result<()> {
     let approve = [file.approve, args.approve].concat();
     let allow = [file.allow, args.allow].concat();
     let policy = Policy::new(&approve, &allow).context("bad --approve/--allow glob")?;
-    let wait = args.waiting.wait.or(file.wait).unwrap_or(DEFAULT_WAIT);
-    let upstream_timeout = args
-        .upstream_timeout
-        .or(file.upstream_timeout)
-        .unwrap_or(120);
+    let defaults = GatewayOptions::default();
     let options = GatewayOptions {
         policy,
-        wait: Duration::from_secs(wait),
+        wait: (args.waiting.wait.or(file.wait)).map_or(defaults.wait, Duration::from_secs),
         deadline: args.deadline.or(file.deadline),
-        upstream_timeout: Duration::from_secs(upstream_timeout),
+        upstream_timeout: (args.upstream_timeout.or(file.upstream_timeout))
+            .map_or(defaults.upstream_timeout, Duration::from_secs),
         elicit: !args.waiting.no_elicit,
     };
     let gateway = Gateway::start(upstream, client, options)

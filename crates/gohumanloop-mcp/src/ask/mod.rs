@@ -488,3 +488,18 @@ pub(crate) fn check_arguments(
         _ => Err(refuse("no such tool")),
     }
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    /// The README's figures: a call waits up to 50 s, `wait_seconds` may ask for up to 10
+    /// minutes, elicitation on. `ghl mcp` takes these when no flag sets them.
+    #[test]
+    fn the_options_default_to_the_documented_figures() {
+        let options = AskOptions::default();
+        assert_eq!(options.wait, Duration::from_secs(50));
+        assert_eq!(options.max_wait, Duration::from_secs(600));
+        assert!(options.elicit);
+    }
+}

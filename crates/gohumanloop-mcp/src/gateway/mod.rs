@@ -415,3 +415,20 @@ fn relayed(e: ServiceError) -> ErrorData {
 fn call_key(name: &str, arguments: &JsonObject) -> String {
     format!("{name}\u{0}{}", Value::Object(arguments.clone()))
 }
+
+#[cfg(test)]
+mod defaults {
+    use super::*;
+
+    /// The README's figures: a call waits up to 50 s for the human (below the 60 s several
+    /// clients allow), a forwarded call up to 120 s, no deadline, elicitation on. `ghl mcp
+    /// gateway` takes these when no flag or file sets them.
+    #[test]
+    fn the_options_default_to_the_documented_figures() {
+        let options = GatewayOptions::default();
+        assert_eq!(options.wait, Duration::from_secs(50));
+        assert_eq!(options.upstream_timeout, Duration::from_secs(120));
+        assert_eq!(options.deadline, None);
+        assert!(options.elicit);
+    }
+}
