@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use common::{get_json, post_json, HubProcess};
 use gohumanloop::providers::api::ApiOptions;
-use gohumanloop::providers::hub::HubManager;
+use gohumanloop::providers::hub::{HubManager, SYNC_INTERVAL};
 use gohumanloop::{LoopRequest, Status};
 use serde_json::{json, Map, Value};
 
@@ -82,7 +82,9 @@ async fn task_snapshots_follow_changes_cancellations_and_shutdown() {
     let alice = hub.key("a", "alice");
     std::env::set_var("GOHUMANLOOP_API_BASE_URL", format!("{}/api", hub.base));
     std::env::set_var("GOHUMANLOOP_API_KEY", &agent);
-    // From the environment, as the original; periodic uploads every 60 s never fire here.
+    // From the environment, as the original: periodic uploads every 60 s (README, library.md;
+    // they never fire here — the periodic path is run below with a short period).
+    assert_eq!(SYNC_INTERVAL, Duration::from_secs(60));
     let manager = HubManager::from_env().unwrap();
 
     let ticket = manager

@@ -6,7 +6,7 @@
 //! migrate` that fails midway leaves no data; disabling an account ends its sessions on every
 //! node; two schemas of one database are two hubs with their own notification channels; the
 //! statement timeout gives the client a JSON 503; a hung database is reported `unreachable`
-//! within 2 s.
+//! within 2 s; the URL's `sslmode` is what the hub connects with.
 //!
 //! Real PostgreSQL: the server at `GHL_TEST_POSTGRES` (`scripts/test.sh` sets it from
 //! `scripts/pg-server.sh`); each test makes a database of its own there, dropped at its end.
@@ -978,5 +978,40 @@ async fn a_hung_database_is_reported_unreachable_within_2_s() {
         (200, json!({"status": "ready"}))
     );
     drop(node);
+    db.drop_it().await;
+}
+
+/// "TLS is set in the URL (`sslmode=verify-full`, …; rustls)" (README; hub.md): the URL's
+/// `sslmode` is what the hub connects with. The test server speaks no TLS, so `require` and
+/// `verify-full` must be refused — by the TLS handshake, with exit 3 and nothing opened — while
+/// the same URL with `disable` works. (A URL whose `sslmode` were ignored would connect in
+/// plain text and pass `require`.) The positive case needs a server with TLS, which the suite's
+/// does not have.
+///
+/// Can fail: on this server the same command succeeds whenever no TLS is asked for (as with
+/// `disable` here), so a hub that dropped the URL's `sslmode` fails both refusals.
+#[tokio::test]
+async fn the_urls_sslmode_is_what_the_hub_connects_with() {
+    let Some(server) = server() else { return };
+    let db = Database::create(&server).await;
+    let with = |mode: &str| {
+        let joiner = if db.url.contains('?') { '&' } else { '?' };
+        format!("{}{joiner}sslmode={mode}", db.url)
+    };
+    for mode in ["require", "verify-full"] {
+        let out = common::ghl(&["keys", "list", "--db", &with(mode)], &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{mode}: {stderr}");
+        assert!(
+            stderr.contains("TLS") && stderr.contains("server does not support TLS"),
+            "{mode}: {stderr}"
+        );
+    }
+    let plain = common::ghl(&["keys", "list", "--db", &with("disable")], &[]);
+    assert!(
+        plain.status.success(),
+        "{}",
+        String::from_utf8_lossy(&plain.stderr)
+    );
     db.drop_it().await;
 }

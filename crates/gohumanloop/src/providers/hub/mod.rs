@@ -13,7 +13,7 @@ pub use client::{
     AuditEntry, BoxError, Conflict, EventStream, HubClient, HubError, ListFilter, RequestDetail,
     RequestPage, RequestView,
 };
-pub use manager::{HubManager, SyncReport};
+pub use manager::{HubManager, SyncReport, SYNC_INTERVAL};
 
 use super::api::{ApiOptions, ApiProvider};
 use crate::provider::ProviderError;
