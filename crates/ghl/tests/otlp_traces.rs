@@ -1,6 +1,6 @@
-//! `ghl serve --otlp-endpoint URL`: a real `ghl serve` process sends a span per HTTP request to
-//! an OpenTelemetry collector over OTLP/HTTP (protobuf) — here a fake collector on loopback
-//! that keeps what it is sent.
+//! `ghl serve --otlp-endpoint URL`: a real `ghl serve` process sends a span per HTTP request,
+//! with the warnings logged while it was served, to an OpenTelemetry collector over OTLP/HTTP
+//! (protobuf) — here a fake collector on loopback that keeps what it is sent.
 
 mod common;
 
@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::http::{header, HeaderMap, StatusCode};
-use common::{get_json, post_json, HubProcess};
+use common::{get_json, post_json, web_sign_in_attempt, HubProcess};
 use serde_json::json;
 
 /// What the collector was sent: (content type, body) per export.
@@ -50,6 +50,8 @@ fn contains(haystack: &[u8], needle: &str) -> bool {
         .any(|window| window == needle.as_bytes())
 }
 
+/// Checked for the warnings by exporting only `ERROR` events (`ghl/src/telemetry.rs`): the
+/// sign-in's warning never reached the collector and this failed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_request_is_a_span_sent_to_the_collector() {
     let (base, received) = collector().await;
@@ -76,12 +78,19 @@ async fn every_request_is_a_span_sent_to_the_collector() {
     assert_eq!(got["success"], true, "{got}");
     let health = reqwest::get(format!("{}/health", hub.base)).await.unwrap();
     assert_eq!(health.status(), reqwest::StatusCode::OK);
+    // A warning logged while a request is served (a failed sign-in) goes with its span.
+    hub.user("alice", "approver", &["t"]);
+    let (status, _) = web_sign_in_attempt(&hub.base, "alice", "not her password").await;
+    assert_eq!(status, 401);
 
     let wanted = [
         // The spans' names: the method and the route, never an id.
         "POST /api/v1/humanloop/request",
         "GET /api/v1/requests/{id}",
         "GET /health",
+        "POST /login",
+        // The warning, as an event of the sign-in's span (events outside a span are not sent).
+        "failed sign-in to the web inbox",
         // Their attributes and the service.
         "http.route",
         "http.response.status_code",

@@ -238,6 +238,15 @@ pub async fn inbox_status(base: &str, cookie: &str) -> u16 {
 /// Signs `name` in on the web inbox at `base` (the sign-in form, its CSRF token and cookie);
 /// the `Cookie:` value of the session.
 pub async fn web_sign_in(base: &str, name: &str, password: &str) -> String {
+    let (status, cookies) = web_sign_in_attempt(base, name, password).await;
+    assert_eq!(status, 303, "{name} signs in");
+    cookies
+}
+
+/// Tries to sign `name` in on the web inbox at `base` as a browser does (the sign-in form, its
+/// CSRF token and cookie): the status of the form's POST (303 when it worked) and the
+/// `Cookie:` value it set.
+pub async fn web_sign_in_attempt(base: &str, name: &str, password: &str) -> (u16, String) {
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -263,8 +272,7 @@ pub async fn web_sign_in(base: &str, name: &str, password: &str) -> String {
         .send()
         .await
         .unwrap();
-    assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
-    cookies(&signed_in)
+    (signed_in.status().as_u16(), cookies(&signed_in))
 }
 
 /// The URL in the `listening on URL` line of a `ghl serve` started with its stdout piped (the
