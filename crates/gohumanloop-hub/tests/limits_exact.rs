@@ -141,9 +141,14 @@ async fn ids_and_the_platform_take_255_bytes_and_refuse_256() {
 
 /// Sends `GET target` on a connection of its own; the reply's status and body.
 async fn raw_get(t: &TestHub, target: &str) -> (u16, String) {
+    raw_get_with(t, target, "").await
+}
+
+/// [`raw_get`] with more header lines (`extra`, each ending in CRLF).
+async fn raw_get_with(t: &TestHub, target: &str, extra: &str) -> (u16, String) {
     let addr = t.base.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let request = format!("GET {target} HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n");
+    let request = format!("GET {target} HTTP/1.1\r\nHost: hub\r\n{extra}Connection: close\r\n\r\n");
     // The hub may answer and close before reading all of a refused request.
     let _ = stream.write_all(request.as_bytes()).await;
     let mut reply = Vec::new();
@@ -180,6 +185,26 @@ async fn a_uri_just_under_64_kib_is_served_and_one_just_over_is_refused() {
     let (status, body) = raw_get(&t, &target(KIB64 + 1)).await;
     assert_eq!(status, 414, "a {}-byte URI: {body:.200}", KIB64 + 1);
     let reply: Value = serde_json::from_str(&body).expect("the 414 is JSON");
+    assert_eq!(reply["success"], false, "{reply}");
+    t.stop().await;
+}
+
+/// Headers of about 480 KiB are served, and past it they get a JSON 431 (README; hub.md: "over
+/// ~480 KiB"). The bound is hyper's read buffer, not the hub's code: measured on this build,
+/// a 491,052-byte header line is served and one byte more is refused. The test takes 460 KiB
+/// as "about" and 500 KiB as "over".
+///
+/// Checked that it can fail, from the test's side: 420 KiB as "over" (what the guide said
+/// before: "~400 KiB") was served, and this failed.
+#[tokio::test]
+async fn headers_of_about_480_kib_are_served_and_more_get_a_json_431() {
+    let t = TestHub::start().await;
+    let header = |kib: usize| format!("X-Pad: {}\r\n", "y".repeat(kib * 1024));
+    let (status, body) = raw_get_with(&t, "/health", &header(460)).await;
+    assert_eq!(status, 200, "460 KiB of headers: {body:.200}");
+    let (status, body) = raw_get_with(&t, "/health", &header(500)).await;
+    assert_eq!(status, 431, "500 KiB of headers: {body:.200}");
+    let reply: Value = serde_json::from_str(&body).expect("the 431 is JSON");
     assert_eq!(reply["success"], false, "{reply}");
     t.stop().await;
 }
