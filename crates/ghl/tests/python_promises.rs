@@ -2,7 +2,8 @@
 //! stays in the client (python-client.md); `answer_pending` gives LangChain's
 //! `HumanInTheLoopMiddleware` `{"type": "approve"}` for a plain approval and a `reject` saying
 //! so for edits on a tool that allows none (python.md); a LangGraph resume long-polls the hub
-//! instead of polling every 5 s (README, Python; python.md).
+//! instead of polling every 5 s (README, Python; python.md); a resumer that dies after its claim
+//! is not resumed again (python.md); the wheel is one abi3 wheel (README; python.md).
 //!
 //! The original client is the real `gohumanloop` 0.0.15, the adapters the real
 //! `gohumanloop_rs` package with LangGraph and LangChain, all from the test venv
@@ -301,6 +302,57 @@ async fn a_resume_long_polls_the_hub_and_wakes_on_the_answer() {
     );
     let runs = std::fs::read_to_string(setup.hub.path().join("runs.log")).unwrap();
     assert_eq!(runs, "100 acme\n", "the approved call ran once");
+}
+
+/// "The claim is taken before your code continues: if the process dies between the claim and
+/// the side effect, the interrupt is not resumed again (at most once)" (python.md): a resumer
+/// that claims the answer and dies (`os._exit`) before the approved call runs; a second
+/// resumer in a new process gets nothing to resume, and the call never ran.
+///
+/// Checked against a copy of the package (first on `PYTHONPATH`) whose `create_resume_command`
+/// builds a command from any settled answer, not only from the claim this call won: the second
+/// resumer got a command ("a second resume does nothing" failed), and so did this test.
+#[tokio::test]
+async fn a_resumer_that_dies_after_its_claim_is_not_resumed_again() {
+    let Some(setup) = Setup::start("gohumanloop_rs, langgraph, langchain") else {
+        return;
+    };
+    setup.scenario("langgraph_scenarios.py", "interrupt_then_exit");
+    let page = get_json(
+        &setup.url("/api/v1/requests?status=pending"),
+        &setup.approver,
+    )
+    .await;
+    let id = page["requests"][0]["id"]
+        .as_str()
+        .expect("one pending")
+        .to_owned();
+    let approved = post_json(
+        &setup.url(&format!("/api/v1/requests/{id}/approve")),
+        &setup.approver,
+        &json!({"reason": "go"}),
+    )
+    .await;
+    assert_eq!(approved["success"], true, "{approved}");
+
+    let died = setup
+        .command("langgraph_scenarios.py")
+        .arg("claim_then_die")
+        .output()
+        .expect("python runs");
+    let said = String::from_utf8_lossy(&died.stdout);
+    assert!(said.lines().any(|l| l == "ok claim_then_die"), "{said}");
+    assert_eq!(died.status.code(), Some(9), "it died after the claim");
+
+    let again = setup
+        .command("langgraph_scenarios.py")
+        .arg("resume_in_a_new_process")
+        .env("EXPECT", "nothing")
+        .output()
+        .expect("python runs");
+    expect_ok(&again, "resume_again_does_nothing");
+    let runs = std::fs::read_to_string(setup.hub.path().join("runs.log")).unwrap_or_default();
+    assert_eq!(runs, "", "the approved call never ran");
 }
 
 /// "One abi3 wheel for CPython ≥ 3.10" (README, Python; python.md): the wheel `scripts/test.sh`

@@ -219,5 +219,16 @@ def resume_in_a_new_process() -> None:
     support.ok("resume_in_a_new_process")
 
 
+def claim_then_die() -> None:
+    """Claims the resume, then dies before the graph runs its side effect."""
+    graph = _durable_graph(os.environ["CHECKPOINTS"])
+    config = {"configurable": {"thread_id": "durable"}}
+    command = create_resume_command(graph=graph, config=config, wait=30)
+    assert command is not None, "the first resume claims the answer"
+    support.ok("claim_then_die")
+    sys.stdout.flush()
+    os._exit(9)
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()
