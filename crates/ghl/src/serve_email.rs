@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context};
 use clap::Args;
+use gohumanloop::providers::email::server::pem_certificates;
 use gohumanloop::providers::email::{EmailLanguage, Login, Security, ServerSettings};
 use gohumanloop_hub::channels::email::routing::RouteRule;
 use gohumanloop_hub::channels::email::EmailChannelConfig;
@@ -112,15 +113,20 @@ impl EmailArgs {
             config.imap = Some(server(imap, self.email_imap_security.as_deref())?);
         }
         config.login = login;
+        // Also refused by the channel at start; here too so that `--check-config` says so.
+        if config.imap.is_some() && config.login.is_none() {
+            bail!("reading replies by IMAP (--email-imap) needs a login: --email-username and GHL_EMAIL_PASSWORD");
+        }
         config.routes = self.email_routes.clone();
         config.language = EmailLanguage::from_code(&self.email_language);
         config.link_ttl = Duration::from_secs(self.email_link_ttl.max(1));
         config.check_interval = Duration::from_secs(self.email_check_interval.max(1));
         if let Some(path) = &self.email_ca {
-            config.extra_ca_pem = Some(
-                std::fs::read(path)
-                    .with_context(|| format!("cannot read the CA file {}", path.display()))?,
-            );
+            let pem = std::fs::read(path)
+                .with_context(|| format!("cannot read the CA file {}", path.display()))?;
+            pem_certificates(&pem)
+                .with_context(|| format!("unusable CA file {}", path.display()))?;
+            config.extra_ca_pem = Some(pem);
         }
         Ok(Some(config))
     }
