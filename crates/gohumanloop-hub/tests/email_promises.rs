@@ -421,10 +421,11 @@ async fn starttls_is_required_and_the_mode_follows_the_port() {
         (!tls.heard().first_bytes.is_empty()).then_some(())
     })
     .await;
-    let heard = tls.heard();
-    assert_eq!(heard.first_bytes[0], 0x16, "a TLS handshake record");
-    assert!(heard.commands.is_empty(), "{:?}", heard.commands);
-    drop(heard);
+    {
+        let heard = tls.heard();
+        assert_eq!(heard.first_bytes[0], 0x16, "a TLS handshake record");
+        assert!(heard.commands.is_empty(), "{:?}", heard.commands);
+    }
     hub.stop().await;
 }
 

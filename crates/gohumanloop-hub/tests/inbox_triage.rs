@@ -379,7 +379,7 @@ async fn a_search_keeps_to_its_documented_bounds() {
     let found = alice.get("/inbox?q=nearword").await;
     assert_eq!(
         listed(&found.body),
-        [near.clone()],
+        [near.as_str()],
         "within 2,000 characters"
     );
     let past = alice.get("/inbox?q=farword").await;
@@ -392,7 +392,7 @@ async fn a_search_keeps_to_its_documented_bounds() {
 
     let eight = alice.get("/inbox?q=x+x+x+x+x+x+x+nearword").await;
     assert_eq!(eight.status, StatusCode::OK, "8 words are taken");
-    assert_eq!(listed(&eight.body), [near]);
+    assert_eq!(listed(&eight.body), [near.as_str()]);
     let nine = alice.get("/inbox?q=x+x+x+x+x+x+x+x+nearword").await;
     assert_eq!(nine.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(nine.body.contains("at most 8 words"));
