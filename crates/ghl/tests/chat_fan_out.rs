@@ -6,14 +6,12 @@
 
 mod chat;
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 
 use std::time::Instant;
 
 use chat::{feishu, now, slack, wecom};
 use common::HubProcess;
-use mail::{open, MailServer};
+use gohumanloop_testkit::mail::{open, MailServer};
 use serde_json::{json, Value};
 
 /// Bob, a second approver.

@@ -6,16 +6,14 @@
 //! taken from the environment only — no flag, no key of the configuration file.
 
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{ghl_binary, post_json, HubProcess};
+use gohumanloop_testkit::mail::{open, MailServer, Received};
 use gohumanloop_testkit::until_blocking;
-use mail::{open, MailServer, Received};
 use reqwest::StatusCode;
 use serde_json::json;
 

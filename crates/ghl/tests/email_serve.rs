@@ -4,15 +4,13 @@
 //! hub with a clear message.
 
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 
 use std::time::Duration;
 
 use common::browser::{click, fill, screenshot, text, wait_for, Driver};
 use common::{get_json, ghl, post_json, HubProcess};
 use fantoccini::Locator;
-use mail::{open, reply, MailServer};
+use gohumanloop_testkit::mail::{open, reply, MailServer};
 use serde_json::json;
 
 fn create(rid: &str, to: &str) -> serde_json::Value {

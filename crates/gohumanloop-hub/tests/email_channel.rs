@@ -4,8 +4,6 @@
 //! stranger's reply is ignored.
 
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 mod web;
 
 use std::time::Duration;
@@ -15,8 +13,8 @@ use gohumanloop::providers::email::{Login, Security, ServerSettings};
 use gohumanloop_hub::channels::email::mail::{mail_of, MailRecord};
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::store::DeliveryState;
+use gohumanloop_testkit::mail::{open, reply, MailServer, Received};
 use gohumanloop_testkit::until;
-use mail::{open, reply, MailServer, Received};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 

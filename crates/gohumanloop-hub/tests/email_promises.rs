@@ -7,8 +7,6 @@
 //! against a tiny SMTP server of the test's own on loopback, which records what it is told.
 
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -20,9 +18,9 @@ use gohumanloop_hub::channels::email::mail::mail_of;
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::record::now_ms;
 use gohumanloop_hub::store::{Delivery, DeliveryState};
+use gohumanloop_testkit::mail::{open, reply, MailServer};
 use gohumanloop_testkit::until;
 use lettre::message::header::{Header, HeaderName, HeaderValue};
-use mail::{open, reply, MailServer};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};

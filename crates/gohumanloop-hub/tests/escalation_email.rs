@@ -4,8 +4,6 @@
 //! links of their own, and their link decides it. Before the step nobody else is mailed.
 
 mod common;
-#[path = "../../gohumanloop/tests/support/mail.rs"]
-mod mail;
 
 use std::time::Duration;
 
@@ -13,7 +11,7 @@ use common::TestHub;
 use gohumanloop::providers::email::{Login, Security, ServerSettings};
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::policy::Policy;
-use mail::{open, MailServer, Received};
+use gohumanloop_testkit::mail::{open, MailServer, Received};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -10,7 +10,8 @@
 //! - with `hub`: [`hub::TestHub`], a hub served in-process on loopback, on SQLite or (with
 //!   `GHL_TEST_DATABASE=postgres`) a PostgreSQL schema of its own ([`database`]), and the
 //!   original protocol's bodies ([`protocol`]);
-//! - with `process`: [`process::HubProcess`], `ghl serve` as a process, and `ghl` commands.
+//! - with `process`: [`process::HubProcess`], `ghl serve` as a process, and `ghl` commands;
+//! - with `mail`: [`mail::MailServer`], the real test mail server and a human's side of it.
 //!
 //! Without features it depends on no crate of the workspace, so the library's tests use it too.
 
@@ -23,6 +24,8 @@ pub mod database;
 pub mod http;
 #[cfg(feature = "hub")]
 pub mod hub;
+#[cfg(feature = "mail")]
+pub mod mail;
 #[cfg(feature = "process")]
 pub mod process;
 #[cfg(feature = "hub")]

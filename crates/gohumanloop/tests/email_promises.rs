@@ -11,8 +11,6 @@
 
 #![cfg(feature = "email")]
 
-mod support;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
@@ -23,9 +21,9 @@ use gohumanloop::providers::email::{
     EmailLanguage, EmailOptions, EmailProvider, Security, PASSWORD_ENV, USERNAME_ENV,
 };
 use gohumanloop::Provider;
+use gohumanloop_testkit::mail::{open, reply, MailServer};
 use lettre::message::header::{Header, HeaderName, HeaderValue};
 use serde_json::json;
-use support::mail::{open, reply, MailServer};
 
 /// Bounds a wait that ends at once when things work (only against a hang).
 const LIMIT: Duration = Duration::from_secs(60);

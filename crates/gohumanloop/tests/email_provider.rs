@@ -2,15 +2,13 @@
 //! goes out over SMTP, a human reads it over IMAP and replies as a mail client does, and the
 //! provider reads the reply from its mailbox (IDLE). Both languages, both TLS modes.
 
-mod support;
-
 use std::time::Duration;
 
 use gohumanloop::model::{HumanLoopRequest, HumanLoopResult, LoopType, Status};
 use gohumanloop::providers::email::{EmailLanguage, EmailOptions, EmailProvider, Security};
 use gohumanloop::Provider;
+use gohumanloop_testkit::mail::{open, reply, MailServer};
 use serde_json::{json, Value};
-use support::mail::{open, reply, MailServer};
 
 struct Setup {
     server: MailServer,

@@ -1,8 +1,7 @@
 //! The real mail server of the tests (Postfix + Dovecot on loopback, started by
 //! `scripts/mail-server.sh`), and a human's side of it: reading a mailbox over IMAPS and
-//! replying over SMTP as a mail client would. Shared by the library's and the hub's tests.
-
-#![allow(dead_code)]
+//! replying over SMTP as a mail client would. Shared by the library's, the hub's and the CLI's
+//! tests.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -20,16 +19,25 @@ use rustls::pki_types::{CertificateDer, ServerName};
 /// The test mail server.
 #[derive(Debug, Clone)]
 pub struct MailServer {
+    /// Its host (loopback).
     pub host: String,
+    /// SMTP with STARTTLS.
     pub smtp_port: u16,
+    /// SMTP over TLS from the first byte.
     pub smtps_port: u16,
+    /// IMAP with STARTTLS.
     pub imap_port: u16,
+    /// IMAP over TLS from the first byte.
     pub imaps_port: u16,
+    /// The domain every test address is in.
     pub domain: String,
+    /// The password every address logs in with.
     pub password: String,
+    /// The test CA's certificate (PEM) the servers' certificates are signed by.
     pub ca_pem: Vec<u8>,
 }
 
+/// `target/mail-server/env`, as `scripts/mail-server.sh start` leaves it (empty when absent).
 fn env_file() -> HashMap<String, String> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target/mail-server/env");
     std::fs::read_to_string(path)
@@ -64,7 +72,7 @@ impl MailServer {
         })();
         if found.is_none() {
             let why = "no test mail server: run `bash scripts/mail-server.sh start` (scripts/test.sh does)";
-            gohumanloop_testkit::skip(why);
+            crate::skip(why);
         }
         found
     }
@@ -138,7 +146,7 @@ impl MailServer {
     /// Waits (bounded) until `user` has at least `count` messages; returns them.
     pub async fn wait_for(&self, user: &str, count: usize) -> Vec<Vec<u8>> {
         let what = format!("{user} to get {count} mail(s)");
-        gohumanloop_testkit::until(&what, Duration::from_secs(60), || async {
+        crate::until(&what, Duration::from_secs(60), || async {
             let all = self.messages(user).await;
             (all.len() >= count).then_some(all)
         })
@@ -149,15 +157,23 @@ impl MailServer {
 /// A received mail's headers and text part, as a human's client shows them.
 #[derive(Debug, Clone)]
 pub struct Received {
+    /// The sender's address.
     pub from: String,
+    /// Its subject.
     pub subject: String,
+    /// Its `Message-ID`, without the angle brackets.
     pub message_id: String,
+    /// Its `References`.
     pub references: Vec<String>,
+    /// Its `In-Reply-To`.
     pub in_reply_to: Option<String>,
+    /// Its plain-text part.
     pub text: String,
+    /// Its HTML part.
     pub html: String,
 }
 
+/// Reads a raw mail as [`Received`].
 pub fn open(raw: &[u8]) -> Received {
     let message = mail_parser::MessageParser::default().parse(raw).unwrap();
     let list = |v: &mail_parser::HeaderValue| match v {
