@@ -13,9 +13,6 @@
 //! Reported skipped when it is not set (a skip fails `scripts/test.sh`).
 
 mod common;
-// The frozen-database proxy of the hub crate's operations tests, shared as it is.
-#[path = "../../gohumanloop-hub/tests/operations/proxy.rs"]
-mod proxy;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -934,7 +931,7 @@ async fn a_hung_database_is_reported_unreachable_within_2_s() {
     // postgres://USER@HOST:PORT/DB?…: the same database through the proxy.
     let (scheme_user, rest) = db.url.split_once('@').expect("a URL with a user");
     let host_port = rest.split(['/', '?']).next().unwrap();
-    let proxy = proxy::Proxy::start(host_port.to_owned()).await;
+    let proxy = gohumanloop_testkit::proxy::Proxy::start(host_port.to_owned()).await;
     let through = format!("{scheme_user}@{}{}", proxy.addr, &rest[host_port.len()..]);
     let node = Node::start(&through, &[]);
     assert_eq!(

@@ -4,8 +4,6 @@
 //! A hung database is PostgreSQL (`GHL_TEST_POSTGRES`) behind a proxy that stops passing bytes.
 
 mod common;
-#[path = "operations/proxy.rs"]
-mod proxy;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -234,7 +232,7 @@ async fn a_hung_database_is_unreachable_for_health_and_ready_within_their_limit(
     // postgres://USER@HOST:PORT/DB?…: the same database through the proxy.
     let (scheme_user, rest) = url.split_once('@').unwrap();
     let (host_port, path) = rest.split_once('/').unwrap();
-    let proxy = proxy::Proxy::start(host_port.to_owned()).await;
+    let proxy = gohumanloop_testkit::proxy::Proxy::start(host_port.to_owned()).await;
     let through = format!("{scheme_user}@{}/{path}", proxy.addr);
     let store = gohumanloop_hub::store::open(&through).await.unwrap();
     let hub = gohumanloop_hub::Hub::start(store).await.unwrap();

@@ -11,7 +11,8 @@
 //!   `GHL_TEST_DATABASE=postgres`) a PostgreSQL schema of its own ([`database`]), and the
 //!   original protocol's bodies ([`protocol`]);
 //! - with `process`: [`process::HubProcess`], `ghl serve` as a process, and `ghl` commands;
-//! - with `mail`: [`mail::MailServer`], the real test mail server and a human's side of it.
+//! - with `mail`: [`mail::MailServer`], the real test mail server and a human's side of it;
+//! - with `proxy`: [`proxy::Proxy`], a TCP proxy that can freeze (a database that hangs).
 //!
 //! Without features it depends on no crate of the workspace, so the library's tests use it too.
 
@@ -30,6 +31,8 @@ pub mod mail;
 pub mod process;
 #[cfg(feature = "hub")]
 pub mod protocol;
+#[cfg(feature = "proxy")]
+pub mod proxy;
 
 pub use skip::{env_or_skip, skip};
 pub use wait::{until, until_blocking};

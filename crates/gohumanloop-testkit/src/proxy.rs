@@ -8,7 +8,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
+/// The proxy; it runs until the test's runtime ends.
 pub struct Proxy {
+    /// Where it listens (loopback).
     pub addr: SocketAddr,
     frozen: watch::Sender<bool>,
 }
