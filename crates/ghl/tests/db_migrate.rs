@@ -165,29 +165,23 @@ async fn pg_deliveries(url: &str) -> Vec<String> {
 
 /// How many rows each table of the target holds.
 async fn pg_counts(url: &str) -> Vec<(String, i64)> {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    let mut counts = Vec::new();
-    for table in [
-        "tenants",
-        "api_keys",
-        "users",
-        "user_tenants",
-        "web_sessions",
-        "requests",
-        "audit_log",
-        "tasks",
-        "used_links",
-        "hub_secrets",
-        "deliveries",
-    ] {
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&mut conn)
-                .await
-                .unwrap();
-        counts.push((table.to_owned(), n));
-    }
-    counts
+    common::nodes::row_counts(
+        url,
+        &[
+            "tenants",
+            "api_keys",
+            "users",
+            "user_tenants",
+            "web_sessions",
+            "requests",
+            "audit_log",
+            "tasks",
+            "used_links",
+            "hub_secrets",
+            "deliveries",
+        ],
+    )
+    .await
 }
 
 /// The id column of `ghl keys list` (the first word of each line after the header).

@@ -28,22 +28,6 @@ const CATALOG: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/catalog_se
 /// A bound for waits that end at once when things work (it only bounds a hang).
 const BOUND: Duration = Duration::from_secs(60);
 
-/// The test venv's Python if it has the `mcp` SDK; `None` (the test reports itself skipped) if
-/// not.
-fn python_with_mcp() -> Option<String> {
-    let python = common::python()?;
-    let has_sdk = std::process::Command::new(&python)
-        .args(["-c", "import mcp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_sdk {
-        gohumanloop_testkit::skip(format_args!(
-            "{python} has no `mcp` package: run scripts/test.sh"
-        ));
-    }
-    has_sdk.then_some(python)
-}
-
 /// `ghl mcp gateway --hub … --key … FLAGS -- python catalog_server.py`, with `client`.
 async fn gateway(
     hub: &HubProcess,
@@ -116,7 +100,7 @@ fn rejecting_user(reason: &str) -> Client {
 /// approver (`approve` gets 409).
 #[tokio::test]
 async fn the_gateway_without_elicitation_asks_only_the_hub() {
-    let Some(python) = python_with_mcp() else {
+    let Some(python) = common::python_with("mcp") else {
         return;
     };
     let hub = HubProcess::start();
@@ -256,7 +240,7 @@ fn mcp_error(error: ServiceError) -> Value {
 /// resource's error is -32603 "upstream: …" where the upstream says -32602 "Unknown resource".
 #[tokio::test]
 async fn the_gateway_passes_resources_and_prompts_through_unchanged() {
-    let Some(python) = python_with_mcp() else {
+    let Some(python) = common::python_with("mcp") else {
         return;
     };
     let hub = HubProcess::start();
@@ -351,7 +335,7 @@ async fn the_gateway_passes_resources_and_prompts_through_unchanged() {
 /// `gohumanloop-mcp/src/gateway/mod.rs::decided`): fails, the upstream recorded the call.
 #[tokio::test]
 async fn an_expired_gated_call_is_an_error_and_never_reaches_the_upstream() {
-    let Some(python) = python_with_mcp() else {
+    let Some(python) = common::python_with("mcp") else {
         return;
     };
     let hub = HubProcess::start();
@@ -384,7 +368,7 @@ async fn an_expired_gated_call_is_an_error_and_never_reaches_the_upstream() {
 /// recorded the call.
 #[tokio::test]
 async fn a_cancelled_gated_call_is_an_error_and_never_reaches_the_upstream() {
-    let Some(python) = python_with_mcp() else {
+    let Some(python) = common::python_with("mcp") else {
         return;
     };
     let hub = HubProcess::start();

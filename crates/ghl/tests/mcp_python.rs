@@ -10,22 +10,6 @@ use serde_json::{json, Value};
 
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mcp/python_client.py");
 
-/// The test venv's Python if it has the `mcp` SDK; `None` (the test reports itself skipped) if
-/// not.
-fn python_with_mcp() -> Option<String> {
-    let python = common::python()?;
-    let has_sdk = std::process::Command::new(&python)
-        .args(["-c", "import mcp"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !has_sdk {
-        gohumanloop_testkit::skip(format_args!(
-            "{python} has no `mcp` package: run scripts/test.sh"
-        ));
-    }
-    has_sdk.then_some(python)
-}
-
 fn drive(python: &str, transport: &str, mode: &str, hub: &HubProcess, key: &str) -> Value {
     let out = std::process::Command::new(python)
         .args([SCRIPT, transport, mode, GHL, &hub.base, key])
@@ -43,7 +27,7 @@ fn drive(python: &str, transport: &str, mode: &str, hub: &HubProcess, key: &str)
 
 #[test]
 fn the_python_sdk_asks_waits_resumes_and_elicits_over_stdio_and_http() {
-    let Some(python) = python_with_mcp() else {
+    let Some(python) = common::python_with("mcp") else {
         eprintln!("skipped: no Python `mcp` SDK");
         return;
     };

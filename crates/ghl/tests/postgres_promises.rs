@@ -544,33 +544,26 @@ async fn sync_normal_turns_synchronous_commit_off_for_the_nodes_sessions() {
 
 /// Rows in each data table of a target database.
 async fn row_counts(url: &str) -> Vec<(String, i64)> {
-    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
-    let mut counts = Vec::new();
-    for table in [
-        "tenants",
-        "api_keys",
-        "users",
-        "user_tenants",
-        "web_sessions",
-        "requests",
-        "votes",
-        "grants",
-        "audit_log",
-        "tasks",
-        "assignments",
-        "used_links",
-        "hub_secrets",
-        "deliveries",
-    ] {
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
-                .fetch_one(&mut conn)
-                .await
-                .unwrap();
-        counts.push((table.to_owned(), n));
-    }
-    conn.close().await.unwrap();
-    counts
+    common::nodes::row_counts(
+        url,
+        &[
+            "tenants",
+            "api_keys",
+            "users",
+            "user_tenants",
+            "web_sessions",
+            "requests",
+            "votes",
+            "grants",
+            "audit_log",
+            "tasks",
+            "assignments",
+            "used_links",
+            "hub_secrets",
+            "deliveries",
+        ],
+    )
+    .await
 }
 
 /// `ghl db migrate` fails on the last table it copies — a delivery whose recorded error holds

@@ -277,17 +277,9 @@ async fn sigterm_ends_long_polls_and_streams_at_once_and_gives_open_requests_5_s
         (&json!(true), &json!("pending")),
         "{polled}"
     );
-    let ended = tokio::time::timeout(LIMIT, async {
-        loop {
-            match stream.chunk().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-        }
-    })
-    .await
-    .expect("the stream ends");
+    let ended = tokio::time::timeout(LIMIT, gohumanloop_testkit::http::read_to_end(&mut stream))
+        .await
+        .expect("the stream ends");
     assert!(ended.is_ok(), "the stream ended cleanly: {ended:?}");
     let streams_ended = term.elapsed();
     assert!(

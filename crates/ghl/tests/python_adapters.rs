@@ -21,35 +21,15 @@ const PACKAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../gohumanloop-py");
 
 /// The LangGraph venv's Python, if it has the package and LangGraph.
 fn langgraph_python() -> Option<String> {
-    ready(common::python(), "gohumanloop_rs, langgraph, langchain")
+    common::python_importing(common::python(), "gohumanloop_rs, langgraph, langchain")
 }
 
 /// The CrewAI venv's Python, if it has the package and CrewAI.
 fn crewai_python() -> Option<String> {
-    ready(
+    common::python_importing(
         std::env::var("GHL_TEST_CREWAI_PYTHON").ok(),
         "gohumanloop_rs, crewai",
     )
-}
-
-/// `python` if it can import `modules`.
-fn ready(python: Option<String>, modules: &str) -> Option<String> {
-    let Some(python) = python else {
-        gohumanloop_testkit::skip(format_args!(
-            "no test venv for {modules} (run scripts/test.sh)"
-        ));
-        return None;
-    };
-    let ready = Command::new(&python)
-        .args(["-c", &format!("import {modules}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        gohumanloop_testkit::skip(format_args!(
-            "{python} cannot import {modules} (run scripts/test.sh)"
-        ));
-    }
-    ready.then_some(python)
 }
 
 struct Setup {

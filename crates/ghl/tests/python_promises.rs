@@ -27,22 +27,6 @@ const PACKAGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../gohumanloop-py");
 /// A bound for waits that end at once when things work (it only bounds a hang).
 const BOUND: Duration = Duration::from_secs(60);
 
-/// The test venv's Python if it can import `modules`; `None` (the test reports itself skipped)
-/// if not.
-fn python_with(modules: &str) -> Option<String> {
-    let python = common::python()?;
-    let ready = Command::new(&python)
-        .args(["-c", &format!("import {modules}")])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ready {
-        gohumanloop_testkit::skip(format_args!(
-            "{python} cannot import {modules} (run scripts/test.sh)"
-        ));
-    }
-    ready.then_some(python)
-}
-
 /// A hub, an agent's key and an approver's key (tenant "a"), and the venv's Python.
 struct Setup {
     python: String,
@@ -53,7 +37,7 @@ struct Setup {
 
 impl Setup {
     fn start(modules: &str) -> Option<Self> {
-        let python = python_with(modules)?;
+        let python = common::python_with(modules)?;
         let hub = HubProcess::start();
         let agent = hub.key("a", "agent");
         let approver = hub.key("a", "alice");
@@ -199,7 +183,7 @@ async fn the_original_clients_own_timeout_never_reaches_the_hub() {
 /// with edits, on a tool that allows no `edit` → `reject`, saying that edits are not allowed
 /// there": one batch of two tool calls, one approved plainly (it runs as the model asked), one
 /// approved with edited arguments on a tool allowing only approve/reject (it does not run, and
-/// the model is told why). The scenario is `hitl_promise_scenarios.py`.
+/// the model is told why). The scenario is in `hitl_scenarios.py`.
 ///
 /// Checked with a copy of the package whose `_hitl._decision` passes edits on wherever
 /// (`"edit" in action.allowed` → `True`): fails, the decision is an `edit`; and with one whose
@@ -211,7 +195,7 @@ fn a_plain_approval_approves_and_edits_where_none_are_allowed_reject() {
         return;
     };
     setup.scenario(
-        "hitl_promise_scenarios.py",
+        "hitl_scenarios.py",
         "plain_approve_and_edits_where_no_edit_is_allowed",
     );
 }
@@ -365,7 +349,7 @@ async fn a_resumer_that_dies_after_its_claim_is_not_resumed_again() {
 /// names the extension `_native.cpython-311-x86_64-linux-gnu.so`, and each assertion fails.
 #[test]
 fn one_abi3_wheel_serves_every_cpython_from_3_10() {
-    let Some(python) = python_with("gohumanloop_rs") else {
+    let Some(python) = common::python_with("gohumanloop_rs") else {
         return;
     };
     let wheels = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/wheels"));

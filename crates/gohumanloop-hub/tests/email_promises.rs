@@ -18,9 +18,8 @@ use gohumanloop_hub::channels::email::mail::mail_of;
 use gohumanloop_hub::channels::email::EmailChannelConfig;
 use gohumanloop_hub::record::now_ms;
 use gohumanloop_hub::store::{Delivery, DeliveryState};
-use gohumanloop_testkit::mail::{open, reply, MailServer};
+use gohumanloop_testkit::mail::{auto_reply, open, reply, MailServer};
 use gohumanloop_testkit::until;
-use lettre::message::header::{Header, HeaderName, HeaderValue};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -427,24 +426,6 @@ async fn starttls_is_required_and_the_mode_follows_the_port() {
     hub.stop().await;
 }
 
-/// `Auto-Submitted: auto-replied`, as an out-of-office responder writes it.
-#[derive(Clone)]
-struct AutoReplied;
-
-impl Header for AutoReplied {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-replied".to_owned())
-    }
-}
-
 /// Promise: "The mail carries `Auto-Submitted: auto-generated`, so well-behaved out-of-office
 /// responders stay quiet", and automatic mails (`Auto-Submitted` other than `no`) "are
 /// ignored". The mail as the approver's mailbox holds it (real mail server) has the header;
@@ -489,8 +470,7 @@ async fn mails_say_they_are_automatic_and_automatic_replies_decide_nothing() {
     );
 
     let mail = open(&raw);
-    let mut automatic = reply(&mail, &approver, "Decision: approve\nReason: I am away");
-    automatic.headers_mut().set(AutoReplied);
+    let automatic = auto_reply(&mail, &approver, "Decision: approve\nReason: I am away");
     server.send(&approver, automatic).await;
     // In the hub's mailbox before the approver's own reply: the hub reads in mailbox order, so
     // an automatic reply taken as an answer would have decided first.

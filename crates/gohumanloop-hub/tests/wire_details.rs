@@ -494,17 +494,9 @@ async fn the_event_stream_ends_cleanly_when_the_hub_shuts_down() {
     assert_eq!(blocks[0].event.as_deref(), Some("created"));
     let stopped = Instant::now();
     let stopping = tokio::spawn(t.stop());
-    let end = tokio::time::timeout(LIMIT, async {
-        loop {
-            match stream.chunk().await {
-                Ok(Some(_)) => continue,
-                Ok(None) => return Ok(()),
-                Err(e) => return Err(e),
-            }
-        }
-    })
-    .await
-    .expect("the stream ended at the shutdown");
+    let end = tokio::time::timeout(LIMIT, gohumanloop_testkit::http::read_to_end(&mut stream))
+        .await
+        .expect("the stream ended at the shutdown");
     assert!(end.is_ok(), "the stream ended cleanly: {end:?}");
     // "At once": sooner than the 5 s open requests get — the bound is the promise's, not a
     // speed (a stream that waited for the drain would take those 5 s at least).

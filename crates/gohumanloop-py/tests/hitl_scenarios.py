@@ -164,5 +164,47 @@ def agent_inbox_schema() -> None:
     support.ok("agent_inbox_schema")
 
 
+def plain_approve_and_edits_where_no_edit_is_allowed() -> None:
+    calls = AIMessage(
+        content="",
+        tool_calls=[
+            {"name": "send_email", "args": {"to": "bob@example.com", "body": "hi"}, "id": "c1", "type": "tool_call"},
+            {"name": "delete_file", "args": {"path": "/srv/db"}, "id": "c2", "type": "tool_call"},
+        ],
+    )
+    model = ScriptedChatModel(script=[calls, AIMessage(content="done")])
+    middleware = HumanInTheLoopMiddleware(
+        interrupt_on={
+            "send_email": True,  # every decision allowed
+            "delete_file": {"allowed_decisions": ["approve", "reject"]},  # no edit
+        },
+        interrupt_mode="batched",
+    )
+    agent = create_agent(model, tools=[send_email, delete_file], middleware=[middleware], checkpointer=InMemorySaver())
+    config = {"configurable": {"thread_id": "no-edit"}}
+    out = agent.invoke({"messages": [{"role": "user", "content": "tidy up"}]}, config)
+    assert "__interrupt__" in out and ran == [], out
+    assert answer_pending(agent, config, interrupts=hub, wait=0) is None  # files the two requests
+    requests = {r["context"]["function"]["function_name"]: r for r in support.pending(2, task="no-edit")}
+    support.approve(requests["send_email"]["request_id"])  # plain: no arguments
+    support.approve(requests["delete_file"]["request_id"], {"path": "/tmp/scratch"})  # an edit
+
+    command = answer_pending(agent, config, interrupts=hub, wait=30)
+    assert command is not None
+    (resume,) = command.resume.values()
+    approve, refused = resume["decisions"]
+    assert approve == {"type": "approve"}, approve
+    assert refused["type"] == "reject", refused
+    assert "does not allow edits" in refused["message"], refused
+
+    out = agent.invoke(command, config)
+    assert ran == [("send_email", {"to": "bob@example.com", "body": "hi"})], ran
+    messages = {m.tool_call_id: m for m in out["messages"] if isinstance(m, ToolMessage)}
+    assert messages["c1"].content == "sent to bob@example.com", messages["c1"]
+    told = messages["c2"]
+    assert told.status == "error" and "does not allow edits" in told.content, told
+    support.ok("plain_approve_and_edits_where_no_edit_is_allowed")
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()

@@ -52,3 +52,11 @@ pub async fn post_json(url: &str, key: &str, body: &Value) -> Value {
         .unwrap_or_else(|e| panic!("POST {url}: {e}"));
     json_reply(&format!("POST {url}"), response).await.1
 }
+
+/// Reads what is left of a streamed reply (an event stream, a long-poll) to its end: `Ok` when
+/// the body was finished cleanly, the error when it was cut. Bound it from outside (the stream
+/// may never end).
+pub async fn read_to_end(response: &mut reqwest::Response) -> Result<(), reqwest::Error> {
+    while response.chunk().await?.is_some() {}
+    Ok(())
+}

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::TryStreamExt;
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -217,4 +217,29 @@ pub fn reply(original: &Received, from: &str, words: &str) -> Message {
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .unwrap()
+}
+
+/// [`reply`] as an out-of-office responder writes it: `Auto-Submitted: auto-replied`.
+pub fn auto_reply(original: &Received, from: &str, words: &str) -> Message {
+    let mut message = reply(original, from, words);
+    message.headers_mut().set(AutoReplied);
+    message
+}
+
+/// `Auto-Submitted: auto-replied` (RFC 3834).
+#[derive(Clone)]
+struct AutoReplied;
+
+impl Header for AutoReplied {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> HeaderValue {
+        HeaderValue::new(Self::name(), "auto-replied".to_owned())
+    }
 }

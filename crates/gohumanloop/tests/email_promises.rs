@@ -21,8 +21,7 @@ use gohumanloop::providers::email::{
     EmailLanguage, EmailOptions, EmailProvider, Security, PASSWORD_ENV, USERNAME_ENV,
 };
 use gohumanloop::Provider;
-use gohumanloop_testkit::mail::{open, reply, MailServer};
-use lettre::message::header::{Header, HeaderName, HeaderValue};
+use gohumanloop_testkit::mail::{auto_reply, open, reply, MailServer};
 use serde_json::json;
 
 /// Bounds a wait that ends at once when things work (only against a hang).
@@ -105,24 +104,6 @@ fn options_keep_the_originals_defaults() {
     );
 }
 
-/// `Auto-Submitted: auto-replied`, as an out-of-office responder writes it.
-#[derive(Clone)]
-struct AutoReplied;
-
-impl Header for AutoReplied {
-    fn name() -> HeaderName {
-        HeaderName::new_from_ascii_str("Auto-Submitted")
-    }
-
-    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(Self)
-    }
-
-    fn display(&self) -> HeaderValue {
-        HeaderValue::new(Self::name(), "auto-replied".to_owned())
-    }
-}
-
 /// Promise: the mail "carries `Auto-Submitted: auto-generated`", and "automatic mails
 /// (`Auto-Submitted` other than `no` …) are ignored" — the same parser for the provider as for
 /// the hub. With the options' defaults the mail is in Chinese; as the approver's mailbox holds
@@ -171,8 +152,7 @@ async fn the_mail_says_it_is_automatic_and_automatic_replies_are_ignored() {
         mail.text
     );
 
-    let mut automatic = reply(&mail, &approver, "Decision: approve\nReason: I am away");
-    automatic.headers_mut().set(AutoReplied);
+    let automatic = auto_reply(&mail, &approver, "Decision: approve\nReason: I am away");
     server.send(&approver, automatic).await;
     // In the provider's mailbox before the approver's own reply: mails are read in mailbox
     // order, so an automatic reply taken as an answer would have decided first.

@@ -34,3 +34,29 @@ pub fn python() -> Option<String> {
     );
     None
 }
+
+/// `python` if it can import `modules` (comma-separated); `None` — the test reports itself
+/// skipped — when there is no such interpreter or it cannot.
+pub fn python_importing(python: Option<String>, modules: &str) -> Option<String> {
+    let Some(python) = python else {
+        gohumanloop_testkit::skip(format_args!(
+            "no test venv for {modules} (run scripts/test.sh)"
+        ));
+        return None;
+    };
+    let ready = Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        gohumanloop_testkit::skip(format_args!(
+            "{python} cannot import {modules} (run scripts/test.sh)"
+        ));
+    }
+    ready.then_some(python)
+}
+
+/// The test venv's Python ([`python`]) if it can import `modules`.
+pub fn python_with(modules: &str) -> Option<String> {
+    python_importing(python(), modules)
+}

@@ -374,3 +374,19 @@ impl Api {
             .clone()
     }
 }
+
+/// How many rows each of `tables` holds in the database at `url`, in that order.
+pub async fn row_counts(url: &str, tables: &[&str]) -> Vec<(String, i64)> {
+    let mut conn = sqlx::PgConnection::connect(url).await.unwrap();
+    let mut counts = Vec::new();
+    for table in tables {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT count(*) FROM {table}")))
+                .fetch_one(&mut conn)
+                .await
+                .unwrap();
+        counts.push((table.to_string(), n));
+    }
+    conn.close().await.unwrap();
+    counts
+}
