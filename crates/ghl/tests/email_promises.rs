@@ -179,9 +179,10 @@ async fn advance(hub: &HubProcess, key: &str, secs: i64) -> i64 {
 /// without the flag mails a link whose signed expiry is the request's creation plus 604,800 s;
 /// on the hub's clock a minute before then it opens, a minute after it is refused with 410.
 ///
-/// Checked by: `default_value_t = 6 * 24 * 3600` for `email_link_ttl` in
-/// `ghl/src/serve_email.rs` fails with the expiry 86,400 s short (and the link refused a day
-/// early); `7 * 24 * 3600 + 600` fails with the link still opening (200) after the week.
+/// Checked by: `default_value_t = 7 * 24 * 3600 + 600` for `email_link_ttl` in
+/// `ghl/src/serve_email.rs` fails with "the link expires 605400 s after the request, not a
+/// week"; `now >= expires_at + 3600` in `LinkSigner::verify` (`hub/src/channels/email/
+/// links.rs`) fails with the link still opening (200, not 410) a minute after the week.
 #[tokio::test]
 async fn links_live_seven_days_by_default() {
     let Some(server) = MailServer::get() else {
@@ -231,7 +232,8 @@ async fn links_live_seven_days_by_default() {
 /// file; a hub on another database refuses it (403); the database holds a 32-byte key.
 ///
 /// Checked by: a fresh key at every start (`hub.store().secret(LINK_KEY, …)` replaced by
-/// `fresh.to_vec()` in `channels/email/mod.rs`) fails with the restarted hub answering 403.
+/// `fresh.to_vec()` in `hub/src/channels/email/mod.rs`) fails with the restarted hub
+/// answering 403 where 200 was expected.
 #[tokio::test]
 async fn links_outlive_a_restart_on_the_same_database_only() {
     let Some(server) = MailServer::get() else {
@@ -243,22 +245,6 @@ async fn links_outlive_a_restart_on_the_same_database_only() {
     let mail = open(&server.wait_for(&approver, 1).await[0]);
     let approve = token(&mail, "Approve");
     hub.kill();
-
-    // The key, as the database holds it.
-    let pool = sqlx::SqlitePool::connect(&format!("{}?mode=ro", hub.db_url()))
-        .await
-        .expect("the hub's database opens");
-    let keys: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT name, value FROM hub_secrets")
-        .fetch_all(&pool)
-        .await
-        .expect("the hub's secrets");
-    pool.close().await;
-    let link_keys: Vec<usize> = keys
-        .iter()
-        .filter(|(name, _)| name.contains("link"))
-        .map(|(_, value)| value.len())
-        .collect();
-    assert_eq!(link_keys, [32], "one 256-bit link key: {keys:?}");
 
     // The same database, a new process (on a new port: the token is what counts).
     hub.spawn("127.0.0.1:0");
@@ -285,6 +271,22 @@ async fn links_outlive_a_restart_on_the_same_database_only() {
         (&json!("approved"), &json!(approver)),
         "{status}"
     );
+
+    // The key, as the database holds it (read beside the running hub).
+    let pool = sqlx::SqlitePool::connect(&format!("{}?mode=ro", hub.db_url()))
+        .await
+        .expect("the hub's database opens");
+    let keys: Vec<(String, Vec<u8>)> = sqlx::query_as("SELECT name, value FROM hub_secrets")
+        .fetch_all(&pool)
+        .await
+        .expect("the hub's secrets");
+    pool.close().await;
+    let link_keys: Vec<usize> = keys
+        .iter()
+        .filter(|(name, _)| name.contains("link"))
+        .map(|(_, value)| value.len())
+        .collect();
+    assert_eq!(link_keys, [32], "one 256-bit link key: {keys:?}");
 }
 
 /// A case of [`every_setting_that_cannot_work_stops_the_hub`]: the flags, the environment, and
@@ -335,7 +337,7 @@ fn every_setting_that_cannot_work_stops_the_hub() {
         (
             [&from[..], &["--email-imap", "127.0.0.1:2"]].concat(),
             &none,
-            "(--email-imap) needs a login",
+            "needs a login",
         ),
         (
             vec![
@@ -418,9 +420,10 @@ fn every_setting_that_cannot_work_stops_the_hub() {
 /// flag is an unknown argument (3); `password` in `[email]`, or `email_password` at the top,
 /// is refused by name (3) — with the variable set too, and without the value in the message.
 ///
-/// Checked by: a `--email-password` flag added to `EmailArgs` (read as the password) fails
-/// with the flag's run exiting 0; `("password", "email-password", Kind::One)` added to the
-/// file's `[email]` keys (with that flag) fails with the file's run exiting 0.
+/// Checked by: a `--email-password` flag added to `EmailArgs` (read before the environment)
+/// fails with the flag's run exiting 0 (`left: Some(0)`); with `("password",
+/// "email-password", Kind::One)` added to `config.rs`'s `[email]` keys as well, the file's run
+/// exits 0 ("email.password: left: Some(0)").
 #[test]
 fn the_password_is_taken_from_the_environment_only() {
     let base = [
@@ -448,22 +451,6 @@ fn the_password_is_taken_from_the_environment_only() {
         ended.stderr
     );
 
-    // A flag: not one of `ghl serve`'s.
-    for flag in [
-        vec!["--email-password", "given-on-the-command-line"],
-        vec!["--email-password=given-on-the-command-line"],
-    ] {
-        let ended = run(&[&base[..], &flag[..]].concat(), &[]);
-        assert_eq!(ended.code, Some(3), "{flag:?}: {}", ended.stderr);
-        assert!(
-            ended
-                .stderr
-                .contains("unexpected argument '--email-password"),
-            "{}",
-            ended.stderr
-        );
-    }
-
     // A key of the configuration file: refused by name, never echoed.
     let dir = tempfile::tempdir().expect("a folder");
     for (file, key) in [
@@ -490,5 +477,21 @@ fn the_password_is_taken_from_the_environment_only() {
                 ended.stderr
             );
         }
+    }
+
+    // A flag: not one of `ghl serve`'s.
+    for flag in [
+        vec!["--email-password", "given-on-the-command-line"],
+        vec!["--email-password=given-on-the-command-line"],
+    ] {
+        let ended = run(&[&base[..], &flag[..]].concat(), &[]);
+        assert_eq!(ended.code, Some(3), "{flag:?}: {}", ended.stderr);
+        assert!(
+            ended
+                .stderr
+                .contains("unexpected argument '--email-password"),
+            "{}",
+            ended.stderr
+        );
     }
 }

@@ -62,7 +62,8 @@ async fn outcome(provider: &EmailProvider, pending: &HumanLoopResult) -> HumanLo
 /// the login from the environment, the transport security from each port.
 ///
 /// Checked by: the default `check_interval` at 30 s in `EmailOptions::new` fails with
-/// `left: 30s, right: 60s`; `EmailLanguage::En` there fails likewise.
+/// `left: 30s, right: 60s`; 2525 dropped from `Security::for_port` fails with "2525/10993
+/// left: (Tls, Tls)".
 #[test]
 fn options_keep_the_originals_defaults() {
     let options = EmailOptions::new("smtp.example.com", 587, "imap.example.com", 993);
