@@ -135,9 +135,16 @@ async fn metrics_count_creates_decisions_waiters_deliveries_and_database_time() 
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, reply) = t.status(&t.keys.agent, "c", "m2", "&wait=15").await;
     assert_eq!(reply["status"], "expired");
-    // The webhook's first attempt fails and its retry is taken.
-    let after = metrics_until(&t, "the webhook event delivered on its retry", |text| {
+    // The webhook's first attempt fails and its retry is taken. Counters move just after what
+    // they count is visible (the expiry's is taken after its write wakes the waiter): wait for
+    // every one of them, then check each moved by exactly what happened.
+    let after = metrics_until(&t, "the webhook retry and every decision counted", |text| {
         metric(text, delivered) - metric(&before, delivered) >= 1.0
+            && metric(text, created) - metric(&before, created) >= 2.0
+            && metric(text, approved) - metric(&before, approved) >= 1.0
+            && metric(text, expired) - metric(&before, expired) >= 1.0
+            && metric(text, latency) - metric(&before, latency) >= 2.0
+            && metric(text, "ghl_waiters") == metric(&before, "ghl_waiters")
     })
     .await;
     assert!(attempts.load(Ordering::SeqCst) >= 2);
