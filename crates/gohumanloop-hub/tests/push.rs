@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::TestHub;
+use gohumanloop_testkit::http::{read_sse, read_to_end};
 use gohumanloop_testkit::until;
 use serde_json::{json, Value};
 
@@ -63,22 +64,14 @@ async fn read_events(
     response: &mut reqwest::Response,
     mut done: impl FnMut(&[Value]) -> bool,
 ) -> Vec<Value> {
-    let mut buffer = String::new();
-    let mut events = Vec::new();
+    let (mut buffer, mut blocks, mut events) = (String::new(), Vec::new(), Vec::new());
     while !done(&events) {
-        let chunk = tokio::time::timeout(LIMIT, response.chunk())
-            .await
-            .expect("an event in time")
-            .unwrap()
-            .expect("the stream stays open");
-        buffer.push_str(std::str::from_utf8(&chunk).unwrap());
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            for line in block.lines() {
-                if let Some(data) = line.strip_prefix("data: ") {
-                    events.push(serde_json::from_str(data).unwrap());
-                }
-            }
+        assert!(
+            read_sse(response, &mut buffer, &mut blocks, LIMIT).await,
+            "the stream stays open"
+        );
+        for data in blocks.drain(..).filter_map(|b| b.data) {
+            events.push(serde_json::from_str(&data).unwrap());
         }
     }
     events
@@ -174,10 +167,11 @@ async fn an_answer_before_the_deadline_wins_and_the_deadline_does_nothing() {
     t.stop().await;
 }
 
-/// Reads a stream to its end; `false` if it is still open after [`LIMIT`].
+/// Reads a stream to its end (or its break); `false` if it is still open after [`LIMIT`].
 async fn ends(response: &mut reqwest::Response) -> bool {
-    let drained = async { while let Ok(Some(_)) = response.chunk().await {} };
-    tokio::time::timeout(LIMIT, drained).await.is_ok()
+    tokio::time::timeout(LIMIT, read_to_end(response))
+        .await
+        .is_ok()
 }
 
 #[tokio::test]

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use common::{create_body, TestHub};
+use gohumanloop_testkit::http::read_sse;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -295,47 +296,6 @@ async fn an_inprogress_turn_never_expires_while_an_unanswered_one_does() {
     t.stop().await;
 }
 
-/// One server-sent event: its `event:` name, `data:` text, or `None`s for a comment (`:`).
-#[derive(Debug, Clone, PartialEq)]
-struct Sse {
-    event: Option<String>,
-    data: Option<String>,
-}
-
-/// Reads the next blocks (events or comments) of an event stream into `buffer` / `out`;
-/// `false` when the stream ended cleanly. Panics on a stream that breaks or stays silent for
-/// [`LIMIT`].
-async fn read_blocks(
-    response: &mut reqwest::Response,
-    buffer: &mut String,
-    out: &mut Vec<Sse>,
-) -> bool {
-    let chunk = tokio::time::timeout(LIMIT, response.chunk())
-        .await
-        .expect("the stream goes on")
-        .expect("the stream does not break");
-    let Some(chunk) = chunk else {
-        return false;
-    };
-    buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
-    while let Some(end) = buffer.find("\n\n") {
-        let block: String = buffer.drain(..end + 2).collect();
-        let mut sse = Sse {
-            event: None,
-            data: None,
-        };
-        for line in block.lines() {
-            if let Some(name) = line.strip_prefix("event: ") {
-                sse.event = Some(name.to_owned());
-            } else if let Some(data) = line.strip_prefix("data: ") {
-                sse.data = Some(data.to_owned());
-            }
-        }
-        out.push(sse);
-    }
-    true
-}
-
 /// The least size of one event on the stream in the lagging test (its four ids are 240 bytes
 /// and more each).
 const EVENT_BYTES: usize = 1_200;
@@ -429,7 +389,7 @@ async fn a_subscriber_more_than_4096_events_behind_gets_lagged_with_the_count() 
     while before + missed.unwrap_or(0) + after < events {
         assert!(Instant::now() < deadline, "the stream ran dry");
         assert!(
-            read_blocks(&mut stream, &mut buffer, &mut blocks).await,
+            read_sse(&mut stream, &mut buffer, &mut blocks, LIMIT).await,
             "the stream ended"
         );
         for block in blocks.drain(..) {
@@ -489,7 +449,7 @@ async fn the_event_stream_ends_cleanly_when_the_hub_shuts_down() {
     let mut buffer = String::new();
     let mut blocks = Vec::new();
     while blocks.is_empty() {
-        assert!(read_blocks(&mut stream, &mut buffer, &mut blocks).await);
+        assert!(read_sse(&mut stream, &mut buffer, &mut blocks, LIMIT).await);
     }
     assert_eq!(blocks[0].event.as_deref(), Some("created"));
     let stopped = Instant::now();

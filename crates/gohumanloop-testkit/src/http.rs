@@ -60,3 +60,47 @@ pub async fn read_to_end(response: &mut reqwest::Response) -> Result<(), reqwest
     while response.chunk().await?.is_some() {}
     Ok(())
 }
+
+/// One server-sent event: its `event:` name and `data:` text, `None`s for a comment (`:`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sse {
+    /// Its `event:` name.
+    pub event: Option<String>,
+    /// Its `data:` text.
+    pub data: Option<String>,
+}
+
+/// Reads the next blocks (events or comments) of an event stream into `buffer` / `out`;
+/// `false` when the stream ended cleanly. Panics on a stream that breaks or stays silent for
+/// `limit`.
+pub async fn read_sse(
+    response: &mut reqwest::Response,
+    buffer: &mut String,
+    out: &mut Vec<Sse>,
+    limit: std::time::Duration,
+) -> bool {
+    let chunk = tokio::time::timeout(limit, response.chunk())
+        .await
+        .expect("the stream goes on")
+        .expect("the stream does not break");
+    let Some(chunk) = chunk else {
+        return false;
+    };
+    buffer.push_str(std::str::from_utf8(&chunk).expect("UTF-8"));
+    while let Some(end) = buffer.find("\n\n") {
+        let block: String = buffer.drain(..end + 2).collect();
+        let mut sse = Sse {
+            event: None,
+            data: None,
+        };
+        for line in block.lines() {
+            if let Some(name) = line.strip_prefix("event: ") {
+                sse.event = Some(name.to_owned());
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                sse.data = Some(data.to_owned());
+            }
+        }
+        out.push(sse);
+    }
+    true
+}
