@@ -18,7 +18,11 @@
 # superuser `postgres` with no password (--auth=trust), on 127.0.0.1 only; the unix socket is in
 # the data folder, not /var/run/postgresql. Made for throwaway test data: fsync=off,
 # synchronous_commit=off, full_page_writes=off (a crash may lose it), max_connections=500 (every
-# hub the tests start has a pool of its own).
+# hub the tests start has a pool of its own). TLS is on, with a certificate for 127.0.0.1 from a
+# test CA made once for this STATE: GHL_TEST_POSTGRES_CA is the CA's certificate (for
+# `sslmode=verify-full&sslrootcert=…`). Plain connections are still accepted; a client on the
+# default `sslmode=prefer` (sqlx's, hence every hub's of the suite) gets TLS, as with most
+# managed databases.
 #
 # Where things are: STATE (default target/pg-server in the repository) holds env; the data
 # folder and the server's log are in STATE/pg, owned by the `postgres` user, which `initdb` and
@@ -173,12 +177,40 @@ if [ ! -f "$data/PG_VERSION" ]; then
     { cat "$pgroot/initdb.log" >&2; die "initdb failed (log above)"; }
 fi
 
+# --- TLS -------------------------------------------------------------------------------------
+# A test CA of its own and a server certificate for 127.0.0.1 signed by it, made once: the
+# server accepts TLS (and plain connections, as before), so that a test can complete a verified
+# handshake with `sslmode=verify-full&sslrootcert=STATE/tls-ca.crt`. The CA's key stays in the
+# data's folder, readable by the postgres user only.
+ca="$state/tls-ca.crt"
+if [ ! -f "$ca" ] || [ ! -f "$pgroot/server.crt" ] || [ ! -f "$pgroot/server.key" ]; then
+  command -v openssl >/dev/null || die "openssl is needed to make the test server's TLS certificate"
+  tls="$(mktemp -d)"
+  {
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 3650 \
+      -subj "/CN=gohumanloop test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" \
+      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=$host" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" &&
+      printf 'subjectAltName=IP:%s\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\n' \
+        "$host" >"$tls/server.ext" &&
+      openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" \
+        -CAcreateserial -days 3650 -extfile "$tls/server.ext" -out "$tls/server.crt"
+  } >"$tls/openssl.log" 2>&1 || { cat "$tls/openssl.log" >&2; rm -rf "$tls"; die "could not make the TLS certificates (log above)"; }
+  install -o postgres -g postgres -m 600 "$tls/server.key" "$pgroot/server.key"
+  install -o postgres -g postgres -m 644 "$tls/server.crt" "$pgroot/server.crt"
+  install -m 644 "$tls/ca.crt" "$ca"
+  rm -rf "$tls"
+fi
+
 # --- start -----------------------------------------------------------------------------------
 fresh=true
 if running; then
   # postmaster.pid's fourth line is the port it listens on.
+  # One started by an earlier version of this script may run without TLS: restarted.
   if [ "$(sed -n 4p "$data/postmaster.pid")" = "$port" ] &&
-    "$bin/pg_isready" -q -h "$host" -p "$port" -U postgres -d postgres; then
+    "$bin/pg_isready" -q -h "$host" -p "$port" -U postgres -d postgres &&
+    [ "$("$bin/psql" -X -At -h "$host" -p "$port" -U postgres -d postgres -c 'SHOW ssl' 2>/dev/null)" = on ]; then
     fresh=false
   else
     echo "pg-server: restarting the server of $data on port $port" >&2
@@ -197,7 +229,7 @@ if $fresh; then
   # -W: no waiting here; readiness is pg_isready's below.
   as_postgres "$bin/pg_ctl" start -W -D "$data" -l "$log" -o "-c listen_addresses=$host -p $port \
 -c unix_socket_directories=$data -c fsync=off -c synchronous_commit=off -c full_page_writes=off \
--c max_connections=500" >/dev/null || { tail -n 20 "$log" >&2; die "pg_ctl start failed (log $log)"; }
+-c max_connections=500 -c ssl=on -c ssl_cert_file=$pgroot/server.crt -c ssl_key_file=$pgroot/server.key" >/dev/null || { tail -n 20 "$log" >&2; die "pg_ctl start failed (log $log)"; }
   ready=false
   for _ in $(seq 300); do
     if "$bin/pg_isready" -q -h "$host" -p "$port" -U postgres -d postgres; then
@@ -230,6 +262,7 @@ fi
 
 cat >"$state/env.tmp" <<EOF
 GHL_TEST_POSTGRES=postgres://postgres@$host:$port/postgres
+GHL_TEST_POSTGRES_CA=$ca
 EOF
 chmod 644 "$state/env.tmp"
 mv "$state/env.tmp" "$state/env"

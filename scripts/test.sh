@@ -46,9 +46,9 @@
 #   127.0.0.1 (SMTP 10587/10465, IMAP 10143/10993, test CA in target/mail-server/tls), which the
 #   email provider's tests send to and read from; its GHL_TEST_MAIL_* settings are exported;
 # - Debian's PostgreSQL 15, started by scripts/pg-server.sh as its own instance on 127.0.0.1:15432
-#   (data in target/pg-server, fsync off), which the PostgreSQL store's tests and the hub tests'
-#   second pass use; its GHL_TEST_POSTGRES URL is exported, and GHL_TEST_PG_CTL, with which the
-#   multi-node tests restart it under load.
+#   (data in target/pg-server, fsync off, TLS with a test CA), which the PostgreSQL store's tests
+#   and the hub tests' second pass use; its GHL_TEST_POSTGRES URL and GHL_TEST_POSTGRES_CA are
+#   exported, and GHL_TEST_PG_CTL, with which the multi-node tests restart it under load.
 # The hub tests use real SQLite files in temporary folders (first pass) and schemas of their own on
 # the PostgreSQL server (second pass); the terminal tests use pipes and a pseudo-terminal the
 # kernel gives.

@@ -3,8 +3,9 @@
 //! connection closed after 30 s, a body's first bytes within 10 s and then at least 8 KiB a
 //! second (else `408` and the connection closed).
 //!
-//! Each deadline is checked from both sides. A timer never fires early, so "not closed before
-//! the deadline" holds however loaded the machine is; the upper bounds sit halfway to the next
+//! Each deadline is checked from both sides. A timer never fires early and the test's clock
+//! starts before the hub's (before the connection exists), so "not closed before the deadline"
+//! holds however loaded the machine is; the upper bounds sit halfway to the next
 //! plausible setting (e.g. 45 s for the 30 s deadline, where 60 s would be the next), so a
 //! broken default fails while a slow machine does not. The four connections run at once: the
 //! test takes about 30 s.
@@ -22,15 +23,18 @@ struct Closed {
 }
 
 /// Connects to the hub, writes `first` at once, then reads until the hub closes the connection
-/// (bounded by a read deadline far past every limit checked here).
+/// (bounded by a read deadline far past every limit checked here). The time is taken from
+/// before the connection exists: the hub's header timer starts when it accepts, which can come
+/// before a loaded test thread runs again after `connect` (a loaded run saw a connection "closed
+/// after 29.9996 s" when the clock started after `connect`).
 fn open_and_wait(base: &str, first: Vec<u8>) -> std::thread::JoinHandle<Closed> {
     let addr = base.trim_start_matches("http://").to_owned();
     std::thread::spawn(move || {
+        let started = Instant::now();
         let mut stream = TcpStream::connect(&addr).expect("the hub accepts");
         stream
             .set_read_timeout(Some(Duration::from_secs(120)))
             .expect("a read deadline");
-        let started = Instant::now();
         stream.write_all(&first).expect("the hub reads");
         let mut reply = Vec::new();
         // EOF or a reset both mean "closed"; a read timeout (120 s) fails the bound below.

@@ -6,7 +6,8 @@
 //! migrate` that fails midway leaves no data; disabling an account ends its sessions on every
 //! node; two schemas of one database are two hubs with their own notification channels; the
 //! statement timeout gives the client a JSON 503; a hung database is reported `unreachable`
-//! within 2 s; the URL's `sslmode` is what the hub connects with.
+//! within 2 s; the URL's `sslmode` is what the hub connects with (a verified TLS handshake with
+//! the URL's CA, refused without it or for another name).
 //!
 //! Real PostgreSQL: the server at `GHL_TEST_POSTGRES` (`scripts/test.sh` sets it from
 //! `scripts/pg-server.sh`); each test makes a database of its own there, dropped at its end.
@@ -71,8 +72,7 @@ async fn cut_node_connections(admin: &mut sqlx::PgConnection, db: &Database) -> 
 /// `url` with the connection option `search_path` set to `schema` (as the README's
 /// `?options=-c search_path=team_a`, percent-encoded).
 fn with_search_path(url: &str, schema: &str) -> String {
-    let join = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{join}options=-c%20search_path%3D{schema}")
+    with_query(url, &format!("options=-c%20search_path%3D{schema}"))
 }
 
 /// `POST {base}/api/v1/humanloop/request` (a create): the HTTP status, the `Content-Type` and
@@ -971,37 +971,105 @@ async fn a_hung_database_is_reported_unreachable_within_2_s() {
     db.drop_it().await;
 }
 
+/// `url` with the connection options `query` (`key=value&…`) added.
+fn with_query(url: &str, query: &str) -> String {
+    let joiner = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{joiner}{query}")
+}
+
+/// Whether each connection the nodes (`application_name` `ghl`) hold to `db` is encrypted, as
+/// the server sees it (`pg_stat_ssl`); waits until `done` holds for what is seen.
+async fn node_connections_encrypted(
+    admin: &sqlx::PgPool,
+    db: &Database,
+    done: fn(&[bool]) -> bool,
+) -> Vec<bool> {
+    gohumanloop_testkit::until("the nodes' connections", LIMIT, || async {
+        let seen: Vec<bool> = sqlx::query_scalar(
+            "SELECT s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s USING (pid) \
+             WHERE a.datname = $1 AND a.application_name = 'ghl' ORDER BY a.pid",
+        )
+        .bind(&db.name)
+        .fetch_all(admin)
+        .await
+        .unwrap();
+        done(&seen).then_some(seen)
+    })
+    .await
+}
+
 /// "TLS is set in the URL (`sslmode=verify-full`, …; rustls)" (README; hub.md): the URL's
-/// `sslmode` is what the hub connects with. The test server speaks no TLS, so `require` and
-/// `verify-full` must be refused — by the TLS handshake, with exit 3 and nothing opened — while
-/// the same URL with `disable` works. (A URL whose `sslmode` were ignored would connect in
-/// plain text and pass `require`.) The positive case needs a server with TLS, which the suite's
-/// does not have.
+/// `sslmode` and `sslrootcert` are what the hub connects with. The suite's server speaks TLS
+/// with a certificate for 127.0.0.1 from a test CA of its own (`scripts/pg-server.sh`,
+/// `GHL_TEST_POSTGRES_CA`), and takes plain connections too:
+/// - `verify-full` with the CA: a `ghl serve` node serves, and every connection it holds is
+///   encrypted as the server sees it (`pg_stat_ssl`); a node on `disable` holds none that is;
+/// - `verify-full` without the CA is refused (the issuer is unknown), and with the CA but by the
+///   name `localhost`, which the certificate does not name, refused too — while `verify-ca`
+///   (the CA, not the name) connects by that name, and `require` (encrypted, unverified) too.
 ///
-/// Can fail: on this server the same command succeeds whenever no TLS is asked for (as with
-/// `disable` here), so a hub that dropped the URL's `sslmode` fails both refusals.
+/// Checked by breaking it (`store/postgres/mod.rs` setting an `ssl_mode` over the URL's):
+/// with `Prefer` the `disable` node's connections were encrypted (`[true, true]`); with
+/// `Disable` the `verify-full` node's were not (`[false, false, false, false]`).
 #[tokio::test]
 async fn the_urls_sslmode_is_what_the_hub_connects_with() {
     let Some(server) = server() else { return };
-    let db = Database::create(&server).await;
-    let with = |mode: &str| {
-        let joiner = if db.url.contains('?') { '&' } else { '?' };
-        format!("{}{joiner}sslmode={mode}", db.url)
+    let Some(ca) =
+        gohumanloop_testkit::env_or_skip("GHL_TEST_POSTGRES_CA", "bash scripts/pg-server.sh start")
+    else {
+        return;
     };
-    for mode in ["require", "verify-full"] {
-        let out = common::ghl(&["keys", "list", "--db", &with(mode)], &[]);
+    let db = Database::create(&server).await;
+    let verified = with_query(&db.url, &format!("sslmode=verify-full&sslrootcert={ca}"));
+    let by_name = |query: &str| with_query(&db.url.replacen("127.0.0.1", "localhost", 1), query);
+
+    let admin = sqlx::PgPool::connect(&server).await.unwrap();
+    let key = db.key("acme", "agent");
+    let node = Node::start(&verified, &[]);
+    let (code, _, r) = create_raw(&node.base, &key, "over-tls").await;
+    assert_eq!((code, &r["success"]), (200, &json!(true)), "{r}");
+    let encrypted = node_connections_encrypted(&admin, &db, |seen| !seen.is_empty()).await;
+    assert!(
+        encrypted.iter().all(|&tls| tls),
+        "verify-full: the node's connections, encrypted: {encrypted:?}"
+    );
+    drop(node);
+    node_connections_encrypted(&admin, &db, |seen| seen.is_empty()).await;
+    let plain = Node::start(&with_query(&db.url, "sslmode=disable"), &[]);
+    let (code, _, r) = create_raw(&plain.base, &key, "in-plain-text").await;
+    assert_eq!((code, &r["success"]), (200, &json!(true)), "{r}");
+    let encrypted = node_connections_encrypted(&admin, &db, |seen| !seen.is_empty()).await;
+    assert!(
+        encrypted.iter().all(|&tls| !tls),
+        "disable: the node's connections, encrypted: {encrypted:?}"
+    );
+    drop(plain);
+
+    let refused = [
+        (with_query(&db.url, "sslmode=verify-full"), "UnknownIssuer"),
+        (
+            by_name(&format!("sslmode=verify-full&sslrootcert={ca}")),
+            "not valid for name \"localhost\"",
+        ),
+    ];
+    for (url, why) in &refused {
+        let out = common::ghl(&["keys", "list", "--db", url], &[]);
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(3), "{mode}: {stderr}");
+        assert_eq!(out.status.code(), Some(3), "{url}: {stderr}");
+        assert!(stderr.contains(why), "{url}: {stderr}");
+    }
+    for url in [
+        by_name(&format!("sslmode=verify-ca&sslrootcert={ca}")),
+        with_query(&db.url, "sslmode=require"),
+    ] {
+        let out = common::ghl(&["keys", "list", "--db", &url], &[]);
+        let listed = String::from_utf8_lossy(&out.stdout);
         assert!(
-            stderr.contains("TLS") && stderr.contains("server does not support TLS"),
-            "{mode}: {stderr}"
+            out.status.success() && listed.contains("agent"),
+            "{url}: {listed}{}",
+            String::from_utf8_lossy(&out.stderr)
         );
     }
-    let plain = common::ghl(&["keys", "list", "--db", &with("disable")], &[]);
-    assert!(
-        plain.status.success(),
-        "{}",
-        String::from_utf8_lossy(&plain.stderr)
-    );
+    admin.close().await;
     db.drop_it().await;
 }
