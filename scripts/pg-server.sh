@@ -180,8 +180,8 @@ fi
 # --- TLS -------------------------------------------------------------------------------------
 # A test CA of its own and a server certificate for 127.0.0.1 signed by it, made once: the
 # server accepts TLS (and plain connections, as before), so that a test can complete a verified
-# handshake with `sslmode=verify-full&sslrootcert=STATE/tls-ca.crt`. The CA's key stays in the
-# data's folder, readable by the postgres user only.
+# handshake with `sslmode=verify-full&sslrootcert=STATE/tls-ca.crt`. The CA's key is thrown
+# away once it has signed; the server's key is the postgres user's only.
 ca="$state/tls-ca.crt"
 if [ ! -f "$ca" ] || [ ! -f "$pgroot/server.crt" ] || [ ! -f "$pgroot/server.key" ]; then
   command -v openssl >/dev/null || die "openssl is needed to make the test server's TLS certificate"
