@@ -22,6 +22,7 @@ use axum::http::{HeaderMap, StatusCode};
 use common::nodes::{server, Api, Database, Node};
 use common::parked_waiters;
 use futures_util::StreamExt;
+use gohumanloop_testkit::url::with_query;
 use serde_json::{json, Value};
 use sqlx::Connection;
 
@@ -969,12 +970,6 @@ async fn a_hung_database_is_reported_unreachable_within_2_s() {
     );
     drop(node);
     db.drop_it().await;
-}
-
-/// `url` with the connection options `query` (`key=value&…`) added.
-fn with_query(url: &str, query: &str) -> String {
-    let joiner = if url.contains('?') { '&' } else { '?' };
-    format!("{url}{joiner}{query}")
 }
 
 /// Whether each connection the nodes (`application_name` `ghl`) hold to `db` is encrypted, as

@@ -45,9 +45,11 @@ pub async fn postgres_schema(base: &str) -> String {
 pub fn with_search_path(url: &str, schema: &str) -> String {
     use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
     const VALUE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.');
-    let join = if url.contains('?') { '&' } else { '?' };
     let option = format!("-c search_path={schema}");
-    format!("{url}{join}options={}", utf8_percent_encode(&option, VALUE))
+    crate::url::with_query(
+        url,
+        &format!("options={}", utf8_percent_encode(&option, VALUE)),
+    )
 }
 
 /// Runs `sql` on the database at `url` (SQLite or PostgreSQL) on a connection of its own, as

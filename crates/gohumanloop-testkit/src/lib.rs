@@ -5,6 +5,7 @@
 //!   fails on: the suite it runs has no silent skips;
 //! - [`wait`]: waiting for a condition with a deadline (never a fixed sleep), failing with what
 //!   was awaited;
+//! - [`url`]: connection options added to a database URL;
 //! - with the feature `http`: [`http`], requests whose every reply is checked against the hub
 //!   API's JSON contract;
 //! - with `hub`: [`hub::TestHub`], a hub served in-process on loopback, on SQLite or (with
@@ -17,6 +18,7 @@
 //! Without features it depends on no crate of the workspace, so the library's tests use it too.
 
 pub mod skip;
+pub mod url;
 pub mod wait;
 
 #[cfg(feature = "hub")]
