@@ -5,9 +5,10 @@
 //! normal` turns `synchronous_commit` off for the node's sessions and `full` keeps it; a `ghl db
 //! migrate` that fails midway leaves no data; disabling an account ends its sessions on every
 //! node; two schemas of one database are two hubs with their own notification channels; the
-//! statement timeout gives the client a JSON 503; a hung database is reported `unreachable`
-//! within 2 s; the URL's `sslmode` is what the hub connects with (a verified TLS handshake with
-//! the URL's CA, refused without it or for another name).
+//! statement timeout gives the client a JSON 503; a node holds at most `--db-pool-size`
+//! connections (default 10); a hung database is reported `unreachable` within 2 s; the URL's
+//! `sslmode` is what the hub connects with (a verified TLS handshake with the URL's CA, refused
+//! without it or for another name).
 //!
 //! Real PostgreSQL: the server at `GHL_TEST_POSTGRES` (`scripts/test.sh` sets it from
 //! `scripts/pg-server.sh`); each test makes a database of its own there, dropped at its end.
@@ -909,6 +910,150 @@ async fn a_statement_over_the_timeout_gives_the_client_a_json_503() {
     conn.close().await.unwrap();
     drop(node);
     db.drop_it().await;
+}
+
+/// How many connections the nodes (`application_name` `ghl`) hold to `db` now.
+async fn node_connections(admin: &sqlx::PgPool, db: &Database) -> i64 {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = $1 AND application_name = 'ghl'",
+    )
+    .bind(&db.name)
+    .fetch_one(admin)
+    .await
+    .unwrap()
+}
+
+/// `GET /api/v1/humanloop/status` of `rid`, a request the hub does not know — so the hub
+/// reads the database for it (only known requests are answered from memory): the HTTP status
+/// and the body.
+async fn status_raw(base: &str, key: &str, rid: &str) -> (u16, Value) {
+    let reply = reqwest::Client::new()
+        .get(format!("{base}/api/v1/humanloop/status"))
+        .query(&[
+            ("conversation_id", common::nodes::CONVERSATION),
+            ("request_id", rid),
+            ("platform", common::nodes::PLATFORM),
+        ])
+        .bearer_auth(key)
+        .timeout(LIMIT)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("status of {rid}: {e}"));
+    let status = reply.status().as_u16();
+    (status, reply.json().await.expect("a JSON body"))
+}
+
+/// The reply to a status read of a request the hub does not know (the original's soft 200).
+fn not_found(rid: &str) -> Value {
+    json!({
+        "success": false, "error": format!("Request not found: {rid}"), "status": "pending",
+        "response": null, "feedback": null, "responded_by": null, "responded_at": null
+    })
+}
+
+/// "`--db-pool-size N`: the connections each node keeps to the database at most" (README;
+/// hub.md), for a node started with `flags` whose pool should be `size`: with every read of
+/// `requests` held up by the test's `ACCESS EXCLUSIVE` lock, `size + 3` status reads are sent
+/// at once. The node never holds more than `size` connections (checked at every poll); the
+/// reads beyond what its connections can hold wait for one and, after the pool's 5 s, get the
+/// documented JSON 503 — while the node holds exactly `size` (it did use them all); once the
+/// lock is gone the held reads are answered.
+async fn a_node_holds_at_most(size: i64, flags: &[&str]) {
+    let Some(server) = server() else { return };
+    let db = Database::create(&server).await;
+    let key = db.key("a", "agent");
+    let admin = sqlx::PgPool::connect(&server).await.unwrap();
+    // `ghl keys create` connects as `ghl` too: its connection is gone before the node starts.
+    gohumanloop_testkit::until("no connection left by ghl keys", LIMIT, || async {
+        (node_connections(&admin, &db).await == 0).then_some(())
+    })
+    .await;
+    let node = Node::start(&db.url, flags);
+    assert_eq!(
+        status_raw(&node.base, &key, "before").await,
+        (200, not_found("before"))
+    );
+
+    let mut conn = db.connect().await;
+    let mut locked = conn.begin().await.unwrap();
+    run(&mut locked, "LOCK TABLE requests IN ACCESS EXCLUSIVE MODE").await;
+    let sent = size + 3;
+    let replies = Arc::new(Mutex::new(Vec::new()));
+    let reads: Vec<_> = (0..sent)
+        .map(|i| {
+            let (base, key, replies) = (node.base.clone(), key.clone(), replies.clone());
+            tokio::spawn(async move {
+                let rid = format!("read-{i}");
+                let reply = status_raw(&base, &key, &rid).await;
+                replies.lock().unwrap().push((rid, reply));
+            })
+        })
+        .collect();
+    // One connection is the node's listener (`LISTEN`), so `size - 1` reads can wait on the
+    // lock; the others cannot get a connection.
+    let beyond = usize::try_from(sent - (size - 1)).unwrap();
+    gohumanloop_testkit::until("the reads beyond the pool answered", LIMIT, || async {
+        let held = node_connections(&admin, &db).await;
+        assert!(
+            held <= size,
+            "the node holds {held} connections; its pool is {size}"
+        );
+        (replies.lock().unwrap().len() >= beyond).then_some(())
+    })
+    .await;
+    assert_eq!(node_connections(&admin, &db).await, size);
+    let refusal = (503, json!({"success": false, "error": DATABASE_FAILED}));
+    for (rid, reply) in replies.lock().unwrap().iter() {
+        assert_eq!(reply, &refusal, "{rid}, answered while the lock was held");
+    }
+
+    locked.rollback().await.unwrap();
+    for read in reads {
+        read.await.unwrap();
+    }
+    // A task of the node's own that read `requests` meanwhile (the deadline timer) held a
+    // connection too: one more read may have been refused, after the look above.
+    let (refused, answered): (Vec<_>, Vec<_>) = replies
+        .lock()
+        .unwrap()
+        .iter()
+        .cloned()
+        .partition(|(_, reply)| reply == &refusal);
+    for (rid, reply) in &answered {
+        assert_eq!(reply, &(200, not_found(rid)), "{rid}, after the lock");
+    }
+    assert!(
+        (1..size).contains(&i64::try_from(answered.len()).unwrap()),
+        "{} reads were held on the lock; the pool is {size}",
+        answered.len()
+    );
+    assert!(node_connections(&admin, &db).await <= size);
+    println!(
+        "pool {size}: {} reads refused, {} held and answered",
+        refused.len(),
+        answered.len()
+    );
+    admin.close().await;
+    drop(node);
+    db.drop_it().await;
+}
+
+/// `--db-pool-size 3`: see [`a_node_holds_at_most`].
+///
+/// Checked by giving the node's pool one connection more than asked (`PgStore::open`): fails
+/// with `the node holds 4 connections; its pool is 3`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn db_pool_size_is_the_most_connections_a_node_holds() {
+    a_node_holds_at_most(3, &["--db-pool-size", "3"]).await;
+}
+
+/// No `--db-pool-size`: the default, 10 (README; hub.md); see [`a_node_holds_at_most`].
+///
+/// Checked with the same break (one connection more than the size): fails with `the node
+/// holds 11 connections; its pool is 10`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_db_pool_size_a_node_holds_at_most_10_connections() {
+    a_node_holds_at_most(10, &[]).await;
 }
 
 /// A node whose database stops answering without closing anything (a frozen proxy between
